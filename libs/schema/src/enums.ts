@@ -1,0 +1,81 @@
+/** Enumerations shared by REST, GraphQL, the decision policy and storage. Values are the wire values. */
+import { z } from 'zod';
+
+export const DETECTOR_MODES = ['BINARY', 'COUNT', 'MULTI_CLASS', 'TEXT', 'BOUNDING_BOX'] as const;
+export const DetectorModeSchema = z.enum(DETECTOR_MODES);
+export type DetectorMode = z.infer<typeof DetectorModeSchema>;
+
+export const RESULT_TYPES = [
+  'binary_classification',
+  'counting',
+  'multi_classification',
+  'text_recognition',
+  'bounding_box',
+] as const;
+export const ResultTypeSchema = z.enum(RESULT_TYPES);
+export type ResultType = z.infer<typeof ResultTypeSchema>;
+
+/** The result type an image query of a detector in `mode` carries. */
+export function resultTypeForMode(mode: DetectorMode): ResultType {
+  switch (mode) {
+    case 'BINARY':
+      return 'binary_classification';
+    case 'COUNT':
+      return 'counting';
+    case 'MULTI_CLASS':
+      return 'multi_classification';
+    case 'TEXT':
+      return 'text_recognition';
+    case 'BOUNDING_BOX':
+      return 'bounding_box';
+  }
+}
+
+export const SOURCES = [
+  'STILL_PROCESSING',
+  'CLOUD',
+  'USER',
+  'CLOUD_ENSEMBLE',
+  'ALGORITHM',
+  'AI_CLOUD',
+  'AI_CLOUD_ENSEMBLE',
+  'HUMAN_AI_CLOUD_ENSEMBLE',
+  'EDGE',
+] as const;
+export const SourceSchema = z.enum(SOURCES);
+export type Source = z.infer<typeof SourceSchema>;
+
+export const HUMAN_REVIEW = ['DEFAULT', 'ALWAYS', 'NEVER'] as const;
+export const HumanReviewSchema = z.enum(HUMAN_REVIEW);
+export type HumanReview = z.infer<typeof HumanReviewSchema>;
+
+export const DETECTOR_STATUSES = ['ON', 'OFF'] as const;
+export const DetectorStatusSchema = z.enum(DETECTOR_STATUSES);
+export type DetectorStatus = z.infer<typeof DetectorStatusSchema>;
+
+export const ESCALATION_TYPES = ['STANDARD', 'NO_HUMAN_LABELING'] as const;
+export const EscalationTypeSchema = z.enum(ESCALATION_TYPES);
+export type EscalationType = z.infer<typeof EscalationTypeSchema>;
+
+export const BINARY_LABELS = ['YES', 'NO', 'UNCLEAR'] as const;
+export type BinaryLabel = (typeof BINARY_LABELS)[number];
+
+export const BOUNDING_BOX_LABELS = ['NO_OBJECTS', 'BOUNDING_BOX', 'GREATER_THAN_MAX', 'UNCLEAR'] as const;
+export type BoundingBoxLabel = (typeof BOUNDING_BOX_LABELS)[number];
+
+/** Lifecycle of an escalation in the cloud review queue. */
+export const ESCALATION_STATES = ['QUEUED', 'CLAIMED', 'LABELED', 'SKIPPED', 'EXPIRED'] as const;
+export const EscalationStateSchema = z.enum(ESCALATION_STATES);
+export type EscalationState = z.infer<typeof EscalationStateSchema>;
+
+export const MODEL_KINDS = ['primary', 'oodd'] as const;
+export const ModelKindSchema = z.enum(MODEL_KINDS);
+export type ModelKind = z.infer<typeof ModelKindSchema>;
+
+export const MODEL_VERSION_STATES = ['CANDIDATE', 'PUBLISHED', 'RETIRED', 'REJECTED'] as const;
+export const ModelVersionStateSchema = z.enum(MODEL_VERSION_STATES);
+export type ModelVersionState = z.infer<typeof ModelVersionStateSchema>;
+
+export const ROLES = ['ADMIN', 'REVIEWER', 'HUB'] as const;
+export const RoleSchema = z.enum(ROLES);
+export type Role = z.infer<typeof RoleSchema>;
