@@ -71,9 +71,16 @@ export class IntelliOpticsError extends Error {
   constructor(
     code: ErrorCode,
     message?: string,
-    options?: { details?: Record<string, unknown>; fieldErrors?: { path: string; message: string }[]; cause?: unknown },
+    options?: {
+      details?: Record<string, unknown>;
+      fieldErrors?: { path: string; message: string }[];
+      cause?: unknown;
+    },
   ) {
-    super(message ?? ERROR_CODES[code].message, options?.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      message ?? ERROR_CODES[code].message,
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.name = 'IntelliOpticsError';
     this.code = code;
     this.status = ERROR_CODES[code].status;

@@ -288,7 +288,8 @@ export function decodeMetadata(value: string | Record<string, unknown> | null | 
   if (typeof value === 'object') return { ok: true, value };
   try {
     const json = Buffer.from(value.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8');
-    if (Buffer.byteLength(json) > 1024) return { ok: false, value: null, error: 'metadata must be at most 1 KiB' };
+    if (Buffer.byteLength(json) > 1024)
+      return { ok: false, value: null, error: 'metadata must be at most 1 KiB' };
     const parsed: unknown = JSON.parse(json);
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
       return { ok: false, value: null, error: 'metadata must encode a JSON object' };
