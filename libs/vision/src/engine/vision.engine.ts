@@ -1,0 +1,162 @@
+/**
+ * VisionEngine: one backbone session shared by every head. Embed N images once (one batched backbone run),
+ * then run any number of heads (primary / OODD, any detector) on the features.
+ */
+import * as ort from 'onnxruntime-node';
+import type { BackboneInfo } from '../backbone/backbone.cache';
+import { defaultCacheDir, loadBackboneArtifact } from '../backbone/backbone.cache';
+import { DISTANCE_OUTPUT, IN_DOMAIN_OUTPUT } from '../heads/oodd.head';
+import { HEAD_INPUT, PROBABILITIES_OUTPUT } from '../heads/softmax.head';
+import type { ModelPackage, PredictorMetadata } from '../package/model-package.types';
+import { ModelPackageError } from '../package/model-package.types';
+import type { PipelineConfig } from '../preprocess/pipeline-config';
+import { DEFAULT_PIPELINE_CONFIG, sameImageTransform } from '../preprocess/pipeline-config';
+import { preprocessImage } from '../preprocess/image.preprocess';
+
+export interface VisionEngineOptions {
+  cacheDir?: string;
+  /** onnxruntime intra-op threads for the backbone (default: onnxruntime's choice, all cores). */
+  intraOpNumThreads?: number;
+  pipeline?: PipelineConfig;
+}
+
+export interface EmbedTimings {
+  decodeMs: number;
+  backboneMs: number;
+}
+
+export type HeadOutput =
+  | { kind: 'primary'; probabilities: number[] }
+  | { kind: 'oodd'; inDomainProbability: number; distance: number };
+
+const now = (): number => performance.now();
+
+export class Head {
+  constructor(
+    readonly metadata: PredictorMetadata,
+    readonly modelId: string,
+    private readonly session: ort.InferenceSession,
+    readonly dim: number,
+  ) {}
+
+  /** Runs the head on a batch of feature vectors (one ONNX call). */
+  async run(features: readonly Float32Array[]): Promise<HeadOutput[]> {
+    const n = features.length;
+    if (n === 0) return [];
+    const batch = new Float32Array(n * this.dim);
+    features.forEach((f, i) => batch.set(f, i * this.dim));
+    const out = await this.session.run({ [HEAD_INPUT]: new ort.Tensor('float32', batch, [n, this.dim]) });
+    if (this.metadata.kind === 'primary') {
+      const name = this.metadata.outputs.probabilities ?? PROBABILITIES_OUTPUT;
+      const data = out[name]!.data as Float32Array;
+      const c = data.length / n;
+      return features.map((_, i) => ({
+        kind: 'primary',
+        probabilities: Array.from(data.subarray(i * c, (i + 1) * c)),
+      }));
+    }
+    const p = out[this.metadata.outputs.in_domain_probability ?? IN_DOMAIN_OUTPUT]!.data as Float32Array;
+    const d = out[this.metadata.outputs.distance ?? DISTANCE_OUTPUT]?.data as Float32Array | undefined;
+    return features.map((_, i) => ({ kind: 'oodd', inDomainProbability: p[i]!, distance: d?.[i] ?? NaN }));
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+export class VisionEngine {
+  private constructor(
+    readonly backbone: BackboneInfo,
+    readonly pipeline: PipelineConfig,
+    private readonly session: ort.InferenceSession,
+  ) {}
+
+  static async create(opts: VisionEngineOptions = {}): Promise<VisionEngine> {
+    const artifact = await loadBackboneArtifact(opts.cacheDir ?? defaultCacheDir());
+    const sessionOptions: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'all' };
+    if (opts.intraOpNumThreads) sessionOptions.intraOpNumThreads = opts.intraOpNumThreads;
+    const session = await ort.InferenceSession.create(artifact.bytes, sessionOptions);
+    return new VisionEngine(artifact.info, opts.pipeline ?? DEFAULT_PIPELINE_CONFIG, session);
+  }
+
+  /** Decodes and preprocesses one image into the backbone's input layout. Throws VisionInputError. */
+  async preprocess(bytes: Uint8Array): Promise<Float32Array> {
+    return (await preprocessImage(bytes, this.pipeline)).tensor;
+  }
+
+  /** Backbone features for already preprocessed tensors, in one batched run. */
+  async embedTensors(tensors: readonly Float32Array[]): Promise<Float32Array[]> {
+    const n = tensors.length;
+    if (n === 0) return [];
+    const { width, height } = this.pipeline.image;
+    const per = 3 * width * height;
+    const batch = n === 1 ? tensors[0]! : new Float32Array(n * per);
+    if (n > 1) tensors.forEach((t, i) => batch.set(t, i * per));
+    const out = await this.session.run({
+      [this.backbone.inputName]: new ort.Tensor('float32', batch, [n, 3, height, width]),
+    });
+    const data = out[this.backbone.outputName]!.data as Float32Array;
+    const d = this.backbone.featureDim;
+    return tensors.map((_, i) => data.slice(i * d, (i + 1) * d));
+  }
+
+  /** Decode + preprocess every image (in parallel), then one backbone run for all of them. */
+  async embed(images: readonly Uint8Array[]): Promise<{ features: Float32Array[]; timings: EmbedTimings }> {
+    const t0 = now();
+    const tensors = await Promise.all(images.map((b) => this.preprocess(b)));
+    const t1 = now();
+    const features = await this.embedTensors(tensors);
+    return { features, timings: { decodeMs: t1 - t0, backboneMs: now() - t1 } };
+  }
+
+  /** Creates an ONNX session for a package's head, after checking it was trained on this backbone. */
+  async loadHead(pkg: ModelPackage): Promise<Head> {
+    const { metadata } = pkg;
+    if (
+      metadata.input.backbone.sha256 !== this.backbone.sha256 ||
+      metadata.input.dim !== this.backbone.featureDim
+    ) {
+      throw new ModelPackageError(
+        'BACKBONE_MISMATCH',
+        `package was trained on backbone ${metadata.input.backbone.id} (${metadata.input.backbone.sha256.slice(0, 12)}…), this engine runs ${this.backbone.id} (${this.backbone.sha256.slice(0, 12)}…)`,
+        pkg.dir,
+      );
+    }
+    if (!sameImageTransform(pkg.pipeline, this.pipeline)) {
+      throw new ModelPackageError(
+        'INVALID_PIPELINE_CONFIG',
+        'pipeline_config differs from the backbone preprocessing',
+        pkg.dir,
+      );
+    }
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(pkg.modelBytes, {
+        intraOpNumThreads: 1,
+        graphOptimizationLevel: 'all',
+      });
+    } catch (err) {
+      throw new ModelPackageError(
+        'LOAD_FAILED',
+        `onnxruntime refused model.buf: ${(err as Error).message}`,
+        pkg.dir,
+      );
+    }
+    const wanted = Object.values(metadata.outputs).filter((o): o is string => typeof o === 'string');
+    const missing = wanted.filter((o) => !session.outputNames.includes(o));
+    if (!session.inputNames.includes(HEAD_INPUT) || missing.length > 0) {
+      await session.release();
+      throw new ModelPackageError(
+        'LOAD_FAILED',
+        `model.buf does not match its metadata (input ${HEAD_INPUT}, outputs ${wanted.join(', ')})`,
+        pkg.dir,
+      );
+    }
+    return new Head(metadata, pkg.modelId, session, this.backbone.featureDim);
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}

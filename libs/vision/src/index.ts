@@ -1,0 +1,80 @@
+/** @intellioptics/vision: backbone, preprocessing, heads, training and model packages. */
+export type { BackboneInfo, BackboneArtifact } from './backbone/backbone.cache';
+export { loadBackboneArtifact, defaultCacheDir, CONVERTER_VERSION } from './backbone/backbone.cache';
+export {
+  convertBackbone,
+  featureNodeName,
+  FEATURE_NODE,
+  FEATURE_DIM,
+  INPUT_SIZE,
+} from './backbone/backbone.converter';
+export type { TfjsModelSource } from './backbone/tfjs-model.source';
+export { readTfjsModelSource, decodeWeights } from './backbone/tfjs-model.source';
+
+export type { PipelineConfig, ResizeMode, ChannelOrder, Scaling } from './preprocess/pipeline-config';
+export {
+  DEFAULT_PIPELINE_CONFIG,
+  DEFAULT_MAX_INPUT_PIXELS,
+  parsePipelineConfig,
+  pipelineConfigFromYaml,
+  pipelineConfigToYaml,
+  sameImageTransform,
+} from './preprocess/pipeline-config';
+export type { VisionInputErrorCode } from './preprocess/vision-input.error';
+export { VisionInputError } from './preprocess/vision-input.error';
+export type { ImageFormat } from './preprocess/image-format';
+export { sniffImageFormat } from './preprocess/image-format';
+export type { PreprocessedImage } from './preprocess/image.preprocess';
+export { preprocessImage, assertSupportedImage } from './preprocess/image.preprocess';
+
+export type { SoftmaxHeadParams } from './heads/softmax.head';
+export { buildSoftmaxHead, HEAD_INPUT, PROBABILITIES_OUTPUT } from './heads/softmax.head';
+export type { MahalanobisHeadParams } from './heads/oodd.head';
+export { buildMahalanobisHead, IN_DOMAIN_OUTPUT, DISTANCE_OUTPUT } from './heads/oodd.head';
+
+export type { LbfgsOptions, LbfgsResult, Objective } from './training/lbfgs';
+export { minimizeLbfgs } from './training/lbfgs';
+export type { SoftmaxFitOptions, SoftmaxModel } from './training/softmax-regression';
+export {
+  fitSoftmaxRegression,
+  softmaxPredict,
+  fitTemperature,
+  DEFAULT_L2,
+} from './training/softmax-regression';
+export type { MahalanobisCore, MahalanobisOodd, MahalanobisFitOptions } from './training/mahalanobis.fit';
+export {
+  fitMahalanobisCore,
+  fitMahalanobisOodd,
+  mahalanobisDistance,
+  inDomainProbability,
+} from './training/mahalanobis.fit';
+export type { Split } from './training/stratified-split';
+export { stratifiedSplit, stratifiedFolds, mulberry32 } from './training/stratified-split';
+export type { LabelledImage } from './training/labelled-folder.loader';
+export { listLabelledImages, embedLabelledFolder } from './training/labelled-folder.loader';
+export type { LabelledFeatures, StarterModelOptions, StarterModels } from './training/starter-model';
+export { trainStarterModels, countClassNames, expectedCalibrationError } from './training/starter-model';
+
+export type {
+  VisionMode,
+  ModelKind,
+  BackboneRef,
+  PredictorMetadata,
+  ModelPackage,
+  ModelPackageErrorCode,
+} from './package/model-package.types';
+export { ModelPackageError } from './package/model-package.types';
+export type { NewModelPackage } from './package/model-package.io';
+export {
+  PACKAGE_FILES,
+  createModelPackage,
+  writeModelPackage,
+  readModelPackage,
+  installModelPackage,
+  listModelVersions,
+  modelKindDir,
+  sha256Hex,
+} from './package/model-package.io';
+
+export type { VisionEngineOptions, EmbedTimings, HeadOutput } from './engine/vision.engine';
+export { VisionEngine, Head } from './engine/vision.engine';

@@ -1,0 +1,96 @@
+/**
+ * A thin typed layer over onnx-proto for building small graphs in code. Weights go into `rawData`
+ * (little-endian float32), which is ~4× smaller and far faster to encode than `floatData`.
+ */
+import onnxProto from 'onnx-proto';
+
+const { onnx } = onnxProto;
+export type OnnxNode = onnxProto.onnx.INodeProto;
+export type OnnxTensor = onnxProto.onnx.ITensorProto;
+export type OnnxValueInfo = onnxProto.onnx.IValueInfoProto;
+export type OnnxAttribute = onnxProto.onnx.IAttributeProto;
+
+const FLOAT = onnx.TensorProto.DataType.FLOAT;
+const INT64 = onnx.TensorProto.DataType.INT64;
+const ATTR = onnx.AttributeProto.AttributeType;
+
+export const OPSET = 13;
+
+export type AttrValue = number | string | number[] | { float: number };
+
+function attribute(name: string, value: AttrValue): OnnxAttribute {
+  if (typeof value === 'string') return { name, type: ATTR.STRING, s: new TextEncoder().encode(value) };
+  if (Array.isArray(value)) return { name, type: ATTR.INTS, ints: value };
+  if (typeof value === 'object') return { name, type: ATTR.FLOAT, f: value.float };
+  return { name, type: ATTR.INT, i: value };
+}
+
+export function node(
+  opType: string,
+  inputs: string[],
+  outputs: string[],
+  attrs: Record<string, AttrValue> = {},
+  name?: string,
+): OnnxNode {
+  return {
+    opType,
+    input: inputs,
+    output: outputs,
+    name: name ?? outputs[0] ?? opType,
+    attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),
+  };
+}
+
+export function floatTensor(name: string, dims: number[], data: ArrayLike<number>): OnnxTensor {
+  const f32 = data instanceof Float32Array ? data : Float32Array.from(data);
+  const expected = dims.reduce((a, b) => a * b, 1);
+  if (f32.length !== expected)
+    throw new Error(`tensor ${name}: ${f32.length} values for dims [${dims.join(',')}]`);
+  // rawData must be little-endian; every platform Node supports here is.
+  const raw = new Uint8Array(f32.buffer, f32.byteOffset, f32.byteLength);
+  return { name, dims, dataType: FLOAT, rawData: raw };
+}
+
+export function int64Tensor(name: string, dims: number[], data: number[]): OnnxTensor {
+  return { name, dims, dataType: INT64, int64Data: data };
+}
+
+/** A float value info; string dims are symbolic (dynamic) dimensions. */
+export function floatValueInfo(name: string, dims: (number | string)[]): OnnxValueInfo {
+  return {
+    name,
+    type: {
+      tensorType: {
+        elemType: FLOAT,
+        shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) },
+      },
+    },
+  };
+}
+
+export interface GraphSpec {
+  name: string;
+  nodes: OnnxNode[];
+  initializers: OnnxTensor[];
+  inputs: OnnxValueInfo[];
+  outputs: OnnxValueInfo[];
+  docString?: string;
+}
+
+export function encodeModel(spec: GraphSpec): Uint8Array {
+  const model = onnx.ModelProto.create({
+    irVersion: 7,
+    producerName: 'intellioptics-vision',
+    producerVersion: '1',
+    opsetImport: [{ domain: '', version: OPSET }],
+    docString: spec.docString ?? '',
+    graph: {
+      name: spec.name,
+      node: spec.nodes,
+      initializer: spec.initializers,
+      input: spec.inputs,
+      output: spec.outputs,
+    },
+  });
+  return onnx.ModelProto.encode(model).finish();
+}

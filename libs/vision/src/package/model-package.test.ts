@@ -1,0 +1,93 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildSoftmaxHead, PROBABILITIES_OUTPUT } from '../heads/softmax.head';
+import { DEFAULT_PIPELINE_CONFIG } from '../preprocess/pipeline-config';
+import {
+  createModelPackage,
+  installModelPackage,
+  listModelVersions,
+  PACKAGE_FILES,
+  readModelPackage,
+} from './model-package.io';
+import { ModelPackageError } from './model-package.types';
+
+const tmpRoots: string[] = [];
+afterAll(async () => Promise.all(tmpRoots.map((d) => rm(d, { recursive: true, force: true }))));
+
+function samplePackage() {
+  const bytes = buildSoftmaxHead({
+    weights: new Float32Array(2 * 4).fill(0.1),
+    bias: [0, 1],
+    numClasses: 2,
+    dim: 4,
+  });
+  return createModelPackage({
+    modelBytes: bytes,
+    pipeline: DEFAULT_PIPELINE_CONFIG,
+    modelId: 'mv_test',
+    metadata: {
+      format_version: 1,
+      kind: 'primary',
+      mode: 'BINARY',
+      detector_id: 'det_x',
+      class_names: ['YES', 'NO'],
+      input: {
+        name: 'features',
+        source: 'backbone_features',
+        dim: 4,
+        backbone: { id: 'b', sha256: 'f'.repeat(64) },
+      },
+      outputs: { probabilities: PROBABILITIES_OUTPUT },
+      calibration: { method: 'none' },
+      training: {},
+      metrics: { held_out_accuracy: 1 },
+      created_at: new Date(0).toISOString(),
+    },
+  });
+}
+
+async function errorOf(p: Promise<unknown>): Promise<ModelPackageError> {
+  const e = await p.then(
+    () => null,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(ModelPackageError);
+  return e as ModelPackageError;
+}
+
+describe('model packages', () => {
+  it('installs versions 1, 2 and reads them back verified', async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'io-pkg-'));
+    tmpRoots.push(root);
+    const pkg = samplePackage();
+    const a = await installModelPackage(root, 'det_x', pkg);
+    const b = await installModelPackage(root, 'det_x', pkg);
+    expect([a.version, b.version]).toEqual([1, 2]);
+    expect(await listModelVersions(root, 'det_x', 'primary')).toEqual([2, 1]);
+    expect(await listModelVersions(root, 'det_x', 'oodd')).toEqual([]);
+    const back = await readModelPackage(b.dir);
+    expect(back.modelId).toBe('mv_test');
+    expect(back.metadata).toEqual(pkg.metadata);
+    expect(Buffer.from(back.modelBytes).equals(Buffer.from(pkg.modelBytes))).toBe(true);
+    expect((await errorOf(installModelPackage(root, 'det_x', pkg, 2))).code).toBe('ALREADY_EXISTS');
+  });
+
+  it('refuses corrupt, incomplete or invalid packages with a typed error', async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'io-pkg-'));
+    tmpRoots.push(root);
+    const { dir } = await installModelPackage(root, 'det_y', samplePackage());
+    const model = path.join(dir, PACKAGE_FILES.model);
+    const good = await readFile(model);
+    const flipped = Buffer.from(good);
+    flipped[flipped.length - 1] = flipped[flipped.length - 1]! ^ 0xff;
+    await writeFile(model, flipped);
+    expect((await errorOf(readModelPackage(dir))).code).toBe('SHA256_MISMATCH');
+    await writeFile(model, good);
+    await writeFile(path.join(dir, PACKAGE_FILES.metadata), '{"format_version": 1, "kind": "primary"');
+    expect((await errorOf(readModelPackage(dir))).code).toBe('INVALID_METADATA');
+    await rm(path.join(dir, PACKAGE_FILES.modelId));
+    expect((await errorOf(readModelPackage(dir))).code).toBe('MISSING_FILE');
+  });
+});

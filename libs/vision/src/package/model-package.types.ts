@@ -1,0 +1,71 @@
+/** What a model package on disk contains (MODELS.md "Model package"). */
+import type { PipelineConfig } from '../preprocess/pipeline-config';
+
+/**
+ * Detector modes (same wire values as `DetectorMode` in @intellioptics/schema; repeated here because
+ * libs/vision must not depend on the schema lib's in-progress index).
+ */
+export type VisionMode = 'BINARY' | 'MULTI_CLASS' | 'COUNT' | 'BOUNDING_BOX' | 'TEXT';
+export type ModelKind = 'primary' | 'oodd';
+
+export interface BackboneRef {
+  id: string;
+  sha256: string;
+}
+
+export interface PredictorMetadata {
+  format_version: 1;
+  kind: ModelKind;
+  mode: VisionMode;
+  detector_id: string | null;
+  /** Primary: one name per output class, in output order. OODD: the in-domain classes it was fitted on. */
+  class_names: string[];
+  /** The head's input is the backbone's feature vector, so one backbone pass serves every head. */
+  input: { name: string; source: 'backbone_features'; dim: number; backbone: BackboneRef };
+  outputs: { probabilities?: string; in_domain_probability?: string; distance?: string };
+  calibration:
+    | { method: 'temperature'; temperature: number; held_out_examples: number }
+    | { method: 'none' }
+    | {
+        method: 'sigmoid_distance';
+        tau: number;
+        slope: number;
+        q50: number;
+        q95: number;
+        held_out_examples: number;
+      };
+  /** Free-form training facts (algorithm, shrinkage, iterations...). */
+  training: Record<string, unknown>;
+  metrics: Record<string, number>;
+  /** sha256 of model.buf, checked on every read. */
+  model_sha256: string;
+  created_at: string;
+}
+
+export interface ModelPackage {
+  dir: string | null;
+  modelBytes: Uint8Array;
+  metadata: PredictorMetadata;
+  pipeline: PipelineConfig;
+  modelId: string;
+}
+
+export type ModelPackageErrorCode =
+  | 'MISSING_FILE'
+  | 'INVALID_METADATA'
+  | 'INVALID_PIPELINE_CONFIG'
+  | 'SHA256_MISMATCH'
+  | 'BACKBONE_MISMATCH'
+  | 'LOAD_FAILED'
+  | 'ALREADY_EXISTS';
+
+export class ModelPackageError extends Error {
+  override readonly name = 'ModelPackageError';
+  constructor(
+    readonly code: ModelPackageErrorCode,
+    message: string,
+    readonly dir: string | null = null,
+  ) {
+    super(dir ? `${message} (${dir})` : message);
+  }
+}
