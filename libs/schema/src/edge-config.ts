@@ -333,6 +333,8 @@ const RawEdgeConfigSchema = z.strictObject({
     .prefault({}),
 });
 type RawEdgeConfig = z.output<typeof RawEdgeConfigSchema>;
+/** The file as written (either detector format, defaults not filled in). */
+export type EdgeConfigInput = z.input<typeof RawEdgeConfigSchema>;
 
 /** The normalised config: detectors always a map by id, the four presets always present. */
 export interface EdgeConfig {
