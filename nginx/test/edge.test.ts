@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -26,7 +27,7 @@ const EDGE_ONLY_BODY = JSON.stringify({
 });
 
 /** The stand-in gateway answers by path: /status/<code>[/edge-only[/nobody]] or 200 with an echo. */
-function gatewayHandler(req: Recorded, res: import('node:http').ServerResponse): void {
+function gatewayHandler(req: Recorded, res: ServerResponse): void {
   const m = /^\/(?:device-api\/v1\/)?status\/(\d{3})(\/edge-only)?(\/nobody)?/.exec(req.url);
   if (m) {
     const status = Number(m[1]);
@@ -45,7 +46,7 @@ function gatewayHandler(req: Recorded, res: import('node:http').ServerResponse):
   res.end(JSON.stringify({ from: 'gateway', method: req.method, url: req.url, bytes: req.body.length }));
 }
 
-function cloudHandler(req: Recorded, res: import('node:http').ServerResponse): void {
+function cloudHandler(req: Recorded, res: ServerResponse): void {
   res.writeHead(200, { 'content-type': 'application/json', 'x-from': 'cloud' });
   res.end(JSON.stringify({ from: 'cloud', method: req.method, url: req.url, bytes: req.body.length }));
 }
@@ -100,7 +101,10 @@ describe('edge.conf.template (real nginx)', () => {
     const r = await request(`${base}/device-api/v1/detectors?page=2`);
     expect(r.status).toBe(200);
     expect(r.headers['x-from']).toBe('gateway');
-    expect(JSON.parse(r.body.toString())).toMatchObject({ from: 'gateway', url: '/device-api/v1/detectors?page=2' });
+    expect(JSON.parse(r.body.toString())).toMatchObject({
+      from: 'gateway',
+      url: '/device-api/v1/detectors?page=2',
+    });
     expect(gateway.requests).toHaveLength(1);
     expect(cloud.requests).toHaveLength(0);
   });
@@ -148,11 +152,14 @@ describe('edge.conf.template (real nginx)', () => {
 
   it('replays a 1 MB binary POST byte-identical, query included', async () => {
     const image = randomBytes(1024 * 1024);
-    const r = await request(`${base}/device-api/v1/status/404/image-queries?detector_id=det_1&want_async=true`, {
-      method: 'POST',
-      headers: { 'content-type': 'image/jpeg' },
-      body: image,
-    });
+    const r = await request(
+      `${base}/device-api/v1/status/404/image-queries?detector_id=det_1&want_async=true`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'image/jpeg' },
+        body: image,
+      },
+    );
     expect(r.status).toBe(200);
     expect(gateway.requests[0]!.body.equals(image)).toBe(true);
     const seen = cloud.requests[0]!;
