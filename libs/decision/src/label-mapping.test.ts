@@ -54,7 +54,7 @@ describe('per-mode label mapping', () => {
     expect(result.ok).toBe(false);
     if (!result.ok) {
       expect(result.error).toBeInstanceOf(IntelliOpticsError);
-      expect(result.error.code).toBe('INTERNAL');
+      expect(result.error.code).toBe('MODEL_OUTPUT_MISMATCH');
     }
   });
 });

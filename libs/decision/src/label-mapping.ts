@@ -31,7 +31,7 @@ function mismatch(mode: DetectorMode, detail: string): { ok: false; error: Intel
   return {
     ok: false,
     error: new IntelliOpticsError(
-      'INTERNAL',
+      'MODEL_OUTPUT_MISMATCH',
       `The ${mode} model output does not fit the detector: ${detail}`,
       {
         details: { mode },

@@ -25,6 +25,10 @@ export const ERROR_CODES = {
   // 409 — the state does not allow it
   CONFLICT: { status: 409, message: 'The request conflicts with the current state.' },
   ALREADY_EXISTS: { status: 409, message: 'Something with that id or name already exists.' },
+  MODEL_OUTPUT_MISMATCH: {
+    status: 409,
+    message: "The installed model does not fit the detector's configuration; publish a model trained for it.",
+  },
   ESCALATION_CLAIMED: { status: 409, message: 'Another reviewer holds this escalation.' },
   LEASE_EXPIRED: { status: 409, message: 'Your claim on this escalation expired; claim it again.' },
   // 413 / 415 — the payload
