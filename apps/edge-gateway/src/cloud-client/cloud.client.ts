@@ -1,0 +1,199 @@
+/**
+ * The edge's calls to the cloud's Groundlight REST routes. All calls use keep-alive and a deadline, and
+ * return outcomes as values: `unreachable` (network error, timeout, 5xx) is what makes the edge work
+ * offline from its caches instead of failing.
+ */
+import {
+  DetectorSchema,
+  EdgeModelInfoSchema,
+  ImageQuerySchema,
+  encodeMetadata,
+  type Detector,
+  type EdgeModelInfo,
+  type ImageQuery,
+} from '@intellioptics/schema';
+import { HttpClient, jsonBody, problemCode, problemDetail, type HttpResult } from '../http/http-client';
+import type { SendOutcome } from '../escalation/retry-policy';
+import type { EscalationParams } from '../store/state.store';
+
+export type Fetched<T> =
+  | { kind: 'ok'; value: T }
+  | { kind: 'not_found' }
+  | { kind: 'unauthorized' }
+  | { kind: 'unreachable'; message: string };
+
+export interface SubmitEscalation {
+  iqId: string;
+  detectorId: string;
+  params: EscalationParams;
+  image: Buffer;
+  contentType: string;
+  /** Async: the cloud answers at once with `result: null`. Sync: the cloud's first answer. */
+  wantAsync: boolean;
+  timeoutMs: number;
+}
+
+export interface SubmitResult {
+  outcome: SendOutcome;
+  /** The cloud's image query when it answered 2xx with a valid one. */
+  imageQuery: ImageQuery | null;
+  detail: string | null;
+}
+
+export interface CloudClient {
+  getDetector(id: string, token: string | null): Promise<Fetched<Detector>>;
+  listDetectors(): Promise<Fetched<Detector[]>>;
+  checkToken(token: string): Promise<'valid' | 'invalid' | 'unreachable'>;
+  submitImageQuery(input: SubmitEscalation): Promise<SubmitResult>;
+  getImageQuery(id: string): Promise<Fetched<ImageQuery>>;
+  fetchModelUrls(detectorId: string, token: string | null): Promise<Fetched<EdgeModelInfo>>;
+  /** GET an absolute (signed) URL, e.g. a model download. */
+  download(url: string, timeoutMs: number): Promise<Fetched<Buffer>>;
+}
+
+export class HttpCloudClient implements CloudClient {
+  private readonly http: HttpClient;
+
+  constructor(
+    baseUrl: string,
+    private readonly edgeToken: string | null,
+    private readonly timeoutMs: number,
+  ) {
+    this.http = new HttpClient(baseUrl, { maxSockets: 16 });
+  }
+
+  get url(): string {
+    return this.http.baseUrl;
+  }
+
+  private headers(token: string | null): Record<string, string> {
+    const t = token ?? this.edgeToken;
+    return { accept: 'application/json', ...(t ? { 'x-api-token': t } : {}) };
+  }
+
+  async getDetector(id: string, token: string | null): Promise<Fetched<Detector>> {
+    const r = await this.http.request(`/device-api/v1/detectors/${encodeURIComponent(id)}`, {
+      headers: this.headers(this.edgeToken ?? token),
+      timeoutMs: this.timeoutMs,
+    });
+    return fetched(r, (json) => DetectorSchema.parse(json));
+  }
+
+  async listDetectors(): Promise<Fetched<Detector[]>> {
+    const all: Detector[] = [];
+    for (let page = 1; page <= 100; page++) {
+      const r = await this.http.request(`/device-api/v1/detectors?page=${page}&page_size=100`, {
+        headers: this.headers(null),
+        timeoutMs: this.timeoutMs,
+      });
+      const f = fetched(r, (json) => {
+        const body = json as { results?: unknown[]; next?: unknown };
+        return {
+          results: (body.results ?? []).flatMap((d) => {
+            const p = DetectorSchema.safeParse(d);
+            return p.success ? [p.data] : [];
+          }),
+          next: typeof body.next === 'string' && body.next.length > 0,
+        };
+      });
+      if (f.kind !== 'ok') return f;
+      all.push(...f.value.results);
+      if (!f.value.next || f.value.results.length === 0) break;
+    }
+    return { kind: 'ok', value: all };
+  }
+
+  async checkToken(token: string): Promise<'valid' | 'invalid' | 'unreachable'> {
+    const r = await this.http.request('/device-api/v1/me', {
+      headers: { accept: 'application/json', 'x-api-token': token },
+      timeoutMs: this.timeoutMs,
+    });
+    if (!r.ok || r.response.status >= 500 || r.response.status === 429) return 'unreachable';
+    if (r.response.status === 401 || r.response.status === 403) return 'invalid';
+    return r.response.status < 300 ? 'valid' : 'unreachable';
+  }
+
+  async submitImageQuery(input: SubmitEscalation): Promise<SubmitResult> {
+    const q = new URLSearchParams({ detector_id: input.detectorId, image_query_id: input.iqId });
+    q.set('patience_time', String(input.params.patience_time));
+    q.set('confidence_threshold', String(input.params.confidence_threshold));
+    if (input.params.human_review) q.set('human_review', input.params.human_review);
+    if (input.wantAsync) q.set('want_async', 'True');
+    q.set('metadata', encodeMetadata(input.params.metadata));
+    const r = await this.http.request(`/device-api/v1/image-queries?${q.toString()}`, {
+      method: 'POST',
+      headers: { ...this.headers(null), 'content-type': input.contentType },
+      body: input.image,
+      timeoutMs: input.timeoutMs,
+    });
+    if (!r.ok) {
+      return {
+        outcome: r.kind === 'timeout' ? { kind: 'timeout' } : { kind: 'network', message: r.message },
+        imageQuery: null,
+        detail: r.kind === 'timeout' ? 'timeout' : r.message,
+      };
+    }
+    const { status, headers } = r.response;
+    const retryAfter = Number(headers['retry-after']);
+    const outcome: SendOutcome = {
+      kind: 'http',
+      status,
+      retryAfterS: Number.isFinite(retryAfter) ? retryAfter : null,
+    };
+    if (status >= 200 && status < 300) {
+      const parsed = ImageQuerySchema.safeParse(jsonBody(r.response));
+      return { outcome, imageQuery: parsed.success ? parsed.data : null, detail: null };
+    }
+    const code = problemCode(r.response);
+    return {
+      outcome,
+      imageQuery: null,
+      detail: `${status}${code ? ` ${code}` : ''}: ${problemDetail(r.response)}`,
+    };
+  }
+
+  async getImageQuery(id: string): Promise<Fetched<ImageQuery>> {
+    const r = await this.http.request(`/device-api/v1/image-queries/${encodeURIComponent(id)}`, {
+      headers: this.headers(null),
+      timeoutMs: this.timeoutMs,
+    });
+    return fetched(r, (json) => ImageQuerySchema.parse(json));
+  }
+
+  async fetchModelUrls(detectorId: string, token: string | null): Promise<Fetched<EdgeModelInfo>> {
+    const r = await this.http.request(`/edge-api/v1/fetch-model-urls/${encodeURIComponent(detectorId)}/`, {
+      headers: this.headers(token ?? this.edgeToken),
+      timeoutMs: 10_000,
+    });
+    return fetched(r, (json) => EdgeModelInfoSchema.parse(json));
+  }
+
+  async download(url: string, timeoutMs: number): Promise<Fetched<Buffer>> {
+    const absolute = /^https?:\/\//.test(url)
+      ? url
+      : `${this.http.baseUrl}${url.startsWith('/') ? '' : '/'}${url}`;
+    const r = await this.http.request(absolute, { timeoutMs, maxResponseBytes: 512 * 1024 * 1024 });
+    return fetched(r, (_json, body) => body, false);
+  }
+
+  close(): void {
+    this.http.close();
+  }
+}
+
+function fetched<T>(r: HttpResult, parse: (json: unknown, body: Buffer) => T, json = true): Fetched<T> {
+  if (!r.ok) return { kind: 'unreachable', message: r.kind === 'timeout' ? 'timeout' : r.message };
+  const { status } = r.response;
+  if (status === 404) return { kind: 'not_found' };
+  if (status === 401 || status === 403) return { kind: 'unauthorized' };
+  if (status < 200 || status >= 300)
+    return { kind: 'unreachable', message: `HTTP ${status}: ${problemDetail(r.response)}` };
+  try {
+    return { kind: 'ok', value: parse(json ? jsonBody(r.response) : null, r.response.body) };
+  } catch (e) {
+    return {
+      kind: 'unreachable',
+      message: `unexpected response: ${e instanceof Error ? e.message.slice(0, 300) : String(e)}`,
+    };
+  }
+}

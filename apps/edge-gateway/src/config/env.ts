@@ -1,0 +1,158 @@
+/**
+ * Environment, parsed once into a nested typed object (zod). Every variable is documented in `.env.example`
+ * and the README's Configuration table. `loadEnv` caches; `resetEnv` is for tests; `parseEnv` throws an
+ * EnvError listing every problem at once.
+ */
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+
+const bool = z.enum(['1', '0', 'true', 'false']).transform((v) => v === '1' || v === 'true');
+const seconds = (def: number, max = 86_400 * 365) => z.coerce.number().min(0).max(max).default(def);
+const millis = (def: number, max = 600_000) => z.coerce.number().int().min(1).max(max).default(def);
+
+const RawEnvSchema = z.object({
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8718),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  IO_HOME: z.string().min(1).optional(),
+  INFERENCE_URL: z.url().default('http://127.0.0.1:8001'),
+  INFERENCE_TIMEOUT_MS: millis(8000),
+  INFERENCE_MAX_SOCKETS: z.coerce.number().int().min(1).max(1024).default(64),
+  CLOUD_URL: z.url().default('http://127.0.0.1:8000'),
+  CLOUD_TIMEOUT_MS: millis(3000),
+  SYNC_ESCALATION_TIMEOUT_MS: millis(6000, 9000),
+  EDGE_API_TOKEN: z.string().min(1).optional(),
+  EDGE_HUB_TOKEN: z.string().min(1).optional(),
+  EDGE_HUB_NAME: z.string().min(1).optional(),
+  MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(100 * 1024 * 1024)
+    .default(10 * 1024 * 1024),
+  MAX_IMAGE_PIXELS: z.coerce.number().int().min(1).default(40_000_000),
+  DETECTOR_REFRESH_S: seconds(60),
+  TOKEN_REVALIDATE_S: seconds(300),
+  AUTH_OFFLINE_UNKNOWN_TOKENS: z.enum(['accept', 'reject']).default('accept'),
+  STATE_DURABILITY: z.enum(['process', 'power']).default('process'),
+  RETENTION_DAYS: seconds(7, 3650),
+  RETENTION_MAX_ROWS: z.coerce.number().int().min(100).default(200_000),
+  RETENTION_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024 * 1024)
+    .default(2 * 1024 * 1024 * 1024),
+  RETENTION_PURGE_INTERVAL_S: seconds(300),
+  OUTBOX_IDLE_POLL_MS: millis(1000),
+  OUTBOX_BACKOFF_MAX_S: seconds(30, 3600),
+  OUTBOX_SEND_TIMEOUT_MS: millis(15_000),
+  IQ_REFRESH_INTERVAL_S: seconds(2),
+  MODEL_UPDATES: bool.default(true),
+  MODEL_POLL_FALLBACK_S: seconds(60),
+  HEARTBEAT_INTERVAL_S: seconds(30),
+  CONFIG_RELOAD_DEBOUNCE_MS: millis(200),
+  SHUTDOWN_GRACE_MS: millis(5000),
+});
+
+export type RawEnv = z.input<typeof RawEnvSchema>;
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Env {
+  http: { host: string; port: number; maxBodyBytes: number; maxImagePixels: number };
+  log: { level: LogLevel };
+  paths: { ioHome: string; configFile: string; stateDir: string; modelsDir: string };
+  inference: { url: string; timeoutMs: number; maxSockets: number };
+  cloud: { url: string; timeoutMs: number; syncEscalationTimeoutMs: number; edgeApiToken: string | null };
+  hub: { token: string | null; name: string; heartbeatIntervalS: number };
+  detectors: { refreshS: number };
+  auth: { revalidateS: number; offlineUnknownTokens: 'accept' | 'reject' };
+  state: {
+    durability: 'process' | 'power';
+    retentionDays: number;
+    retentionMaxRows: number;
+    retentionMaxBytes: number;
+    purgeIntervalS: number;
+  };
+  outbox: { idlePollMs: number; backoffMaxS: number; sendTimeoutMs: number; iqRefreshIntervalS: number };
+  models: { updates: boolean; pollFallbackS: number };
+  config: { reloadDebounceMs: number };
+  shutdownGraceMs: number;
+}
+
+export class EnvError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid environment:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'EnvError';
+  }
+}
+
+const REPO_ROOT = resolve(import.meta.dirname, '..', '..', '..', '..');
+
+/** Parse an environment (default: process.env) into the typed config; throws EnvError listing every problem. */
+export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = RawEnvSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new EnvError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const ioHome = resolve(e.IO_HOME ?? join(REPO_ROOT, '.io-home'));
+  return {
+    http: { host: e.HOST, port: e.PORT, maxBodyBytes: e.MAX_BODY_BYTES, maxImagePixels: e.MAX_IMAGE_PIXELS },
+    log: { level: e.LOG_LEVEL },
+    paths: {
+      ioHome,
+      configFile: join(ioHome, 'config', 'edge-config.yaml'),
+      stateDir: join(ioHome, 'state'),
+      modelsDir: join(ioHome, 'models'),
+    },
+    inference: {
+      url: e.INFERENCE_URL.replace(/\/+$/, ''),
+      timeoutMs: e.INFERENCE_TIMEOUT_MS,
+      maxSockets: e.INFERENCE_MAX_SOCKETS,
+    },
+    cloud: {
+      url: e.CLOUD_URL.replace(/\/+$/, ''),
+      timeoutMs: e.CLOUD_TIMEOUT_MS,
+      syncEscalationTimeoutMs: e.SYNC_ESCALATION_TIMEOUT_MS,
+      edgeApiToken: e.EDGE_API_TOKEN ?? null,
+    },
+    hub: {
+      token: e.EDGE_HUB_TOKEN ?? null,
+      name: e.EDGE_HUB_NAME ?? hostname(),
+      heartbeatIntervalS: e.HEARTBEAT_INTERVAL_S,
+    },
+    detectors: { refreshS: e.DETECTOR_REFRESH_S },
+    auth: { revalidateS: e.TOKEN_REVALIDATE_S, offlineUnknownTokens: e.AUTH_OFFLINE_UNKNOWN_TOKENS },
+    state: {
+      durability: e.STATE_DURABILITY,
+      retentionDays: e.RETENTION_DAYS,
+      retentionMaxRows: e.RETENTION_MAX_ROWS,
+      retentionMaxBytes: e.RETENTION_MAX_BYTES,
+      purgeIntervalS: e.RETENTION_PURGE_INTERVAL_S,
+    },
+    outbox: {
+      idlePollMs: e.OUTBOX_IDLE_POLL_MS,
+      backoffMaxS: e.OUTBOX_BACKOFF_MAX_S,
+      sendTimeoutMs: e.OUTBOX_SEND_TIMEOUT_MS,
+      iqRefreshIntervalS: e.IQ_REFRESH_INTERVAL_S,
+    },
+    models: { updates: e.MODEL_UPDATES, pollFallbackS: e.MODEL_POLL_FALLBACK_S },
+    config: { reloadDebounceMs: e.CONFIG_RELOAD_DEBOUNCE_MS },
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+  };
+}
+
+let cached: Env | null = null;
+
+/** The process environment, parsed once. */
+export function loadEnv(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}
+
+/** Forget the cached environment (tests). */
+export function resetEnv(): void {
+  cached = null;
+}

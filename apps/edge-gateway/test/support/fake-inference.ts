@@ -1,0 +1,61 @@
+/** A real HTTP stand-in for the inference service: answers `/infer` from a per-detector table. */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type InferAnswer = { status: number; body: unknown };
+
+export class FakeInference {
+  readonly answers = new Map<string, InferAnswer>();
+  calls = 0;
+  private server: http.Server | null = null;
+  port = 0;
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  setConfident(detectorId: string, classIndex: number, confidence: number, inDomain = 1): void {
+    const probabilities = classIndex === 0 ? [confidence, 1 - confidence] : [1 - confidence, confidence];
+    this.answers.set(detectorId, {
+      status: 200,
+      body: {
+        class_index: classIndex,
+        probabilities,
+        raw_confidence: confidence,
+        oodd: { in_domain_probability: inDomain },
+        model_versions: { primary: 1, oodd: 1 },
+      },
+    });
+  }
+
+  async start(): Promise<void> {
+    this.server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        this.calls++;
+        const id = new URL(req.url ?? '/', 'http://x').searchParams.get('detector_id') ?? '';
+        const a = this.answers.get(id) ?? {
+          status: 404,
+          body: { detail: 'no model', code: 'MODEL_NOT_FOUND' },
+        };
+        const text = JSON.stringify(a.body);
+        res.writeHead(a.status, {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(text),
+        });
+        res.end(text);
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.port = (this.server.address() as AddressInfo).port;
+  }
+
+  async stop(): Promise<void> {
+    const s = this.server;
+    this.server = null;
+    if (!s) return;
+    s.closeAllConnections();
+    await new Promise<void>((resolve) => s.close(() => resolve()));
+  }
+}
