@@ -11,7 +11,7 @@ import { createModelPackage, sha256Hex } from '../package/model-package.io';
 import type { ModelPackage, VisionMode } from '../package/model-package.types';
 import type { PipelineConfig } from '../preprocess/pipeline-config';
 import { fitMahalanobisOodd } from './mahalanobis.fit';
-import { fitSoftmaxRegression, fitTemperature, softmaxPredict } from './softmax-regression';
+import { DEFAULT_L2, fitSoftmaxRegression, fitTemperature, softmaxPredict } from './softmax-regression';
 import { stratifiedSplit } from './stratified-split';
 
 export interface LabelledFeatures {
@@ -142,7 +142,7 @@ export function trainStarterModels(
           : { method: 'temperature', temperature, held_out_examples: split.test.length },
       training: {
         algorithm: 'softmax_regression_lbfgs',
-        l2: opts.l2 ?? null,
+        l2: opts.l2 ?? DEFAULT_L2,
         iterations: final.iterations,
         converged: final.converged,
         examples_per_class: perClass,

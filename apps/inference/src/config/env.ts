@@ -1,0 +1,95 @@
+/**
+ * Every environment variable of the inference service, parsed once with zod into a nested typed object.
+ * Fails fast listing every invalid variable. Documented in ../../README.md and ../../.env.example.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+
+const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+const csv = z
+  .string()
+  .default('')
+  .transform((s) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  );
+
+const EnvSchema = z.object({
+  IO_HOME: z.string().min(1).default(path.join(REPO_ROOT, '.io-home')),
+  IO_CACHE_DIR: z.string().min(1).optional(),
+  INFERENCE_HOST: z.string().min(1).default('0.0.0.0'),
+  INFERENCE_PORT: int(8001),
+  INFERENCE_HEALTH_PORT: int(8081),
+  INFERENCE_MAX_LOADED_DETECTORS: int(5, 1),
+  INFERENCE_PINNED_DETECTORS: csv,
+  INFERENCE_MODEL_POLL_MS: int(1000, 50),
+  INFERENCE_MAX_BODY_BYTES: int(20 * 1024 * 1024, 1024),
+  INFERENCE_MAX_INPUT_PIXELS: int(50_000_000, 1),
+  INFERENCE_MAX_BATCH: int(8, 1),
+  INFERENCE_INTRA_OP_THREADS: int(0),
+  INFERENCE_SHUTDOWN_GRACE_MS: int(10_000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface InferenceConfig {
+  ioHome: string;
+  modelsDir: string;
+  cacheDir: string | undefined;
+  http: { host: string; port: number; healthPort: number; maxBodyBytes: number; shutdownGraceMs: number };
+  models: { maxLoaded: number; pinned: string[]; pollMs: number };
+  vision: { maxInputPixels: number; maxBatch: number; intraOpThreads: number };
+  logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+}
+
+export class EnvError extends Error {
+  override readonly name = 'EnvError';
+}
+
+export function parseEnv(env: NodeJS.ProcessEnv): InferenceConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new EnvError(`invalid inference environment:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const ioHome = path.resolve(e.IO_HOME);
+  return {
+    ioHome,
+    modelsDir: path.join(ioHome, 'models'),
+    cacheDir: e.IO_CACHE_DIR,
+    http: {
+      host: e.INFERENCE_HOST,
+      port: e.INFERENCE_PORT,
+      healthPort: e.INFERENCE_HEALTH_PORT,
+      maxBodyBytes: e.INFERENCE_MAX_BODY_BYTES,
+      shutdownGraceMs: e.INFERENCE_SHUTDOWN_GRACE_MS,
+    },
+    models: {
+      maxLoaded: e.INFERENCE_MAX_LOADED_DETECTORS,
+      pinned: e.INFERENCE_PINNED_DETECTORS,
+      pollMs: e.INFERENCE_MODEL_POLL_MS,
+    },
+    vision: {
+      maxInputPixels: e.INFERENCE_MAX_INPUT_PIXELS,
+      maxBatch: e.INFERENCE_MAX_BATCH,
+      intraOpThreads: e.INFERENCE_INTRA_OP_THREADS,
+    },
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+let cached: InferenceConfig | undefined;
+/** The process's config, parsed on first use. */
+export function getConfig(): InferenceConfig {
+  cached ??= parseEnv(process.env);
+  return cached;
+}
+/** For tests. */
+export function resetConfig(): void {
+  cached = undefined;
+}
