@@ -1,0 +1,75 @@
+import { useQuery } from '@apollo/client/react';
+import { hrefFor } from '../../app/router';
+import { DetectorsDocument } from '../../gql/graphql';
+import { Chip } from '../../ui/Chip';
+import { percent } from '../../ui/format';
+import { EmptyState, ErrorState, Loading } from '../../ui/States';
+import { presetOf } from './detector-form';
+
+export default function DetectorsPage() {
+  const { data, loading, error, refetch } = useQuery(DetectorsDocument);
+  const head = (
+    <div className="page-head">
+      <h1>Detectors</h1>
+      <a className="btn btn-primary" href={hrefFor({ page: 'detectorNew' })}>
+        New detector
+      </a>
+    </div>
+  );
+  if (loading && !data) return <Loading what="detectors" />;
+  if (error && !data) {
+    return <ErrorState title="Detectors did not load" error={error} onRetry={() => void refetch()} />;
+  }
+  const detectors = data?.detectors ?? [];
+  return (
+    <div className="page">
+      {head}
+      {detectors.length === 0 ? (
+        <EmptyState title="No detectors yet">
+          <p>
+            A detector is a question asked of images.{' '}
+            <a href={hrefFor({ page: 'detectorNew' })}>Create one</a>, or let a client create it through the
+            SDK (<code>get_or_create_detector</code>).
+          </p>
+        </EmptyState>
+      ) : (
+        <div className="table-wrap card">
+          <table className="table" data-testid="detectors-table">
+            <thead>
+              <tr>
+                <th>Name</th>
+                <th>Question</th>
+                <th>Mode</th>
+                <th className="num">Threshold</th>
+                <th className="num">Patience</th>
+                <th>Preset</th>
+                <th>Status</th>
+              </tr>
+            </thead>
+            <tbody>
+              {detectors.map((d) => (
+                <tr key={d.id}>
+                  <td>
+                    <a href={hrefFor({ page: 'detector', id: d.id })}>{d.name}</a>
+                  </td>
+                  <td className="ellipsis-cell" title={d.query}>
+                    {d.query}
+                  </td>
+                  <td>
+                    <Chip>{d.mode}</Chip>
+                  </td>
+                  <td className="num">{percent(d.confidenceThreshold)}</td>
+                  <td className="num">{d.patienceTime}s</td>
+                  <td>{presetOf(d.metadata)}</td>
+                  <td>
+                    <Chip tone={d.status === 'ON' ? 'good' : 'neutral'}>{d.status}</Chip>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </div>
+  );
+}

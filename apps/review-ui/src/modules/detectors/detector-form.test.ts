@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import {
+  EMPTY_FORM,
+  parseClassNames,
+  presetOf,
+  toCreateInput,
+  toUpdateInput,
+  validate,
+  valuesFrom,
+} from './detector-form';
+
+const detector = {
+  name: 'rail',
+  query: 'Is the guard rail closed?',
+  mode: 'BINARY' as const,
+  modeConfiguration: null,
+  confidenceThreshold: 0.9,
+  patienceTime: 30,
+  groupName: 'default',
+  escalationType: 'STANDARD' as const,
+  status: 'ON' as const,
+  metadata: { owner: 'ops' },
+};
+
+describe('detector form', () => {
+  it('validates with a message per field', () => {
+    expect(validate(EMPTY_FORM, true)).toMatchObject({ name: expect.any(String), query: expect.any(String) });
+    const ok = { ...EMPTY_FORM, name: 'n', query: 'q?' };
+    expect(validate(ok, true)).toEqual({});
+    expect(validate({ ...ok, confidenceThreshold: '1.5' }, true).confidenceThreshold).toBeDefined();
+    expect(validate({ ...ok, confidenceThreshold: '' }, true).confidenceThreshold).toBeDefined();
+    expect(validate({ ...ok, patienceTime: '0' }, true).patienceTime).toBeDefined();
+    expect(validate({ ...ok, mode: 'MULTI_CLASS', classNames: 'a' }, true).classNames).toBeDefined();
+    expect(validate({ ...ok, mode: 'MULTI_CLASS', classNames: 'a, b' }, true)).toEqual({});
+    expect(validate({ ...ok, mode: 'COUNT', maxCount: '2.5' }, true).maxCount).toBeDefined();
+  });
+
+  it('builds the create input with the mode configuration', () => {
+    const input = toCreateInput({
+      ...EMPTY_FORM,
+      name: ' n ',
+      query: 'q?',
+      mode: 'MULTI_CLASS',
+      classNames: 'a, b, a',
+    });
+    expect(input).toMatchObject({
+      name: 'n',
+      modeConfiguration: { class_names: ['a', 'b'] },
+      metadata: null,
+    });
+    expect(toCreateInput({ ...EMPTY_FORM, mode: 'COUNT', maxCount: '10', preset: 'no_cloud' })).toMatchObject(
+      {
+        modeConfiguration: { max_count: 10 },
+        metadata: { edge_preset: 'no_cloud' },
+      },
+    );
+    expect(parseClassNames(' x,,y , x')).toEqual(['x', 'y']);
+  });
+
+  it('sends only the fields that changed, keeping other metadata', () => {
+    const before = valuesFrom(detector);
+    expect(toUpdateInput(before, before, detector.metadata)).toEqual({});
+    expect(toUpdateInput(before, { ...before, confidenceThreshold: '0.75' }, detector.metadata)).toEqual({
+      confidenceThreshold: 0.75,
+    });
+    expect(
+      toUpdateInput(
+        before,
+        { ...before, enabled: false, preset: 'no_cloud', patienceTime: '60' },
+        detector.metadata,
+      ),
+    ).toEqual({ status: 'OFF', patienceTime: 60, metadata: { owner: 'ops', edge_preset: 'no_cloud' } });
+    expect(presetOf({ edge_preset: 'bogus' })).toBe('default');
+  });
+});

@@ -1,0 +1,168 @@
+/**
+ * The fleet: each hub with its last heartbeat, the detectors and model versions it serves, and escalation
+ * rate / latency charts built from its heartbeats as they arrive live (`hubStatusChanged`).
+ */
+import { useMemo, useState } from 'react';
+import { useQuery, useSubscription } from '@apollo/client/react';
+import { hrefFor } from '../../app/router';
+import { FleetDocument, HubStatusChangedDocument, type FleetQuery } from '../../gql/graphql';
+import { Chip } from '../../ui/Chip';
+import { percent, relativeTime, shortTime } from '../../ui/format';
+import { LineChart } from '../../ui/LineChart';
+import { EmptyState, ErrorState, Loading } from '../../ui/States';
+import { useNow } from '../../ui/useNow';
+import { addSample, asCounters, escalationRate, latencyMs, ratePoints, type Sample } from './fleet-metrics';
+
+type Hub = FleetQuery['hubs'][number];
+
+export default function FleetPage() {
+  const { data, loading, error, refetch } = useQuery(FleetDocument, { pollInterval: 30_000 });
+  const now = useNow(5_000);
+  const [live, setLive] = useState<ReadonlyMap<string, Partial<Hub> & { id: string }>>(new Map());
+  const [history, setHistory] = useState<ReadonlyMap<string, Sample[]>>(new Map());
+
+  useSubscription(HubStatusChangedDocument, {
+    onData: ({ data: event }) => {
+      const e = event.data?.hubStatusChanged;
+      if (!e) return;
+      setLive((prev) =>
+        new Map(prev).set(e.hubId, {
+          id: e.hubId,
+          name: e.name,
+          online: e.online,
+          lastHeartbeatAt: e.lastHeartbeatAt,
+          counters: e.counters,
+          servedDetectors: e.servedDetectors,
+        }),
+      );
+      if (e.lastHeartbeatAt) {
+        const sample = { at: Date.parse(e.lastHeartbeatAt), counters: asCounters(e.counters) };
+        setHistory((prev) => new Map(prev).set(e.hubId, addSample(prev.get(e.hubId) ?? [], sample)));
+      }
+    },
+  });
+
+  const hubs = useMemo(() => {
+    const base = data?.hubs ?? [];
+    const merged = base.map((h) => ({ ...h, ...live.get(h.id) }));
+    for (const [id, h] of live) {
+      if (!base.some((b) => b.id === id) && h.name) {
+        merged.push({
+          createdAt: h.lastHeartbeatAt ?? '',
+          online: true,
+          lastHeartbeatAt: null,
+          counters: {},
+          servedDetectors: [],
+          name: h.name,
+          ...h,
+        });
+      }
+    }
+    return merged.sort((a, b) => a.name.localeCompare(b.name));
+  }, [data, live]);
+
+  const detectorNames = useMemo(() => new Map(data?.detectors.map((d) => [d.id, d.name]) ?? []), [data]);
+
+  if (loading && !data) return <Loading what="the fleet" />;
+  if (error && !data)
+    return <ErrorState title="The fleet did not load" error={error} onRetry={() => void refetch()} />;
+
+  const online = hubs.filter((h) => h.online).length;
+  return (
+    <div className="page">
+      <div className="page-head">
+        <h1>Fleet</h1>
+        <span className="muted">
+          {online} of {hubs.length} hubs online
+        </span>
+      </div>
+      {hubs.length === 0 ? (
+        <EmptyState title="No hubs registered">
+          <p>
+            Register an edge with the GraphQL mutation <code>registerHub(name)</code> and give the edge its
+            token (<code>EDGE_TOKEN</code>). Hubs appear here as soon as they send a heartbeat.
+          </p>
+        </EmptyState>
+      ) : (
+        <div className="hub-grid" data-testid="hubs">
+          {hubs.map((h) => {
+            const counters = asCounters(h.counters);
+            const samples = addSample(history.get(h.id) ?? [], {
+              at: h.lastHeartbeatAt ? Date.parse(h.lastHeartbeatAt) : 0,
+              counters,
+            }).filter((s) => s.at > 0);
+            const points = ratePoints(samples);
+            return (
+              <article key={h.id} className="card hub">
+                <header className="hub-head">
+                  <h2>{h.name}</h2>
+                  <Chip tone={h.online ? 'good' : 'bad'}>{h.online ? 'online' : 'offline'}</Chip>
+                </header>
+                <p className="muted small" title={shortTime(h.lastHeartbeatAt)}>
+                  Last heartbeat {relativeTime(h.lastHeartbeatAt, now)}
+                </p>
+                <div className="chips">
+                  <Chip label="Escalation rate">{percent(escalationRate(counters), 1)}</Chip>
+                  <Chip label="Latency">
+                    {latencyMs(counters) === null ? '—' : `${latencyMs(counters)} ms`}
+                  </Chip>
+                </div>
+                <h3>Serves</h3>
+                {h.servedDetectors.length === 0 ? (
+                  <p className="muted small">No detectors reported yet.</p>
+                ) : (
+                  <ul className="served">
+                    {h.servedDetectors.map((s) => (
+                      <li key={s.detectorId}>
+                        <a href={hrefFor({ page: 'detector', id: s.detectorId })}>
+                          {detectorNames.get(s.detectorId) ?? s.detectorId}
+                        </a>
+                        <span className="muted small">
+                          primary {s.primaryVersion === null ? '—' : `v${s.primaryVersion}`} · OODD{' '}
+                          {s.ooddVersion === null ? '—' : `v${s.ooddVersion}`}
+                        </span>
+                      </li>
+                    ))}
+                  </ul>
+                )}
+                <div className="hub-charts">
+                  <LineChart
+                    title="Escalation rate"
+                    series={[
+                      {
+                        name: 'escalated',
+                        className: 's-escalation',
+                        points: points.flatMap((p) =>
+                          p.escalationRate === null ? [] : [{ x: p.at, y: p.escalationRate }],
+                        ),
+                      },
+                    ]}
+                    yDomain={[0, 1]}
+                    formatY={(y) => percent(y)}
+                    formatX={(x) => new Date(x).toLocaleTimeString()}
+                    height={110}
+                  />
+                  <LineChart
+                    title="Latency"
+                    series={[
+                      {
+                        name: 'ms',
+                        className: 's-latency',
+                        points: points.flatMap((p) =>
+                          p.latencyMs === null ? [] : [{ x: p.at, y: p.latencyMs }],
+                        ),
+                      },
+                    ]}
+                    formatY={(y) => `${Math.round(y)} ms`}
+                    formatX={(x) => new Date(x).toLocaleTimeString()}
+                    height={110}
+                  />
+                </div>
+              </article>
+            );
+          })}
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,82 @@
+/**
+ * Reading a detector's mode configuration and an escalation's edge result (the edge's `metadata.edge_result`
+ * summary: class_index, raw_primary_confidence, oodd_outlier_probability, adjusted_confidence, threshold)
+ * into what the reviewer sees. JSON comes from the server untyped, so every read is defensive.
+ */
+import type { LabelMode } from './keyboard';
+
+function record(v: unknown): Record<string, unknown> | null {
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+}
+
+function num(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+/** MULTI_CLASS class names, in key order. */
+export function classNames(modeConfiguration: unknown): string[] {
+  const names = record(modeConfiguration)?.class_names;
+  return Array.isArray(names) ? names.filter((n): n is string => typeof n === 'string') : [];
+}
+
+/** COUNT detectors' max_count, if configured. */
+export function maxCount(modeConfiguration: unknown): number | null {
+  return num(record(modeConfiguration)?.max_count);
+}
+
+export interface EdgeAnswer {
+  /** The edge's answer as a label ("YES", "3", "red"), or null when unknown. */
+  answer: string | null;
+  /** Confidence after the OODD adjustment (what was compared with the threshold). */
+  confidence: number | null;
+  rawConfidence: number | null;
+  /** Probability that the image is out of the model's domain. */
+  ooddScore: number | null;
+  threshold: number | null;
+}
+
+/** The answer behind a class index for `mode` (BINARY: 0 = YES, 1 = NO; COUNT: the index is the count). */
+export function labelForClassIndex(
+  mode: LabelMode,
+  index: number,
+  classes: readonly string[],
+): string | null {
+  switch (mode) {
+    case 'BINARY':
+      return index === 0 ? 'YES' : index === 1 ? 'NO' : null;
+    case 'COUNT':
+      return String(index);
+    case 'MULTI_CLASS':
+      return classes[index] ?? `class ${index}`;
+    case 'BOUNDING_BOX':
+    case 'TEXT':
+      return null;
+  }
+}
+
+export function readEdgeResult(
+  edgeResult: unknown,
+  mode: LabelMode,
+  classes: readonly string[],
+): EdgeAnswer | null {
+  const r = record(edgeResult);
+  if (!r) return null;
+  const index = num(r.class_index);
+  const label = typeof r.label === 'string' ? r.label : null;
+  return {
+    answer: label ?? (index === null ? null : labelForClassIndex(mode, index, classes)),
+    confidence: num(r.adjusted_confidence) ?? num(r.confidence),
+    rawConfidence: num(r.raw_primary_confidence),
+    ooddScore: num(r.oodd_outlier_probability),
+    threshold: num(r.threshold),
+  };
+}
+
+/** A one-word rendering of a result ("YES", "4", "NO_OBJECTS"). */
+export function resultText(
+  result: { label?: string | null; count?: number | null; text?: string | null } | null | undefined,
+): string {
+  if (!result) return '—';
+  if (result.count !== null && result.count !== undefined) return String(result.count);
+  return result.label ?? result.text ?? '—';
+}
