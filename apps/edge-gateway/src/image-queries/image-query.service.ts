@@ -41,7 +41,7 @@ import type { DetectorService } from '../detectors/detector.service';
 import type { OutboxWorker } from '../escalation/outbox.worker';
 import { classifyOutcome } from '../escalation/retry-policy';
 import type { InferenceCall, InferenceClient } from '../inference-client/inference.client';
-import type { EdgePrediction } from '../inference-client/inference-response';
+import { detectorClassIndex, type EdgePrediction } from '../inference-client/inference-response';
 import type { Logger } from '../logger';
 import type { EdgeMetrics } from '../metrics/metrics';
 import type { EscalationParams, OutboxKind, StagedImage, StateStore } from '../store/state.store';
@@ -398,7 +398,7 @@ export class ImageQueryService {
   ): ImageQueryResult | null {
     const r = buildEdgeResult({
       mode: detector.mode,
-      index: prediction.classIndex,
+      index: detectorClassIndex(prediction, detector.mode, detector.mode_configuration),
       confidence,
       modeConfiguration: detector.mode_configuration,
     });

@@ -1,42 +1,46 @@
 /**
- * The inference service's `/infer` JSON reduced to what the edge needs. Kept in one place so a change of the
- * inference contract is a change here only.
+ * The inference service's `/infer` answer for one detector (apps/inference `DetectorAnswer`), reduced to what
+ * the edge needs. Kept in one place so a change of the inference contract is a change here only.
+ *
+ * ```json
+ * { "detector_id": "det_…", "mode": "BINARY", "label": { "index": 0, "name": "YES" },
+ *   "probabilities": { "YES": 0.97, "NO": 0.03 }, "confidence": 0.97, "in_domain_probability": 0.99,
+ *   "adjusted_confidence": 0.965, "model_versions": { "primary": { "version": 3, "model_id": "mv_…" },
+ *   "oodd": { "version": 3, "model_id": "mv_…" } }, "timings_ms": { "decode": 1.2, … } }
+ * ```
+ * The OODD adjustment itself is recomputed by libs/decision (one policy, one place); the service's
+ * `adjusted_confidence` is kept for the record only.
  */
 import { z } from 'zod';
 
 export interface EdgePrediction {
   /** Index of the predicted class of the primary head (BINARY: 0 = YES, 1 = NO; COUNT: the count). */
   classIndex: number;
+  /** The class name the model reports, when it does. */
+  labelName: string | null;
   /** The primary model's confidence in that class, before the OODD adjustment. */
   primaryConfidence: number;
   numClasses: number;
   /** Probability that the image is out of domain; null when no OODD model is installed. */
   outlierProbability: number | null;
   modelVersions: { primary: number | null; oodd: number | null };
-  /** The model version ids (model_id.txt) when known. */
+  /** The cloud's model version ids (model_id.txt) when known. */
   modelIds: { primary: string | null; oodd: string | null };
   timingsMs: Record<string, number>;
 }
 
-const Num = z.number().finite();
 const Prob = z.number().min(0).max(1);
+const VersionRef = z.object({ version: z.number(), model_id: z.string().nullish() }).nullish();
 
 const InferResponseSchema = z.object({
-  label: z.union([z.string(), z.number()]).nullish(),
-  class_index: z.number().int().min(0).optional(),
-  label_index: z.number().int().min(0).optional(),
-  probabilities: z.array(Prob).optional(),
-  raw_confidence: Prob.nullish(),
-  confidence: Prob.nullish(),
-  num_classes: z.number().int().min(1).optional(),
-  oodd: z
-    .object({ in_domain_probability: Prob.nullish(), outlier_probability: Prob.nullish() })
-    .passthrough()
-    .nullish(),
+  mode: z.string().optional(),
+  label: z.object({ index: z.number().int().min(0), name: z.string().nullish() }),
+  probabilities: z.union([z.record(z.string(), Prob), z.array(Prob)]).optional(),
+  confidence: Prob,
   in_domain_probability: Prob.nullish(),
-  model_versions: z.object({ primary: Num.nullish(), oodd: Num.nullish() }).passthrough().nullish(),
-  model_ids: z.object({ primary: z.string().nullish(), oodd: z.string().nullish() }).passthrough().nullish(),
-  timings_ms: z.record(z.string(), Num).nullish(),
+  adjusted_confidence: Prob.nullish(),
+  model_versions: z.object({ primary: VersionRef, oodd: VersionRef }).nullish(),
+  timings_ms: z.record(z.string(), z.number()).nullish(),
 });
 
 export function parseInferenceResponse(
@@ -44,34 +48,61 @@ export function parseInferenceResponse(
 ): { ok: true; value: EdgePrediction } | { ok: false; error: string } {
   const parsed = InferResponseSchema.safeParse(json);
   if (!parsed.success) {
+    const issue = parsed.error.issues[0];
     return {
       ok: false,
-      error: `unexpected inference response: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+      error: `unexpected inference response: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid'}`,
     };
   }
   const r = parsed.data;
-  const probabilities = r.probabilities ?? [];
-  let classIndex = r.class_index ?? r.label_index ?? (typeof r.label === 'number' ? r.label : undefined);
-  if (classIndex === undefined && probabilities.length > 0) {
-    classIndex = probabilities.indexOf(Math.max(...probabilities));
-  }
-  if (classIndex === undefined) return { ok: false, error: 'inference response has no class index' };
-  const primaryConfidence = r.raw_confidence ?? r.confidence ?? probabilities[classIndex];
-  if (primaryConfidence === undefined || primaryConfidence === null) {
-    return { ok: false, error: 'inference response has no confidence' };
-  }
-  const inDomain = r.oodd?.in_domain_probability ?? r.in_domain_probability ?? null;
-  const outlier = r.oodd?.outlier_probability ?? (inDomain === null ? null : 1 - inDomain);
+  const probs = r.probabilities ?? [];
+  const numClasses = Array.isArray(probs) ? probs.length : Object.keys(probs).length;
   return {
     ok: true,
     value: {
-      classIndex,
-      primaryConfidence,
-      numClasses: r.num_classes ?? Math.max(2, probabilities.length),
-      outlierProbability: outlier,
-      modelVersions: { primary: r.model_versions?.primary ?? null, oodd: r.model_versions?.oodd ?? null },
-      modelIds: { primary: r.model_ids?.primary ?? null, oodd: r.model_ids?.oodd ?? null },
+      classIndex: r.label.index,
+      labelName: r.label.name ?? null,
+      primaryConfidence: r.confidence,
+      numClasses: Math.max(2, numClasses),
+      outlierProbability:
+        r.in_domain_probability === null || r.in_domain_probability === undefined
+          ? null
+          : 1 - r.in_domain_probability,
+      modelVersions: {
+        primary: r.model_versions?.primary?.version ?? null,
+        oodd: r.model_versions?.oodd?.version ?? null,
+      },
+      modelIds: {
+        primary: r.model_versions?.primary?.model_id ?? null,
+        oodd: r.model_versions?.oodd?.model_id ?? null,
+      },
       timingsMs: r.timings_ms ?? {},
     },
   };
+}
+
+/**
+ * The class index to map onto the detector: the model's class name wins when it names a class the detector
+ * knows (a model trained with another class order must not flip YES and NO); otherwise the index.
+ */
+export function detectorClassIndex(
+  prediction: EdgePrediction,
+  mode: string,
+  modeConfiguration: Record<string, unknown> | null,
+): number {
+  const name = prediction.labelName;
+  if (name === null) return prediction.classIndex;
+  if (mode === 'BINARY') {
+    const upper = name.toUpperCase();
+    if (upper === 'YES' || upper === 'PASS') return 0;
+    if (upper === 'NO' || upper === 'FAIL') return 1;
+  }
+  if (mode === 'MULTI_CLASS') {
+    const names = modeConfiguration?.['class_names'];
+    if (Array.isArray(names)) {
+      const i = names.indexOf(name);
+      if (i >= 0) return i;
+    }
+  }
+  return prediction.classIndex;
 }

@@ -15,15 +15,21 @@ export class FakeInference {
   }
 
   setConfident(detectorId: string, classIndex: number, confidence: number, inDomain = 1): void {
-    const probabilities = classIndex === 0 ? [confidence, 1 - confidence] : [1 - confidence, confidence];
+    const names = ['YES', 'NO'];
+    const p = classIndex === 0 ? [confidence, 1 - confidence] : [1 - confidence, confidence];
+    const pOut = 1 - inDomain;
     this.answers.set(detectorId, {
       status: 200,
       body: {
-        class_index: classIndex,
-        probabilities,
-        raw_confidence: confidence,
-        oodd: { in_domain_probability: inDomain },
-        model_versions: { primary: 1, oodd: 1 },
+        detector_id: detectorId,
+        mode: 'BINARY',
+        label: { index: classIndex, name: names[classIndex] },
+        probabilities: { YES: p[0], NO: p[1] },
+        confidence,
+        in_domain_probability: inDomain,
+        adjusted_confidence: pOut * 0.5 + (1 - pOut) * confidence,
+        model_versions: { primary: { version: 1, model_id: 'mv_1' }, oodd: { version: 1, model_id: 'mv_2' } },
+        timings_ms: { decode: 0, backbone: 0, heads: 0, total: 0 },
       },
     });
   }
