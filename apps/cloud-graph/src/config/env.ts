@@ -1,0 +1,146 @@
+/**
+ * Environment, parsed once into a nested typed object. Every variable is listed in `.env.example` and the
+ * README's Configuration table. `loadEnv` fails fast listing every problem; `resetEnv` is for tests.
+ */
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const bool = z.enum(['1', '0', 'true', 'false']).transform((v) => v === '1' || v === 'true');
+
+const RawEnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8000),
+  PUBLIC_URL: z.url().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  IO_HOME: z.string().min(1).optional(),
+  DATABASE_URL: z.url().optional(),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
+  DATABASE_DEBUG: bool.default(false),
+  PGLITE_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  BLOB_BACKEND: z.enum(['local', 'azure']).optional(),
+  BLOB_DIR: z.string().min(1).optional(),
+  BLOB_SIGNING_SECRET: z.string().min(16).optional(),
+  AZURE_STORAGE_CONNECTION_STRING: z.string().min(1).optional(),
+  AZURE_STORAGE_CONTAINER: z
+    .string()
+    .regex(/^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$/, 'lowercase letters, digits and dashes, 3-63 chars')
+    .default('intellioptics'),
+  SIGNED_URL_TTL_SECONDS: z.coerce.number().int().min(10).max(86_400).default(900),
+  REDIS_URL: z.url().optional(),
+  IO_BOOTSTRAP_TOKEN: z.string().min(20).optional(),
+  ESCALATION_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  ESCALATION_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
+  HUB_OFFLINE_AFTER_SECONDS: z.coerce.number().int().min(5).max(86_400).default(90),
+  MAX_IMAGE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(100 * 1024 * 1024)
+    .default(10 * 1024 * 1024),
+});
+
+export type RawEnv = z.input<typeof RawEnvSchema>;
+
+export type DatabaseConfig =
+  | { kind: 'postgres'; url: string; poolMax: number; debug: boolean }
+  | { kind: 'embedded'; dataDir: string; port: number; poolMax: number; debug: boolean };
+
+export type BlobConfig =
+  | { kind: 'local'; dir: string; signingSecret: string | null; ttlSeconds: number }
+  | { kind: 'azure'; connectionString: string; container: string; ttlSeconds: number };
+
+export interface Env {
+  nodeEnv: 'development' | 'test' | 'production';
+  http: { host: string; port: number; publicUrl: string | null; maxImageBytes: number };
+  log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+  ioHome: string;
+  database: DatabaseConfig;
+  blob: BlobConfig;
+  redis: { url: string } | null;
+  auth: { bootstrapToken: string | null };
+  escalations: { leaseSeconds: number; sweepIntervalMs: number };
+  hubs: { offlineAfterSeconds: number };
+}
+
+export class EnvError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid environment:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'EnvError';
+  }
+}
+
+/** Parse an environment (default: process.env) into the typed config; throws EnvError listing every problem. */
+export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = RawEnvSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new EnvError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  const ioHome = resolve(e.IO_HOME ?? '.io-home');
+  const backend = e.BLOB_BACKEND ?? (e.AZURE_STORAGE_CONNECTION_STRING ? 'azure' : 'local');
+  let blob: BlobConfig;
+  if (backend === 'azure') {
+    if (!e.AZURE_STORAGE_CONNECTION_STRING)
+      problems.push('AZURE_STORAGE_CONNECTION_STRING: required when BLOB_BACKEND=azure');
+    blob = {
+      kind: 'azure',
+      connectionString: e.AZURE_STORAGE_CONNECTION_STRING ?? '',
+      container: e.AZURE_STORAGE_CONTAINER,
+      ttlSeconds: e.SIGNED_URL_TTL_SECONDS,
+    };
+  } else {
+    if (e.NODE_ENV === 'production' && !e.BLOB_SIGNING_SECRET) {
+      problems.push('BLOB_SIGNING_SECRET: required in production with the local blob store');
+    }
+    blob = {
+      kind: 'local',
+      dir: resolve(e.BLOB_DIR ?? `${ioHome}/cloud/blobs`),
+      signingSecret: e.BLOB_SIGNING_SECRET ?? null,
+      ttlSeconds: e.SIGNED_URL_TTL_SECONDS,
+    };
+  }
+  if (problems.length > 0) throw new EnvError(problems);
+  return {
+    nodeEnv: e.NODE_ENV,
+    http: {
+      host: e.HOST,
+      port: e.PORT,
+      publicUrl: e.PUBLIC_URL?.replace(/\/+$/, '') ?? null,
+      maxImageBytes: e.MAX_IMAGE_BYTES,
+    },
+    log: { level: e.LOG_LEVEL },
+    ioHome,
+    database: e.DATABASE_URL
+      ? { kind: 'postgres', url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX, debug: e.DATABASE_DEBUG }
+      : {
+          kind: 'embedded',
+          dataDir: `${ioHome}/cloud/pgdata`,
+          port: e.PGLITE_PORT,
+          poolMax: e.DATABASE_POOL_MAX,
+          debug: e.DATABASE_DEBUG,
+        },
+    blob,
+    redis: e.REDIS_URL ? { url: e.REDIS_URL } : null,
+    auth: { bootstrapToken: e.IO_BOOTSTRAP_TOKEN ?? null },
+    escalations: {
+      leaseSeconds: e.ESCALATION_LEASE_SECONDS,
+      sweepIntervalMs: e.ESCALATION_SWEEP_INTERVAL_MS,
+    },
+    hubs: { offlineAfterSeconds: e.HUB_OFFLINE_AFTER_SECONDS },
+  };
+}
+
+let cached: Env | undefined;
+
+/** The process environment, parsed once. */
+export function loadEnv(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}
+
+export function resetEnv(): void {
+  cached = undefined;
+}

@@ -1,0 +1,9 @@
+import { ApiToken, User } from '../modules/users/user.entity';
+import { Detector } from '../modules/detectors/detector.entity';
+import { ImageQuery, Label } from '../modules/image-queries/image-query.entity';
+import { Escalation } from '../modules/escalations/escalation.entity';
+import { Hub } from '../modules/hubs/hub.entity';
+import { ModelVersion } from '../modules/model-versions/model-version.entity';
+
+/** Every entity, in one list for the ORM and the migration generator. */
+export const entities = [User, ApiToken, Detector, ImageQuery, Label, Escalation, Hub, ModelVersion];

@@ -1,0 +1,7 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261127035738 } from './Migration20261127035738_initial';
+
+/** Committed migrations, oldest first. Add each new migration class here (generated with tools or by hand). */
+export const migrationsList: MigrationObject[] = [
+  { name: 'Migration20261127035738_initial', class: Migration20261127035738 },
+];

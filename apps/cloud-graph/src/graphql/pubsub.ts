@@ -1,0 +1,30 @@
+/**
+ * Typed pub/sub over the topic map in libs/schema (`PubSubTopics`). In memory by default; with REDIS_URL the
+ * events go through Redis so every replica's subscribers see every replica's events.
+ */
+import { createPubSub, type PubSub } from 'graphql-yoga';
+import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
+import { Redis } from 'ioredis';
+import type { PubSubTopics } from '@intellioptics/schema';
+
+export type AppPubSub = PubSub<PubSubTopics>;
+
+export interface PubSubHandle {
+  pubsub: AppPubSub;
+  close(): Promise<void>;
+}
+
+export async function createAppPubSub(redisUrl: string | null): Promise<PubSubHandle> {
+  if (!redisUrl) return { pubsub: createPubSub<PubSubTopics>(), close: async () => {} };
+  const publishClient = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 3 });
+  // The subscriber must not send INFO after SUBSCRIBE (ioredis ready-check race, STACK.md §4).
+  const subscribeClient = new Redis(redisUrl, { lazyConnect: true, enableReadyCheck: false });
+  await Promise.all([publishClient.connect(), subscribeClient.connect()]);
+  const eventTarget = createRedisEventTarget({ publishClient, subscribeClient });
+  return {
+    pubsub: createPubSub<PubSubTopics>({ eventTarget }),
+    async close() {
+      await Promise.allSettled([publishClient.quit(), subscribeClient.quit()]);
+    },
+  };
+}

@@ -1,0 +1,11 @@
+/** The schema entry: imports every module's types, then builds the Federation v2 subgraph. */
+import { builder } from './builder';
+import './scalars';
+import '../modules/detectors/detector.graphql';
+import '../modules/image-queries/image-query.graphql';
+import '../modules/escalations/escalation.graphql';
+import '../modules/hubs/hub.graphql';
+import '../modules/model-versions/model-version.graphql';
+import '../modules/users/user.graphql';
+
+export const schema = builder.toSubGraphSchema({ linkUrl: 'https://specs.apollo.dev/federation/v2.6' });

@@ -1,0 +1,173 @@
+import { builder } from '../../graphql/builder';
+import { DetectorModeEnum, DetectorStatusEnum, EscalationTypeEnum } from '../../graphql/enums';
+import { MutationErrorRef, asPayload, guard, type Payload } from '../../graphql/errors';
+import { ROLES } from '../../auth/principal';
+import type { DetectorEntity } from './detector.entity';
+
+export const DetectorRef = builder.objectRef<DetectorEntity>('Detector');
+
+DetectorRef.implement({
+  description: 'A question asked of images, with its mode and confidence threshold.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    name: t.exposeString('name'),
+    query: t.exposeString('query'),
+    groupName: t.exposeString('groupName'),
+    mode: t.field({ type: DetectorModeEnum, resolve: (d) => d.mode }),
+    modeConfiguration: t.field({ type: 'JSON', nullable: true, resolve: (d) => d.modeConfiguration ?? null }),
+    confidenceThreshold: t.exposeFloat('confidenceThreshold'),
+    patienceTime: t.exposeFloat('patienceTime'),
+    status: t.field({ type: DetectorStatusEnum, resolve: (d) => d.status }),
+    escalationType: t.field({ type: EscalationTypeEnum, resolve: (d) => d.escalationType }),
+    metadata: t.field({ type: 'JSON', nullable: true, resolve: (d) => d.metadata ?? null }),
+    createdAt: t.field({ type: 'DateTime', resolve: (d) => d.createdAt }),
+  }),
+});
+
+builder.asEntity(DetectorRef, {
+  key: builder.selection<{ id: string }>('id'),
+  resolveReference: (ref, ctx) => {
+    guard(ctx, ROLES.any);
+    return ctx.services.detectors.get(ref.id).catch(() => null);
+  },
+});
+
+builder.queryFields((t) => ({
+  detector: t.field({
+    type: DetectorRef,
+    nullable: true,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_, { id }, ctx) => {
+      guard(ctx, ROLES.any);
+      return (await ctx.services.detectors.getMany([id]))[0] ?? null;
+    },
+  }),
+  detectors: t.field({
+    type: [DetectorRef],
+    description: 'Detectors, newest first; `name` filters by exact name.',
+    args: {
+      name: t.arg.string(),
+      first: t.arg.int({ defaultValue: 100 }),
+      offset: t.arg.int({ defaultValue: 0 }),
+    },
+    resolve: async (_, args, ctx) => {
+      guard(ctx, ROLES.any);
+      const pageSize = Math.min(Math.max(args.first ?? 100, 1), 1000);
+      const offset = Math.max(args.offset ?? 0, 0);
+      const { items } = await ctx.services.detectors.list({
+        page: Math.floor(offset / pageSize) + 1,
+        pageSize,
+        name: args.name ?? undefined,
+      });
+      return items;
+    },
+  }),
+}));
+
+const CreateDetectorInput = builder.inputType('CreateDetectorInput', {
+  fields: (t) => ({
+    name: t.string({ required: true }),
+    query: t.string({ required: true }),
+    mode: t.field({ type: DetectorModeEnum }),
+    modeConfiguration: t.field({ type: 'JSON' }),
+    confidenceThreshold: t.float(),
+    patienceTime: t.float(),
+    groupName: t.string(),
+    escalationType: t.field({ type: EscalationTypeEnum }),
+    metadata: t.field({ type: 'JSON' }),
+  }),
+});
+
+const UpdateDetectorInput = builder.inputType('UpdateDetectorInput', {
+  fields: (t) => ({
+    name: t.string(),
+    confidenceThreshold: t.float(),
+    patienceTime: t.float(),
+    status: t.field({ type: DetectorStatusEnum }),
+    escalationType: t.field({ type: EscalationTypeEnum }),
+    groupName: t.string(),
+    metadata: t.field({ type: 'JSON' }),
+  }),
+});
+
+const DetectorPayloadRef = builder
+  .objectRef<Payload<{ detector: DetectorEntity }>>('DetectorPayload')
+  .implement({
+    fields: (t) => ({
+      ok: t.exposeBoolean('ok'),
+      error: t.field({ type: MutationErrorRef, nullable: true, resolve: (p) => p.error }),
+      detector: t.field({ type: DetectorRef, nullable: true, resolve: (p) => p.detector ?? null }),
+    }),
+  });
+
+const DeletePayloadRef = builder
+  .objectRef<Payload<{ deletedId: string }>>('DeleteDetectorPayload')
+  .implement({
+    fields: (t) => ({
+      ok: t.exposeBoolean('ok'),
+      error: t.field({ type: MutationErrorRef, nullable: true, resolve: (p) => p.error }),
+      deletedId: t.id({ nullable: true, resolve: (p) => p.deletedId ?? null }),
+    }),
+  });
+
+/** Drops null/undefined keys so the REST validation sees only what the client set. */
+function defined(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined));
+}
+
+builder.mutationFields((t) => ({
+  createDetector: t.field({
+    type: DetectorPayloadRef,
+    args: { input: t.arg({ type: CreateDetectorInput, required: true }) },
+    resolve: (_, { input }, ctx) => {
+      guard(ctx, ROLES.admin);
+      return asPayload(async () => ({
+        detector: await ctx.services.detectors.create(
+          defined({
+            name: input.name,
+            query: input.query,
+            mode: input.mode,
+            mode_configuration: input.modeConfiguration,
+            confidence_threshold: input.confidenceThreshold,
+            patience_time: input.patienceTime,
+            group_name: input.groupName,
+            escalation_type: input.escalationType,
+            metadata: input.metadata,
+          }),
+        ),
+      }));
+    },
+  }),
+  updateDetector: t.field({
+    type: DetectorPayloadRef,
+    args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateDetectorInput, required: true }) },
+    resolve: (_, { id, input }, ctx) => {
+      guard(ctx, ROLES.admin);
+      return asPayload(async () => ({
+        detector: await ctx.services.detectors.update(
+          id,
+          defined({
+            name: input.name,
+            confidence_threshold: input.confidenceThreshold,
+            patience_time: input.patienceTime,
+            status: input.status,
+            escalation_type: input.escalationType,
+            group_name: input.groupName,
+            metadata: input.metadata,
+          }),
+        ),
+      }));
+    },
+  }),
+  deleteDetector: t.field({
+    type: DeletePayloadRef,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_, { id }, ctx) => {
+      guard(ctx, ROLES.admin);
+      return asPayload(async () => {
+        await ctx.services.detectors.delete(id);
+        return { deletedId: id };
+      });
+    },
+  }),
+}));

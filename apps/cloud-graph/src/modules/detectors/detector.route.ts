@@ -1,0 +1,60 @@
+import { ROLES } from '../../auth/principal';
+import { pageParams, paginated, type RestRouter } from '../../http/rest';
+import { toRestDetector } from './detector.mapper';
+import type { DetectorService } from './detector.service';
+
+export function detectorRoutes(
+  router: RestRouter,
+  detectors: DetectorService,
+  prefixes: readonly string[],
+): void {
+  router.add(
+    'GET',
+    '/detectors',
+    async (req) => {
+      await req.auth(ROLES.any);
+      const { page, pageSize } = pageParams(req.query);
+      const name = req.query.get('name') ?? undefined;
+      const { items, count } = await detectors.list({ page, pageSize, name });
+      return { status: 200, json: paginated(req, page, pageSize, count, items.map(toRestDetector)) };
+    },
+    prefixes,
+  );
+  router.add(
+    'POST',
+    '/detectors',
+    async (req) => {
+      await req.auth(ROLES.admin);
+      return { status: 201, json: toRestDetector(await detectors.create(await req.json())) };
+    },
+    prefixes,
+  );
+  router.add(
+    'GET',
+    '/detectors/:id',
+    async (req) => {
+      await req.auth(ROLES.any);
+      return { status: 200, json: toRestDetector(await detectors.get(req.params.id!)) };
+    },
+    prefixes,
+  );
+  router.add(
+    'PATCH',
+    '/detectors/:id',
+    async (req) => {
+      await req.auth(ROLES.admin);
+      return { status: 200, json: toRestDetector(await detectors.update(req.params.id!, await req.json())) };
+    },
+    prefixes,
+  );
+  router.add(
+    'DELETE',
+    '/detectors/:id',
+    async (req) => {
+      await req.auth(ROLES.admin);
+      await detectors.delete(req.params.id!);
+      return { status: 204 };
+    },
+    prefixes,
+  );
+}

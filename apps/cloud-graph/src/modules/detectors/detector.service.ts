@@ -1,0 +1,160 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import {
+  DetectorCreationInputSchema,
+  IntelliOpticsError,
+  PatchedDetectorInputSchema,
+  decodeMetadata,
+  modeConfigurationSchema,
+  newId,
+  type DetectorCreationInput,
+  type PatchedDetectorInput,
+} from '@intellioptics/schema';
+import type { z } from 'zod';
+import type { Orm } from '../../db/orm';
+import type { BlobStore } from '../../blob/blob-store';
+import type { Logger } from '../../ops/logger';
+import { ImageQuery } from '../image-queries/image-query.entity';
+import { ModelVersion } from '../model-versions/model-version.entity';
+import { Detector, type DetectorEntity } from './detector.entity';
+
+export const DEFAULT_GROUP_NAME = 'default';
+
+/** Field errors from a zod failure, in the problem body's `errors` shape. */
+export function fieldErrors(error: z.ZodError): { path: string; message: string }[] {
+  return error.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: i.message }));
+}
+
+function badInput(error: z.ZodError): IntelliOpticsError {
+  const errors = fieldErrors(error);
+  return new IntelliOpticsError('BAD_REQUEST', errors.map((e) => `${e.path}: ${e.message}`).join('; '), {
+    fieldErrors: errors,
+  });
+}
+
+function parseMetadata(value: DetectorCreationInput['metadata']): Record<string, unknown> | null {
+  const decoded = decodeMetadata(value);
+  if (!decoded.ok) {
+    throw new IntelliOpticsError('BAD_REQUEST', decoded.error ?? 'metadata is not valid', {
+      fieldErrors: [{ path: 'metadata', message: decoded.error ?? 'invalid' }],
+    });
+  }
+  return decoded.value;
+}
+
+export class DetectorService {
+  constructor(
+    private readonly orm: Orm,
+    private readonly blobs: BlobStore,
+    private readonly logger: Logger,
+  ) {}
+
+  async create(body: unknown): Promise<DetectorEntity> {
+    const parsed = DetectorCreationInputSchema.safeParse(body);
+    if (!parsed.success) throw badInput(parsed.error);
+    const input = parsed.data;
+    const mode = input.mode ?? 'BINARY';
+    const modeConfig = modeConfigurationSchema(mode).safeParse(input.mode_configuration ?? null);
+    if (!modeConfig.success) {
+      throw new IntelliOpticsError(
+        'BAD_REQUEST',
+        `mode_configuration is not valid for mode ${mode}: ${fieldErrors(modeConfig.error)
+          .map((e) => `${e.path}: ${e.message}`)
+          .join('; ')}`,
+      );
+    }
+    const metadata = parseMetadata(input.metadata);
+    const em = this.orm.em.fork();
+    const detector = em.create(Detector, {
+      id: newId('detector'),
+      name: input.name,
+      query: input.query,
+      groupName: input.group_name ?? DEFAULT_GROUP_NAME,
+      mode,
+      modeConfiguration: (modeConfig.data as Record<string, unknown> | null) ?? null,
+      confidenceThreshold: input.confidence_threshold ?? 0.9,
+      patienceTime: input.patience_time ?? 30,
+      status: 'ON',
+      escalationType: input.escalation_type === 'NO_HUMAN_LABELING' ? 'NO_HUMAN_LABELING' : 'STANDARD',
+      metadata,
+    });
+    try {
+      await em.flush();
+    } catch (e) {
+      if (e instanceof UniqueConstraintViolationException) {
+        throw new IntelliOpticsError(
+          'ALREADY_EXISTS',
+          `A detector named ${JSON.stringify(input.name)} exists.`,
+        );
+      }
+      throw e;
+    }
+    return detector;
+  }
+
+  async get(id: string): Promise<DetectorEntity> {
+    const detector = await this.orm.em.fork().findOne(Detector, { id });
+    if (!detector) throw new IntelliOpticsError('DETECTOR_NOT_FOUND', `No detector has the id ${id}.`);
+    return detector;
+  }
+
+  async getMany(ids: readonly string[]): Promise<DetectorEntity[]> {
+    return this.orm.em.fork().find(Detector, { id: { $in: [...ids] } });
+  }
+
+  /** Page `page` (1-based) of detectors, newest first; `name` is an exact-name filter. */
+  async list(opts: { page: number; pageSize: number; name?: string | undefined }) {
+    const where = opts.name === undefined ? {} : { name: opts.name };
+    const [items, count] = await this.orm.em.fork().findAndCount(Detector, where, {
+      orderBy: { createdAt: 'desc', id: 'desc' },
+      limit: opts.pageSize,
+      offset: (opts.page - 1) * opts.pageSize,
+    });
+    return { items, count };
+  }
+
+  async update(id: string, body: unknown): Promise<DetectorEntity> {
+    const parsed = PatchedDetectorInputSchema.safeParse(body);
+    if (!parsed.success) throw badInput(parsed.error);
+    const patch: PatchedDetectorInput = parsed.data;
+    const em = this.orm.em.fork();
+    const detector = await em.findOne(Detector, { id });
+    if (!detector) throw new IntelliOpticsError('DETECTOR_NOT_FOUND', `No detector has the id ${id}.`);
+    if (patch.name !== undefined) detector.name = patch.name;
+    if (patch.confidence_threshold !== undefined) detector.confidenceThreshold = patch.confidence_threshold;
+    if (patch.patience_time !== undefined) detector.patienceTime = patch.patience_time;
+    if (patch.status !== undefined) detector.status = patch.status;
+    if (patch.escalation_type !== undefined) detector.escalationType = patch.escalation_type;
+    if (patch.group_name !== undefined) detector.groupName = patch.group_name;
+    if (patch.metadata !== undefined) detector.metadata = parseMetadata(patch.metadata);
+    try {
+      await em.flush();
+    } catch (e) {
+      if (e instanceof UniqueConstraintViolationException) {
+        throw new IntelliOpticsError(
+          'ALREADY_EXISTS',
+          `A detector named ${JSON.stringify(patch.name)} exists.`,
+        );
+      }
+      throw e;
+    }
+    return detector;
+  }
+
+  /** Deletes the detector with its image queries, labels, escalations and model versions (and their blobs). */
+  async delete(id: string): Promise<void> {
+    const keys = await this.orm.em.fork().transactional(async (em) => {
+      const detector = await em.findOne(Detector, { id }, { lockMode: undefined });
+      if (!detector) throw new IntelliOpticsError('DETECTOR_NOT_FOUND', `No detector has the id ${id}.`);
+      const iqs = await em.find(ImageQuery, { detector: id }, { fields: ['imageKey'] });
+      const models = await em.find(ModelVersion, { detector: id }, { fields: ['blobKey'] });
+      await em.nativeDelete(Detector, { id });
+      return [...iqs.map((q) => q.imageKey), ...models.map((m) => m.blobKey)];
+    });
+    // Rows are gone; blobs are removed after the commit (a failure leaves an orphan blob, never a dangling row).
+    for (const key of keys) {
+      await this.blobs
+        .delete(key)
+        .catch((e: unknown) => this.logger.warn({ err: e, key }, 'blob delete failed'));
+    }
+  }
+}

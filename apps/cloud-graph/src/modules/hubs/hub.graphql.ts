@@ -1,0 +1,168 @@
+import type { HubStatusEvent } from '@intellioptics/schema';
+import { builder } from '../../graphql/builder';
+import { MutationErrorRef, asPayload, failure, forbidden, guard, type Payload } from '../../graphql/errors';
+import { ROLES } from '../../auth/principal';
+import type { HubEntity, ServedDetector } from './hub.entity';
+
+const ServedDetectorRef = builder.objectRef<ServedDetector>('ServedDetector').implement({
+  fields: (t) => ({
+    detectorId: t.exposeID('detectorId'),
+    primaryVersion: t.exposeInt('primaryVersion', { nullable: true }),
+    ooddVersion: t.exposeInt('ooddVersion', { nullable: true }),
+  }),
+});
+
+export const HubRef = builder.objectRef<HubEntity>('Hub').implement({
+  description: 'An edge device.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    name: t.exposeString('name'),
+    online: t.boolean({ resolve: (h, _, ctx) => ctx.services.hubs.isOnline(h) }),
+    lastHeartbeatAt: t.field({ type: 'DateTime', nullable: true, resolve: (h) => h.lastHeartbeatAt ?? null }),
+    servedDetectors: t.field({ type: [ServedDetectorRef], resolve: (h) => h.servedDetectors }),
+    counters: t.field({ type: 'JSON', resolve: (h) => h.counters }),
+    tokenSnippet: t.string({
+      description: 'The first characters of its token.',
+      resolve: (h) => h.tokenSnippet.slice(0, 8),
+    }),
+    createdAt: t.field({ type: 'DateTime', resolve: (h) => h.createdAt }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  hubs: t.field({
+    type: [HubRef],
+    description: 'People see every hub; a hub token sees only its own hub.',
+    resolve: async (_, __, ctx) => {
+      const who = guard(ctx, ROLES.any);
+      if (who.kind === 'hub') {
+        const own = await ctx.services.hubs.get(who.id);
+        return own ? [own] : [];
+      }
+      return ctx.services.hubs.list();
+    },
+  }),
+  hub: t.field({
+    type: HubRef,
+    nullable: true,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_, { id }, ctx) => {
+      const who = guard(ctx, ROLES.any);
+      if (who.kind === 'hub' && who.id !== id) return null;
+      return ctx.services.hubs.get(id);
+    },
+  }),
+}));
+
+const HubTokenPayloadRef = builder
+  .objectRef<Payload<{ hub: HubEntity; token: string }>>('HubTokenPayload')
+  .implement({
+    description: 'The token is shown only here, once.',
+    fields: (t) => ({
+      ok: t.exposeBoolean('ok'),
+      error: t.field({ type: MutationErrorRef, nullable: true, resolve: (p) => p.error }),
+      hub: t.field({ type: HubRef, nullable: true, resolve: (p) => p.hub ?? null }),
+      token: t.string({ nullable: true, resolve: (p) => p.token ?? null }),
+    }),
+  });
+
+const HubPayloadRef = builder.objectRef<Payload<{ hub: HubEntity }>>('HubPayload').implement({
+  fields: (t) => ({
+    ok: t.exposeBoolean('ok'),
+    error: t.field({ type: MutationErrorRef, nullable: true, resolve: (p) => p.error }),
+    hub: t.field({ type: HubRef, nullable: true, resolve: (p) => p.hub ?? null }),
+  }),
+});
+
+const ServedDetectorInput = builder.inputType('ServedDetectorInput', {
+  fields: (t) => ({
+    detectorId: t.id({ required: true }),
+    primaryVersion: t.int(),
+    ooddVersion: t.int(),
+  }),
+});
+
+const HubHeartbeatInput = builder.inputType('HubHeartbeatInput', {
+  fields: (t) => ({
+    hubId: t.id({ description: 'Optional; a hub token may only name its own hub.' }),
+    servedDetectors: t.field({ type: [ServedDetectorInput], required: true }),
+    counters: t.field({ type: 'JSON', description: 'Counter name → number.' }),
+  }),
+});
+
+function numericCounters(value: unknown): Record<string, number> | null {
+  if (value === null || value === undefined) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) return null;
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.some(([, v]) => typeof v !== 'number' || !Number.isFinite(v))) return null;
+  return Object.fromEntries(entries) as Record<string, number>;
+}
+
+builder.mutationFields((t) => ({
+  registerHub: t.field({
+    type: HubTokenPayloadRef,
+    args: { name: t.arg.string({ required: true }) },
+    resolve: (_, { name }, ctx) => {
+      guard(ctx, ROLES.admin);
+      return asPayload(() => ctx.services.hubs.register(name));
+    },
+  }),
+  rotateHubToken: t.field({
+    type: HubTokenPayloadRef,
+    args: { hubId: t.arg.id({ required: true }) },
+    resolve: (_, { hubId }, ctx) => {
+      guard(ctx, ROLES.admin);
+      return asPayload(() => ctx.services.hubs.rotateToken(hubId));
+    },
+  }),
+  hubHeartbeat: t.field({
+    type: HubPayloadRef,
+    description: 'A hub reports the model versions it serves and its counters (hub tokens only).',
+    args: { input: t.arg({ type: HubHeartbeatInput, required: true }) },
+    resolve: (_, { input }, ctx) => {
+      const who = guard(ctx, ROLES.hub);
+      if (input.hubId && input.hubId !== who.id) {
+        forbidden('A hub token can only report for its own hub.');
+      }
+      const counters = numericCounters(input.counters);
+      if (!counters) return failure('BAD_REQUEST', 'counters must be an object of numbers');
+      return asPayload(async () => ({
+        hub: await ctx.services.hubs.heartbeat(who.id, {
+          servedDetectors: input.servedDetectors.map((s) => ({
+            detectorId: s.detectorId,
+            primaryVersion: s.primaryVersion ?? null,
+            ooddVersion: s.ooddVersion ?? null,
+          })),
+          counters,
+        }),
+      }));
+    },
+  }),
+}));
+
+const HubStatusEventRef = builder.objectRef<HubStatusEvent>('HubStatusEvent').implement({
+  fields: (t) => ({
+    hubId: t.exposeID('hubId'),
+    name: t.exposeString('name'),
+    online: t.exposeBoolean('online'),
+    lastHeartbeatAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      resolve: (e) => (e.lastHeartbeatAt ? new Date(e.lastHeartbeatAt) : null),
+    }),
+    servedDetectors: t.field({ type: [ServedDetectorRef], resolve: (e) => e.servedDetectors }),
+    counters: t.field({ type: 'JSON', resolve: (e) => e.counters }),
+  }),
+});
+
+builder.subscriptionFields((t) => ({
+  hubStatusChanged: t.field({
+    type: HubStatusEventRef,
+    description: 'A hub sent a heartbeat (fleet dashboard).',
+    subscribe: (_, __, ctx) => {
+      guard(ctx, ROLES.people);
+      return ctx.pubsub.subscribe('hubStatusChanged');
+    },
+    resolve: (e) => e,
+  }),
+}));

@@ -1,0 +1,100 @@
+/** Edge hubs: registration, token rotation (the token is shown once) and heartbeats. */
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { IntelliOpticsError, newId, type HubStatusEvent } from '@intellioptics/schema';
+import type { Orm } from '../../db/orm';
+import type { AppPubSub } from '../../graphql/pubsub';
+import { generateToken, hashToken, tokenSnippet } from '../../auth/token';
+import { Hub, type HubEntity, type ServedDetector } from './hub.entity';
+
+export class HubService {
+  constructor(
+    private readonly orm: Orm,
+    private readonly pubsub: AppPubSub,
+    private readonly opts: { offlineAfterSeconds: number; now?: () => Date },
+  ) {}
+
+  private now(): Date {
+    return this.opts.now?.() ?? new Date();
+  }
+
+  isOnline(hub: HubEntity): boolean {
+    return (
+      !!hub.lastHeartbeatAt &&
+      this.now().getTime() - hub.lastHeartbeatAt.getTime() <= this.opts.offlineAfterSeconds * 1000
+    );
+  }
+
+  async register(name: string): Promise<{ hub: HubEntity; token: string }> {
+    if (!/^[\w .-]{1,200}$/.test(name)) {
+      throw new IntelliOpticsError(
+        'BAD_REQUEST',
+        'name: 1-200 letters, digits, spaces, dots, dashes or underscores',
+      );
+    }
+    const token = generateToken('hub_');
+    const em = this.orm.em.fork();
+    const hub = em.create(Hub, {
+      id: newId('hub'),
+      name,
+      tokenHash: hashToken(token),
+      tokenSnippet: tokenSnippet(token),
+      servedDetectors: [],
+      counters: {},
+    });
+    try {
+      await em.flush();
+    } catch (e) {
+      if (e instanceof UniqueConstraintViolationException) {
+        throw new IntelliOpticsError('ALREADY_EXISTS', `A hub named ${JSON.stringify(name)} exists.`);
+      }
+      throw e;
+    }
+    return { hub, token };
+  }
+
+  /** A new token for the hub; the old one stops working at once. */
+  async rotateToken(id: string): Promise<{ hub: HubEntity; token: string }> {
+    const em = this.orm.em.fork();
+    const hub = await em.findOne(Hub, { id });
+    if (!hub) throw new IntelliOpticsError('NOT_FOUND', `No hub has the id ${id}.`);
+    const token = generateToken('hub_');
+    hub.tokenHash = hashToken(token);
+    hub.tokenSnippet = tokenSnippet(token);
+    await em.flush();
+    return { hub, token };
+  }
+
+  async heartbeat(
+    hubId: string,
+    report: { servedDetectors: ServedDetector[]; counters: Record<string, number> },
+  ): Promise<HubEntity> {
+    const em = this.orm.em.fork();
+    const hub = await em.findOne(Hub, { id: hubId });
+    if (!hub) throw new IntelliOpticsError('NOT_FOUND', `No hub has the id ${hubId}.`);
+    hub.lastHeartbeatAt = this.now();
+    hub.servedDetectors = report.servedDetectors;
+    hub.counters = report.counters;
+    await em.flush();
+    this.pubsub.publish('hubStatusChanged', this.toEvent(hub));
+    return hub;
+  }
+
+  async get(id: string): Promise<HubEntity | null> {
+    return this.orm.em.fork().findOne(Hub, { id });
+  }
+
+  async list(): Promise<HubEntity[]> {
+    return this.orm.em.fork().find(Hub, {}, { orderBy: { name: 'asc' } });
+  }
+
+  toEvent(hub: HubEntity): HubStatusEvent {
+    return {
+      hubId: hub.id,
+      name: hub.name,
+      online: this.isOnline(hub),
+      lastHeartbeatAt: hub.lastHeartbeatAt?.toISOString() ?? null,
+      servedDetectors: hub.servedDetectors,
+      counters: hub.counters,
+    };
+  }
+}

@@ -1,0 +1,76 @@
+import { IntelliOpticsError } from '@intellioptics/schema';
+import { ROLES } from '../../auth/principal';
+import { pageParams, paginated, type RestRouter } from '../../http/rest';
+import { toRestImageQuery } from './image-query.mapper';
+import type { ImageQueryService } from './image-query.service';
+import { toLabelValue, type LabelService } from './label.service';
+
+export function imageQueryRoutes(
+  router: RestRouter,
+  imageQueries: ImageQueryService,
+  labels: LabelService,
+  prefixes: readonly string[],
+  maxImageBytes: number,
+): void {
+  router.add(
+    'POST',
+    '/image-queries',
+    async (req) => {
+      const principal = await req.auth(ROLES.submitters);
+      const type = (req.raw.headers['content-type'] ?? 'image/jpeg').toLowerCase();
+      if (!type.startsWith('image/') && !type.startsWith('application/octet-stream')) {
+        throw new IntelliOpticsError('UNSUPPORTED_MEDIA_TYPE');
+      }
+      const body = await req.body(maxImageBytes);
+      const { iq, created } = await imageQueries.submit({
+        principal,
+        params: Object.fromEntries(req.query),
+        body,
+      });
+      return { status: created ? 201 : 200, json: toRestImageQuery(iq) };
+    },
+    prefixes,
+  );
+  router.add(
+    'GET',
+    '/image-queries',
+    async (req) => {
+      await req.auth(ROLES.people);
+      const { page, pageSize } = pageParams(req.query);
+      const detectorId = req.query.get('detector_id') || undefined;
+      const { items, count } = await imageQueries.list({ page, pageSize, detectorId });
+      return { status: 200, json: paginated(req, page, pageSize, count, items.map(toRestImageQuery)) };
+    },
+    prefixes,
+  );
+  router.add(
+    'GET',
+    '/image-queries/:id',
+    async (req) => {
+      await req.auth(ROLES.any);
+      return { status: 200, json: toRestImageQuery(await imageQueries.get(req.params.id!)) };
+    },
+    prefixes,
+  );
+  router.add(
+    'GET',
+    '/image-queries/:id/image',
+    async (req) => {
+      await req.auth(ROLES.any);
+      const image = await imageQueries.image(req.params.id!);
+      return { status: 200, body: image.data, contentType: image.contentType };
+    },
+    prefixes,
+  );
+  router.add(
+    'POST',
+    '/labels',
+    async (req) => {
+      const who = await req.auth(ROLES.people);
+      const outcome = await labels.label(who, await req.json());
+      if (!outcome.ok) throw new IntelliOpticsError(outcome.code, outcome.message);
+      return { status: 201, json: toLabelValue(outcome.label, outcome.detector) };
+    },
+    prefixes,
+  );
+}
