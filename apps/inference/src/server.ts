@@ -157,13 +157,19 @@ export function buildServer(deps: ServerDeps): InferenceServer {
   api.headersTimeout = 66_000;
   const health = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    void handleHealth(url.pathname, res, readiness, metrics.registry).then((handled) => {
-      if (!handled)
-        sendJson(res, 404, {
-          detail: 'Health port serves /health/live, /health/ready and /metrics.',
-          code: 'NOT_FOUND',
-        });
-    });
+    void handleHealth(url.pathname, res, readiness, metrics.registry).then(
+      (handled) => {
+        if (!handled)
+          sendJson(res, 404, {
+            detail: 'Health port serves /health/live, /health/ready and /metrics.',
+            code: 'NOT_FOUND',
+          });
+      },
+      (err: unknown) => {
+        log.error({ err }, 'health route failed');
+        if (!res.headersSent) sendJson(res, 500, { detail: 'Unexpected error.', code: 'INTERNAL' });
+      },
+    );
   });
 
   const listenOn = (server: http.Server, port: number): Promise<number> =>

@@ -14,13 +14,16 @@ export interface LabelledImage {
   label: number;
 }
 
-/** Class order: YES before NO for binary folders (so class 0 is YES), otherwise alphabetical. */
+/**
+ * Class order: YES before NO for binary folders (so class 0 is YES); otherwise natural order, so COUNT
+ * folders 0, 1, …, 10, GREATER_THAN_MAX come out in numeric order.
+ */
 function orderClasses(names: string[]): string[] {
   const upper = names.map((n) => n.toUpperCase());
   if (names.length === 2 && upper.includes('YES') && upper.includes('NO')) {
     return [...names].sort((a) => (a.toUpperCase() === 'YES' ? -1 : 1));
   }
-  return [...names].sort();
+  return [...names].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
 }
 
 export async function listLabelledImages(

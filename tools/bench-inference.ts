@@ -1,0 +1,256 @@
+/**
+ * Inference benchmark on real fixture images (npm run bench:inference). Prints one table:
+ *   - in-process limit: decode + preprocess + backbone + heads (1 detector) in this process, no HTTP;
+ *   - served: the real service (apps/inference/src/main.ts in a child process) over keep-alive HTTP;
+ *   at concurrency 1 and at a saturating concurrency; cold load of a package; 1 vs 5 detectors per image.
+ * Quote ratios from one run: the machine is shared and noisy.
+ *
+ *   npx tsx tools/bench-inference.ts [--requests 200] [--concurrency 4]
+ */
+import { spawn } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { Head } from '@intellioptics/vision';
+import { readModelPackage, VisionEngine } from '@intellioptics/vision';
+import { buildStarterModel } from './build-starter-model';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const FIXTURES = path.join(ROOT, 'libs/vision/test/fixtures');
+
+const { values: args } = parseArgs({
+  options: { requests: { type: 'string', default: '200' }, concurrency: { type: 'string', default: '4' } },
+});
+const REQUESTS = Number(args.requests);
+const SATURATE = Number(args.concurrency);
+
+interface Stats {
+  p50: number;
+  p99: number;
+  rps: number;
+}
+
+function stats(latencies: number[], wallMs: number): Stats {
+  const s = [...latencies].sort((a, b) => a - b);
+  const at = (q: number): number => s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+  return { p50: at(0.5), p99: at(0.99), rps: (latencies.length / wallMs) * 1000 };
+}
+
+const progress = (s: string): boolean => process.stderr.write(`${s}\n`);
+
+async function main(): Promise<void> {
+  const work = await mkdtemp(path.join(os.tmpdir(), 'io-bench-'));
+  const ioHome = path.join(work, 'home');
+  const modelsDir = path.join(ioHome, 'models');
+  // Real images of mixed formats and sizes: texture tiles (128 px) and photos (300–451 px).
+  const files = [
+    'textures/brick/09.jpg',
+    'textures/grass/10.webp',
+    'textures/gravel/11.png',
+    'photos/chelsea.jpg',
+    'photos/dog.jpg',
+    'photos/coffee.png',
+    'ood/digits-3.png',
+  ];
+  const images = await Promise.all(files.map((f) => readFile(path.join(FIXTURES, f))));
+
+  progress('building a starter model (brick vs grass/gravel) from fixture tiles...');
+  const engine = await VisionEngine.create();
+  const data = path.join(work, 'data');
+  for (const [cls, textures] of [
+    ['YES', ['brick']],
+    ['NO', ['grass', 'gravel']],
+  ] as const) {
+    await mkdir(path.join(data, cls), { recursive: true });
+    for (const t of textures) {
+      const dir = path.join(FIXTURES, 'textures', t);
+      for (const f of await readdir(dir)) await cp(path.join(dir, f), path.join(data, cls, `${t}-${f}`));
+    }
+  }
+  const built = await buildStarterModel({ detectorId: 'det_1', dataDir: data, ioHome, engine });
+  for (const id of ['det_2', 'det_3', 'det_4', 'det_5', 'det_cold']) {
+    await cp(path.join(modelsDir, 'det_1'), path.join(modelsDir, id), { recursive: true });
+  }
+
+  // ---- in-process limit ----
+  progress('in-process: cold package load, then decode+preprocess+backbone+heads...');
+  const coldLoads: number[] = [];
+  let heads: Head[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t = performance.now();
+    const loaded = await Promise.all([
+      readModelPackage(built.primary.dir).then((p) => engine.loadHead(p)),
+      readModelPackage(built.oodd.dir).then((p) => engine.loadHead(p)),
+    ]);
+    coldLoads.push(performance.now() - t);
+    if (i < 4) await Promise.all(loaded.map((h) => h.release()));
+    else heads = loaded;
+  }
+  const fiveHeads = [...heads];
+  for (let i = 1; i < 5; i++) {
+    fiveHeads.push(
+      await engine.loadHead(await readModelPackage(built.primary.dir)),
+      await engine.loadHead(await readModelPackage(built.oodd.dir)),
+    );
+  }
+  const inProcess = async (i: number, hs: Head[]): Promise<void> => {
+    const tensor = await engine.preprocess(images[i % images.length]!);
+    const [f] = await engine.embedTensors([tensor]);
+    await Promise.all(hs.map((h) => h.run([f!])));
+  };
+  for (let i = 0; i < 20; i++) await inProcess(i, heads); // warm-up
+
+  // ---- served over HTTP ----
+  progress('starting the inference service...');
+  const port = 18000 + Math.floor(Math.random() * 1000);
+  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/inference/src/main.ts'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      IO_HOME: ioHome,
+      INFERENCE_HOST: '127.0.0.1',
+      INFERENCE_PORT: String(port),
+      INFERENCE_HEALTH_PORT: String(port + 1),
+      INFERENCE_MODEL_POLL_MS: '1000',
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const request = (method: string, p: string, body?: Buffer): Promise<{ status: number; body: string }> =>
+    new Promise((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port, path: p, method, agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  try {
+    for (let i = 0; ; i++) {
+      const ok = await request('GET', '/health/ready').then(
+        (r) => r.status === 200,
+        () => false,
+      );
+      if (ok) break;
+      if (i > 600) throw new Error('service did not become ready');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const infer = async (i: number, query: string): Promise<void> => {
+      const r = await request('POST', `/infer?${query}`, images[i % images.length]);
+      if (r.status !== 200) throw new Error(`HTTP ${r.status}: ${r.body}`);
+    };
+    // Cold load over HTTP: first request of a detector not yet in memory vs the warm p50.
+    const tCold = performance.now();
+    await infer(0, 'detector_id=det_cold');
+    const servedCold = performance.now() - tCold;
+    const five = 'detector_ids=det_1,det_2,det_3,det_4,det_5';
+    for (let i = 0; i < 20; i++) await infer(i, 'detector_id=det_1');
+    for (let i = 0; i < 10; i++) await infer(i, five);
+
+    // The machine is shared: measure in short interleaved rounds so load from other processes hits every
+    // row alike, then pool each row's latencies (throughput = requests / time spent in that row).
+    const rows = {
+      ip1: { lat: [] as number[], ms: 0 },
+      s1: { lat: [] as number[], ms: 0 },
+      ipN: { lat: [] as number[], ms: 0 },
+      sN: { lat: [] as number[], ms: 0 },
+      ip5: { lat: [] as number[], ms: 0 },
+      s5: { lat: [] as number[], ms: 0 },
+    };
+    const measure = async (
+      row: { lat: number[]; ms: number },
+      n: number,
+      c: number,
+      fn: (i: number) => Promise<void>,
+    ): Promise<void> => {
+      let next = 0;
+      const t0 = performance.now();
+      await Promise.all(
+        Array.from({ length: c }, async () => {
+          while (next < n) {
+            const i = next++;
+            const t = performance.now();
+            await fn(i);
+            row.lat.push(performance.now() - t);
+          }
+        }),
+      );
+      row.ms += performance.now() - t0;
+    };
+    const ROUND = 20;
+    const rounds = Math.ceil(REQUESTS / ROUND);
+    for (let k = 0; k < rounds; k++) {
+      progress(`round ${k + 1}/${rounds}`);
+      await measure(rows.ip1, ROUND, 1, (i) => inProcess(i, heads));
+      await measure(rows.s1, ROUND, 1, (i) => infer(i, 'detector_id=det_1'));
+      await measure(rows.ipN, ROUND * 2, SATURATE, (i) => inProcess(i, heads));
+      await measure(rows.sN, ROUND * 2, SATURATE, (i) => infer(i, 'detector_id=det_1'));
+      await measure(rows.ip5, ROUND, 1, (i) => inProcess(i, fiveHeads));
+      await measure(rows.s5, ROUND, 1, (i) => infer(i, five));
+    }
+    const st = (row: { lat: number[]; ms: number }): Stats => stats(row.lat, row.ms);
+    const [ip1, s1, ipN, sN, ip5, s5] = [
+      st(rows.ip1),
+      st(rows.s1),
+      st(rows.ipN),
+      st(rows.sN),
+      st(rows.ip5),
+      st(rows.s5),
+    ];
+    const stage = JSON.parse((await request('POST', '/infer?detector_id=det_1', images[3])).body) as {
+      timings_ms: Record<string, number>;
+    };
+    const warmP50 = s1.p50;
+
+    const f = (v: number): string => v.toFixed(2).padStart(8);
+    const r = (v: number): string => v.toFixed(1).padStart(8);
+    const row = (name: string, s: Stats): string =>
+      `| ${name.padEnd(44)} | ${f(s.p50)} | ${f(s.p99)} | ${r(s.rps)} |`;
+    const lines = [
+      `inference benchmark: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), node ${process.version},`,
+      `${images.length} real fixture images (jpg/png/webp, 100–451 px) round-robin, ${REQUESTS} requests per c=1 row,`,
+      `${REQUESTS * 2} per saturating row (c=${SATURATE}), rows interleaved in rounds of 20; served = apps/inference`,
+      `in a child process over keep-alive HTTP; in-process = same pipeline called directly in this process.`,
+      '',
+      `| ${'measure'.padEnd(44)} | p50 ms   | p99 ms   | img/s    |`,
+      `|${'-'.repeat(46)}|----------|----------|----------|`,
+      row('in-process limit, 1 detector, c=1', ip1),
+      row('served over HTTP, 1 detector, c=1', s1),
+      row(`in-process limit, 1 detector, c=${SATURATE}`, ipN),
+      row(`served over HTTP, 1 detector, c=${SATURATE} (micro-batched)`, sN),
+      row('in-process, 5 detectors on one image, c=1', ip5),
+      row('served, 5 detectors in one request, c=1', s5),
+      '',
+      `served / in-process at c=1:  p50 ${(s1.p50 / ip1.p50).toFixed(2)}x, p99 ${(s1.p99 / ip1.p99).toFixed(2)}x, throughput ${(s1.rps / ip1.rps).toFixed(2)}x`,
+      `served / in-process at c=${SATURATE}:  throughput ${(sN.rps / ipN.rps).toFixed(2)}x`,
+      `5 detectors / 1 detector (served p50): ${(s5.p50 / s1.p50).toFixed(2)}x   (in-process: ${(ip5.p50 / ip1.p50).toFixed(2)}x)`,
+      `cold load of one package pair (read + sha256 + 2 ONNX sessions), in-process: median ${[...coldLoads].sort((a, b) => a - b)[2]!.toFixed(1)} ms`,
+      `first request of a detector not in memory (served): ${servedCold.toFixed(1)} ms (warm p50 ${warmP50.toFixed(1)} ms)`,
+      `one served answer's own stage timings (chelsea.jpg 451x300): ${JSON.stringify(stage.timings_ms)}`,
+      `load average at the end: ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  } finally {
+    agent.destroy();
+    await Promise.all(fiveHeads.map((h) => h.release()));
+    await engine.release();
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(
+    `bench-inference: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
+  process.exit(1);
+});
