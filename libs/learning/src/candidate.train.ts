@@ -1,0 +1,346 @@
+/**
+ * Trains one candidate model version of a detector from labelled backbone features (cached per image by the
+ * caller): stable stratified held-out split → softmax regression on the training split → cross-fitted
+ * temperature → Mahalanobis OODD on the training split's in-domain features (τ from out-of-fold distances) →
+ * held-out metrics → primary + OODD model packages with the metrics in predictor_metadata.json.
+ *
+ * The published heads are the ones fitted on the training split only, never refitted on the held-out labels,
+ * so the held-out metrics describe exactly what gets published, and a later candidate can be compared with
+ * this version on held-out images that neither has trained on (see held-out.split.ts).
+ */
+import type { DetectorMode } from '@intellioptics/schema';
+import type { ModelPackage, PipelineConfig } from '@intellioptics/vision';
+import {
+  DEFAULT_L2,
+  DISTANCE_OUTPUT,
+  HEAD_INPUT,
+  IN_DOMAIN_OUTPUT,
+  PROBABILITIES_OUTPUT,
+  buildMahalanobisHead,
+  buildSoftmaxHead,
+  createModelPackage,
+  fitMahalanobisOodd,
+  fitSoftmaxRegression,
+  inDomainProbability,
+  mahalanobisDistance,
+  sha256Hex,
+  softmaxPredict,
+} from '@intellioptics/vision';
+import { fitCalibration, temper, type Calibration } from './calibration.fit';
+import { classLayout } from './detector-classes';
+import { heldOutSplit } from './held-out.split';
+import {
+  auroc,
+  evaluatePredictions,
+  metricsRecord,
+  type HeldOutEvaluation,
+  type Prediction,
+} from './metrics.evaluate';
+import { subclusterLabels } from './oodd-clusters';
+
+export interface LabelledExample {
+  /** Stable image id (the image query id): decides the held-out side. */
+  id: string;
+  features: Float32Array;
+  /** The human label, wire value (YES/NO/UNCLEAR, a class name, a count or GREATER_THAN_MAX). */
+  label: string;
+}
+
+export interface DetectorSpec {
+  id: string;
+  mode: DetectorMode;
+  modeConfiguration?: Record<string, unknown> | null;
+  confidenceThreshold: number;
+}
+
+export interface BackboneSpec {
+  id: string;
+  sha256: string;
+  featureDim: number;
+}
+
+export interface TrainOptions {
+  l2?: number;
+  heldOutFraction?: number;
+  calibrationFolds?: number;
+  minCalibrationExamples?: number;
+  /** k-means sub-clusters per class for the OODD means (1 = class means only). */
+  ooddClustersPerClass?: number;
+  seed?: number;
+}
+
+export interface TrainingProgress {
+  stage: 'split' | 'calibration' | 'primary' | 'oodd' | 'evaluation' | 'package';
+  fraction: number;
+  message: string;
+}
+
+export interface TrainCandidateInput {
+  detector: DetectorSpec;
+  examples: readonly LabelledExample[];
+  /** Known out-of-domain images (for the OODD AUROC metric only; never trained on). */
+  outOfDomain?: readonly Float32Array[];
+  backbone: BackboneSpec;
+  pipeline: PipelineConfig;
+  /** model_id.txt of each package (the cloud's model version ids); default: derived from the sha256. */
+  modelIds?: { primary: string; oodd: string };
+  options?: TrainOptions;
+  now?: () => Date;
+  onProgress?: (p: TrainingProgress) => void;
+}
+
+export interface Candidate {
+  primary: ModelPackage;
+  oodd: ModelPackage;
+  classNames: string[];
+  evaluation: HeldOutEvaluation;
+  /** Held-out labels (class indices), aligned with evaluation.exampleIds. */
+  heldOutLabels: number[];
+  calibration: Calibration;
+  /** Flat numbers, also in both packages' predictor_metadata.json `metrics`. */
+  metrics: Record<string, number>;
+  examplesPerClass: Record<string, number>;
+  skippedLabels: number;
+  trainSeconds: number;
+  /** The published heads' math in float64 (same as the ONNX heads). */
+  predict(features: Float32Array): Prediction;
+}
+
+export const DEFAULT_HELD_OUT_FRACTION = 0.2;
+export const MIN_LABELS_PER_CLASS = 2;
+
+export class NotEnoughLabelsError extends Error {
+  override readonly name = 'NotEnoughLabelsError';
+  constructor(readonly examplesPerClass: Record<string, number>) {
+    super(
+      `need ≥ 2 classes with ≥ ${MIN_LABELS_PER_CLASS} labels each, have ${JSON.stringify(examplesPerClass)}`,
+    );
+  }
+}
+
+export function trainCandidate(input: TrainCandidateInput): Candidate {
+  const t0 = performance.now();
+  const opts = input.options ?? {};
+  const progress = (stage: TrainingProgress['stage'], fraction: number, message: string): void =>
+    input.onProgress?.({ stage, fraction, message });
+  const layout = classLayout(input.detector.mode, input.detector.modeConfiguration);
+  const { classNames } = layout;
+  const c = classNames.length;
+  const usable: { id: string; features: Float32Array; classIndex: number }[] = [];
+  for (const e of input.examples) {
+    const k = layout.indexOf(e.label);
+    if (k === null) continue;
+    if (e.features.length !== input.backbone.featureDim)
+      throw new RangeError(
+        `example ${e.id} has ${e.features.length} features, expected ${input.backbone.featureDim}`,
+      );
+    usable.push({ id: e.id, features: e.features, classIndex: k });
+  }
+  const examplesPerClass = Object.fromEntries(
+    classNames.map((name, k) => [name, usable.filter((u) => u.classIndex === k).length]),
+  );
+  const present = Object.values(examplesPerClass).filter((v) => v >= MIN_LABELS_PER_CLASS).length;
+  if (present < 2) throw new NotEnoughLabelsError(examplesPerClass);
+  // Classes with a single label cannot be both trained and held out: they train only.
+  const split = heldOutSplit(usable, opts.heldOutFraction ?? DEFAULT_HELD_OUT_FRACTION);
+  const train = split.train.map((i) => usable[i]!);
+  const held = split.heldOut.map((i) => usable[i]!);
+  progress('split', 0.05, `${usable.length} labels: ${train.length} train, ${held.length} held out`);
+
+  const l2 = opts.l2 ?? DEFAULT_L2;
+  const trainX = train.map((u) => u.features);
+  const trainY = train.map((u) => u.classIndex);
+  const calibration = fitCalibration(trainX, trainY, c, {
+    folds: opts.calibrationFolds ?? 5,
+    minExamples: opts.minCalibrationExamples,
+    l2,
+    seed: opts.seed,
+  });
+  progress(
+    'calibration',
+    0.45,
+    calibration.method === 'temperature'
+      ? `temperature ${calibration.temperature.toFixed(3)} from ${calibration.outOfFoldExamples} out-of-fold predictions`
+      : `no temperature (${calibration.reason}, ${calibration.outOfFoldExamples} out-of-fold predictions)`,
+  );
+
+  const model = fitSoftmaxRegression(trainX, trainY, c, { l2 });
+  progress(
+    'primary',
+    0.6,
+    `softmax regression: ${model.iterations} L-BFGS iterations, loss ${model.loss.toFixed(4)}`,
+  );
+
+  const perClass = opts.ooddClustersPerClass ?? 1;
+  const ooddLabels = perClass > 1 ? subclusterLabels(trainX, trainY, perClass, opts.seed ?? 1) : trainY;
+  const oodd = fitMahalanobisOodd(trainX, ooddLabels, { seed: opts.seed });
+  progress(
+    'oodd',
+    0.8,
+    `Mahalanobis OODD: ${oodd.numMeans} means, τ ${oodd.tau.toFixed(3)}, s ${oodd.slope.toFixed(3)}`,
+  );
+
+  const temperature = calibration.temperature;
+  const predict = (f: Float32Array): Prediction => ({
+    probabilities: temper(softmaxPredict(model, f), temperature),
+    inDomain: inDomainProbability(oodd, mahalanobisDistance(oodd, f)),
+  });
+  const heldPredictions = held.map((u) => predict(u.features));
+  const evaluation = evaluatePredictions({
+    exampleIds: held.map((u) => u.id),
+    labels: held.map((u) => u.classIndex),
+    predictions: heldPredictions,
+    classNames,
+    threshold: input.detector.confidenceThreshold,
+  });
+  let ooddAuroc: number | undefined;
+  if (input.outOfDomain && input.outOfDomain.length > 0 && held.length > 0) {
+    // Score = in-domain probability; positives are held-out in-domain images.
+    ooddAuroc = auroc(
+      heldPredictions.map((p) => p.inDomain ?? 0),
+      input.outOfDomain.map((f) => inDomainProbability(oodd, mahalanobisDistance(oodd, f))),
+    );
+  }
+  const trainSeconds = (performance.now() - t0) / 1000;
+  const metrics = metricsRecord({
+    held_out_examples: evaluation.n,
+    train_examples: train.length,
+    accuracy: evaluation.accuracy,
+    ece: evaluation.ece,
+    nll: evaluation.nll,
+    threshold: evaluation.threshold,
+    escalation_rate: evaluation.escalationRate,
+    edge_accuracy: evaluation.edgeAccuracy,
+    edge_answered: evaluation.edgeAnswered,
+    oodd_auroc: ooddAuroc,
+    oodd_out_of_domain_examples: input.outOfDomain?.length,
+    oodd_held_out_in_domain_below_half:
+      held.length > 0
+        ? heldPredictions.filter((p) => (p.inDomain ?? 1) < 0.5).length / held.length
+        : undefined,
+    temperature,
+    calibration_out_of_fold_examples: calibration.outOfFoldExamples,
+    train_seconds: trainSeconds,
+    ...Object.fromEntries(Object.entries(evaluation.perClassRecall).map(([k, v]) => [`recall.${k}`, v])),
+  });
+  progress(
+    'evaluation',
+    0.9,
+    `held out ${evaluation.n}: accuracy ${fmt(evaluation.accuracy)}, ECE ${fmt(evaluation.ece)}`,
+  );
+
+  const createdAt = (input.now ?? (() => new Date()))().toISOString();
+  const headInput = {
+    name: HEAD_INPUT,
+    source: 'backbone_features' as const,
+    dim: input.backbone.featureDim,
+    backbone: { id: input.backbone.id, sha256: input.backbone.sha256 },
+  };
+  const primaryBytes = buildSoftmaxHead({
+    weights: model.weights,
+    bias: model.bias,
+    numClasses: c,
+    dim: model.dim,
+    temperature,
+  });
+  const primary = createModelPackage({
+    modelBytes: primaryBytes,
+    pipeline: input.pipeline,
+    modelId: input.modelIds?.primary ?? `primary-${sha256Hex(primaryBytes).slice(0, 16)}`,
+    metadata: {
+      format_version: 1,
+      kind: 'primary',
+      mode: input.detector.mode,
+      detector_id: input.detector.id,
+      class_names: classNames,
+      input: headInput,
+      outputs: { probabilities: PROBABILITIES_OUTPUT },
+      calibration:
+        calibration.method === 'temperature'
+          ? { method: 'temperature', temperature, held_out_examples: calibration.outOfFoldExamples }
+          : { method: 'none' },
+      training: {
+        algorithm: 'softmax_regression_lbfgs',
+        l2,
+        iterations: model.iterations,
+        converged: model.converged,
+        examples_per_class: examplesPerClass,
+        held_out_split: {
+          method: 'id_hash_stratified',
+          fraction: opts.heldOutFraction ?? DEFAULT_HELD_OUT_FRACTION,
+        },
+        calibration: {
+          method: 'temperature_cross_fitted',
+          reason: calibration.reason,
+          folds: opts.calibrationFolds ?? 5,
+          out_of_fold_nll_before: finiteOrNull(calibration.nllBefore),
+          out_of_fold_nll_after: finiteOrNull(calibration.nllAfter),
+          out_of_fold_ece_before: finiteOrNull(calibration.eceBefore),
+          out_of_fold_ece_after: finiteOrNull(calibration.eceAfter),
+        },
+      },
+      metrics,
+      created_at: createdAt,
+    },
+  });
+  const ooddBytes = buildMahalanobisHead({
+    dim: oodd.dim,
+    means: oodd.means,
+    numMeans: oodd.numMeans,
+    isoScale: oodd.isoScale,
+    projection: oodd.projection,
+    rank: oodd.rank,
+    projectionSign: -1,
+    tau: oodd.tau,
+    slope: oodd.slope,
+  });
+  const ooddPkg = createModelPackage({
+    modelBytes: ooddBytes,
+    pipeline: input.pipeline,
+    modelId: input.modelIds?.oodd ?? `oodd-${sha256Hex(ooddBytes).slice(0, 16)}`,
+    metadata: {
+      format_version: 1,
+      kind: 'oodd',
+      mode: input.detector.mode,
+      detector_id: input.detector.id,
+      class_names: classNames,
+      input: headInput,
+      outputs: { in_domain_probability: IN_DOMAIN_OUTPUT, distance: DISTANCE_OUTPUT },
+      calibration: {
+        method: 'sigmoid_distance',
+        tau: oodd.tau,
+        slope: oodd.slope,
+        q50: oodd.q50,
+        q95: oodd.q95,
+        held_out_examples: oodd.heldOutCount,
+      },
+      training: {
+        algorithm: 'mahalanobis_shared_covariance_ledoit_wolf',
+        tau_from: 'out_of_fold_in_domain_distances_q95',
+        shrinkage: oodd.shrinkage,
+        rank: oodd.rank,
+        means: oodd.numMeans,
+        clusters_per_class: perClass,
+      },
+      metrics,
+      created_at: createdAt,
+    },
+  });
+  progress('package', 1, `packages built in ${trainSeconds.toFixed(2)} s`);
+  return {
+    primary,
+    oodd: ooddPkg,
+    classNames,
+    evaluation,
+    heldOutLabels: held.map((u) => u.classIndex),
+    calibration,
+    metrics,
+    examplesPerClass,
+    skippedLabels: input.examples.length - usable.length,
+    trainSeconds,
+    predict,
+  };
+}
+
+const fmt = (v: number): string => (Number.isFinite(v) ? v.toFixed(3) : 'n/a');
+const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
