@@ -26,6 +26,11 @@ export class LocalBlobStore implements BlobStore {
     this.now = opts.now ?? Date.now;
   }
 
+  /** The folder the blobs live in. */
+  get dir(): string {
+    return this.opts.dir;
+  }
+
   private path(key: string): string {
     assertValidKey(key);
     return join(this.opts.dir, key);
