@@ -138,3 +138,46 @@ describe('nginx -t', () => {
     expect(r.status).not.toBe(0);
   });
 });
+
+describe('the official nginx image path (envsubst with NGINX_ENVSUBST_FILTER)', () => {
+  // The same commands as /docker-entrypoint.d/20-envsubst-on-templates.sh in the official nginx image.
+  const officialEnvsubst = (template: string, filter: string, env: Record<string, string>) =>
+    spawnSync(
+      'sh',
+      [
+        '-c',
+        'defined_envs=$(printf \'${%s} \' $(awk "END { for (name in ENVIRON) { print ( name ~ /${NGINX_ENVSUBST_FILTER}/ ) ? name : \\"\\" } }" < /dev/null )); envsubst "$defined_envs" < "$1"',
+        'sh',
+        join(NGINX_DIR, template),
+      ],
+      {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NGINX_ENVSUBST_FILTER: filter, ...env },
+      },
+    );
+
+  for (const [image, template] of [
+    ['nginx-edge', 'edge.conf.template'],
+    ['review-ui', 'cloud.conf.template'],
+  ] as const) {
+    it(`docker/${image} renders ${template} exactly like tools/render-nginx.ts`, () => {
+      const dockerfile = readFileSync(join(ROOT, 'docker', image, 'Dockerfile'), 'utf8');
+      const filter = /NGINX_ENVSUBST_FILTER="([^"]+)"/.exec(dockerfile)?.[1];
+      expect(filter).toBeDefined();
+      const text = readFileSync(join(NGINX_DIR, template), 'utf8');
+      const env = Object.fromEntries(templateVariables(text).map((n) => [n, `value-of-${n}`]));
+      // Lower-case and unrelated variables in the container environment must not reach the config.
+      const noise = {
+        http_host: 'evil',
+        remote_addr: 'evil',
+        request_id: 'evil',
+        HOME: '/root',
+        HOSTNAME: 'abc',
+      };
+      const r = officialEnvsubst(template, filter!, { ...noise, ...env });
+      expect(r.status).toBe(0);
+      expect(r.stdout).toBe(renderTemplate(text, env));
+      expect(r.stdout).toContain('$http_host');
+    });
+  }
+});
