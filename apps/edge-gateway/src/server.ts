@@ -17,6 +17,7 @@ import { ImageQueryService } from './image-queries/image-query.service';
 import { HttpInferenceClient, type InferenceClient } from './inference-client/inference.client';
 import type { Logger } from './logger';
 import { EdgeMetrics } from './metrics/metrics';
+import { ModelUpdaterService } from './models/model-updater.service';
 import { createRouter } from './rest/routes';
 import { LibsqlStateStore, type StateStore } from './store/state.store';
 
@@ -37,6 +38,8 @@ export interface EdgeGateway {
   outbox: OutboxWorker;
   detectors: DetectorService;
   metrics: EdgeMetrics;
+  /** Null when MODEL_UPDATES=0 or the edge has no token for the cloud. */
+  models: ModelUpdaterService | null;
   /** Start background work (config watch, outbox, refreshes, purge). */
   start(): Promise<void>;
   /** Listen on `port` (0 = any); resolves to the bound port. */
@@ -104,6 +107,28 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
   await tokens.init();
   await detectors.init();
 
+  const hubToken = env.hub.token ?? env.cloud.edgeApiToken;
+  const models =
+    env.models.updates && hubToken
+      ? new ModelUpdaterService({
+          cloud,
+          cloudUrl: env.cloud.url,
+          token: hubToken,
+          modelsDir: env.paths.modelsDir,
+          log,
+          metrics,
+          detectorIds: () => [
+            ...new Set([...Object.keys(config.config.detectors), ...detectors.list().map((d) => d.id)]),
+          ],
+          refreshRateS: () => config.config.global_config.refresh_rate ?? env.models.pollFallbackS,
+          heartbeatIntervalS: env.hub.heartbeatIntervalS,
+          counters: async () => ({
+            ...(await metrics.totals()),
+            outbox_pending: store.pendingOutboxCount(),
+          }),
+        })
+      : null;
+
   let started = false;
   const readiness = async () => {
     const problem = config.lastProblem;
@@ -163,10 +188,12 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
     outbox,
     detectors,
     metrics,
+    models,
     async start() {
       await config.start();
       outbox.start();
       detectors.start();
+      await models?.start();
       purgeTimer = setInterval(() => void purge(), Math.max(1000, env.state.purgeIntervalS * 1000));
       purgeTimer.unref();
       void purge();
@@ -187,6 +214,7 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
       if (purgeTimer) clearInterval(purgeTimer);
       config.stop();
       detectors.stop();
+      await models?.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();

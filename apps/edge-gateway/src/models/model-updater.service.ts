@@ -1,0 +1,347 @@
+/**
+ * Keeps `$IO_HOME/models/<detector>/{primary,oodd}/<N>/` in step with the versions published in the cloud.
+ * Two triggers: a graphql-ws subscription to `modelVersionPublished(detectorIds)` (pushes, reconnecting with
+ * backoff; a reconnect re-checks everything in case a push was missed) and a poll of
+ * `GET /edge-api/v1/fetch-model-urls/{detector}/` every `refresh_rate` seconds. An update downloads the
+ * package through its signed URL, verifies its sha256, unpacks it into a temp folder and renames it into place
+ * (the inference service watches the folder and swaps versions without dropping a request), then keeps the
+ * newest 2 versions. A package that fails any check is refused and the previous version keeps serving.
+ * It also reports heartbeats (served versions, counters) to the cloud with the hub token.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createClient, type Client as WsClient } from 'graphql-ws';
+import { WebSocket } from 'ws';
+import type { ModelKind } from '@intellioptics/schema';
+import type { CloudClient } from '../cloud-client/cloud.client';
+import { HttpClient, jsonBody } from '../http/http-client';
+import type { Logger } from '../logger';
+import type { EdgeMetrics } from '../metrics/metrics';
+import { unpackModelPackage } from './package-archive';
+
+export interface ServedModel {
+  version: number;
+  modelId: string;
+}
+
+export interface ServedDetector {
+  detectorId: string;
+  primaryVersion: number | null;
+  ooddVersion: number | null;
+}
+
+const KEEP_VERSIONS = 2;
+const KINDS: readonly ModelKind[] = ['primary', 'oodd'];
+
+const SUBSCRIPTION = `subscription ModelVersionPublished($ids: [ID!]) {
+  modelVersionPublished(detectorIds: $ids) { detectorId kind version modelVersionId sha256 }
+}`;
+const HEARTBEAT = `mutation HubHeartbeat($input: HubHeartbeatInput!) {
+  hubHeartbeat(input: $input) { ok error { code message } }
+}`;
+
+interface CloudModelMeta {
+  id?: string;
+  version?: number;
+  sha256?: string;
+}
+
+export class ModelUpdaterService {
+  private readonly served = new Map<string, Partial<Record<ModelKind, ServedModel>>>();
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly again = new Set<string>();
+  private ws: WsClient | null = null;
+  private unsubscribe: (() => void) | null = null;
+  private subscribedTo = '';
+  private pollTimer: NodeJS.Timeout | null = null;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private lastPollAt = 0;
+  private stopped = false;
+  private readonly gql: HttpClient;
+
+  constructor(
+    private readonly deps: {
+      cloud: CloudClient;
+      cloudUrl: string;
+      token: string;
+      modelsDir: string;
+      log: Logger;
+      metrics: EdgeMetrics;
+      detectorIds: () => string[];
+      refreshRateS: () => number;
+      heartbeatIntervalS: number;
+      counters: () => Promise<Record<string, number>>;
+    },
+  ) {
+    this.gql = new HttpClient(deps.cloudUrl, { maxSockets: 4 });
+  }
+
+  async start(): Promise<void> {
+    await this.scanInstalled();
+    this.connect();
+    this.pollTimer = setInterval(() => this.tick(), 1000);
+    this.pollTimer.unref();
+    this.heartbeatTimer = setInterval(
+      () => void this.heartbeat(),
+      Math.max(1, this.deps.heartbeatIntervalS) * 1000,
+    );
+    this.heartbeatTimer.unref();
+    this.tick();
+    void this.heartbeat();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.unsubscribe?.();
+    await this.ws?.dispose();
+    await Promise.allSettled([...this.running.values()]);
+    this.gql.close();
+  }
+
+  /** What this edge serves, in the cloud's version numbers. */
+  servedDetectors(): ServedDetector[] {
+    return [...this.served].map(([detectorId, s]) => ({
+      detectorId,
+      primaryVersion: s.primary?.version ?? null,
+      ooddVersion: s.oodd?.version ?? null,
+    }));
+  }
+
+  /** Poll when refresh_rate elapsed; (re)subscribe when the served detector set changed. */
+  private tick(): void {
+    if (this.stopped) return;
+    const ids = this.deps.detectorIds();
+    const key = [...ids].sort().join(',');
+    if (key !== this.subscribedTo) this.subscribe(ids, key);
+    if (Date.now() - this.lastPollAt >= this.deps.refreshRateS() * 1000) {
+      this.lastPollAt = Date.now();
+      for (const id of ids) void this.trigger(id);
+    }
+  }
+
+  private connect(): void {
+    const url = `${this.deps.cloudUrl.replace(/^http/, 'ws')}/graphql`;
+    this.ws = createClient({
+      url,
+      webSocketImpl: WebSocket,
+      connectionParams: { 'x-api-token': this.deps.token },
+      lazy: false,
+      keepAlive: 10_000,
+      retryAttempts: Number.MAX_SAFE_INTEGER,
+      shouldRetry: () => !this.stopped,
+      retryWait: async (retries) => {
+        const s = Math.min(30, 0.5 * 2 ** retries) * (0.5 + Math.random() / 2);
+        await new Promise((r) => setTimeout(r, s * 1000));
+      },
+      on: {
+        connected: () => {
+          this.deps.log.info({ url }, 'model updates: subscribed to the cloud');
+          // A push may have been missed while disconnected: check every detector now.
+          for (const id of this.deps.detectorIds()) void this.trigger(id);
+        },
+        closed: () => this.deps.log.debug('model updates: graphql-ws closed'),
+      },
+    });
+  }
+
+  private subscribe(ids: string[], key: string): void {
+    this.unsubscribe?.();
+    this.subscribedTo = key;
+    if (!this.ws || ids.length === 0) {
+      this.unsubscribe = null;
+      return;
+    }
+    this.unsubscribe = this.ws.subscribe<{ modelVersionPublished: { detectorId: string; kind: string } }>(
+      { query: SUBSCRIPTION, variables: { ids } },
+      {
+        next: (msg) => {
+          const e = msg.data?.modelVersionPublished;
+          if (e) {
+            this.deps.log.info({ detectorId: e.detectorId, kind: e.kind }, 'model version published');
+            void this.trigger(e.detectorId);
+          }
+        },
+        error: (err) => {
+          this.deps.log.warn({ err }, 'model update subscription failed; polling continues');
+          this.subscribedTo = '';
+        },
+        complete: () => undefined,
+      },
+    );
+  }
+
+  /** Check one detector now (one check per detector at a time; a trigger during a check re-runs it). */
+  trigger(detectorId: string): Promise<void> {
+    const current = this.running.get(detectorId);
+    if (current) {
+      this.again.add(detectorId);
+      return current;
+    }
+    const run = (async () => {
+      do {
+        this.again.delete(detectorId);
+        try {
+          await this.check(detectorId);
+        } catch (e) {
+          this.deps.log.warn({ err: e, detectorId }, 'model update check failed');
+        }
+      } while (this.again.has(detectorId) && !this.stopped);
+    })().finally(() => this.running.delete(detectorId));
+    this.running.set(detectorId, run);
+    return run;
+  }
+
+  private async check(detectorId: string): Promise<void> {
+    const info = await this.deps.cloud.fetchModelUrls(detectorId, this.deps.token);
+    if (info.kind !== 'ok') {
+      if (info.kind !== 'not_found')
+        this.deps.log.debug({ detectorId, result: info.kind }, 'fetch-model-urls failed');
+      return;
+    }
+    let meta: { primary?: CloudModelMeta | null; oodd?: CloudModelMeta | null } = {};
+    try {
+      meta = info.value.predictor_metadata ? (JSON.parse(info.value.predictor_metadata) as typeof meta) : {};
+    } catch {
+      meta = {};
+    }
+    const wanted: Record<ModelKind, { id: string | null; url: string | null; meta: CloudModelMeta | null }> =
+      {
+        primary: {
+          id: info.value.model_binary_id,
+          url: info.value.model_binary_url,
+          meta: meta.primary ?? null,
+        },
+        oodd: {
+          id: info.value.oodd_model_binary_id,
+          url: info.value.oodd_model_binary_url,
+          meta: meta.oodd ?? null,
+        },
+      };
+    for (const kind of KINDS) {
+      const w = wanted[kind];
+      if (!w.id || !w.url) continue;
+      if (this.served.get(detectorId)?.[kind]?.modelId === w.id) continue;
+      await this.install(detectorId, kind, w.id, w.url, w.meta);
+    }
+  }
+
+  private async install(
+    detectorId: string,
+    kind: ModelKind,
+    modelId: string,
+    url: string,
+    meta: CloudModelMeta | null,
+  ): Promise<void> {
+    const fail = (why: string) => {
+      this.deps.metrics.modelInstallFailures.inc({ detector_id: detectorId });
+      this.deps.log.error(
+        { detectorId, kind, modelId, why },
+        'model package refused; the previous version keeps serving',
+      );
+    };
+    if (!meta?.sha256) return fail('the cloud gave no sha256 to verify the package against');
+    const blob = await this.deps.cloud.download(url, 60_000);
+    if (blob.kind !== 'ok') return fail(`download failed: ${blob.kind}`);
+    const sha = createHash('sha256').update(blob.value).digest('hex');
+    if (sha !== meta.sha256) return fail(`sha256 mismatch: got ${sha}, expected ${meta.sha256}`);
+    const unpacked = unpackModelPackage(blob.value);
+    if (!unpacked.ok) return fail(unpacked.error);
+    unpacked.files.set('model_id.txt', Buffer.from(`${modelId}\n`));
+
+    const dir = join(this.deps.modelsDir, detectorId, kind);
+    await mkdir(dir, { recursive: true });
+    const local = await this.localVersions(detectorId, kind);
+    const cloudVersion = meta.version ?? null;
+    const n = cloudVersion !== null && cloudVersion > (local[0] ?? 0) ? cloudVersion : (local[0] ?? 0) + 1;
+    const tmp = join(dir, `.incoming-${modelId}-${process.pid}-${Date.now()}`);
+    await mkdir(tmp);
+    try {
+      for (const [name, content] of unpacked.files) {
+        const fh = await open(join(tmp, name), 'w');
+        try {
+          await fh.writeFile(content);
+          await fh.sync();
+        } finally {
+          await fh.close();
+        }
+      }
+      await rename(tmp, join(dir, String(n)));
+    } catch (e) {
+      await rm(tmp, { recursive: true, force: true });
+      return fail(`install failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const entry = this.served.get(detectorId) ?? {};
+    entry[kind] = { version: cloudVersion ?? n, modelId };
+    this.served.set(detectorId, entry);
+    this.deps.metrics.modelInstalls.inc({ detector_id: detectorId, kind });
+    this.deps.log.info(
+      { detectorId, kind, modelId, version: cloudVersion, dir: join(dir, String(n)) },
+      'model installed',
+    );
+    for (const old of (await this.localVersions(detectorId, kind)).slice(KEEP_VERSIONS)) {
+      await rm(join(dir, String(old)), { recursive: true, force: true });
+    }
+    void this.heartbeat();
+  }
+
+  private async localVersions(detectorId: string, kind: ModelKind): Promise<number[]> {
+    try {
+      const names = await readdir(join(this.deps.modelsDir, detectorId, kind));
+      return names
+        .filter((n) => /^\d+$/.test(n))
+        .map(Number)
+        .sort((a, b) => b - a);
+    } catch {
+      return [];
+    }
+  }
+
+  /** What is installed already (newest version's model_id.txt), so a restart does not re-download. */
+  private async scanInstalled(): Promise<void> {
+    let detectors: string[];
+    try {
+      detectors = await readdir(this.deps.modelsDir);
+    } catch {
+      return;
+    }
+    for (const detectorId of detectors) {
+      for (const kind of KINDS) {
+        const newest = (await this.localVersions(detectorId, kind))[0];
+        if (newest === undefined) continue;
+        try {
+          const id = (
+            await readFile(
+              join(this.deps.modelsDir, detectorId, kind, String(newest), 'model_id.txt'),
+              'utf8',
+            )
+          ).trim();
+          const entry = this.served.get(detectorId) ?? {};
+          entry[kind] = { version: newest, modelId: id };
+          this.served.set(detectorId, entry);
+        } catch {
+          // no model_id.txt: a locally built model; the first cloud version replaces it
+        }
+      }
+    }
+  }
+
+  async heartbeat(): Promise<boolean> {
+    if (this.stopped) return false;
+    const body = JSON.stringify({
+      query: HEARTBEAT,
+      variables: { input: { servedDetectors: this.servedDetectors(), counters: await this.deps.counters() } },
+    });
+    const r = await this.gql.request('/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-token': this.deps.token },
+      body,
+      timeoutMs: 5000,
+    });
+    if (!r.ok || r.response.status !== 200) return false;
+    const json = jsonBody(r.response) as { data?: { hubHeartbeat?: { ok?: boolean } } } | null;
+    return json?.data?.hubHeartbeat?.ok === true;
+  }
+}
