@@ -5,7 +5,7 @@
  *   at concurrency 1 and at a saturating concurrency; cold load of a package; 1 vs 5 detectors per image.
  * Quote ratios from one run: the machine is shared and noisy.
  *
- *   npx tsx tools/bench-inference.ts [--requests 200] [--concurrency 4]
+ *   npx tsx tools/bench-inference.ts [--requests 200] [--concurrency 4] [--max-batch 8]
  */
 import { spawn } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
@@ -22,7 +22,12 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FIXTURES = path.join(ROOT, 'libs/vision/test/fixtures');
 
 const { values: args } = parseArgs({
-  options: { requests: { type: 'string', default: '200' }, concurrency: { type: 'string', default: '4' } },
+  options: {
+    requests: { type: 'string', default: '200' },
+    concurrency: { type: 'string', default: '4' },
+    // INFERENCE_MAX_BATCH of the served process (1 = micro-batching off), to measure what batching buys.
+    'max-batch': { type: 'string', default: '8' },
+  },
 });
 const REQUESTS = Number(args.requests);
 const SATURATE = Number(args.concurrency);
@@ -115,6 +120,7 @@ async function main(): Promise<void> {
       INFERENCE_PORT: String(port),
       INFERENCE_HEALTH_PORT: String(port + 1),
       INFERENCE_MODEL_POLL_MS: '1000',
+      INFERENCE_MAX_BATCH: args['max-batch'],
       LOG_LEVEL: 'warn',
     },
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -140,9 +146,15 @@ async function main(): Promise<void> {
       if (i > 600) throw new Error('service did not become ready');
       await new Promise((r) => setTimeout(r, 100));
     }
+    // Server-side total of each served c=1 answer (its own timings_ms.total): separates the service's work
+    // from HTTP and process-scheduling time.
+    const serverTotals: number[] = [];
+    let keepServerTotals = false;
     const infer = async (i: number, query: string): Promise<void> => {
       const r = await request('POST', `/infer?${query}`, images[i % images.length]);
       if (r.status !== 200) throw new Error(`HTTP ${r.status}: ${r.body}`);
+      if (keepServerTotals)
+        serverTotals.push((JSON.parse(r.body) as { timings_ms: { total: number } }).timings_ms.total);
     };
     // Cold load over HTTP: first request of a detector not yet in memory vs the warm p50.
     const tCold = performance.now();
@@ -187,7 +199,9 @@ async function main(): Promise<void> {
     for (let k = 0; k < rounds; k++) {
       progress(`round ${k + 1}/${rounds}`);
       await measure(rows.ip1, ROUND, 1, (i) => inProcess(i, heads));
+      keepServerTotals = true;
       await measure(rows.s1, ROUND, 1, (i) => infer(i, 'detector_id=det_1'));
+      keepServerTotals = false;
       await measure(rows.ipN, ROUND * 2, SATURATE, (i) => inProcess(i, heads));
       await measure(rows.sN, ROUND * 2, SATURATE, (i) => infer(i, 'detector_id=det_1'));
       await measure(rows.ip5, ROUND, 1, (i) => inProcess(i, fiveHeads));
@@ -210,25 +224,26 @@ async function main(): Promise<void> {
     const f = (v: number): string => v.toFixed(2).padStart(8);
     const r = (v: number): string => v.toFixed(1).padStart(8);
     const row = (name: string, s: Stats): string =>
-      `| ${name.padEnd(44)} | ${f(s.p50)} | ${f(s.p99)} | ${r(s.rps)} |`;
+      `| ${name.padEnd(50)} | ${f(s.p50)} | ${f(s.p99)} | ${r(s.rps)} |`;
     const lines = [
       `inference benchmark: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), node ${process.version},`,
       `${images.length} real fixture images (jpg/png/webp, 100–451 px) round-robin, ${REQUESTS} requests per c=1 row,`,
       `${REQUESTS * 2} per saturating row (c=${SATURATE}), rows interleaved in rounds of 20; served = apps/inference`,
       `in a child process over keep-alive HTTP; in-process = same pipeline called directly in this process.`,
       '',
-      `| ${'measure'.padEnd(44)} | p50 ms   | p99 ms   | img/s    |`,
-      `|${'-'.repeat(46)}|----------|----------|----------|`,
+      `| ${'measure'.padEnd(50)} | p50 ms   | p99 ms   | img/s    |`,
+      `|${'-'.repeat(52)}|----------|----------|----------|`,
       row('in-process limit, 1 detector, c=1', ip1),
       row('served over HTTP, 1 detector, c=1', s1),
       row(`in-process limit, 1 detector, c=${SATURATE}`, ipN),
-      row(`served over HTTP, 1 detector, c=${SATURATE} (micro-batched)`, sN),
+      row(`served over HTTP, 1 detector, c=${SATURATE}, max batch ${args['max-batch']}`, sN),
       row('in-process, 5 detectors on one image, c=1', ip5),
       row('served, 5 detectors in one request, c=1', s5),
       '',
       `served / in-process at c=1:  p50 ${(s1.p50 / ip1.p50).toFixed(2)}x, p99 ${(s1.p99 / ip1.p99).toFixed(2)}x, throughput ${(s1.rps / ip1.rps).toFixed(2)}x`,
       `served / in-process at c=${SATURATE}:  throughput ${(sN.rps / ipN.rps).toFixed(2)}x`,
       `5 detectors / 1 detector (served p50): ${(s5.p50 / s1.p50).toFixed(2)}x   (in-process: ${(ip5.p50 / ip1.p50).toFixed(2)}x)`,
+      `served c=1, time inside the service (its timings_ms.total): p50 ${stats(serverTotals, 1).p50.toFixed(2)} ms, p99 ${stats(serverTotals, 1).p99.toFixed(2)} ms`,
       `cold load of one package pair (read + sha256 + 2 ONNX sessions), in-process: median ${[...coldLoads].sort((a, b) => a - b)[2]!.toFixed(1)} ms`,
       `first request of a detector not in memory (served): ${servedCold.toFixed(1)} ms (warm p50 ${warmP50.toFixed(1)} ms)`,
       `one served answer's own stage timings (chelsea.jpg 451x300): ${JSON.stringify(stage.timings_ms)}`,

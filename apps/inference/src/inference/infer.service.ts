@@ -51,7 +51,8 @@ export function adjustConfidence(
   if (inDomain === null) return confidence;
   const pOut = 1 - inDomain;
   const chance = mode === 'BOUNDING_BOX' ? 0 : 1 / numClasses;
-  return pOut * chance + (1 - pOut) * confidence;
+  // Clamped so float rounding can never push it outside [0,1] (clients validate it as a probability).
+  return Math.min(1, Math.max(0, pOut * chance + (1 - pOut) * confidence));
 }
 
 const ms = (from: number): number => Math.round((performance.now() - from) * 1000) / 1000;

@@ -1,11 +1,9 @@
 /** What a model package on disk contains (MODELS.md "Model package"). */
+import type { DetectorMode } from '@intellioptics/schema';
 import type { PipelineConfig } from '../preprocess/pipeline-config';
 
-/**
- * Detector modes (same wire values as `DetectorMode` in @intellioptics/schema; repeated here because
- * libs/vision must not depend on the schema lib's in-progress index).
- */
-export type VisionMode = 'BINARY' | 'MULTI_CLASS' | 'COUNT' | 'BOUNDING_BOX' | 'TEXT';
+/** Detector modes: the shared `DetectorMode` wire values. */
+export type VisionMode = DetectorMode;
 export type ModelKind = 'primary' | 'oodd';
 
 export interface BackboneRef {
