@@ -124,9 +124,12 @@ describe('cloud-graph with BLOB_BACKEND=azure', () => {
       });
       expect(img.headers.get('content-type')).toBe('image/png');
       expect(Buffer.from(await img.arrayBuffer()).equals(tinyPng())).toBe(true);
-      expect(await azure.exists(`images/${det.json.id}/${iq.json.id}.png`)).toBe(false); // other container
-      const inApp = new AzureBlobStore(azurite.connectionString, 'io-app');
-      expect(await inApp.exists(`images/${det.json.id}/${iq.json.id}.png`)).toBe(true);
+      const { imageKey } = await t.app.services.imageQueries.get(String(iq.json.id));
+      expect(imageKey).toMatch(
+        new RegExp(`^images/${String(det.json.id)}/${String(iq.json.id)}-[0-9a-f]{8}\\.png$`),
+      );
+      expect(await azure.exists(imageKey)).toBe(false); // other container
+      expect(await new AzureBlobStore(azurite.connectionString, 'io-app').exists(imageKey)).toBe(true);
 
       const mv = await t.app.services.models.create({
         detectorId: det.json.id,

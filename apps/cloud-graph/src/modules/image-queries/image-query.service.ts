@@ -4,6 +4,7 @@
  * `CloudPredictor`; whatever is not answered confidently goes to the review queue unless the request or the
  * detector says no human review.
  */
+import { randomBytes } from 'node:crypto';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import {
   IntelliOpticsError,
@@ -105,7 +106,8 @@ export class ImageQueryService {
     const result: ImageQueryResult | null =
       prediction.kind === 'prediction' ? { ...prediction.result, source: 'CLOUD', from_edge: false } : null;
 
-    const imageKey = `images/${detector.id}/${id}.${image.extension}`;
+    // A nonce per attempt: two concurrent retries of one id never share (and never delete) each other's blob.
+    const imageKey = `images/${detector.id}/${id}-${randomBytes(4).toString('hex')}.${image.extension}`;
     await this.blobs.put(imageKey, input.body, image.mime);
     let escalation: EscalationEntity | null = null;
     let iq: ImageQueryEntity;
