@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -116,6 +117,18 @@ describe('edge.conf.template (real nginx)', () => {
     expect(seen.headers['x-api-token']).toBe('tok_123');
     expect(seen.headers['x-forwarded-for']).toBe('127.0.0.1');
     expect(seen.headers['x-request-id']).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('gives an HTTP/1.0 request without Host a Host header upstream (Node refuses requests without one)', async () => {
+    const reply = await new Promise<string>((done, reject) => {
+      let data = '';
+      const sock = connect(httpPort, '127.0.0.1', () => sock.write('GET /ping HTTP/1.0\r\n\r\n'));
+      sock.on('data', (c: Buffer) => (data += c.toString()));
+      sock.on('end', () => done(data));
+      sock.on('error', reject);
+    });
+    expect(reply).toMatch(/^HTTP\/1\.1 200 /);
+    expect(gateway.requests[0]!.headers.host).toBe(`127.0.0.1:${httpPort}`);
   });
 
   for (const status of [404, 405, 422, 503, 504]) {
