@@ -17,6 +17,8 @@ interface CacheEntry {
 export class DetectorService {
   private readonly cache = new Map<string, CacheEntry>();
   private readonly inflight = new Map<string, Promise<CacheEntry | 'not_found' | null>>();
+  /** When the cloud last failed to describe a detector we only know from the config (no retry storm offline). */
+  private readonly missedAt = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
   private lastListAt = 0;
 
@@ -81,13 +83,24 @@ export class DetectorService {
       if (this.now() - hit.fetchedAt > this.deps.refreshMs) void this.fetch(id, token);
       return hit.detector;
     }
+    const fromConfigFirst = this.fromConfig(id);
+    const missed = this.missedAt.get(id);
+    if (
+      fromConfigFirst &&
+      missed !== undefined &&
+      this.now() - missed < Math.min(10_000, this.deps.refreshMs)
+    ) {
+      return fromConfigFirst;
+    }
     const fetched = await this.fetch(id, token);
+    if (fetched === null || fetched === 'not_found') this.missedAt.set(id, this.now());
+    // A detector described only in edge-config.yaml (an offline edge) is served as configured.
+    if (fetched === 'not_found' && fromConfigFirst) return fromConfigFirst;
     if (fetched === 'not_found') {
       throw new IntelliOpticsError('DETECTOR_NOT_FOUND', `No detector has the id ${id}.`);
     }
     if (fetched) return fetched.detector;
-    const fromConfig = this.fromConfig(id);
-    if (fromConfig) return fromConfig;
+    if (fromConfigFirst) return fromConfigFirst;
     throw new IntelliOpticsError(
       'CLOUD_UNREACHABLE',
       `The edge has not seen detector ${id} yet and the cloud cannot be reached to look it up; retry later.`,
