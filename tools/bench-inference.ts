@@ -166,21 +166,43 @@ async function main(): Promise<void> {
 
     // The machine is shared: measure in short interleaved rounds so load from other processes hits every
     // row alike, then pool each row's latencies (throughput = requests / time spent in that row).
+    interface Row {
+      lat: number[];
+      ms: number;
+      /** CPU time (user+sys) of the process doing the work: this one in-process, the service when served. */
+      cpuMs: number;
+      /** CPU time of this process while it only acts as the HTTP client (served rows). */
+      clientCpuMs: number;
+    }
+    const newRow = (): Row => ({ lat: [], ms: 0, cpuMs: 0, clientCpuMs: 0 });
+    // CPU time is far less sensitive than wall time to other processes on a shared machine.
+    const serverCpuMs = async (): Promise<number> => {
+      const text = (await request('GET', '/metrics')).body;
+      const m = /^inference_process_cpu_seconds_total (\S+)$/m.exec(text);
+      return m ? Number(m[1]) * 1000 : NaN;
+    };
+    const ownCpuMs = (): number => {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1000;
+    };
     const rows = {
-      ip1: { lat: [] as number[], ms: 0 },
-      s1: { lat: [] as number[], ms: 0 },
-      ipN: { lat: [] as number[], ms: 0 },
-      sN: { lat: [] as number[], ms: 0 },
-      ip5: { lat: [] as number[], ms: 0 },
-      s5: { lat: [] as number[], ms: 0 },
+      ip1: newRow(),
+      s1: newRow(),
+      ipN: newRow(),
+      sN: newRow(),
+      ip5: newRow(),
+      s5: newRow(),
     };
     const measure = async (
-      row: { lat: number[]; ms: number },
+      row: Row,
+      served: boolean,
       n: number,
       c: number,
       fn: (i: number) => Promise<void>,
     ): Promise<void> => {
       let next = 0;
+      const srv0 = served ? await serverCpuMs() : 0;
+      const own0 = ownCpuMs();
       const t0 = performance.now();
       await Promise.all(
         Array.from({ length: c }, async () => {
@@ -193,21 +215,28 @@ async function main(): Promise<void> {
         }),
       );
       row.ms += performance.now() - t0;
+      const own = ownCpuMs() - own0;
+      if (served) {
+        row.cpuMs += (await serverCpuMs()) - srv0;
+        row.clientCpuMs += own;
+      } else row.cpuMs += own;
     };
     const ROUND = 20;
     const rounds = Math.ceil(REQUESTS / ROUND);
     for (let k = 0; k < rounds; k++) {
       progress(`round ${k + 1}/${rounds}`);
-      await measure(rows.ip1, ROUND, 1, (i) => inProcess(i, heads));
+      await measure(rows.ip1, false, ROUND, 1, (i) => inProcess(i, heads));
       keepServerTotals = true;
-      await measure(rows.s1, ROUND, 1, (i) => infer(i, 'detector_id=det_1'));
+      await measure(rows.s1, true, ROUND, 1, (i) => infer(i, 'detector_id=det_1'));
       keepServerTotals = false;
-      await measure(rows.ipN, ROUND * 2, SATURATE, (i) => inProcess(i, heads));
-      await measure(rows.sN, ROUND * 2, SATURATE, (i) => infer(i, 'detector_id=det_1'));
-      await measure(rows.ip5, ROUND, 1, (i) => inProcess(i, fiveHeads));
-      await measure(rows.s5, ROUND, 1, (i) => infer(i, five));
+      await measure(rows.ipN, false, ROUND * 2, SATURATE, (i) => inProcess(i, heads));
+      await measure(rows.sN, true, ROUND * 2, SATURATE, (i) => infer(i, 'detector_id=det_1'));
+      await measure(rows.ip5, false, ROUND, 1, (i) => inProcess(i, fiveHeads));
+      await measure(rows.s5, true, ROUND, 1, (i) => infer(i, five));
     }
-    const st = (row: { lat: number[]; ms: number }): Stats => stats(row.lat, row.ms);
+    const st = (row: Row): Stats => stats(row.lat, row.ms);
+    const cpu = (row: Row): string => (row.cpuMs / row.lat.length).toFixed(2);
+    const clientCpu = (row: Row): string => (row.clientCpuMs / row.lat.length).toFixed(2);
     const [ip1, s1, ipN, sN, ip5, s5] = [
       st(rows.ip1),
       st(rows.s1),
@@ -243,6 +272,8 @@ async function main(): Promise<void> {
       `served / in-process at c=1:  p50 ${(s1.p50 / ip1.p50).toFixed(2)}x, p99 ${(s1.p99 / ip1.p99).toFixed(2)}x, throughput ${(s1.rps / ip1.rps).toFixed(2)}x`,
       `served / in-process at c=${SATURATE}:  throughput ${(sN.rps / ipN.rps).toFixed(2)}x`,
       `5 detectors / 1 detector (served p50): ${(s5.p50 / s1.p50).toFixed(2)}x   (in-process: ${(ip5.p50 / ip1.p50).toFixed(2)}x)`,
+      `CPU ms per answer (user+sys): in-process c=1 ${cpu(rows.ip1)}, served c=1 ${cpu(rows.s1)} in the service (+${clientCpu(rows.s1)} in the HTTP client);`,
+      `  c=${SATURATE}: in-process ${cpu(rows.ipN)}, served ${cpu(rows.sN)} (+${clientCpu(rows.sN)} client); 5 detectors: in-process ${cpu(rows.ip5)}, served ${cpu(rows.s5)}`,
       `served c=1, time inside the service (its timings_ms.total): p50 ${stats(serverTotals, 1).p50.toFixed(2)} ms, p99 ${stats(serverTotals, 1).p99.toFixed(2)} ms`,
       `cold load of one package pair (read + sha256 + 2 ONNX sessions), in-process: median ${[...coldLoads].sort((a, b) => a - b)[2]!.toFixed(1)} ms`,
       `first request of a detector not in memory (served): ${servedCold.toFixed(1)} ms (warm p50 ${warmP50.toFixed(1)} ms)`,
