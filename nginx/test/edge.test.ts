@@ -29,6 +29,12 @@ const EDGE_ONLY_BODY = JSON.stringify({
 
 /** The stand-in gateway answers by path: /status/<code>[/edge-only[/nobody]] or 200 with an echo. */
 function gatewayHandler(req: Recorded, res: ServerResponse): void {
+  const forced = Number(req.headers['x-test-status']);
+  if (forced) {
+    res.writeHead(forced, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ detail: `gateway forced ${forced} on ${req.url}` }));
+    return;
+  }
   const m = /^\/(?:device-api\/v1\/)?status\/(\d{3})(\/edge-only)?(\/nobody)?/.exec(req.url);
   if (m) {
     const status = Number(m[1]);
@@ -161,6 +167,28 @@ describe('edge.conf.template (real nginx)', () => {
       expect(JSON.parse(r.body.toString())).toEqual({ detail: `gateway says ${status}` });
     }
     expect(cloud.requests).toHaveLength(0);
+  });
+
+  it('never replays the edge-local routes (/edge-config, /edge-detector-readiness, /health/*)', async () => {
+    const cases = [
+      ['PUT', '/edge-config', 422],
+      ['GET', '/edge-detector-readiness', 404],
+      ['GET', '/health/ready', 503],
+      ['GET', '/health/live', 502],
+    ] as const;
+    for (const [method, path, status] of cases) {
+      const r = await request(`${base}${path}`, {
+        method,
+        headers: { 'x-test-status': String(status) },
+        ...(method === 'PUT' ? { body: 'detectors: [' } : {}),
+      });
+      expect(r.status, path).toBe(status);
+      expect(JSON.parse(r.body.toString()), path).toEqual({ detail: `gateway forced ${status} on ${path}` });
+    }
+    expect(cloud.requests).toHaveLength(0);
+    // The same forced status elsewhere is replayed: the exemption is by route.
+    const other = await request(`${base}/edge-configs`, { headers: { 'x-test-status': '422' } });
+    expect(other.headers['x-io-served-by']).toBe('cloud');
   });
 
   it('replays a 1 MB binary POST byte-identical, query included', async () => {
