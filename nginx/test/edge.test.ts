@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import type { ServerResponse } from 'node:http';
+import { request as httpRequest, type ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -208,6 +208,27 @@ describe('edge.conf.template (real nginx)', () => {
     expect(seen.url).toBe('/device-api/v1/status/404/image-queries?detector_id=det_1&want_async=true');
     expect(seen.headers['content-type']).toBe('image/jpeg');
     expect(seen.body.length).toBe(image.length);
+    expect(seen.body.equals(image)).toBe(true);
+  });
+
+  it('replays a chunked upload (no Content-Length from the client) byte-identical', async () => {
+    const image = randomBytes(512 * 1024 + 17);
+    const status = await new Promise<number>((done, reject) => {
+      const req = httpRequest(
+        `${base}/device-api/v1/status/405/chunked?x=1`,
+        { method: 'POST', headers: { 'transfer-encoding': 'chunked', 'content-type': 'image/png' } },
+        (res) => {
+          res.resume();
+          res.on('end', () => done(res.statusCode ?? 0));
+        },
+      );
+      req.on('error', reject);
+      for (let i = 0; i < image.length; i += 64 * 1024) req.write(image.subarray(i, i + 64 * 1024));
+      req.end();
+    });
+    expect(status).toBe(200);
+    const seen = cloud.requests[0]!;
+    expect(seen.url).toBe('/device-api/v1/status/405/chunked?x=1');
     expect(seen.body.equals(image)).toBe(true);
   });
 
