@@ -5,7 +5,7 @@
  *   at concurrency 1 and at a saturating concurrency; cold load of a package; 1 vs 5 detectors per image.
  * Quote ratios from one run: the machine is shared and noisy.
  *
- *   npx tsx tools/bench-inference.ts [--requests 200] [--concurrency 4] [--max-batch 8]
+ *   npx tsx tools/bench-inference.ts [--requests 200] [--concurrency 4] [--max-batch 1]
  */
 import { spawn } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
@@ -26,7 +26,7 @@ const { values: args } = parseArgs({
     requests: { type: 'string', default: '200' },
     concurrency: { type: 'string', default: '4' },
     // INFERENCE_MAX_BATCH of the served process (1 = micro-batching off), to measure what batching buys.
-    'max-batch': { type: 'string', default: '8' },
+    'max-batch': { type: 'string', default: '1' },
   },
 });
 const REQUESTS = Number(args.requests);

@@ -30,7 +30,7 @@ const EnvSchema = z.object({
   INFERENCE_MODEL_POLL_MS: int(1000, 50),
   INFERENCE_MAX_BODY_BYTES: int(20 * 1024 * 1024, 1024),
   INFERENCE_MAX_INPUT_PIXELS: int(50_000_000, 1),
-  INFERENCE_MAX_BATCH: int(8, 1),
+  INFERENCE_MAX_BATCH: int(1, 1),
   INFERENCE_INTRA_OP_THREADS: int(0),
   INFERENCE_SHUTDOWN_GRACE_MS: int(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
