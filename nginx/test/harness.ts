@@ -180,6 +180,8 @@ export async function startNginx(
     ]);
   } catch (e) {
     child.kill('SIGKILL');
+    await exited;
+    rmSync(prefix, { recursive: true, force: true });
     throw e;
   }
   return {
