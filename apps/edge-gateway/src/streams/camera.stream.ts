@@ -55,8 +55,15 @@ const STDERR_LINES = 20;
 const SINK_ERROR_LOG_INTERVAL_MS = 30_000;
 /** Sink calls still running when the stream stops are awaited at most this long. */
 const STOP_SINK_WAIT_MS = 5_000;
-/** JPEG or grey frames one output may run ahead of the other before the session is declared broken. */
-const MAX_UNPAIRED = 8;
+/**
+ * ffmpeg writes its two outputs unevenly at start-up (the JPEG pipe can run 10–20 frames ahead of the grey one
+ * while the sampler catches up on the probe window). Frames are paired by position, so an unpaired JPEG beyond
+ * the newest few is released and kept as a placeholder: memory stays bounded, pairing stays aligned, and the
+ * released frames (stale start-up frames) are counted as dropped.
+ */
+const MAX_HELD_JPEGS = 4;
+/** Frames one output may run ahead of the other before the session is declared broken. */
+const MAX_UNPAIRED = 256;
 
 export class CameraStream {
   private state: StreamState = 'connecting';
@@ -98,6 +105,8 @@ export class CameraStream {
   /** Stops ffmpeg, forgets pending frames and waits for the process (and a running sink call, briefly). */
   async stop(): Promise<void> {
     this.stopping = true;
+    // Frames still waiting will never be submitted: count them as dropped so the counters add up.
+    for (let n = this.ring.size; n > 0; n--) this.count('framesDropped');
     this.ring.clear();
     this.cancelSleep?.();
     if (this.child) this.kill(this.child);
@@ -232,7 +241,8 @@ export class CameraStream {
       const child = spawn(options.ffmpegPath, args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
       this.child = child;
       const splitter = new JpegFrameSplitter();
-      const jpegs: Buffer[] = [];
+      const jpegs: (Buffer | null)[] = [];
+      let heldJpegs = 0;
       const greys: Buffer[] = [];
       let greyPending: Buffer = Buffer.alloc(0);
       const stderrTail: string[] = [];
@@ -257,6 +267,7 @@ export class CameraStream {
         while (jpegs.length > 0 && greys.length > 0) {
           const jpeg = jpegs.shift()!;
           const grey = greys.shift()!;
+          if (jpeg) heldJpegs -= 1;
           if (!hadFrames) {
             hadFrames = true;
             this.backoff.reset();
@@ -264,7 +275,12 @@ export class CameraStream {
             this.log.info({ url: redactUrl(this.config.url) }, 'camera streaming');
           }
           arm(stallMs, `no frame for ${seconds(stallMs)} s (camera stalled)`);
-          if (!this.stopping) this.onFrame(jpeg, grey, gate);
+          if (this.stopping) continue;
+          if (jpeg) this.onFrame(jpeg, grey, gate);
+          else {
+            this.count('framesRead');
+            this.count('framesDropped');
+          }
         }
         if (jpegs.length > MAX_UNPAIRED || greys.length > MAX_UNPAIRED) {
           abort('ffmpeg outputs went out of step');
@@ -273,7 +289,16 @@ export class CameraStream {
 
       (child.stdout as Readable).on('data', (chunk: Buffer) => {
         try {
-          jpegs.push(...splitter.push(chunk));
+          for (const frame of splitter.push(chunk)) {
+            jpegs.push(frame);
+            heldJpegs += 1;
+          }
+          for (let i = 0; heldJpegs > MAX_HELD_JPEGS && i < jpegs.length; i++) {
+            if (jpegs[i]) {
+              jpegs[i] = null;
+              heldJpegs -= 1;
+            }
+          }
         } catch (e) {
           abort(e instanceof Error ? e.message : String(e));
           return;

@@ -1,99 +1,157 @@
 /**
  * Cuts ffmpeg's `image2pipe` MJPEG output into whole JPEG files. Follows the JPEG marker structure (segment
  * lengths, then the entropy-coded data up to a real marker) rather than searching for FFD9, so bytes inside an APP
- * or COM segment can never end a frame early. Pending bytes are bounded by `maxFrameBytes`.
+ * or COM segment can never end a frame early. Incremental: each byte is looked at once whatever the chunk sizes,
+ * and the bytes of an unfinished frame are bounded by `maxFrameBytes`.
  */
 
 const SOI = 0xd8;
 const EOI = 0xd9;
 const SOS = 0xda;
 
+type State =
+  | 'seek' // looking for the 0xFF of an SOI
+  | 'seek2' // saw 0xFF, expecting 0xD8
+  | 'marker' // expecting 0xFF at a marker boundary
+  | 'code' // saw 0xFF, reading the marker code
+  | 'len1'
+  | 'len2'
+  | 'skip' // inside a segment's payload
+  | 'entropy' // entropy-coded data after SOS
+  | 'entropy_ff'; // saw 0xFF inside entropy-coded data
+
+const standalone = (code: number) => code === 0x01 || code === SOI || (code >= 0xd0 && code <= 0xd7);
+
 export class JpegFrameSplitter {
-  private pending: Buffer = Buffer.alloc(0);
+  private state: State = 'seek';
+  /** Bytes of the current frame from earlier chunks. */
+  private held: Buffer[] = [];
+  private heldBytes = 0;
+  private length = 0;
+  private remaining = 0;
+  private inSos = false;
 
   constructor(private readonly maxFrameBytes = 16 * 1024 * 1024) {}
 
-  /** Adds bytes and returns every frame they complete (each a copy that owns its memory). */
+  /** Adds bytes and returns every frame they complete (each owns its memory). */
   push(chunk: Buffer): Buffer[] {
-    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
     const frames: Buffer[] = [];
-    for (;;) {
-      const start = findSoi(this.pending);
-      if (start < 0) {
-        // Keep a trailing 0xFF: it may be the first byte of the next SOI.
-        this.pending = this.pending.subarray(Math.max(0, this.pending.length - 1));
-        if (this.pending[0] !== 0xff) this.pending = Buffer.alloc(0);
-        break;
-      }
-      if (start > 0) this.pending = this.pending.subarray(start);
-      const end = findJpegEnd(this.pending);
-      if (end < 0) {
-        if (this.pending.length > this.maxFrameBytes) {
-          this.pending = Buffer.alloc(0);
-          throw new Error(`a JPEG frame exceeded ${this.maxFrameBytes} bytes (corrupt stream?)`);
+    let start = 0; // where the current frame's bytes begin in this chunk
+    let i = 0;
+    while (i < chunk.length) {
+      switch (this.state) {
+        case 'seek': {
+          const ff = chunk.indexOf(0xff, i);
+          if (ff < 0) {
+            i = chunk.length;
+            break;
+          }
+          start = ff;
+          i = ff + 1;
+          this.state = 'seek2';
+          break;
         }
-        break;
+        case 'seek2':
+          if (chunk[i] === SOI) {
+            // The 0xFF may have been the last byte of the previous chunk.
+            if (i === 0) this.hold(Buffer.from([0xff]));
+            this.state = 'marker';
+          } else if (chunk[i] !== 0xff) this.state = 'seek';
+          else start = i;
+          i++;
+          break;
+        case 'marker': {
+          const ff = chunk.indexOf(0xff, i);
+          if (ff < 0) {
+            i = chunk.length; // not a marker where one must be: resynchronise on the next 0xFF
+            break;
+          }
+          i = ff + 1;
+          this.state = 'code';
+          break;
+        }
+        case 'code': {
+          const code = chunk[i++]!;
+          if (code === 0xff) break; // fill byte
+          if (code === EOI) {
+            frames.push(this.take(chunk.subarray(start, i)));
+            start = i;
+            this.state = 'seek';
+          } else if (standalone(code)) this.state = 'marker';
+          else {
+            this.inSos = code === SOS;
+            this.state = 'len1';
+          }
+          break;
+        }
+        case 'len1':
+          this.length = chunk[i++]! << 8;
+          this.state = 'len2';
+          break;
+        case 'len2':
+          this.length |= chunk[i++]!;
+          this.remaining = Math.max(0, this.length - 2);
+          this.state = this.remaining > 0 ? 'skip' : this.inSos ? 'entropy' : 'marker';
+          break;
+        case 'skip': {
+          const n = Math.min(this.remaining, chunk.length - i);
+          i += n;
+          this.remaining -= n;
+          if (this.remaining === 0) this.state = this.inSos ? 'entropy' : 'marker';
+          break;
+        }
+        case 'entropy': {
+          const ff = chunk.indexOf(0xff, i);
+          if (ff < 0) i = chunk.length;
+          else {
+            i = ff + 1;
+            this.state = 'entropy_ff';
+          }
+          break;
+        }
+        case 'entropy_ff': {
+          const next = chunk[i]!;
+          if (next === 0x00 || (next >= 0xd0 && next <= 0xd7)) {
+            i++;
+            this.state = 'entropy';
+          } else if (next === 0xff) i++;
+          else this.state = 'code'; // a real marker: 'code' reads it
+          break;
+        }
       }
-      frames.push(Buffer.from(this.pending.subarray(0, end)));
-      this.pending = this.pending.subarray(end);
     }
-    // Do not let a small tail pin the (possibly large) chunk it was sliced from.
-    if (this.pending.length > 0 && this.pending.buffer.byteLength > this.pending.length * 4) {
-      this.pending = Buffer.from(this.pending);
+    if (this.state !== 'seek' && this.state !== 'seek2') {
+      this.hold(chunk.subarray(start));
+      if (this.heldBytes > this.maxFrameBytes) {
+        this.reset();
+        throw new Error(`a JPEG frame exceeded ${this.maxFrameBytes} bytes (corrupt stream?)`);
+      }
     }
     return frames;
   }
 
   /** Bytes held while waiting for the rest of a frame. */
   get pendingBytes(): number {
-    return this.pending.length;
+    return this.heldBytes;
   }
-}
 
-function findSoi(buf: Buffer): number {
-  for (let i = buf.indexOf(0xff); i >= 0 && i + 1 < buf.length; i = buf.indexOf(0xff, i + 1)) {
-    if (buf[i + 1] === SOI) return i;
+  private hold(bytes: Buffer): void {
+    if (bytes.length === 0) return;
+    // A copy: a held slice would pin the whole chunk it came from.
+    this.held.push(Buffer.from(bytes));
+    this.heldBytes += bytes.length;
   }
-  return -1;
-}
 
-/** Index just past the EOI of the JPEG that starts at 0, or -1 when more bytes are needed. */
-export function findJpegEnd(buf: Buffer): number {
-  let i = 2; // after SOI
-  for (;;) {
-    if (i + 1 >= buf.length) return -1;
-    if (buf[i] !== 0xff) {
-      // Not at a marker where one must be: resynchronise on the next 0xFF.
-      const next = buf.indexOf(0xff, i);
-      if (next < 0) return -1;
-      i = next;
-      continue;
-    }
-    const marker = buf[i + 1]!;
-    if (marker === 0xff) {
-      i += 1; // fill byte
-      continue;
-    }
-    if (marker === EOI) return i + 2;
-    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7) || marker === SOI) {
-      i += 2; // markers without a length
-      continue;
-    }
-    if (i + 3 >= buf.length) return -1;
-    const length = buf.readUInt16BE(i + 2);
-    i += 2 + length;
-    if (marker !== SOS) continue;
-    // Entropy-coded data: 0xFF is followed by 0x00 (stuffing) or RSTn; anything else is the next marker.
-    for (;;) {
-      const ff = buf.indexOf(0xff, i);
-      if (ff < 0 || ff + 1 >= buf.length) return -1;
-      const after = buf[ff + 1]!;
-      if (after === 0x00 || (after >= 0xd0 && after <= 0xd7)) {
-        i = ff + 2;
-        continue;
-      }
-      i = ff;
-      break;
-    }
+  private take(tail: Buffer): Buffer {
+    const frame = Buffer.concat([...this.held, tail]);
+    this.held = [];
+    this.heldBytes = 0;
+    return frame;
+  }
+
+  private reset(): void {
+    this.held = [];
+    this.heldBytes = 0;
+    this.state = 'seek';
   }
 }

@@ -21,8 +21,9 @@ export class RecordingSink {
   /** The last image received per stream. */
   readonly lastImage = new Map<string, Buffer>();
   readonly firstImage = new Map<string, Buffer>();
-  /** Milliseconds each call takes (a slow detector). */
+  /** Milliseconds each call takes (a slow detector), for every stream or per stream. */
   delayMs = 0;
+  readonly delays = new Map<string, number>();
   /** Make calls fail (an image-query path that errors). */
   fail = false;
   keepFrames = true;
@@ -44,7 +45,8 @@ export class RecordingSink {
     }
     if (!this.firstImage.has(frame.streamName)) this.firstImage.set(frame.streamName, frame.image);
     this.lastImage.set(frame.streamName, frame.image);
-    if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
+    const delay = this.delays.get(frame.streamName) ?? this.delayMs;
+    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
     if (this.fail) throw new Error('detector unavailable');
   };
 

@@ -54,7 +54,7 @@ describe('StreamManager with a real RTSP camera', () => {
     });
     await waitFor('both streams streaming', () => sink.count('cam_tcp') > 0 && sink.count('cam_udp') > 0);
     const start = { tcp: sink.count('cam_tcp'), udp: sink.count('cam_udp'), at: Date.now() };
-    await sleep(6000);
+    await sleep(5000);
     const seconds = (Date.now() - start.at) / 1000;
     const tcpRate = (sink.count('cam_tcp') - start.tcp) / seconds;
     const udpRate = (sink.count('cam_udp') - start.udp) / seconds;
@@ -79,7 +79,7 @@ describe('StreamManager with a real RTSP camera', () => {
     const status = manager.get('cam_tcp')!;
     expect(status).toMatchObject({ state: 'streaming', lastError: null, reconnects: 0, transport: 'tcp' });
     expect(status.framesSubmitted).toBe(sink.count('cam_tcp'));
-    expect(status.framesRead).toBeGreaterThanOrEqual(status.framesSubmitted);
+    expect(status.framesRead).toBe(status.framesSubmitted + status.framesDropped + status.pendingFrames);
     const metrics = await registry.metrics();
     expect(metrics).toMatch(
       new RegExp(`edge_stream_frames_submitted_total\\{stream="cam_tcp"\\} ${status.framesSubmitted}\\b`),
@@ -120,20 +120,20 @@ describe('StreamManager with a real RTSP camera', () => {
     const { manager, sink } = h;
     await waitFor('both streams', () => sink.count('still') > 0 && sink.count('street') > 0);
     const before = { still: manager.get('still')!, street: manager.get('street')! };
-    await sleep(8000);
+    await sleep(6000);
     const still = manager.get('still')!;
     const street = manager.get('street')!;
     const stillSubmitted = still.framesSubmitted - before.still.framesSubmitted;
     const stillRead = still.framesRead - before.still.framesRead;
     const streetSubmitted = street.framesSubmitted - before.street.framesSubmitted;
     const streetRead = street.framesRead - before.street.framesRead;
-    // 8 s at 5 fps ≈ 40 frames read; a still scene passes once per 2 s ≈ 4.
-    expect(stillRead).toBeGreaterThan(25);
+    // 6 s at 5 fps ≈ 30 frames read; a still scene passes once per 2 s ≈ 3.
+    expect(stillRead).toBeGreaterThan(20);
     expect(stillSubmitted).toBeGreaterThanOrEqual(2);
-    expect(stillSubmitted).toBeLessThanOrEqual(6);
+    expect(stillSubmitted).toBeLessThanOrEqual(5);
     expect(still.framesSkippedMotion - before.still.framesSkippedMotion).toBe(stillRead - stillSubmitted);
     expect(still.lastMotionScore).toBeLessThanOrEqual(0.01);
-    expect(streetRead).toBeGreaterThan(25);
+    expect(streetRead).toBeGreaterThan(20);
     expect(streetSubmitted).toBeGreaterThan(stillSubmitted * 3);
     expect(sink.count('still')).toBe(still.framesSubmitted);
   });
