@@ -133,7 +133,6 @@ export class StreamManager {
         toStart.push({ name, config, counters: existing.counters });
       } else {
         existing.stream.setDetectorIds(config.detector_ids);
-        this.entries.set(name, { ...existing, stream: existing.stream });
       }
     }
     await Promise.all(stopping);

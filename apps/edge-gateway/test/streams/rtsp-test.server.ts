@@ -16,6 +16,9 @@ export type Mount = 'street' | 'still';
 export interface RtspTestServer {
   port: number;
   url(mount: Mount): string;
+  /** Freezes the server (SIGSTOP): connections stay open but no data flows, like a hung camera. */
+  pause(): void;
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -68,8 +71,13 @@ function startOnce(opts: { port?: number; fps?: number; frames?: string }): Prom
       resolvePromise({
         port,
         url: (mount) => `rtsp://127.0.0.1:${port}/${mount}`,
+        pause: () => child.kill('SIGSTOP'),
+        resume: () => child.kill('SIGCONT'),
         stop: async () => {
-          if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+          if (child.exitCode === null && child.signalCode === null) {
+            child.kill('SIGCONT');
+            child.kill('SIGTERM');
+          }
           const killer = setTimeout(() => child.kill('SIGKILL'), 3000);
           await exited;
           clearTimeout(killer);

@@ -221,6 +221,28 @@ describe('StreamManager with a real RTSP camera', () => {
     }
   });
 
+  it('restarts a camera that hangs with its connection open, and resumes when it answers again', async () => {
+    const own = await startRtspServer();
+    try {
+      h = createHarness({ options: { stallTimeoutMs: 2000, startupTimeoutMs: 4000 } });
+      const { manager, sink } = h;
+      await manager.apply({
+        cam: streamConfig({ url: own.url('street'), detector_ids: [DET_A], fps: 5 }),
+      });
+      await waitFor('frames', () => sink.count('cam') >= 3);
+      own.pause();
+      await waitFor('the stall to be noticed', () => manager.get('cam')!.state === 'backoff', 10_000);
+      expect(manager.get('cam')!.lastError).toBe('no frame for 2 s (camera stalled)');
+      own.resume();
+      const before = sink.count('cam');
+      await waitFor('frames again', () => sink.count('cam') >= before + 5, 30_000);
+      expect(manager.get('cam')).toMatchObject({ state: 'streaming' });
+      expect(manager.get('cam')!.reconnects).toBeGreaterThanOrEqual(1);
+    } finally {
+      await own.stop();
+    }
+  });
+
   it('applies config changes: adds, removes, restarts changed streams and retargets detectors in place', async () => {
     h = createHarness();
     const { manager, sink, registry } = h;
