@@ -21,8 +21,6 @@ import {
   createModelPackage,
   fitMahalanobisOodd,
   fitSoftmaxRegression,
-  inDomainProbability,
-  mahalanobisDistance,
   sha256Hex,
   softmaxPredict,
 } from '@intellioptics/vision';
@@ -37,6 +35,7 @@ import {
   type Prediction,
 } from './metrics.evaluate';
 import { subclusterLabels } from './oodd-clusters';
+import { mahalanobisScorer } from './oodd.scorer';
 
 export interface LabelledExample {
   /** Stable image id (the image query id): decides the held-out side. */
@@ -181,9 +180,10 @@ export function trainCandidate(input: TrainCandidateInput): Candidate {
   );
 
   const temperature = calibration.temperature;
+  const score = mahalanobisScorer(oodd);
   const predict = (f: Float32Array): Prediction => ({
     probabilities: temper(softmaxPredict(model, f), temperature),
-    inDomain: inDomainProbability(oodd, mahalanobisDistance(oodd, f)),
+    inDomain: score(f).inDomain,
   });
   const heldPredictions = held.map((u) => predict(u.features));
   const evaluation = evaluatePredictions({
@@ -198,7 +198,7 @@ export function trainCandidate(input: TrainCandidateInput): Candidate {
     // Score = in-domain probability; positives are held-out in-domain images.
     ooddAuroc = auroc(
       heldPredictions.map((p) => p.inDomain ?? 0),
-      input.outOfDomain.map((f) => inDomainProbability(oodd, mahalanobisDistance(oodd, f))),
+      input.outOfDomain.map((f) => score(f).inDomain),
     );
   }
   const trainSeconds = (performance.now() - t0) / 1000;

@@ -14,6 +14,8 @@ export {
   DEFAULT_CALIBRATION_MIN_EXAMPLES,
 } from './calibration.fit';
 export { kMeans, subclusterLabels } from './oodd-clusters';
+export type { OoddScore } from './oodd.scorer';
+export { mahalanobisScorer } from './oodd.scorer';
 export type {
   LabelledExample,
   DetectorSpec,

@@ -66,6 +66,11 @@ describe(decidePromotion.name, () => {
     expect(d.rule).toBe(PROMOTION_RULE);
   });
 
+  it('publishes when the current version cannot be evaluated', () => {
+    const d = decidePromotion({ candidate: ev(100, [], 0.02), current: null, currentUnavailable: true });
+    expect(d).toMatchObject({ publish: true, reason: 'CURRENT_NOT_EVALUABLE' });
+  });
+
   it('records the numbers it used', () => {
     const d = decidePromotion({ candidate: ev(200, range(0, 12), 0.03), current: ev(200, [0, 100], 0.02) });
     expect(d.numbers).toMatchObject({

@@ -33,6 +33,7 @@ export const DEFAULT_PROMOTION_CONFIG: PromotionConfig = {
 
 export type PromotionReason =
   | 'FIRST_VERSION'
+  | 'CURRENT_NOT_EVALUABLE'
   | 'CLASSES_CHANGED'
   | 'SMALL_HELD_OUT'
   | 'NOT_WORSE'
@@ -70,6 +71,11 @@ export function decidePromotion(args: {
   candidate: HeldOutEvaluation;
   /** The current version evaluated on the candidate's held-out images, or null when there is none. */
   current: HeldOutEvaluation | null;
+  /**
+   * A current version exists but could not be run on the held-out images (package missing or unreadable):
+   * publish, so a broken version does not block every later one.
+   */
+  currentUnavailable?: boolean;
   config?: Partial<PromotionConfig>;
 }): PromotionDecision {
   const cfg = { ...DEFAULT_PROMOTION_CONFIG, ...args.config };
@@ -97,7 +103,7 @@ export function decidePromotion(args: {
     reason,
     numbers,
   });
-  if (!cur) return decision(true, 'FIRST_VERSION');
+  if (!cur) return decision(true, args.currentUnavailable ? 'CURRENT_NOT_EVALUABLE' : 'FIRST_VERSION');
   if (cur.classNames.join('\u0000') !== cand.classNames.join('\u0000'))
     return decision(true, 'CLASSES_CHANGED');
   if (cur.n !== n || cur.exampleIds.some((id, i) => id !== cand.exampleIds[i]))

@@ -4,7 +4,7 @@ import { decideRetrain, newLabelsNeeded, type RetrainState } from './retrain-tri
 const NOW = 1_000_000;
 const base: RetrainState = {
   labelsPerClass: { YES: 3, NO: 3 },
-  labelsAtLastAttempt: null,
+  newLabelsSinceLastAttempt: null,
   lastAttempt: null,
   hasPublishedVersion: false,
   jobActive: false,
@@ -49,7 +49,7 @@ describe(decideRetrain.name, () => {
       'retrain: 19 new labels of 20 needed',
       s({
         labelsPerClass: { YES: 60, NO: 59 },
-        labelsAtLastAttempt: 100,
+        newLabelsSinceLastAttempt: 19,
         lastAttempt: trained,
         hasPublishedVersion: true,
       }),
@@ -60,7 +60,7 @@ describe(decideRetrain.name, () => {
       'retrain: 20 new labels',
       s({
         labelsPerClass: { YES: 60, NO: 60 },
-        labelsAtLastAttempt: 100,
+        newLabelsSinceLastAttempt: 20,
         lastAttempt: trained,
         hasPublishedVersion: true,
       }),
@@ -71,7 +71,7 @@ describe(decideRetrain.name, () => {
       'retrain: step grows to 10% of the labels (1,100 → needs 110)',
       s({
         labelsPerClass: { YES: 550, NO: 550 },
-        labelsAtLastAttempt: 1000,
+        newLabelsSinceLastAttempt: 100,
         lastAttempt: trained,
         hasPublishedVersion: true,
       }),
@@ -82,7 +82,7 @@ describe(decideRetrain.name, () => {
       'a refused candidate is not retrained on the same labels',
       s({
         labelsPerClass: { YES: 50, NO: 50 },
-        labelsAtLastAttempt: 100,
+        newLabelsSinceLastAttempt: 0,
         lastAttempt: { outcome: 'REFUSED', finishedAtMs: NOW - 600_000 },
         hasPublishedVersion: true,
       }),
@@ -91,19 +91,30 @@ describe(decideRetrain.name, () => {
     ],
     [
       'failure backoff',
-      s({ labelsAtLastAttempt: 6, lastAttempt: { outcome: 'FAILED', finishedAtMs: NOW - 60_000 } }),
+      s({ newLabelsSinceLastAttempt: 0, lastAttempt: { outcome: 'FAILED', finishedAtMs: NOW - 60_000 } }),
       false,
       'FAILURE_BACKOFF',
     ],
     [
       'retry after the backoff',
-      s({ labelsAtLastAttempt: 6, lastAttempt: { outcome: 'FAILED', finishedAtMs: NOW - 300_000 } }),
+      s({ newLabelsSinceLastAttempt: 0, lastAttempt: { outcome: 'FAILED', finishedAtMs: NOW - 300_000 } }),
       true,
       'RETRY_AFTER_FAILURE',
     ],
     [
+      'relabels count as new labels',
+      s({
+        labelsPerClass: { YES: 50, NO: 50 },
+        newLabelsSinceLastAttempt: 20,
+        lastAttempt: trained,
+        hasPublishedVersion: true,
+      }),
+      true,
+      'NEW_LABELS_DUE',
+    ],
+    [
       'no published version yet after an attempt: any new label retrains',
-      s({ labelsPerClass: { YES: 4, NO: 3 }, labelsAtLastAttempt: 6, lastAttempt: trained }),
+      s({ labelsPerClass: { YES: 4, NO: 3 }, newLabelsSinceLastAttempt: 1, lastAttempt: trained }),
       true,
       'FIRST_VERSION_DUE',
     ],
@@ -118,8 +129,9 @@ describe(decideRetrain.name, () => {
       decideRetrain(s({ lastLabelAtMs: NOW - 2_000, firstPendingLabelAtMs: NOW - 5_000 })).recheckAtMs,
     ).toBe(NOW + 8_000);
     expect(
-      decideRetrain(s({ labelsAtLastAttempt: 6, lastAttempt: { outcome: 'FAILED', finishedAtMs: NOW } }))
-        .recheckAtMs,
+      decideRetrain(
+        s({ newLabelsSinceLastAttempt: 0, lastAttempt: { outcome: 'FAILED', finishedAtMs: NOW } }),
+      ).recheckAtMs,
     ).toBe(NOW + 300_000);
   });
 

@@ -3,8 +3,8 @@
  *
  * 1. One job per detector at a time: a queued or running job → WAIT (JOB_ACTIVE).
  * 2. First version: as soon as ≥ `minClasses` classes have ≥ `minLabelsPerClass` labels each.
- * 3. Later versions: after ≥ newLabels(total) labels arrived since the last training attempt (published or
- *    refused, so a refused candidate is not retrained on the same labels), newLabels(total) =
+ * 3. Later versions: after ≥ newLabels(total) labels (relabels count) arrived since the last training attempt
+ *    (published or refused, so a refused candidate is not retrained on the same labels), newLabels(total) =
  *    max(`minNewLabels`, ⌈`growthFraction`·total⌉): retraining cost grows with the label count, so the
  *    step does too.
  * 4. Debounce: once due, train when labels have been quiet for `quietMs`, or `maxDelayMs` after the first
@@ -34,8 +34,11 @@ export const DEFAULT_RETRAIN_TRIGGER: RetrainTriggerConfig = {
 export interface RetrainState {
   /** Usable labels per class name (UNCLEAR and the like excluded). */
   labelsPerClass: Record<string, number>;
-  /** Total usable labels the last attempt (any outcome) trained on; null before the first attempt. */
-  labelsAtLastAttempt: number | null;
+  /**
+   * Labels given since the last training attempt (any outcome) took its snapshot, relabels included; null
+   * before the first attempt.
+   */
+  newLabelsSinceLastAttempt: number | null;
   lastAttempt: { outcome: 'PUBLISHED' | 'REFUSED' | 'FAILED'; finishedAtMs: number } | null;
   hasPublishedVersion: boolean;
   jobActive: boolean;
@@ -74,8 +77,8 @@ export function decideRetrain(
 ): RetrainDecision {
   const cfg = { ...DEFAULT_RETRAIN_TRIGGER, ...config };
   const total = Object.values(state.labelsPerClass).reduce((a, v) => a + v, 0);
-  const newLabels = total - (state.labelsAtLastAttempt ?? 0);
-  const firstAttempt = state.labelsAtLastAttempt === null;
+  const firstAttempt = state.newLabelsSinceLastAttempt === null;
+  const newLabels = state.newLabelsSinceLastAttempt ?? total;
   const needed = firstAttempt ? 0 : newLabelsNeeded(total, cfg);
   const out = (
     train: boolean,

@@ -1,0 +1,340 @@
+/**
+ * The learning loop end to end on real PostgreSQL (a database per run on 127.0.0.1:5432) with real images
+ * (libs/vision's texture fixtures), the real backbone and a local blob store.
+ */
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createPubSub } from 'graphql-yoga';
+import { MikroORM } from '@mikro-orm/postgresql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { heldOutSplit } from '@intellioptics/learning';
+import { newId, type ModelVersionPublishedEvent, type PubSubTopics } from '@intellioptics/schema';
+import { VisionEngine } from '@intellioptics/vision';
+import { createTestDatabase, type TestDatabase } from '../../../test/helpers/test-db';
+import { LocalBlobStore } from '../../blob/local-blob.store';
+import { entities } from '../../db/entities';
+import { migrationsList } from '../../db/migrations';
+import { ormOptions, type Orm } from '../../db/orm';
+import { createLogger } from '../../ops/logger';
+import { Detector } from '../detectors/detector.entity';
+import { ImageQuery, Label } from '../image-queries/image-query.entity';
+import { ModelVersion } from '../model-versions/model-version.entity';
+import { ModelVersionService } from '../model-versions/model-version.service';
+import { learningEntities, learningMigrations } from './learning.wiring';
+import { LearningService } from './learning.service';
+import { getPackage } from './model-package.blobs';
+import { trainingWorkerConfig, type TrainingWorkerConfig } from './training.config';
+import { TrainingWorker } from './training.worker';
+
+const TEXTURES = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../../../../libs/vision/test/fixtures/textures',
+);
+
+let db: TestDatabase;
+let orm: Orm;
+let blobDir: string;
+let blobs: LocalBlobStore;
+let engine: VisionEngine;
+let models: ModelVersionService;
+let learning: LearningService;
+const events: ModelVersionPublishedEvent[] = [];
+const logger = createLogger('silent');
+
+const config = (over: Partial<TrainingWorkerConfig> = {}): TrainingWorkerConfig =>
+  trainingWorkerConfig(
+    {},
+    {
+      workerId: 'worker-b',
+      leaseSeconds: 120,
+      trigger: {
+        minLabelsPerClass: 3,
+        minClasses: 2,
+        minNewLabels: 4,
+        growthFraction: 0,
+        quietMs: 0,
+        maxDelayMs: 0,
+        failureBackoffMs: 0,
+      },
+      promotion: { accuracyEpsilon: 0.01, eceEpsilon: 0.01, z: 1.645, minHeldOut: 4 },
+      ...over,
+    },
+  );
+let worker: TrainingWorker;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  const base = ormOptions(db.url, { poolMax: 4, debug: false });
+  const names = new Set(migrationsList.map((m) => m.name));
+  orm = await MikroORM.init({
+    ...base,
+    entities: [...new Set([...entities, ...learningEntities])],
+    migrations: {
+      ...base.migrations,
+      migrationsList: [...migrationsList, ...learningMigrations.filter((m) => !names.has(m.name))],
+    },
+  });
+  await orm.getMigrator().up();
+  blobDir = await mkdtemp(path.join(os.tmpdir(), 'learning-blobs-'));
+  blobs = new LocalBlobStore({
+    dir: blobDir,
+    signingSecret: null,
+    publicBaseUrl: () => 'http://127.0.0.1:1',
+  });
+  const pubsub = createPubSub<PubSubTopics>();
+  void (async () => {
+    for await (const e of pubsub.subscribe('modelVersionPublished')) events.push(e);
+  })();
+  models = new ModelVersionService(orm, blobs, pubsub, logger, { signedUrlTtlSeconds: 60 });
+  learning = new LearningService(orm, models);
+  engine = await VisionEngine.create({ intraOpNumThreads: 1 });
+  worker = new TrainingWorker({ orm, blobs, models, engine: async () => engine, logger, config: config() });
+});
+
+afterAll(async () => {
+  await engine?.release();
+  await orm?.close();
+  await db?.drop();
+  if (blobDir) await rm(blobDir, { recursive: true, force: true });
+});
+
+// ------------------------------------------------------------------ fixtures
+
+async function createDetector(name: string): Promise<string> {
+  const em = orm.em.fork();
+  const d = em.create(Detector, {
+    id: newId('detector'),
+    name,
+    query: `Is it ${name}?`,
+    groupName: 'learning',
+    mode: 'BINARY',
+    confidenceThreshold: 0.8,
+    patienceTime: 30,
+    status: 'ON',
+    escalationType: 'STANDARD',
+  });
+  await em.flush();
+  return d.id;
+}
+
+/** Image queries for the given texture files, their images in the blob store; returns iq ids by file. */
+async function addImages(detectorId: string, texture: string, files: string[]): Promise<string[]> {
+  const em = orm.em.fork();
+  const ids: string[] = [];
+  for (const file of files) {
+    const bytes = await readFile(path.join(TEXTURES, texture, file));
+    const id = newId('imageQuery');
+    const imageKey = `images/${detectorId}/${id}${path.extname(file)}`;
+    await blobs.put(imageKey, bytes, 'application/octet-stream');
+    em.create(ImageQuery, {
+      id,
+      detector: detectorId,
+      query: 'q?',
+      resultType: 'binary_classification',
+      patienceTime: 30,
+      confidenceThreshold: 0.8,
+      imageKey,
+      imageMime: 'image/jpeg',
+      imageBytes: bytes.length,
+      submittedBy: 'usr_test',
+    });
+    ids.push(id);
+  }
+  await em.flush();
+  return ids;
+}
+
+async function label(imageQueryIds: string[], value: string): Promise<void> {
+  const em = orm.em.fork();
+  for (const iq of imageQueryIds)
+    em.create(Label, {
+      id: newId('label'),
+      imageQuery: iq,
+      label: value,
+      source: 'USER',
+      confidence: 1,
+      labeledBy: 'usr_reviewer',
+    });
+  await em.flush();
+}
+
+const textureFiles = async (t: string) => (await readdir(path.join(TEXTURES, t))).sort();
+const versions = (detectorId: string) =>
+  orm.em.fork().find(ModelVersion, { detector: detectorId }, { orderBy: { kind: 'asc', number: 'asc' } });
+
+// ------------------------------------------------------------------ the loop
+
+describe('continuous learning on PostgreSQL with real images', () => {
+  let detectorId: string;
+  let brick: string[];
+  let grass: string[];
+  let v1PrimaryId: string;
+
+  it('takes a new detector from no model to a published version once labels arrive', async () => {
+    detectorId = await createDetector('brick');
+    brick = await addImages(detectorId, 'brick', await textureFiles('brick'));
+    grass = await addImages(detectorId, 'grass', await textureFiles('grass'));
+
+    await label(brick.slice(0, 2), 'YES');
+    await label(grass.slice(0, 2), 'NO');
+    expect(await worker.schedule()).toEqual([]);
+    expect((await worker.retrainDecision(detectorId))?.reason).toBe('NOT_ENOUGH_LABELS');
+
+    await label(brick.slice(2, 6), 'YES');
+    await label(grass.slice(2, 6), 'NO');
+    const queued = await worker.schedule();
+    expect(queued).toHaveLength(1);
+    // One job per detector: the policy waits, and the partial unique index refuses a second one.
+    expect(await worker.schedule()).toEqual([]);
+    expect(await learning.jobs.enqueue(detectorId, 'MANUAL')).toBeNull();
+    expect((await learning.requestTraining(detectorId)).ok).toBe(false);
+
+    const job = await worker.runOnce();
+    expect(job).toMatchObject({ id: queued[0], state: 'SUCCEEDED', outcome: 'PUBLISHED', progress: 1 });
+    expect(job!.trigger).toBe('FIRST_VERSION_DUE');
+    expect(job!.label_count).toBe(12);
+    expect(job!.log.map((l) => l.message).join('\n')).toMatch(
+      /promotion paired_not_worse_v1: publish \(FIRST_VERSION\)/,
+    );
+    expect(job!.result).toMatchObject({ decision: { publish: true, reason: 'FIRST_VERSION' } });
+
+    const published = await models.published(detectorId);
+    expect(published.primary?.state).toBe('PUBLISHED');
+    expect(published.oodd?.state).toBe('PUBLISHED');
+    expect(published.primary!.metrics).toMatchObject({
+      training_job_id: job!.id,
+      train_examples: expect.any(Number) as unknown,
+    });
+    expect(published.primary!.metrics).toHaveProperty('accuracy');
+    expect(published.primary!.metrics).toHaveProperty('ece');
+    expect(published.primary!.metrics).toHaveProperty('escalation_rate');
+    expect(events.filter((e) => e.detectorId === detectorId).map((e) => e.kind)).toEqual(['oodd', 'primary']);
+    v1PrimaryId = published.primary!.id;
+
+    // The stored package is complete, verified and serves: a brick tile the model never saw answers YES.
+    const pkg = await getPackage(blobs, published.primary!.blobKey);
+    expect(pkg.modelId).toBe(published.primary!.id);
+    expect(pkg.metadata.class_names).toEqual(['YES', 'NO']);
+    const head = await engine.loadHead(pkg);
+    const unseen = await readFile(path.join(TEXTURES, 'brick', (await textureFiles('brick'))[11]!));
+    const [out] = await head.run((await engine.embed([unseen])).features);
+    await head.release();
+    expect(out?.kind === 'primary' && out.probabilities[0]! > out.probabilities[1]!).toBe(true);
+
+    const cached = await orm.em
+      .getConnection()
+      .execute<{ n: number }[]>(`select count(*)::int as n from image_features`);
+    expect(cached[0]!.n).toBe(12);
+  });
+
+  it('publishes a second version after more labels, and a rollback brings the first back', async () => {
+    await label(brick.slice(6), 'YES');
+    await label(grass.slice(6), 'NO');
+    expect(await worker.schedule()).toHaveLength(1);
+    const job = await worker.runOnce();
+    expect(job).toMatchObject({ state: 'SUCCEEDED', outcome: 'PUBLISHED', trigger: 'NEW_LABELS_DUE' });
+    expect(job!.log.map((l) => l.message).join('\n')).toMatch(/embedded 12 new images, 12 cached/);
+    const v2 = await models.published(detectorId);
+    expect(v2.primary!.number).toBe(2);
+    expect(v2.primary!.metrics).toMatchObject({ compared_with: v1PrimaryId });
+    expect((await orm.em.fork().findOneOrFail(ModelVersion, { id: v1PrimaryId })).state).toBe('RETIRED');
+
+    const eventsBefore = events.length;
+    const rolled = await learning.rollback(v1PrimaryId);
+    expect(rolled.ok).toBe(true);
+    const now = await models.published(detectorId);
+    expect(now.primary!.id).toBe(v1PrimaryId);
+    expect(now.oodd!.number).toBe(1);
+    expect((await orm.em.fork().findOneOrFail(ModelVersion, { id: v2.primary!.id })).state).toBe('RETIRED');
+    expect((await models.edgeModelInfo(detectorId)).model_binary_id).toBe(v1PrimaryId);
+    expect(events.slice(eventsBefore).map((e) => [e.kind, e.version])).toEqual([
+      ['oodd', 1],
+      ['primary', 1],
+    ]);
+  });
+
+  it('refuses a candidate that is worse than the current version on the same held-out images', async () => {
+    const all = [
+      ...brick.map((id) => ({ id, classIndex: 0 })),
+      ...grass.map((id) => ({ id, classIndex: 1 })),
+    ];
+    const split = heldOutSplit(all);
+    const heldOut = new Set(split.heldOut.map((i) => all[i]!.id));
+    const trainBrick = brick.filter((id) => !heldOut.has(id));
+    const trainGrass = grass.filter((id) => !heldOut.has(id));
+    // The relabelled split keeps the same held-out images (true labels) — checked, not assumed.
+    const flipped = all.map((e) => (heldOut.has(e.id) ? e : { id: e.id, classIndex: 1 - e.classIndex }));
+    expect(new Set(heldOutSplit(flipped).heldOut.map((i) => flipped[i]!.id))).toEqual(heldOut);
+
+    await label(trainBrick, 'NO'); // a reviewer gets every training image wrong
+    await label(trainGrass, 'YES');
+    expect(await worker.schedule()).toHaveLength(1);
+    const job = await worker.runOnce();
+    expect(job).toMatchObject({ state: 'SUCCEEDED', outcome: 'REFUSED' });
+    const decision = (
+      job!.result as { decision: { publish: boolean; reason: string; numbers: Record<string, number> } }
+    ).decision;
+    expect(decision.reason).toMatch(/^ACCURACY/);
+    expect(decision.numbers.candidateWrongCurrentRight).toBeGreaterThan(
+      decision.numbers.candidateRightCurrentWrong!,
+    );
+    const ids = (job!.result as { modelVersionIds: { primary: string; oodd: string } }).modelVersionIds;
+    const rows = await orm.em.fork().find(ModelVersion, { id: { $in: [ids.primary, ids.oodd] } });
+    expect(rows.map((r) => r.state)).toEqual(['REJECTED', 'REJECTED']);
+    expect(rows[0]!.metrics).toMatchObject({ promotion: { rule: 'paired_not_worse_v1', publish: false } });
+    expect((await models.published(detectorId)).primary!.id).toBe(v1PrimaryId);
+    // A refused candidate is not retrained on the same labels.
+    expect((await worker.retrainDecision(detectorId))?.reason).toBe('NOT_ENOUGH_NEW_LABELS');
+    expect((await versions(detectorId)).map((v) => `${v.kind}${v.number}:${v.state}`)).toEqual([
+      'oodd1:PUBLISHED',
+      'oodd2:RETIRED',
+      'oodd3:REJECTED',
+      'primary1:PUBLISHED',
+      'primary2:RETIRED',
+      'primary3:REJECTED',
+    ]);
+  });
+
+  it('finishes a job whose worker died: another worker takes it after the lease expires', async () => {
+    const other = await createDetector('gravel');
+    await label(await addImages(other, 'gravel', (await textureFiles('gravel')).slice(0, 6)), 'YES');
+    await label(await addImages(other, 'grass', (await textureFiles('grass')).slice(0, 6)), 'NO');
+    const requested = await learning.requestTraining(other);
+    expect(requested.ok).toBe(true);
+    const jobId = requested.ok ? requested.job.id : '';
+
+    // Worker A takes the job and hangs for good after its first heartbeat (as if killed mid-job).
+    const dying = new TrainingWorker({
+      orm,
+      blobs,
+      models,
+      engine: () => new Promise<VisionEngine>(() => undefined),
+      logger,
+      config: config({ workerId: 'worker-a', leaseSeconds: 2 }),
+    });
+    void dying.runOnce();
+    for (let i = 0; i < 100 && (await learning.getJob(jobId))?.stage !== 'features'; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    const taken = await learning.getJob(jobId);
+    expect(taken).toMatchObject({
+      state: 'RUNNING',
+      lease_owner: 'worker-a',
+      attempts: 1,
+      stage: 'features',
+    });
+
+    expect(await worker.runOnce()).toBeNull(); // the lease still holds
+    const expiry = taken!.lease_expires_at!.getTime();
+    await new Promise((r) => setTimeout(r, Math.max(0, expiry - Date.now()) + 300));
+    const done = await worker.runOnce();
+    expect(done).toMatchObject({ id: jobId, state: 'SUCCEEDED', outcome: 'PUBLISHED', attempts: 2 });
+    expect(done!.log.map((l) => l.message).join('\n')).toMatch(
+      /taken over by worker-b after the lease of worker-a expired \(attempt 2\)/,
+    );
+    expect(await learning.jobs.finish(jobId, 'worker-a', { state: 'FAILED', error: 'late' })).toBe(false);
+    expect((await models.published(other)).primary).not.toBeNull();
+    expect((await learning.listJobs(other)).map((j) => j.state)).toEqual(['SUCCEEDED']);
+  });
+});

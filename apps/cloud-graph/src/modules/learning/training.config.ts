@@ -1,0 +1,75 @@
+/** The training worker's settings, parsed once from the env (LEARNING_*), with defaults. */
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import {
+  DEFAULT_PROMOTION_CONFIG,
+  DEFAULT_RETRAIN_TRIGGER,
+  type PromotionConfig,
+  type RetrainTriggerConfig,
+  type TrainOptions,
+} from '@intellioptics/learning';
+
+export interface TrainingWorkerConfig {
+  workerId: string;
+  /** How long a job stays ours without a heartbeat; must exceed the longest synchronous training step. */
+  leaseSeconds: number;
+  pollMs: number;
+  maxAttempts: number;
+  embedBatch: number;
+  trigger: RetrainTriggerConfig;
+  promotion: PromotionConfig;
+  train: TrainOptions;
+}
+
+const Raw = z.object({
+  LEARNING_WORKER_ID: z.string().min(1).optional(),
+  LEARNING_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).default(300),
+  LEARNING_POLL_MS: z.coerce.number().int().min(50).max(600_000).default(2000),
+  LEARNING_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
+  LEARNING_MIN_LABELS_PER_CLASS: z.coerce
+    .number()
+    .int()
+    .min(2)
+    .max(1000)
+    .default(DEFAULT_RETRAIN_TRIGGER.minLabelsPerClass),
+  LEARNING_MIN_NEW_LABELS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .default(DEFAULT_RETRAIN_TRIGGER.minNewLabels),
+  LEARNING_QUIET_MS: z.coerce.number().int().min(0).max(86_400_000).default(DEFAULT_RETRAIN_TRIGGER.quietMs),
+  LEARNING_MAX_DELAY_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(86_400_000)
+    .default(DEFAULT_RETRAIN_TRIGGER.maxDelayMs),
+});
+
+export function trainingWorkerConfig(
+  source: Record<string, string | undefined> = process.env,
+  over: Partial<TrainingWorkerConfig> = {},
+): TrainingWorkerConfig {
+  const cleaned = Object.fromEntries(
+    Object.entries(source).filter(([k, v]) => k.startsWith('LEARNING_') && v),
+  );
+  const e = Raw.parse(cleaned);
+  return {
+    workerId: e.LEARNING_WORKER_ID ?? `${hostname()}:${process.pid}`,
+    leaseSeconds: e.LEARNING_LEASE_SECONDS,
+    pollMs: e.LEARNING_POLL_MS,
+    maxAttempts: e.LEARNING_MAX_ATTEMPTS,
+    embedBatch: 16,
+    trigger: {
+      ...DEFAULT_RETRAIN_TRIGGER,
+      minLabelsPerClass: e.LEARNING_MIN_LABELS_PER_CLASS,
+      minNewLabels: e.LEARNING_MIN_NEW_LABELS,
+      quietMs: e.LEARNING_QUIET_MS,
+      maxDelayMs: e.LEARNING_MAX_DELAY_MS,
+    },
+    promotion: { ...DEFAULT_PROMOTION_CONFIG },
+    train: {},
+    ...over,
+  };
+}
