@@ -45,6 +45,9 @@ interface CloudModelMeta {
   id?: string;
   version?: number;
   sha256?: string;
+  /** The package's own predictor_metadata.json (libs/vision format), when the blob is a bare model.buf. */
+  predictor_metadata?: Record<string, unknown>;
+  pipeline_config?: string;
 }
 
 export class ModelUpdaterService {
@@ -247,7 +250,10 @@ export class ModelUpdaterService {
     if (blob.kind !== 'ok') return fail(`download failed: ${blob.kind}`);
     const sha = createHash('sha256').update(blob.value).digest('hex');
     if (sha !== meta.sha256) return fail(`sha256 mismatch: got ${sha}, expected ${meta.sha256}`);
-    const unpacked = unpackModelPackage(blob.value);
+    const unpacked = unpackModelPackage(blob.value, {
+      pipelineConfig: meta.pipeline_config ?? null,
+      predictorMetadata: meta.predictor_metadata ?? null,
+    });
     if (!unpacked.ok) return fail(unpacked.error);
     unpacked.files.set('model_id.txt', Buffer.from(`${modelId}\n`));
 

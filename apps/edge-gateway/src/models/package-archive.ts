@@ -2,7 +2,9 @@
  * The wire format of a model package blob (what `model_binary_url` serves): an uncompressed POSIX tar
  * (optionally gzip'd) of the package files — `model.buf`, `pipeline_config.yaml`, `predictor_metadata.json`
  * and optionally `model_id.txt` (MODELS.md) — or a JSON bundle `{"files": {"<name>": "<base64>"}}`.
- * Paths inside the archive are reduced to their base name.
+ * Paths inside the archive are reduced to their base name. A bare `model.buf` (ONNX) is accepted too when
+ * the cloud's EdgeModelInfo carries the other two files (`pipeline_config` and the package's
+ * `predictor_metadata`), as the reference edge's EdgeModelInfo does.
  */
 import { gunzipSync } from 'node:zlib';
 
@@ -11,8 +13,14 @@ const KNOWN_FILES = new Set<string>([...REQUIRED_FILES, 'model_id.txt']);
 
 export type PackageFiles = Map<string, Buffer>;
 
+export interface PackageSidecar {
+  pipelineConfig: string | null;
+  predictorMetadata: Record<string, unknown> | null;
+}
+
 export function unpackModelPackage(
   blob: Buffer,
+  sidecar: PackageSidecar = { pipelineConfig: null, predictorMetadata: null },
 ): { ok: true; files: PackageFiles } | { ok: false; error: string } {
   let data = blob;
   if (data.length >= 2 && data[0] === 0x1f && data[1] === 0x8b) {
@@ -34,10 +42,24 @@ export function unpackModelPackage(
     } catch (e) {
       return { ok: false, error: `JSON bundle: ${e instanceof Error ? e.message : String(e)}` };
     }
-  } else {
+  } else if (isTar(data)) {
     const r = readTar(data);
     if (!r.ok) return r;
     files = r.files;
+  } else {
+    // A bare model.buf: the other files must come with the model info.
+    if (!sidecar.pipelineConfig || !sidecar.predictorMetadata) {
+      return {
+        ok: false,
+        error:
+          'the blob is a bare model.buf and the cloud sent no pipeline_config / predictor_metadata to go with it',
+      };
+    }
+    files = new Map([
+      ['model.buf', data],
+      ['pipeline_config.yaml', Buffer.from(sidecar.pipelineConfig)],
+      ['predictor_metadata.json', Buffer.from(`${JSON.stringify(sidecar.predictorMetadata, null, 2)}\n`)],
+    ]);
   }
   for (const name of [...files.keys()]) if (!KNOWN_FILES.has(name)) files.delete(name);
   const missing = REQUIRED_FILES.filter((f) => !files.has(f));
@@ -47,6 +69,10 @@ export function unpackModelPackage(
 
 function base(name: string): string {
   return name.split('/').filter(Boolean).pop() ?? name;
+}
+
+function isTar(data: Buffer): boolean {
+  return data.length >= 512 && data.subarray(257, 262).toString('ascii') === 'ustar';
 }
 
 function readTar(data: Buffer): { ok: true; files: PackageFiles } | { ok: false; error: string } {
