@@ -11,6 +11,7 @@
  * - inspection_id: accepted (the SDK may send it) and forwarded with escalations in the metadata.
  * - anything else: 400 UNKNOWN_PARAMETER.
  */
+import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import {
   decide,
@@ -69,6 +70,19 @@ export class EdgeOnlyError extends IntelliOpticsError {
 }
 
 const DEFAULT_PATIENCE_S = 30;
+
+/** Random bytes for ids from a pool refilled 4 KiB at a time (one crypto call per ~270 ids, not per id). */
+let pool = Buffer.alloc(0);
+let poolAt = 0;
+function pooledRandom(n: number): Uint8Array {
+  if (poolAt + n > pool.length) {
+    pool = randomBytes(4096);
+    poolAt = 0;
+  }
+  const out = pool.subarray(poolAt, poolAt + n);
+  poolAt += n;
+  return out;
+}
 const METADATA_LIMIT = 1024;
 
 export interface ImageQueryServiceDeps {
@@ -177,7 +191,7 @@ export class ImageQueryService {
     const info = inspectImage(req.body, this.deps.maxImagePixels);
     const detector = await this.deps.detectors.get(p.detector_id, req.token ?? null);
 
-    const id = p.image_query_id ?? newId('imageQuery');
+    const id = p.image_query_id ?? newId('imageQuery', { random: pooledRandom });
     if (p.image_query_id && (await this.deps.store.getImageQuery(id))) {
       throw new IntelliOpticsError('ALREADY_EXISTS', `An image query with the id ${id} already exists.`);
     }

@@ -1,9 +1,9 @@
 /**
  * The edge's durable state in `$IO_HOME/state/`: every accepted image query, the escalation outbox, and the
  * caches that let the edge work offline after a restart (detectors, tokens). SQLite via @libsql/client in WAL
- * mode; images as blobs in their own table, written in the same transaction as the row that refers to them
- * (one commit, no file-per-image syscalls: the bench showed open/write/close per image costing more than the
- * whole rest of an answer).
+ * mode; each image is a blob in its image query's row (last column, so reads of the other columns never touch
+ * it): one statement, one commit, no file-per-image syscalls (the bench showed open/write/close per image
+ * costing more than the whole rest of an answer).
  *
  * Durability (STATE_DURABILITY):
  * - `process` (default): `synchronous=NORMAL`. In WAL mode a committed transaction is in the WAL file (the OS
@@ -123,7 +123,8 @@ const SCHEMA = [
      escalation TEXT NOT NULL DEFAULT 'none',
      final INTEGER NOT NULL,
      refreshed_at INTEGER,
-     updated_at INTEGER NOT NULL
+     updated_at INTEGER NOT NULL,
+     image BLOB
    )`,
   `CREATE INDEX IF NOT EXISTS image_queries_created ON image_queries (created_at)`,
   `CREATE INDEX IF NOT EXISTS image_queries_open ON image_queries (final, escalation) WHERE final = 0`,
@@ -141,7 +142,6 @@ const SCHEMA = [
      finished_at INTEGER
    )`,
   `CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_attempt_at, seq)`,
-  `CREATE TABLE IF NOT EXISTS images (id TEXT PRIMARY KEY, data BLOB NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS detectors (id TEXT PRIMARY KEY, json TEXT NOT NULL, fetched_at INTEGER NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS tokens (hash TEXT PRIMARY KEY, valid INTEGER NOT NULL, checked_at INTEGER NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
@@ -172,6 +172,11 @@ export class LibsqlStateStore implements StateStore {
     await store.client.execute(`PRAGMA synchronous=${durability === 'power' ? 'FULL' : 'NORMAL'}`);
     await store.client.execute('PRAGMA busy_timeout=5000');
     for (const sql of SCHEMA) await store.client.execute(sql);
+    // Databases made before images moved into the row.
+    const cols = await store.client.execute(`PRAGMA table_info(image_queries)`);
+    if (!cols.rows.some((r) => r.name === 'image')) {
+      await store.client.execute(`ALTER TABLE image_queries ADD COLUMN image BLOB`);
+    }
     const rs = await store.client.execute(`SELECT COUNT(*) AS n FROM outbox WHERE state = 'pending'`);
     store.pending = Number(rs.rows[0]?.n ?? 0);
     return store;
@@ -183,10 +188,9 @@ export class LibsqlStateStore implements StateStore {
 
   async recordImageQuery(entry: NewImageQuery): Promise<void> {
     const stmts: InStatement[] = [
-      { sql: `INSERT OR REPLACE INTO images (id, data) VALUES (?, ?)`, args: [entry.id, entry.image.data] },
       {
-        sql: `INSERT INTO image_queries (id, detector_id, created_at, json, image_type, image_bytes, escalation, final, updated_at)
-              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        sql: `INSERT INTO image_queries (id, detector_id, created_at, json, image_type, image_bytes, escalation, final, updated_at, image)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         args: [
           entry.id,
           entry.detectorId,
@@ -197,6 +201,7 @@ export class LibsqlStateStore implements StateStore {
           entry.outbox ? 'pending' : 'none',
           entry.final ? 1 : 0,
           entry.createdAt,
+          entry.image.data,
         ],
       },
     ];
@@ -227,8 +232,7 @@ export class LibsqlStateStore implements StateStore {
 
   async readImage(id: string): Promise<{ bytes: Buffer; contentType: string } | null> {
     const rs = await this.client.execute({
-      sql: `SELECT q.image_type AS image_type, i.data AS data FROM image_queries q JOIN images i ON i.id = q.id
-            WHERE q.id = ?`,
+      sql: `SELECT image_type, image AS data FROM image_queries WHERE id = ?`,
       args: [id],
     });
     const row = rs.rows[0];
@@ -412,7 +416,6 @@ export class LibsqlStateStore implements StateStore {
       const marks = chunk.map(() => '?').join(',');
       await this.write([
         { sql: `DELETE FROM image_queries WHERE id IN (${marks})`, args: chunk },
-        { sql: `DELETE FROM images WHERE id IN (${marks})`, args: chunk },
         { sql: `DELETE FROM outbox WHERE iq_id IN (${marks}) AND state != 'pending'`, args: chunk },
       ]);
     }
@@ -448,6 +451,18 @@ export class LibsqlStateStore implements StateStore {
     const batch = this.queue;
     this.queue = [];
     if (batch.length === 0) return;
+    const only = batch.length === 1 ? batch[0] : undefined;
+    if (only && only.stmts.length === 1) {
+      // One statement: autocommit is one prepare + step instead of BEGIN / statement / COMMIT.
+      try {
+        await this.client.execute(only.stmts[0]!);
+        only.onCommit?.();
+        only.resolve();
+      } catch (e) {
+        only.reject(e);
+      }
+      return;
+    }
     try {
       await this.client.batch(
         batch.flatMap((w) => w.stmts),

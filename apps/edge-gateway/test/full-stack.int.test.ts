@@ -1,0 +1,360 @@
+/**
+ * cloud-graph + inference + edge-gateway for real: PostgreSQL per run, real starter models trained by the
+ * vision library's starter-model tool from the committed fixture images, model versions published in the
+ * cloud and pushed to the edge over graphql-ws.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cp, mkdir, mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ImageQuerySchema, type ImageQuery } from '@intellioptics/schema';
+import { buildStarterModel } from '../../../tools/build-starter-model';
+import { packModelPackage } from '../src/models/package-archive';
+import { freePort } from './support/child';
+import { hugePngHeader } from './support/images';
+import { startGateway, waitFor, type Harness } from './support/harness';
+import { ServiceChild, createDatabase, gql } from './support/real-services';
+
+const FIXTURES = join(import.meta.dirname, '..', '..', '..', 'libs', 'vision', 'test', 'fixtures');
+const ADMIN = 'io_admin_edge_fullstack_token_0000001';
+
+let work = '';
+let db: { url: string; drop: () => void };
+let cloud: ServiceChild;
+let inference: ServiceChild;
+let cloudUrl = '';
+let hubToken = '';
+let edge: Harness;
+let pkgDir = '';
+const det: Record<'def' | 'nc' | 'esc', string> = { def: '', nc: '', esc: '' };
+let brick: Buffer;
+let cat: Buffer;
+
+async function post(
+  detectorId: string,
+  image: Buffer,
+  params: Record<string, string> = {},
+  headers: Record<string, string> = {},
+) {
+  const q = new URLSearchParams({ detector_id: detectorId, ...params });
+  return fetch(`${edge.url}/device-api/v1/image-queries?${q.toString()}`, {
+    method: 'POST',
+    headers: { 'x-api-token': ADMIN, 'content-type': 'image/jpeg', ...headers },
+    body: image,
+  });
+}
+
+async function cloudGet(path: string) {
+  return fetch(`${cloudUrl}${path}`, { headers: { 'x-api-token': ADMIN } });
+}
+
+/** Upload the trained package (a tar of its files) as the next version of both models and publish it. */
+async function publish(detectorId: string): Promise<void> {
+  for (const kind of ['oodd', 'primary'] as const) {
+    const dir = join(pkgDir, kind);
+    const files = await Promise.all(
+      (await readdir(dir)).map(async (f) => [f, await readFile(join(dir, f))] as [string, Buffer]),
+    );
+    const created = await gql<{
+      createModelVersion: {
+        ok: boolean;
+        error: { message: string } | null;
+        modelVersion: { id: string } | null;
+      };
+    }>(
+      cloudUrl,
+      ADMIN,
+      `mutation($input: CreateModelVersionInput!) {
+        createModelVersion(input: $input) { ok error { message } modelVersion { id } }
+      }`,
+      { input: { detectorId, kind, packageBase64: packModelPackage(files).toString('base64'), metrics: {} } },
+    );
+    const id = created.createModelVersion.modelVersion?.id;
+    expect(created.createModelVersion.ok, created.createModelVersion.error?.message).toBe(true);
+    const published = await gql<{ publishModelVersion: { ok: boolean; error: { message: string } | null } }>(
+      cloudUrl,
+      ADMIN,
+      `mutation($id: ID!) { publishModelVersion(id: $id) { ok error { message } } }`,
+      { id },
+    );
+    expect(published.publishModelVersion.ok, published.publishModelVersion.error?.message).toBe(true);
+  }
+}
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'edge-full-'));
+  brick = await readFile(join(FIXTURES, 'textures/brick/09.jpg'));
+  cat = await readFile(join(FIXTURES, 'photos/chelsea.jpg'));
+
+  // Train a real starter model (brick = YES, grass/gravel = NO) on the training tiles (00..07).
+  const data = join(work, 'data');
+  for (const [cls, textures] of [
+    ['YES', ['brick']],
+    ['NO', ['grass', 'gravel']],
+  ] as const) {
+    await mkdir(join(data, cls), { recursive: true });
+    for (const t of textures) {
+      for (const f of await readdir(join(FIXTURES, 'textures', t))) {
+        if (Number(f.slice(0, 2)) < 8)
+          await cp(join(FIXTURES, 'textures', t, f), join(data, cls, `${t}-${f}`));
+      }
+    }
+  }
+  pkgDir = join(work, 'pkg');
+  await buildStarterModel({ detectorId: 'starter', dataDir: data, out: pkgDir });
+
+  db = createDatabase();
+  const cloudPort = await freePort();
+  cloudUrl = `http://127.0.0.1:${cloudPort}`;
+  cloud = new ServiceChild(
+    'cloud-graph',
+    'apps/cloud-graph/src/main.ts',
+    {
+      DATABASE_URL: db.url,
+      BLOB_DIR: join(work, 'blobs'),
+      BLOB_SIGNING_SECRET: 'edge-fullstack-signing-secret-01',
+      IO_BOOTSTRAP_TOKEN: ADMIN,
+      PORT: String(cloudPort),
+      HOST: '127.0.0.1',
+    },
+    `${cloudUrl}/health/ready`,
+  );
+  await cloud.start();
+
+  const hub = await gql<{ registerHub: { ok: boolean; token: string } }>(
+    cloudUrl,
+    ADMIN,
+    `mutation { registerHub(name: "edge-fullstack") { ok token } }`,
+  );
+  hubToken = hub.registerHub.token;
+  for (const key of ['def', 'nc', 'esc'] as const) {
+    const res = await fetch(`${cloudUrl}/device-api/v1/detectors`, {
+      method: 'POST',
+      headers: { 'x-api-token': ADMIN, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        name: `edge ${key} ${work.slice(-6)}`,
+        query: 'Is it brick?',
+        confidence_threshold: 0.8,
+      }),
+    });
+    expect(res.status).toBeLessThan(300);
+    det[key] = ((await res.json()) as { id: string }).id;
+  }
+
+  const ioHome = join(work, 'edge-home');
+  const infPort = await freePort();
+  const infHealthPort = await freePort();
+  inference = new ServiceChild(
+    'inference',
+    'apps/inference/src/main.ts',
+    {
+      IO_HOME: ioHome,
+      INFERENCE_HOST: '127.0.0.1',
+      INFERENCE_PORT: String(infPort),
+      INFERENCE_HEALTH_PORT: String(infHealthPort),
+      INFERENCE_MODEL_POLL_MS: '200',
+    },
+    `http://127.0.0.1:${infHealthPort}/health/live`,
+  );
+  await inference.start();
+
+  edge = await startGateway({
+    cloudUrl,
+    inferenceUrl: `http://127.0.0.1:${infPort}`,
+    token: hubToken,
+    ioHome,
+    env: {
+      MODEL_UPDATES: '1',
+      EDGE_HUB_TOKEN: hubToken,
+      CLOUD_TIMEOUT_MS: '3000',
+      SYNC_ESCALATION_TIMEOUT_MS: '6000',
+    },
+    configYaml: [
+      'global_config: { refresh_rate: 3600, confident_audit_rate: 0 }',
+      'detectors:',
+      `  - { detector_id: ${det.def}, edge_inference_config: default }`,
+      `  - { detector_id: ${det.nc}, edge_inference_config: no_cloud }`,
+      `  - { detector_id: ${det.esc}, edge_inference_config: edge_answers_with_escalation }`,
+    ].join('\n'),
+  });
+}, 600_000);
+
+afterAll(async () => {
+  await edge?.gateway.close();
+  await inference?.stop();
+  await cloud?.stop();
+  db?.drop();
+}, 60_000);
+
+describe('edge + cloud + inference', () => {
+  it('serves a model version published in the cloud within seconds (pushed over graphql-ws)', async () => {
+    const t0 = Date.now();
+    for (const id of Object.values(det)) await publish(id);
+    const iq = await waitFor(
+      async () => {
+        const res = await post(det.def, brick, { confidence_threshold: '0.5' });
+        if (res.status !== 200) return null;
+        const body = ImageQuerySchema.parse(await res.json());
+        return body.result?.from_edge ? body : null;
+      },
+      60_000,
+      'the first edge answer',
+    );
+    const seconds = (Date.now() - t0) / 1000;
+    console.log(`published → served at the edge: ${seconds.toFixed(1)} s`);
+    expect(seconds).toBeLessThan(30);
+    expect(iq.result).toMatchObject({ source: 'ALGORITHM', from_edge: true, label: 'YES' });
+    const ready = (await (await fetch(`${edge.url}/edge-detector-readiness`)).json()) as Record<
+      string,
+      { ready: boolean }
+    >;
+    expect(ready[det.def]).toEqual({ ready: true });
+  }, 120_000);
+
+  it('answers a confident query at the edge', async () => {
+    const res = await post(det.def, brick, { confidence_threshold: '0.5' });
+    const iq = ImageQuerySchema.parse(await res.json());
+    expect(iq.metadata).toMatchObject({ is_from_edge: true, reason: 'CONFIDENT' });
+    expect(iq.done_processing).toBe(true);
+    expect(iq.result?.result_type).toBe('binary_classification');
+    const edgeResult = iq.metadata?.edge_result as Record<string, number>;
+    expect(edgeResult.raw_primary_confidence).toBeGreaterThan(0.5);
+    expect(edgeResult.primary_model_version).toBe(1);
+    expect((await cloudGet(`/device-api/v1/image-queries/${iq.id}`)).status).toBe(404); // nothing sent
+  });
+
+  let escalated: ImageQuery;
+  it('escalates an unconfident query through the cloud; after labelling, the edge shows the human answer', async () => {
+    const res = await post(det.def, cat, { confidence_threshold: '0.999999' });
+    expect(res.status).toBe(200);
+    escalated = ImageQuerySchema.parse(await res.json());
+    expect(escalated.result?.from_edge ?? false).toBe(false); // the cloud's answer
+    const inCloud = ImageQuerySchema.parse(
+      await (await cloudGet(`/device-api/v1/image-queries/${escalated.id}`)).json(),
+    );
+    expect(['BELOW_THRESHOLD', 'OUT_OF_DOMAIN']).toContain(inCloud.metadata?.reason);
+    expect(inCloud.metadata?.edge_result).toBeTruthy();
+
+    const label = await fetch(`${cloudUrl}/device-api/v1/labels`, {
+      method: 'POST',
+      headers: { 'x-api-token': ADMIN, 'content-type': 'application/json' },
+      body: JSON.stringify({ label: 'NO', image_query_id: escalated.id, rois: null }),
+    });
+    expect(label.status).toBe(201);
+    const human = await waitFor(
+      async () => {
+        const r = await fetch(`${edge.url}/device-api/v1/image-queries/${escalated.id}`, {
+          headers: { 'x-api-token': ADMIN },
+        });
+        const iq = ImageQuerySchema.parse(await r.json());
+        return iq.result?.source === 'USER' ? iq : null;
+      },
+      15_000,
+      'the human answer on the edge',
+    );
+    expect(human.result).toMatchObject({ label: 'NO', confidence: 1 });
+  }, 60_000);
+
+  it('never sends a no_cloud detector to the cloud', async () => {
+    const res = await post(det.nc, cat, { confidence_threshold: '0.999999' });
+    const iq = ImageQuerySchema.parse(await res.json());
+    expect(iq.metadata?.reason).toBe('EDGE_ONLY');
+    expect(iq.result?.from_edge).toBe(true);
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await cloudGet(`/device-api/v1/image-queries/${iq.id}`)).status).toBe(404);
+  });
+
+  it.each([
+    ['zero bytes', Buffer.alloc(0), {}, 400],
+    ['a truncated JPEG', () => brick.subarray(0, Math.floor(brick.length / 2)), {}, 400],
+    ['a 50 MP image', () => hugePngHeader(10_000, 5_000), {}, 413],
+    ['a wrong content type', () => brick, { 'content-type': 'application/json' }, 415],
+  ] as const)('refuses %s with the documented 4xx', async (_what, body, headers, status) => {
+    const res = await post(det.def, typeof body === 'function' ? body() : body, {}, headers);
+    expect(res.status).toBe(status);
+    expect(typeof ((await res.json()) as { detail: unknown }).detail).toBe('string');
+  });
+
+  it('refuses an unknown detector (404) and a bad human_review (400)', async () => {
+    expect((await post('det_' + 'Z'.repeat(27), brick)).status).toBe(404);
+    expect((await post(det.def, brick, { human_review: 'PLEASE' })).status).toBe(400);
+  });
+
+  it('keeps answering while the cloud is down; every queued escalation arrives once when it is back', async () => {
+    await cloud.stop();
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const res = await post(det.def, brick, { want_async: 'True' });
+      expect(res.status).toBe(200);
+      ids.push(ImageQuerySchema.parse(await res.json()).id);
+    }
+    const unconfident = await post(det.def, cat, { confidence_threshold: '0.999999' });
+    expect(unconfident.status).toBe(200);
+    const u = ImageQuerySchema.parse(await unconfident.json());
+    expect(u.result?.from_edge).toBe(true); // the edge answer while the cloud is away
+    expect(u.done_processing).toBe(false);
+    ids.push(u.id);
+    const confident = ImageQuerySchema.parse(
+      await (await post(det.def, brick, { confidence_threshold: '0.5' })).json(),
+    );
+    expect(confident.result?.from_edge).toBe(true);
+    expect(edge.gateway.store.pendingOutboxCount()).toBeGreaterThanOrEqual(7);
+
+    await cloud.start();
+    await waitFor(() => edge.gateway.store.pendingOutboxCount() === 0, 60_000, 'the outbox to drain');
+    for (const id of ids) expect((await cloudGet(`/device-api/v1/image-queries/${id}`)).status).toBe(200);
+    const list = (await (
+      await cloudGet(`/device-api/v1/image-queries?detector_id=${det.def}&page_size=100`)
+    ).json()) as {
+      results: { id: string }[];
+    };
+    const arrived = list.results.map((r) => r.id).filter((id) => ids.includes(id));
+    expect(arrived.sort()).toEqual([...ids].sort()); // each exactly once
+    expect((await cloudGet(`/device-api/v1/image-queries/${confident.id}`)).status).toBe(404);
+  }, 120_000);
+
+  it('switches to a newly published version without dropping a request', async () => {
+    let stop = false;
+    const statuses: number[] = [];
+    const versions: number[] = [];
+    const load = (async () => {
+      while (!stop) {
+        const res = await post(det.esc, brick, { confidence_threshold: '0.5' });
+        statuses.push(res.status);
+        if (res.status === 200) {
+          const iq = ImageQuerySchema.parse(await res.json());
+          versions.push(
+            (iq.metadata?.edge_result as { primary_model_version: number }).primary_model_version,
+          );
+        }
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 300));
+    await publish(det.esc);
+    await waitFor(() => versions.at(-1) === 2, 60_000, 'version 2 to be served');
+    await new Promise((r) => setTimeout(r, 300));
+    stop = true;
+    await load;
+    expect(statuses.every((s) => s === 200)).toBe(true);
+    expect(versions[0]).toBe(1);
+    expect(versions.at(-1)).toBe(2);
+    const hubs = await gql<{
+      hubs: { servedDetectors: { detectorId: string; primaryVersion: number | null }[] }[];
+    }>(cloudUrl, ADMIN, `{ hubs { servedDetectors { detectorId primaryVersion } } }`);
+    const served = hubs.hubs.flatMap((h) => h.servedDetectors).find((s) => s.detectorId === det.esc);
+    await waitFor(
+      async () => {
+        const again = await gql<{
+          hubs: { servedDetectors: { detectorId: string; primaryVersion: number | null }[] }[];
+        }>(cloudUrl, ADMIN, `{ hubs { servedDetectors { detectorId primaryVersion } } }`);
+        return (
+          again.hubs.flatMap((h) => h.servedDetectors).find((s) => s.detectorId === det.esc)
+            ?.primaryVersion === 2
+        );
+      },
+      15_000,
+      'the heartbeat to report version 2',
+    );
+    expect(served).toBeDefined();
+  }, 120_000);
+});
