@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { ImageQuerySchema, type ImageQuery } from '@intellioptics/schema';
 import { buildStarterModel } from '../../../tools/build-starter-model';
 import { packModelPackage } from '../src/models/package-archive';
-import { freePort } from './support/child';
+import { freePort, spawnGateway } from './support/child';
 import { hugePngHeader } from './support/images';
 import { startGateway, waitFor, type Harness } from './support/harness';
 import { ServiceChild, createDatabase, gql } from './support/real-services';
@@ -23,6 +23,7 @@ let db: { url: string; drop: () => void };
 let cloud: ServiceChild;
 let inference: ServiceChild;
 let cloudUrl = '';
+let inferenceUrl = '';
 let hubToken = '';
 let edge: Harness;
 let pkgDir = '';
@@ -158,9 +159,10 @@ beforeAll(async () => {
   );
   await inference.start();
 
+  inferenceUrl = `http://127.0.0.1:${infPort}`;
   edge = await startGateway({
     cloudUrl,
-    inferenceUrl: `http://127.0.0.1:${infPort}`,
+    inferenceUrl,
     token: hubToken,
     ioHome,
     env: {
@@ -357,4 +359,79 @@ describe('edge + cloud + inference', () => {
     );
     expect(served).toBeDefined();
   }, 120_000);
+
+  it('loses no accepted image query when the gateway process is killed with -9', async () => {
+    const port = await freePort();
+    const env = {
+      IO_HOME: join(work, 'crash-home'),
+      CLOUD_URL: cloudUrl,
+      INFERENCE_URL: inferenceUrl,
+      EDGE_API_TOKEN: hubToken,
+      MODEL_UPDATES: '0',
+      OUTBOX_BACKOFF_MAX_S: '1',
+    };
+    let gw = await spawnGateway(port, env);
+    // Meet the detector and the client's token while the cloud is up (both are then cached on disk).
+    const warm = await fetch(
+      `${gw.url}/device-api/v1/image-queries?detector_id=${det.def}&confidence_threshold=0.5`,
+      {
+        method: 'POST',
+        headers: { 'x-api-token': ADMIN, 'content-type': 'image/jpeg' },
+        body: brick,
+      },
+    );
+    expect(warm.status).toBe(200);
+    await cloud.stop(); // escalations must wait in the outbox across the crash
+    const accepted: { id: string; async: boolean }[] = [];
+    let stop = false;
+    const worker = async (n: number) => {
+      for (let i = 0; !stop; i++) {
+        const async = (i + n) % 3 === 0;
+        const q = new URLSearchParams({
+          detector_id: det.def,
+          confidence_threshold: '0.5',
+          ...(async ? { want_async: 'True' } : {}),
+        });
+        try {
+          const res = await fetch(`${gw.url}/device-api/v1/image-queries?${q.toString()}`, {
+            method: 'POST',
+            headers: { 'x-api-token': ADMIN, 'content-type': 'image/jpeg' },
+            body: brick,
+          });
+          if (res.status === 200) accepted.push({ id: ImageQuerySchema.parse(await res.json()).id, async });
+        } catch {
+          return; // killed mid-request: never answered
+        }
+      }
+    };
+    const loops = Array.from({ length: 4 }, (_, n) => worker(n));
+    await waitFor(() => accepted.length >= 30, 60_000, '30 accepted queries');
+    gw.child.kill('SIGKILL');
+    stop = true;
+    await Promise.all(loops);
+
+    await cloud.start();
+    gw = await spawnGateway(port, env);
+    try {
+      for (const { id } of accepted) {
+        const res = await fetch(`${gw.url}/device-api/v1/image-queries/${id}`, {
+          headers: { 'x-api-token': ADMIN },
+        });
+        expect(res.status, id).toBe(200);
+      }
+      const asyncIds = accepted.filter((a) => a.async).map((a) => a.id);
+      expect(asyncIds.length).toBeGreaterThan(0);
+      await waitFor(
+        async () => {
+          for (const id of asyncIds)
+            if ((await cloudGet(`/device-api/v1/image-queries/${id}`)).status !== 200) return false;
+          return true;
+        },
+        60_000,
+        'every queued escalation in the cloud',
+      );
+    } finally {
+      gw.child.kill('SIGTERM');
+    }
+  }, 240_000);
 });
