@@ -1,0 +1,126 @@
+/**
+ * Decision paths end to end (real HTTP, real SQLite, stand-ins counting what reaches the cloud): invisible
+ * audits, the per-detector escalation cooldown shared by every request, the `disabled` preset, and
+ * human_review=ALWAYS while the cloud is down.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ImageQuerySchema, newId } from '@intellioptics/schema';
+import { FakeCloud, detector } from './support/fake-cloud';
+import { FakeInference } from './support/fake-inference';
+import { png } from './support/images';
+import { startGateway, waitFor, type Harness } from './support/harness';
+
+const TOKEN = 'edgeTOKEN_decisions_abcdefgh';
+const AUDITED = newId('detector');
+const ESC = newId('detector');
+const OFF = newId('detector');
+const cloud = new FakeCloud();
+const inference = new FakeInference();
+let h: Harness;
+const image = png(20, 20);
+
+const post = (detectorId: string, params: Record<string, string> = {}) =>
+  fetch(
+    `${h.url}/device-api/v1/image-queries?${new URLSearchParams({ detector_id: detectorId, ...params }).toString()}`,
+    {
+      method: 'POST',
+      headers: { 'x-api-token': TOKEN, 'content-type': 'image/jpeg' },
+      body: image,
+    },
+  );
+const sentFor = (id: string) => cloud.received.filter((r) => r.params.image_query_id === id);
+
+beforeAll(async () => {
+  cloud.validTokens.add(TOKEN);
+  for (const id of [AUDITED, ESC, OFF]) cloud.detectors.set(id, detector(id));
+  await cloud.start();
+  await inference.start();
+  inference.setConfident(AUDITED, 0, 0.99);
+  inference.setConfident(ESC, 1, 0.6);
+  inference.setConfident(OFF, 0, 0.99);
+  h = await startGateway({
+    cloudUrl: cloud.url,
+    inferenceUrl: inference.url,
+    token: TOKEN,
+    random: () => 0, // every audit roll audits when the rate is > 0
+    configYaml: [
+      'global_config: { refresh_rate: 60, confident_audit_rate: 0.5 }',
+      'edge_inference_configs:',
+      '  slow_escalation: { always_return_edge_prediction: true, min_time_between_escalations: 30 }',
+      'detectors:',
+      `  - { detector_id: ${ESC}, edge_inference_config: slow_escalation }`,
+      `  - { detector_id: ${OFF}, edge_inference_config: disabled }`,
+    ].join('\n'),
+  });
+});
+
+afterAll(async () => {
+  await h?.gateway.close();
+  await cloud.stop();
+  await inference.stop();
+});
+
+describe('decision paths', () => {
+  it('sends an invisible audit for a confident answer: same answer, done_processing true, same id in the cloud', async () => {
+    const iq = ImageQuerySchema.parse(await (await post(AUDITED)).json());
+    expect(iq.metadata?.reason).toBe('AUDIT');
+    expect(iq.done_processing).toBe(true);
+    expect(iq.result?.from_edge).toBe(true);
+    await waitFor(() => sentFor(iq.id).length === 1, 5000, 'the audit');
+    const meta = JSON.parse(
+      Buffer.from(sentFor(iq.id)[0]!.params.metadata!, 'base64url').toString(),
+    ) as Record<string, unknown>;
+    expect(meta).toMatchObject({ is_edge_audit: true, reason: 'AUDIT' });
+    // human_review=NEVER rules out audits
+    const never = ImageQuerySchema.parse(await (await post(AUDITED, { human_review: 'NEVER' })).json());
+    expect(never.metadata?.reason).toBe('CONFIDENT');
+  });
+
+  it('escalates one unconfident answer per cooldown window for the whole process', async () => {
+    const answers = await Promise.all(
+      [1, 2, 3, 4].map(async () => ImageQuerySchema.parse(await (await post(ESC)).json())),
+    );
+    const escalated = answers.filter((a) => !a.done_processing);
+    expect(escalated).toHaveLength(1);
+    expect(answers.filter((a) => a.metadata?.reason === 'COOLDOWN')).toHaveLength(3);
+    await waitFor(() => sentFor(escalated[0]!.id).length === 1, 5000, 'the one escalation');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(answers.filter((a) => sentFor(a.id).length > 0)).toHaveLength(1);
+  });
+
+  it('does not answer a disabled detector on the edge: the cloud answers and the edge keeps nothing', async () => {
+    const before = inference.calls;
+    const res = await post(OFF);
+    expect(res.status).toBe(200);
+    const iq = ImageQuerySchema.parse(await res.json());
+    expect(iq.metadata).toBeNull(); // the cloud's IQ, as the stand-in made it
+    expect(inference.calls).toBe(before);
+    expect(sentFor(iq.id)).toHaveLength(1);
+    const local = await fetch(`${h.url}/device-api/v1/image-queries/${iq.id}`, {
+      headers: { 'x-api-token': TOKEN },
+    });
+    expect(local.status).toBe(404);
+  });
+
+  it('queues human_review=ALWAYS while the cloud is down and answers with result null at once', async () => {
+    const port = cloud.port;
+    await cloud.stop();
+    try {
+      // First request learns the cloud is down (sync attempt fails → outbox); the edge still answers.
+      const first = await post(AUDITED, { human_review: 'ALWAYS' });
+      expect(first.status).toBe(200);
+      const iq = ImageQuerySchema.parse(await first.json());
+      expect(iq.result).toBeNull();
+      expect(iq.done_processing).toBe(false);
+      expect(iq.metadata?.reason).toBe('HUMAN_REVIEW_ALWAYS');
+      const off = await post(OFF);
+      expect(off.status).toBe(503); // disabled + cloud unreachable: retry later (not edge-only)
+      expect(off.headers.get('x-io-edge-only')).toBeNull();
+      await cloud.start(port);
+      await waitFor(() => sentFor(iq.id).some((r) => cloud.iqs.has(iq.id)), 10_000, 'the queued review');
+    } catch (e) {
+      await cloud.start(port).catch(() => undefined);
+      throw e;
+    }
+  });
+});
