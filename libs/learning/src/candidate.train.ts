@@ -9,7 +9,7 @@
  * this version on held-out images that neither has trained on (see held-out.split.ts).
  */
 import type { DetectorMode } from '@intellioptics/schema';
-import type { ModelPackage, PipelineConfig } from '@intellioptics/vision';
+import type { MahalanobisOodd, ModelPackage, PipelineConfig } from '@intellioptics/vision';
 import {
   DEFAULT_L2,
   DISTANCE_OUTPUT,
@@ -65,6 +65,8 @@ export interface TrainOptions {
   minCalibrationExamples?: number;
   /** k-means sub-clusters per class for the OODD means (1 = class means only). */
   ooddClustersPerClass?: number;
+  /** Cap on the samples behind the OODD covariance (cost grows with its square; default 400). */
+  ooddMaxCovarianceSamples?: number;
   seed?: number;
 }
 
@@ -115,6 +117,25 @@ export class NotEnoughLabelsError extends Error {
       `need ≥ 2 classes with ≥ ${MIN_LABELS_PER_CLASS} labels each, have ${JSON.stringify(examplesPerClass)}`,
     );
   }
+}
+
+export const DEFAULT_OODD_MAX_COVARIANCE_SAMPLES = 400;
+
+/**
+ * The detector's OODD model on in-domain features: class-conditional (optionally k-means sub-cluster) means,
+ * shared Ledoit–Wolf covariance on raw features, τ = q95 and s = (q95 − q50)/ln 19 of out-of-fold distances.
+ */
+export function fitDetectorOodd(
+  features: readonly Float32Array[],
+  labels: readonly number[],
+  opts: Pick<TrainOptions, 'ooddClustersPerClass' | 'ooddMaxCovarianceSamples' | 'seed'> = {},
+): MahalanobisOodd {
+  const perClass = opts.ooddClustersPerClass ?? 1;
+  const groups = perClass > 1 ? subclusterLabels(features, labels, perClass, opts.seed ?? 1) : labels;
+  return fitMahalanobisOodd(features, groups, {
+    seed: opts.seed,
+    maxCovarianceSamples: opts.ooddMaxCovarianceSamples ?? DEFAULT_OODD_MAX_COVARIANCE_SAMPLES,
+  });
 }
 
 export function trainCandidate(input: TrainCandidateInput): Candidate {
@@ -171,8 +192,7 @@ export function trainCandidate(input: TrainCandidateInput): Candidate {
   );
 
   const perClass = opts.ooddClustersPerClass ?? 1;
-  const ooddLabels = perClass > 1 ? subclusterLabels(trainX, trainY, perClass, opts.seed ?? 1) : trainY;
-  const oodd = fitMahalanobisOodd(trainX, ooddLabels, { seed: opts.seed });
+  const oodd = fitDetectorOodd(trainX, trainY, opts);
   progress(
     'oodd',
     0.8,
@@ -321,6 +341,7 @@ export function trainCandidate(input: TrainCandidateInput): Candidate {
         rank: oodd.rank,
         means: oodd.numMeans,
         clusters_per_class: perClass,
+        max_covariance_samples: opts.ooddMaxCovarianceSamples ?? DEFAULT_OODD_MAX_COVARIANCE_SAMPLES,
       },
       metrics,
       created_at: createdAt,

@@ -27,6 +27,8 @@ export type {
 } from './candidate.train';
 export {
   trainCandidate,
+  fitDetectorOodd,
+  DEFAULT_OODD_MAX_COVARIANCE_SAMPLES,
   NotEnoughLabelsError,
   DEFAULT_HELD_OUT_FRACTION,
   MIN_LABELS_PER_CLASS,

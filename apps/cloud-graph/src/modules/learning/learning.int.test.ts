@@ -6,7 +6,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createPubSub } from 'graphql-yoga';
+import { createPubSub, createYoga } from 'graphql-yoga';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { heldOutSplit } from '@intellioptics/learning';
@@ -22,6 +22,10 @@ import { Detector } from '../detectors/detector.entity';
 import { ImageQuery, Label } from '../image-queries/image-query.entity';
 import { ModelVersion } from '../model-versions/model-version.entity';
 import { ModelVersionService } from '../model-versions/model-version.service';
+import type { Services } from '../../services';
+// The module's GraphQL fields first, then the schema entry that builds the schema with them.
+import './training-job.graphql';
+import { schema } from '../../graphql/schema';
 import { learningEntities, learningMigrations } from './learning.wiring';
 import { LearningService } from './learning.service';
 import { getPackage } from './model-package.blobs';
@@ -336,5 +340,56 @@ describe('continuous learning on PostgreSQL with real images', () => {
     expect(await learning.jobs.finish(jobId, 'worker-a', { state: 'FAILED', error: 'late' })).toBe(false);
     expect((await models.published(other)).primary).not.toBeNull();
     expect((await learning.listJobs(other)).map((j) => j.state)).toEqual(['SUCCEEDED']);
+  });
+
+  it('shows jobs with progress and logs, and rolls back, over GraphQL', async () => {
+    const contextValue = {
+      principal: { kind: 'user', id: 'usr_admin', username: 'admin', email: 'a@b.c', role: 'ADMIN' },
+      services: { learning } as unknown as Services,
+      pubsub: createPubSub<PubSubTopics>(),
+    };
+    const yoga = createYoga({ schema, context: () => contextValue, maskedErrors: false });
+    const graphql = async (args: { source: string; variableValues: Record<string, unknown> }) => {
+      const r = await yoga.fetch('http://yoga/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: args.source, variables: args.variableValues }),
+      });
+      return (await r.json()) as { data?: unknown; errors?: unknown[] };
+    };
+    const res = await graphql({
+      source: `query ($id: ID!) { trainingJobs(detectorId: $id) { state outcome progress trigger log { message } result } }`,
+      variableValues: { id: detectorId },
+    });
+    expect(res.errors).toBeUndefined();
+    const jobs = (
+      res.data as {
+        trainingJobs: { state: string; outcome: string; progress: number; log: { message: string }[] }[];
+      }
+    ).trainingJobs;
+    expect(jobs.map((j) => j.outcome)).toEqual(['REFUSED', 'PUBLISHED', 'PUBLISHED']);
+    expect(jobs.every((j) => j.state === 'SUCCEEDED' && j.progress === 1)).toBe(true);
+    expect(jobs[0]!.log.map((l) => l.message).join('\n')).toMatch(/promotion paired_not_worse_v1: refuse/);
+
+    const v2 = (await versions(detectorId)).find((v) => v.kind === 'primary' && v.number === 2)!;
+    const rolled = await graphql({
+      source: `mutation ($id: ID!) { rollbackModelVersion(modelVersionId: $id) { ok error { code } primary { id state } oodd { number state } } }`,
+      variableValues: { id: v2.id },
+    });
+    expect(rolled.errors).toBeUndefined();
+    expect(rolled.data).toEqual({
+      rollbackModelVersion: {
+        ok: true,
+        error: null,
+        primary: { id: v2.id, state: 'PUBLISHED' },
+        oodd: { number: 2, state: 'PUBLISHED' },
+      },
+    });
+    const refusedVersion = (await versions(detectorId)).find((v) => v.kind === 'primary' && v.number === 3)!;
+    const refused = await graphql({
+      source: `mutation ($id: ID!) { rollbackModelVersion(modelVersionId: $id) { ok error { code } } }`,
+      variableValues: { id: refusedVersion.id },
+    });
+    expect(refused.data).toEqual({ rollbackModelVersion: { ok: false, error: { code: 'CONFLICT' } } });
   });
 });
