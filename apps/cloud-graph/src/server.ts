@@ -5,12 +5,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Socket } from 'node:net';
-import { GraphQLError, type DocumentNode, type GraphQLSchema, type execute, type subscribe } from 'graphql';
+import type { GraphQLError, DocumentNode, GraphQLSchema, execute, subscribe } from 'graphql';
 import type { WebSocket } from 'ws';
-import { createYoga, maskError as defaultMaskError } from 'graphql-yoga';
+import { createGraphQLError, createYoga, maskError as defaultMaskError } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { IntelliOpticsError } from '@intellioptics/schema';
+import { ERROR_CODES, IntelliOpticsError } from '@intellioptics/schema';
 import type { Env } from './config/env';
 import type { Deps } from './deps';
 import type { Principal } from './auth/principal';
@@ -48,6 +48,20 @@ export interface CloudGraphServer {
   close(): Promise<void>;
 }
 
+/**
+ * IntelliOpticsError by shape, not only by `instanceof`: under vitest's module runner an error thrown in a
+ * resolver may fail `instanceof` checks against the class (and even against `Error`).
+ */
+function isCodedError(e: unknown): e is IntelliOpticsError {
+  return (
+    e instanceof IntelliOpticsError ||
+    (typeof e === 'object' &&
+      e !== null &&
+      (e as { name?: unknown }).name === 'IntelliOpticsError' &&
+      typeof (e as { code?: unknown }).code === 'string')
+  );
+}
+
 type EnvelopedRoot = {
   execute: (args: unknown) => ReturnType<typeof execute>;
   subscribe: (args: unknown) => ReturnType<typeof subscribe>;
@@ -80,7 +94,9 @@ export function buildServer({
   });
   const authenticate = (token: string | null | undefined) => services.auth.authenticate(token);
 
-  const yoga = createYoga<{ principal: Principal | null }, GraphQLContext>({
+  // The principal comes from the graphql-ws bridge (already authenticated on connect) or, over HTTP and SSE,
+  // from the x-api-token header here.
+  const yoga = createYoga<{ principal?: Principal | null }, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
@@ -91,19 +107,28 @@ export function buildServer({
       warn: (...args) => logger.warn(args.length === 1 ? args[0] : args),
       error: (...args) => logger.error(args.length === 1 ? args[0] : args),
     },
-    context: ({ principal }) => ({ principal, services, pubsub: deps.pubsub }),
+    context: async ({ principal, request }) => {
+      const who =
+        principal !== undefined ? principal : await authenticate(request.headers.get('x-api-token'));
+      if (!who) {
+        throw createGraphQLError(ERROR_CODES.UNAUTHENTICATED.message, {
+          extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+        });
+      }
+      return { principal: who, services, pubsub: deps.pubsub };
+    },
     maskedErrors: {
       maskError(error, message, isDev) {
-        const original = error instanceof GraphQLError ? error.originalError : error;
-        if (original instanceof IntelliOpticsError) {
-          const e = toGraphQLError(original);
-          return error instanceof GraphQLError
-            ? new GraphQLError(e.message, { nodes: error.nodes, path: error.path, extensions: e.extensions })
-            : e;
+        // No `instanceof GraphQLError` here: yoga may use another copy of graphql (CJS vs ESM under vitest).
+        const original = (error as { originalError?: unknown }).originalError ?? error;
+        if (isCodedError(original)) {
+          return toGraphQLError(original, error as GraphQLError);
         }
-        if (error instanceof GraphQLError && error.extensions.code && !error.originalError) return error;
-        if (error instanceof GraphQLError && error.originalError instanceof GraphQLError)
-          return error.originalError;
+        // Coded GraphQL errors we raised ourselves (UNAUTHENTICATED from the context factory) pass unchanged.
+        const codeOf = (e: unknown) => (e as { extensions?: { code?: unknown } } | null)?.extensions?.code;
+        if (typeof codeOf(original) === 'string' && codeOf(original) !== 'INTERNAL_SERVER_ERROR') {
+          return original as GraphQLError;
+        }
         logger.error({ err: original ?? error }, 'unexpected GraphQL error');
         return defaultMaskError(error, message, isDev);
       },
@@ -132,14 +157,7 @@ export function buildServer({
         Number(process.hrtime.bigint() - started) / 1e9,
       ),
     );
-    const header = req.headers['x-api-token'];
-    const principal = await authenticate(typeof header === 'string' ? header : null);
-    if (!principal) {
-      const e = new IntelliOpticsError('UNAUTHENTICATED');
-      sendJson(res, 401, { errors: [{ message: e.message, extensions: { code: e.code } }] });
-      return;
-    }
-    await yoga.handleNodeRequestAndResponse(req, res, { principal });
+    await yoga(req, res);
   };
 
   const server = createServer((req, res) => {

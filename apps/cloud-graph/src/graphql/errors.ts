@@ -3,7 +3,8 @@
  * UNAUTHENTICATED); expected failures of mutations come back as data (`{ ok, error }`); everything else is
  * masked by yoga as "Unexpected error." and logged.
  */
-import { GraphQLError } from 'graphql';
+import type { GraphQLError } from 'graphql';
+import { createGraphQLError } from 'graphql-yoga';
 import { IntelliOpticsError, type ErrorCode, type Role } from '@intellioptics/schema';
 import { requireRole, type Principal } from '../auth/principal';
 import { builder } from './builder';
@@ -15,19 +16,27 @@ declare module 'graphql' {
   }
 }
 
-export function toGraphQLError(e: IntelliOpticsError): GraphQLError {
-  return new GraphQLError(e.message, {
+/**
+ * Built with yoga's `createGraphQLError` so the error belongs to the same `graphql` instance yoga checks
+ * against (vitest can load graphql's ESM and CJS builds side by side).
+ */
+export function toGraphQLError(
+  e: IntelliOpticsError,
+  at?: Pick<GraphQLError, 'nodes' | 'path'>,
+): GraphQLError {
+  return createGraphQLError(e.message, {
+    ...(at?.nodes ? { nodes: at.nodes } : {}),
+    ...(at?.path ? { path: at.path } : {}),
     extensions: { code: e.code, http: { status: e.status }, ...(e.details ? { details: e.details } : {}) },
   });
 }
 
-/** The caller, if its role is one of `roles`; otherwise a GraphQLError coded UNAUTHENTICATED/FORBIDDEN. */
+/**
+ * The caller, if its role is one of `roles`; otherwise an IntelliOpticsError coded UNAUTHENTICATED/FORBIDDEN,
+ * which the server's `maskError` turns into a GraphQL error with that code and HTTP status.
+ */
 export function guard(ctx: GraphQLContext, roles: readonly Role[]): Principal {
-  try {
-    return requireRole(ctx.principal, roles);
-  } catch (e) {
-    throw e instanceof IntelliOpticsError ? toGraphQLError(e) : e;
-  }
+  return requireRole(ctx.principal, roles);
 }
 
 export interface MutationErrorShape {
@@ -61,10 +70,13 @@ export function asPayload<T extends object>(run: () => Promise<T | FailurePayloa
         ? (value as Payload<T>)
         : ({ ok: true, error: null, ...value } as Payload<T>),
     (e: unknown): Payload<T> => {
-      if (e instanceof IntelliOpticsError && e.code !== 'UNAUTHENTICATED' && e.code !== 'FORBIDDEN') {
-        return failure(e.code, e.message, e.fieldErrors ?? []) as Payload<T>;
+      const coded =
+        typeof e === 'object' && e !== null && (e as { name?: unknown }).name === 'IntelliOpticsError'
+          ? (e as IntelliOpticsError)
+          : null;
+      if (coded && coded.code !== 'UNAUTHENTICATED' && coded.code !== 'FORBIDDEN') {
+        return failure(coded.code, coded.message, coded.fieldErrors ?? []) as Payload<T>;
       }
-      if (e instanceof IntelliOpticsError) throw toGraphQLError(e);
       throw e;
     },
   );
@@ -83,7 +95,7 @@ export function failure(
   return { ok: false, error: { code, message, fields } };
 }
 
-/** Throws FORBIDDEN as a GraphQL error. */
+/** Throws FORBIDDEN (an access denial, not an expected failure). */
 export function forbidden(message: string): never {
-  throw toGraphQLError(new IntelliOpticsError('FORBIDDEN', message));
+  throw new IntelliOpticsError('FORBIDDEN', message);
 }
