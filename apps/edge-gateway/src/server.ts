@@ -17,6 +17,9 @@ import { ImageQueryService } from './image-queries/image-query.service';
 import { HttpInferenceClient, type InferenceClient } from './inference-client/inference.client';
 import type { Logger } from './logger';
 import { EdgeMetrics } from './metrics/metrics';
+import { EDGE_SUBGRAPH_PATH, createEdgeGraphql } from './graphql/federation';
+import type { EdgeGraphState } from './graphql/context';
+import { HttpClient } from './http/http-client';
 import { ModelUpdaterService } from './models/model-updater.service';
 import { createRouter } from './rest/routes';
 import { LibsqlStateStore, type StateStore } from './store/state.store';
@@ -149,6 +152,49 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
     return out;
   };
 
+  const graphState: EdgeGraphState = {
+    hubName: env.hub.name,
+    detectorIds: () => [
+      ...new Set([...Object.keys(config.config.detectors), ...detectors.list().map((d) => d.id)]),
+    ],
+    detector: async (id) => {
+      const served = models?.servedDetectors().find((s) => s.detectorId === id);
+      const count = async (c: {
+        get: () => Promise<{ values: { labels: Record<string, unknown>; value: number }[] }>;
+      }) =>
+        (await c.get()).values.filter((v) => v.labels.detector_id === id).reduce((a, v) => a + v.value, 0);
+      const latency = (await metrics.answerLatency.get()).values;
+      const sum = latency
+        .filter((v) => String(v.metricName).endsWith('_sum'))
+        .reduce((a, v) => a + v.value, 0);
+      const n = latency
+        .filter((v) => String(v.metricName).endsWith('_count'))
+        .reduce((a, v) => a + v.value, 0);
+      return {
+        primaryVersion: served?.primaryVersion ?? null,
+        ooddVersion: served?.ooddVersion ?? null,
+        ready: await hasModel(env.paths.modelsDir, id),
+        imageQueries: await count(metrics.imageQueries),
+        escalations: await count(metrics.escalations),
+        meanLatencyMs: n > 0 ? (sum / n) * 1000 : null,
+      };
+    },
+    outboxPending: () => store.pendingOutboxCount(),
+    configOk: () => config.lastProblem === null,
+    cloudReachable: () => cloudStatus.reachable() !== false,
+  };
+  const graphqlCloud = new HttpClient(env.cloud.url, { maxSockets: 4 });
+  let selfUrl = `http://127.0.0.1:${env.http.port}`;
+  const graphql = createEdgeGraphql({
+    state: graphState,
+    cloud: graphqlCloud,
+    cloudUrl: env.cloud.url,
+    edgeToken: env.cloud.edgeApiToken,
+    store,
+    log,
+    selfUrl: () => selfUrl,
+  });
+
   const router = createRouter({
     imageQueries,
     reader,
@@ -160,6 +206,7 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
     maxBodyBytes: env.http.maxBodyBytes,
     readiness,
     detectorReadiness,
+    graphql: { path: EDGE_SUBGRAPH_PATH, subgraph: graphql.subgraph, gateway: graphql.gateway },
   });
   const server = http.createServer({ keepAliveTimeout: 65_000, requestTimeout: 30_000 }, router);
   server.on('clientError', (err, socket) => {
@@ -205,7 +252,9 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
         server.listen(port, host ?? env.http.host, () => {
           server.off('error', reject);
           const addr = server.address();
-          resolve(typeof addr === 'object' && addr ? addr.port : port);
+          const bound = typeof addr === 'object' && addr ? addr.port : port;
+          selfUrl = `http://127.0.0.1:${bound}`;
+          resolve(bound);
         });
       });
     },
@@ -215,6 +264,8 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
       config.stop();
       detectors.stop();
       await models?.stop();
+      await graphql.close();
+      graphqlCloud.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();

@@ -60,7 +60,7 @@ describe('kill -9', () => {
           const res = await fetch(`${gw!.url}/device-api/v1/image-queries?${q.toString()}`, {
             method: 'POST',
             headers: { 'x-api-token': TOKEN, 'content-type': 'image/jpeg' },
-            body: image,
+            body: new Uint8Array(image),
           });
           if (res.status === 200) accepted.push({ id: ImageQuerySchema.parse(await res.json()).id, async });
         } catch {

@@ -25,7 +25,7 @@ const post = (detectorId: string, params: Record<string, string> = {}) =>
     {
       method: 'POST',
       headers: { 'x-api-token': TOKEN, 'content-type': 'image/jpeg' },
-      body: image,
+      body: new Uint8Array(image),
     },
   );
 const sentFor = (id: string) => cloud.received.filter((r) => r.params.image_query_id === id);

@@ -41,7 +41,7 @@ async function post(
   return fetch(`${edge.url}/device-api/v1/image-queries?${q.toString()}`, {
     method: 'POST',
     headers: { 'x-api-token': ADMIN, 'content-type': 'image/jpeg', ...headers },
-    body: image,
+    body: new Uint8Array(image),
   });
 }
 
@@ -377,7 +377,7 @@ describe('edge + cloud + inference', () => {
       {
         method: 'POST',
         headers: { 'x-api-token': ADMIN, 'content-type': 'image/jpeg' },
-        body: brick,
+        body: new Uint8Array(brick),
       },
     );
     expect(warm.status).toBe(200);
@@ -396,7 +396,7 @@ describe('edge + cloud + inference', () => {
           const res = await fetch(`${gw.url}/device-api/v1/image-queries?${q.toString()}`, {
             method: 'POST',
             headers: { 'x-api-token': ADMIN, 'content-type': 'image/jpeg' },
-            body: brick,
+            body: new Uint8Array(brick),
           });
           if (res.status === 200) accepted.push({ id: ImageQuerySchema.parse(await res.json()).id, async });
         } catch {
@@ -434,4 +434,38 @@ describe('edge + cloud + inference', () => {
       gw.child.kill('SIGTERM');
     }
   }, 240_000);
+
+  it('answers a federated /graphql query joining cloud and edge fields, and edge-only queries while the cloud is down', async () => {
+    const query = `{ edgeStatus { outboxPending cloudReachable } edgeDetectors { id name query edgeReady edgeModelVersions { primary oodd } edgeImageQueries } }`;
+    const ask = async (q: string) => {
+      const res = await fetch(`${edge.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-token': ADMIN },
+        body: JSON.stringify({ query: q }),
+      });
+      return (await res.json()) as {
+        data?: { edgeStatus: { outboxPending: number }; edgeDetectors?: Record<string, unknown>[] } | null;
+        errors?: unknown[];
+      };
+    };
+    const online = await ask(query);
+    expect(online.errors).toBeUndefined();
+    const def = online.data?.edgeDetectors?.find((d) => d.id === det.def);
+    expect(def).toMatchObject({ query: 'Is it brick?', edgeReady: true, edgeModelVersions: { primary: 1 } });
+    expect(def?.name).toMatch(/^edge def/);
+    expect(def?.edgeImageQueries).toBeGreaterThan(0);
+
+    await cloud.stop();
+    try {
+      const offline = await ask(
+        `{ edgeStatus { outboxPending } edgeDetectors { id edgeReady edgeModelVersions { primary } } }`,
+      );
+      expect(offline.data?.edgeStatus.outboxPending).toBe(0);
+      expect(offline.data?.edgeDetectors?.find((d) => d.id === det.def)).toMatchObject({ edgeReady: true });
+      const joined = await ask(query);
+      expect(joined.errors?.length ?? 0).toBeGreaterThan(0); // the cloud's fields fail with an error entry
+    } finally {
+      await cloud.start();
+    }
+  }, 120_000);
 });

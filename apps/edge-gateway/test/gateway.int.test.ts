@@ -28,7 +28,7 @@ function post(query: Record<string, string>, body: Buffer = image, headers: Reco
   return fetch(`${h.url}/device-api/v1/image-queries?${new URLSearchParams(query).toString()}`, {
     method: 'POST',
     headers: { 'x-api-token': USER_TOKEN, 'content-type': 'image/jpeg', ...headers },
-    body,
+    body: new Uint8Array(body),
   });
 }
 
@@ -234,6 +234,23 @@ describe('edge routes', () => {
     });
     const found = PaginatedDetectorListSchema.parse(await byName.json());
     expect(found.results.map((d) => d.id)).toEqual([DET_ESC]);
+  });
+
+  it('serves the edge subgraph (and /graphql falls back to it when the cloud schema is unknown)', async () => {
+    for (const path of ['/graphql/edge', '/graphql']) {
+      const res = await fetch(`${h.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-token': USER_TOKEN },
+        body: JSON.stringify({
+          query: '{ edgeStatus { configOk outboxPending } edgeDetectors { id edgeReady } }',
+        }),
+      });
+      const body = (await res.json()) as {
+        data: { edgeStatus: { configOk: boolean }; edgeDetectors: { id: string }[] };
+      };
+      expect(body.data.edgeStatus.configOk).toBe(true);
+      expect(body.data.edgeDetectors.map((d) => d.id)).toContain(DET_ESC);
+    }
   });
 
   it('answers ping, health and metrics', async () => {

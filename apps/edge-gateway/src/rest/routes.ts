@@ -26,6 +26,12 @@ export interface RouteDeps {
   maxBodyBytes: number;
   readiness: () => Promise<{ ready: boolean; detail: Record<string, unknown> }>;
   detectorReadiness: () => Promise<Record<string, { ready: boolean }>>;
+  /** GraphQL handlers read their own bodies. */
+  graphql: {
+    path: string;
+    subgraph: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+    gateway: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  };
 }
 
 interface Ctx {
@@ -49,7 +55,17 @@ const ID = '([A-Za-z0-9_\\-]{1,100})';
 export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const token = (req: IncomingMessage) => headerValue(req, 'x-api-token');
 
+  const graphqlRoutes: Route[] = ['GET', 'POST'].flatMap((method) => [
+    {
+      method,
+      pattern: new RegExp(`^${deps.graphql.path}/?$`),
+      handler: ({ req, res }) => deps.graphql.subgraph(req, res),
+    },
+    { method, pattern: /^\/graphql\/?$/, handler: ({ req, res }) => deps.graphql.gateway(req, res) },
+  ]);
+
   const routes: Route[] = [
+    ...graphqlRoutes,
     {
       method: 'POST',
       pattern: new RegExp(`^${API}/image-queries/?$`),

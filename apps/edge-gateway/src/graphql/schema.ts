@@ -1,0 +1,16 @@
+/** Imports the type modules, then builds the edge subgraph (Apollo Federation v2). */
+import { printSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLSchema } from 'graphql';
+import { builder } from './builder';
+import './detector.graphql';
+
+let built: GraphQLSchema | null = null;
+
+export function edgeSubgraphSchema(): GraphQLSchema {
+  built ??= builder.toSubGraphSchema({ linkUrl: 'https://specs.apollo.dev/federation/v2.6' });
+  return built;
+}
+
+export function edgeSubgraphSdl(): string {
+  return printSubgraphSchema(edgeSubgraphSchema());
+}
