@@ -14,3 +14,9 @@ export function edgeSubgraphSchema(): GraphQLSchema {
 export function edgeSubgraphSdl(): string {
   return printSubgraphSchema(edgeSubgraphSchema());
 }
+
+/** The SDL as committed in schema/edge-gateway.graphql: printed, then formatted like the rest of the repo. */
+export async function formattedEdgeSubgraphSdl(file: string): Promise<string> {
+  const { format, resolveConfig } = await import('prettier');
+  return format(edgeSubgraphSdl(), { ...(await resolveConfig(file)), parser: 'graphql' });
+}

@@ -65,7 +65,6 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
   ]);
 
   const routes: Route[] = [
-    ...graphqlRoutes,
     {
       method: 'POST',
       pattern: new RegExp(`^${API}/image-queries/?$`),
@@ -164,6 +163,7 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
         res.end(text);
       },
     },
+    ...graphqlRoutes,
   ];
 
   return (req, res) => {
