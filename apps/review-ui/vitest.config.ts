@@ -7,5 +7,7 @@ export default defineConfig({
     exclude: ['**/*.live.test.ts', '**/node_modules/**'],
     testTimeout: 60_000,
     hookTimeout: 180_000,
+    // The end-to-end suite waits on a real browser and server; 10 s is a ceiling, not a delay.
+    expect: { poll: { timeout: 10_000, interval: 100 } },
   },
 });

@@ -31,7 +31,8 @@ export function createApiClient(token: string, onConnection?: (state: Connection
   const ws = createClient({
     url: graphqlWsUrl(),
     connectionParams: { 'x-api-token': token },
-    lazy: true,
+    // Connected from sign-in on, so the header shows the real state and live data starts at once.
+    lazy: false,
     keepAlive: 15_000,
     retryAttempts: Infinity,
     shouldRetry: () => true,

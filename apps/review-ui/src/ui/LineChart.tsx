@@ -1,5 +1,6 @@
 /** A small multi-series SVG line chart (no chart library: a few paths, axes labels, and points). */
 import { extent, linear, linePath, type SeriesPoint } from './chart';
+import { useWidth } from './useWidth';
 
 export interface Series {
   name: string;
@@ -17,14 +18,14 @@ interface Props {
   height?: number;
 }
 
-const W = 320;
 const PAD = { l: 40, r: 10, t: 10, b: 22 };
 
 export function LineChart({ title, series, yDomain, formatY, formatX, height = 140 }: Props) {
+  const [ref, W] = useWidth<HTMLElement>(320);
   const all = series.flatMap((s) => s.points);
   if (all.length === 0) {
     return (
-      <figure className="chart chart-empty">
+      <figure className="chart chart-empty" ref={ref}>
         <figcaption>{title}</figcaption>
         <p className="muted small">No data yet.</p>
       </figure>
@@ -35,7 +36,7 @@ export function LineChart({ title, series, yDomain, formatY, formatX, height = 1
   const sx = linear(x0, x1, PAD.l, W - PAD.r);
   const sy = linear(y0, y1, height - PAD.b, PAD.t);
   return (
-    <figure className="chart">
+    <figure className="chart" ref={ref}>
       <figcaption>
         {title}
         <span className="legend">
@@ -46,7 +47,7 @@ export function LineChart({ title, series, yDomain, formatY, formatX, height = 1
           ))}
         </span>
       </figcaption>
-      <svg viewBox={`0 0 ${W} ${height}`} role="img" aria-label={title} preserveAspectRatio="none">
+      <svg viewBox={`0 0 ${W} ${height}`} role="img" aria-label={title} width={W} height={height}>
         <line className="axis" x1={PAD.l} x2={W - PAD.r} y1={height - PAD.b} y2={height - PAD.b} />
         <line className="axis" x1={PAD.l} x2={PAD.l} y1={PAD.t} y2={height - PAD.b} />
         <text className="tick" x={PAD.l - 4} y={sy(y1) + 4} textAnchor="end">

@@ -63,6 +63,10 @@ export function describeError(error: unknown): string {
 /** The `extensions.code` of the first GraphQL error inside an Apollo error, if any. */
 export function errorCode(error: unknown): string | null {
   if (!error || typeof error !== 'object') return null;
+  // The cloud answers an unknown token with HTTP 401 before GraphQL runs (Apollo's ServerError).
+  const status = (error as { statusCode?: unknown }).statusCode;
+  if (status === 401) return 'UNAUTHENTICATED';
+  if (status === 403) return 'FORBIDDEN';
   const errors = (error as { errors?: unknown }).errors;
   if (Array.isArray(errors)) {
     for (const e of errors) {

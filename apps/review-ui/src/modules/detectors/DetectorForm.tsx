@@ -106,17 +106,29 @@ export function DetectorForm({ initial, creating, submitLabel, onSubmit }: Props
               'Comma-separated; number keys 1–9 label them in this order.',
             )
           : null}
-        {creating && v.mode === 'COUNT'
+        {creating && (v.mode === 'COUNT' || v.mode === 'BOUNDING_BOX')
+          ? field(
+              'objectClass',
+              v.mode === 'COUNT' ? 'What is counted' : 'What is boxed',
+              <input
+                id="f-objectClass"
+                value={v.objectClass}
+                onChange={(e) => set('objectClass', e.target.value)}
+                placeholder="person"
+              />,
+            )
+          : null}
+        {creating && (v.mode === 'COUNT' || v.mode === 'BOUNDING_BOX')
           ? field(
               'maxCount',
-              'Max count',
+              v.mode === 'COUNT' ? 'Max count' : 'Max boxes',
               <input
                 id="f-maxCount"
                 inputMode="numeric"
                 value={v.maxCount}
                 onChange={(e) => set('maxCount', e.target.value)}
               />,
-              'Optional upper bound.',
+              'Optional, 1–50.',
             )
           : null}
         {field(

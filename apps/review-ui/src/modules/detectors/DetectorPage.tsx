@@ -65,7 +65,8 @@ export default function DetectorPage({ id }: { id: string }) {
         <section aria-labelledby="settings-title">
           <h2 id="settings-title">Settings</h2>
           <DetectorForm
-            key={`${d.id}-${d.confidenceThreshold}-${d.patienceTime}-${d.status}-${JSON.stringify(d.metadata)}`}
+            // One form per detector: saving refreshes `d` (and `before`), not the fields being edited.
+            key={d.id}
             initial={before}
             creating={false}
             submitLabel="Save changes"

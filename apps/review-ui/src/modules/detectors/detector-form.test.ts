@@ -32,7 +32,14 @@ describe('detector form', () => {
     expect(validate({ ...ok, patienceTime: '0' }, true).patienceTime).toBeDefined();
     expect(validate({ ...ok, mode: 'MULTI_CLASS', classNames: 'a' }, true).classNames).toBeDefined();
     expect(validate({ ...ok, mode: 'MULTI_CLASS', classNames: 'a, b' }, true)).toEqual({});
-    expect(validate({ ...ok, mode: 'COUNT', maxCount: '2.5' }, true).maxCount).toBeDefined();
+    expect(
+      validate({ ...ok, mode: 'COUNT', objectClass: 'person', maxCount: '2.5' }, true).maxCount,
+    ).toBeDefined();
+    expect(
+      validate({ ...ok, mode: 'COUNT', objectClass: 'person', maxCount: '51' }, true).maxCount,
+    ).toBeDefined();
+    expect(validate({ ...ok, mode: 'BOUNDING_BOX' }, true).objectClass).toBeDefined();
+    expect(validate({ ...ok, mode: 'COUNT', objectClass: 'person', maxCount: '20' }, true)).toEqual({});
   });
 
   it('builds the create input with the mode configuration', () => {

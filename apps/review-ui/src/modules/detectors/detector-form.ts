@@ -17,6 +17,8 @@ export interface DetectorFormValues {
   query: string;
   mode: DetectorMode;
   classNames: string;
+  /** COUNT and BOUNDING_BOX: what is counted or boxed (mode_configuration.class_name). */
+  objectClass: string;
   maxCount: string;
   confidenceThreshold: string;
   patienceTime: string;
@@ -33,6 +35,7 @@ export const EMPTY_FORM: DetectorFormValues = {
   query: '',
   mode: 'BINARY',
   classNames: '',
+  objectClass: '',
   maxCount: '',
   confidenceThreshold: '0.9',
   patienceTime: '30',
@@ -72,7 +75,13 @@ export function valuesFrom(d: {
     query: d.query,
     mode: d.mode,
     classNames: classes.join(', '),
-    maxCount: typeof conf.max_count === 'number' ? String(conf.max_count) : '',
+    objectClass: typeof conf.class_name === 'string' ? conf.class_name : '',
+    maxCount:
+      typeof conf.max_count === 'number'
+        ? String(conf.max_count)
+        : typeof conf.max_num_bboxes === 'number'
+          ? String(conf.max_num_bboxes)
+          : '',
     confidenceThreshold: String(d.confidenceThreshold),
     patienceTime: String(d.patienceTime),
     groupName: d.groupName,
@@ -103,22 +112,30 @@ export function validate(v: DetectorFormValues, creating: boolean): FormErrors {
     e.confidenceThreshold = 'A number from 0 to 1, for example 0.9.';
   }
   const p = Number(v.patienceTime);
-  if (v.patienceTime.trim() === '' || !Number.isFinite(p) || p <= 0 || p > 86_400) {
-    e.patienceTime = 'Seconds, more than 0 and at most 86400.';
+  if (v.patienceTime.trim() === '' || !Number.isFinite(p) || p <= 0 || p > 3600) {
+    e.patienceTime = 'Seconds, more than 0 and at most 3600.';
   }
   if (creating && v.mode === 'MULTI_CLASS' && parseClassNames(v.classNames).length < 2) {
     e.classNames = 'List at least two class names, separated by commas.';
   }
-  if (creating && v.mode === 'COUNT' && v.maxCount.trim() !== '') {
+  const counted = v.mode === 'COUNT' || v.mode === 'BOUNDING_BOX';
+  if (creating && counted && !v.objectClass.trim()) {
+    e.objectClass = 'Name what is counted or boxed, for example "person".';
+  }
+  if (creating && counted && v.maxCount.trim() !== '') {
     const m = Number(v.maxCount);
-    if (!Number.isInteger(m) || m < 1) e.maxCount = 'A whole number of at least 1, or empty.';
+    if (!Number.isInteger(m) || m < 1 || m > 50) e.maxCount = 'A whole number from 1 to 50, or empty.';
   }
   return e;
 }
 
 function modeConfiguration(v: DetectorFormValues): Record<string, unknown> | null {
   if (v.mode === 'MULTI_CLASS') return { class_names: parseClassNames(v.classNames) };
-  if (v.mode === 'COUNT' && v.maxCount.trim()) return { max_count: Number(v.maxCount) };
+  const max = v.maxCount.trim() ? Number(v.maxCount) : undefined;
+  if (v.mode === 'COUNT') return { class_name: v.objectClass.trim(), ...(max ? { max_count: max } : {}) };
+  if (v.mode === 'BOUNDING_BOX') {
+    return { class_name: v.objectClass.trim(), ...(max ? { max_num_bboxes: max } : {}) };
+  }
   return null;
 }
 

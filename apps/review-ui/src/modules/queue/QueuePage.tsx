@@ -19,7 +19,7 @@ import { percent } from '../../ui/format';
 import { EmptyState, ErrorState, Loading, describeError } from '../../ui/States';
 import { useNow } from '../../ui/useNow';
 import { useSession } from '../auth/useAuth';
-import { classNames, maxCount, readEdgeResult, resultText } from './answers';
+import { classNames, maxCount, objectClass, readEdgeResult, resultText } from './answers';
 import { roundBox, type NormBox } from './geometry';
 import { HelpOverlay } from './HelpOverlay';
 import { ImageViewer, type ImageViewerHandle } from './ImageViewer';
@@ -124,6 +124,7 @@ export function QueuePage({ detectorId }: { detectorId: string | null }) {
   const labelItems = useCallback(
     async (targets: QueueItemFragment[], label: string, rois?: RoiInput[]): Promise<number> => {
       setBusy(true);
+      setNotice(null);
       const failures: string[] = [];
       const doneIds: string[] = [];
       for (const t of targets) {
@@ -220,7 +221,8 @@ export function QueuePage({ detectorId }: { detectorId: string | null }) {
       void labelItems([current], 'NO_OBJECTS', []);
       return;
     }
-    const rois = boxes.map((b) => ({ label: 'object', score: 1, ...roundBox(b) }));
+    const label = objectClass(current.detector?.modeConfiguration) ?? 'object';
+    const rois = boxes.map((b) => ({ label, score: 1, ...roundBox(b) }));
     void labelItems([current], 'BOUNDING_BOX', rois);
   }, [current, busy, boxes, labelItems]);
 

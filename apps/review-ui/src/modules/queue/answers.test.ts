@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classNames, labelForClassIndex, maxCount, readEdgeResult, resultText } from './answers';
+import { classNames, labelForClassIndex, maxCount, objectClass, readEdgeResult, resultText } from './answers';
 
 describe('detector configuration', () => {
   it('reads class names and max_count defensively', () => {
@@ -8,6 +8,8 @@ describe('detector configuration', () => {
     expect(classNames({ class_names: 'red' })).toEqual([]);
     expect(maxCount({ max_count: 10 })).toBe(10);
     expect(maxCount({ max_count: '10' })).toBeNull();
+    expect(objectClass({ class_name: 'person' })).toBe('person');
+    expect(objectClass({})).toBeNull();
   });
 });
 

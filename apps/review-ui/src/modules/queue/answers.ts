@@ -19,6 +19,12 @@ export function classNames(modeConfiguration: unknown): string[] {
   return Array.isArray(names) ? names.filter((n): n is string => typeof n === 'string') : [];
 }
 
+/** COUNT / BOUNDING_BOX detectors' object class (the label of drawn boxes). */
+export function objectClass(modeConfiguration: unknown): string | null {
+  const c = record(modeConfiguration)?.class_name;
+  return typeof c === 'string' && c ? c : null;
+}
+
 /** COUNT detectors' max_count, if configured. */
 export function maxCount(modeConfiguration: unknown): number | null {
   return num(record(modeConfiguration)?.max_count);

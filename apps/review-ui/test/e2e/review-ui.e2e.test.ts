@@ -1,0 +1,362 @@
+/**
+ * The review UI end to end: real cloud-graph + PostgreSQL, the production build in Debian's Chromium.
+ * Screenshots of every page at 1366 and 768 px go to apps/review-ui/test-results/screenshots/.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { VIEWPORTS, makeJpeg, screenshot, signedInPage, startHarness, type Harness } from './harness';
+
+let h: Harness;
+let scratch: Page;
+const detectors = { rail: '', people: '' };
+
+async function createDetector(input: Record<string, unknown>): Promise<string> {
+  const res = await h.gql(
+    'mutation($input: CreateDetectorInput!) { createDetector(input: $input) { ok error { message } detector { id } } }',
+    { input },
+  );
+  const id = (res.data?.createDetector as { detector: { id: string } | null } | undefined)?.detector?.id;
+  if (!id) throw new Error(`createDetector failed: ${JSON.stringify(res)}`);
+  return id;
+}
+
+let seed = 0;
+/** An image query through the cloud's REST API, as an edge or SDK sends it; returns its id. */
+async function submitImage(detectorId: string): Promise<string> {
+  const jpeg = await makeJpeg(scratch, seed++);
+  const res = await h.rest(`/device-api/v1/image-queries?detector_id=${encodeURIComponent(detectorId)}`, {
+    method: 'POST',
+    body: jpeg,
+    contentType: 'image/jpeg',
+  });
+  expect(res.status, JSON.stringify(res.json)).toBeLessThan(300);
+  return (res.json as { id: string }).id;
+}
+
+interface QueueRow {
+  id: string;
+  imageQueryId: string;
+  state: string;
+  claimedBy: string | null;
+}
+
+async function serverQueue(): Promise<QueueRow[]> {
+  const res = await h.gql(
+    '{ reviewQueue(first: 200) { edges { node { id imageQueryId state claimedBy } } } }',
+  );
+  const edges = (res.data?.reviewQueue as { edges: { node: QueueRow }[] } | undefined)?.edges ?? [];
+  return edges.map((e) => e.node);
+}
+
+async function waitFor<T>(
+  fn: () => Promise<T>,
+  ok: (v: T) => boolean,
+  what: string,
+  ms = 10_000,
+): Promise<T> {
+  const until = Date.now() + ms;
+  let last: T = await fn();
+  while (!ok(last)) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 150));
+    last = await fn();
+  }
+  return last;
+}
+
+const currentId = (page: Page) => page.locator('li.item.current').getAttribute('data-id');
+
+beforeAll(async () => {
+  h = await startHarness();
+  scratch = await (await h.browser.newContext()).newPage();
+  detectors.rail = await createDetector({
+    name: 'guard-rail',
+    query: 'Is the guard rail closed?',
+    mode: 'BINARY',
+    confidenceThreshold: 0.9,
+    patienceTime: 3600,
+  });
+  detectors.people = await createDetector({
+    name: 'platform-people',
+    query: 'How many people are on the platform?',
+    mode: 'COUNT',
+    modeConfiguration: { class_name: 'person', max_count: 20 },
+    confidenceThreshold: 0.8,
+    patienceTime: 3000,
+  });
+});
+
+afterAll(async () => {
+  await h?.close();
+});
+
+describe('review UI against a real cloud-graph', () => {
+  let reviewer: Page;
+
+  it('signs in with a pasted token, refuses an unknown one, and keeps a reviewer to the queue', async () => {
+    const context = await h.browser.newContext({ viewport: VIEWPORTS.laptop });
+    reviewer = await context.newPage();
+    await reviewer.goto(`${h.uiUrl}/#/queue`);
+    await screenshot(reviewer, 'signin-1366');
+    await reviewer.locator('#token').fill('io_notarealtoken00000000000000000000000000');
+    await reviewer.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => reviewer.getByRole('alert').textContent()).toContain('does not know this token');
+    expect(await reviewer.evaluate(() => localStorage.getItem('intellioptics.apiToken'))).toBeNull();
+
+    await reviewer.locator('#token').fill(h.tokens.reviewer1);
+    await reviewer.getByRole('button', { name: 'Sign in' }).click();
+    await reviewer.getByText('The queue is empty').waitFor();
+    expect(await reviewer.getByTestId('who').textContent()).toContain('reviewer1');
+    expect(await reviewer.evaluate(() => localStorage.getItem('intellioptics.apiToken'))).toBe(
+      h.tokens.reviewer1,
+    );
+    // A reviewer has no detectors or fleet in the navigation, and the pages say so.
+    expect(await reviewer.getByRole('link', { name: 'Detectors', exact: true }).count()).toBe(0);
+    await reviewer.goto(`${h.uiUrl}/#/fleet`);
+    await reviewer.getByText('This page is for admins').waitFor();
+    await reviewer.goto(`${h.uiUrl}/#/queue`);
+    await reviewer.getByText('The queue is empty').waitFor();
+    await screenshot(reviewer, 'queue-empty-1366');
+  });
+
+  it('shows an escalation created through REST in the open queue without a reload, and claims it', async () => {
+    await reviewer.evaluate(() => {
+      (window as unknown as { __noReload: boolean }).__noReload = true;
+    });
+    const iq = await submitImage(detectors.rail);
+    await reviewer.locator('li.item').first().waitFor({ timeout: 5_000 });
+    expect(await reviewer.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(
+      true,
+    );
+    await expect.poll(() => reviewer.getByTestId('question').textContent()).toBe('Is the guard rail closed?');
+    await expect.poll(() => reviewer.getByTestId('lease').textContent()).toMatch(/^yours/);
+    const chips = await reviewer.getByTestId('chips').textContent();
+    expect(chips).toContain('NO_MODEL');
+    expect(chips).toContain('Deadline');
+    const row = await waitFor(
+      serverQueue,
+      (rows) => rows.some((r) => r.imageQueryId === iq && r.state === 'CLAIMED'),
+      'the claim',
+    );
+    expect(row.find((r) => r.imageQueryId === iq)?.claimedBy).toBe(h.users.reviewer1);
+    await screenshot(reviewer, 'queue-item-1366');
+    await reviewer.keyboard.press('?');
+    await reviewer.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor();
+    await screenshot(reviewer, 'queue-help-1366');
+    await reviewer.keyboard.press('Escape');
+    expect(await reviewer.getByRole('dialog').count()).toBe(0);
+  });
+
+  it('labels with the keyboard: Y answers the image query (REST shows source USER)', async () => {
+    const id = await currentId(reviewer);
+    const iq = (await serverQueue()).find((r) => r.id === id)?.imageQueryId;
+    expect(iq).toBeTruthy();
+    await reviewer.keyboard.press('y');
+    await expect.poll(() => reviewer.getByTestId('notice').textContent()).toContain('Labelled YES');
+    const res = await waitFor(
+      () => h.rest(`/device-api/v1/image-queries/${iq}`),
+      (r) => (r.json as { result?: { source?: string } }).result?.source === 'USER',
+      'the human answer',
+    );
+    expect((res.json as { result: { label: string; confidence: number } }).result).toMatchObject({
+      label: 'YES',
+      confidence: 1,
+    });
+    await reviewer.getByText('The queue is empty').waitFor();
+  });
+
+  it('labels a counting detector with digits + Enter', async () => {
+    const iq = await submitImage(detectors.people);
+    await expect
+      .poll(() => reviewer.getByTestId('lease').textContent(), { timeout: 10_000 })
+      .toMatch(/^yours/);
+    await reviewer.keyboard.press('1');
+    await reviewer.keyboard.press('2');
+    await expect.poll(() => reviewer.getByTestId('count-readout').textContent()).toBe('12');
+    await reviewer.keyboard.press('Enter');
+    const res = await waitFor(
+      () => h.rest(`/device-api/v1/image-queries/${iq}`),
+      (r) => (r.json as { result?: { source?: string } }).result?.source === 'USER',
+      'the count',
+    );
+    expect((res.json as { result: { count: number } }).result.count).toBe(12);
+  });
+
+  it('never gives two reviewers the same item, and gives an item back when its reviewer leaves', async () => {
+    const iqs = [
+      await submitImage(detectors.rail),
+      await submitImage(detectors.rail),
+      await submitImage(detectors.rail),
+    ];
+    await expect.poll(() => reviewer.locator('li.item').count()).toBe(3);
+    // The second reviewer opens the queue while the first already holds one item...
+    const second = await signedInPage(h, h.tokens.reviewer2);
+    await expect.poll(() => reviewer.getByTestId('lease').textContent()).toMatch(/^yours/);
+    await expect.poll(() => second.getByTestId('lease').textContent()).toMatch(/^yours/);
+    const a = await currentId(reviewer);
+    const b = await currentId(second);
+    expect(a).toBeTruthy();
+    expect(b).toBeTruthy();
+    expect(a).not.toBe(b);
+    // ...and a third tab of another reviewer racing for the first free item at the same moment still differs.
+    const claims = await waitFor(
+      serverQueue,
+      (rows) => rows.filter((r) => r.state === 'CLAIMED').length === 2,
+      'two claims',
+    );
+    const holders = claims.filter((r) => r.state === 'CLAIMED');
+    expect(new Set(holders.map((r) => r.claimedBy))).toEqual(new Set([h.users.reviewer1, h.users.reviewer2]));
+    expect(holders.find((r) => r.id === a)?.claimedBy).toBe(h.users.reviewer1);
+    expect(holders.find((r) => r.id === b)?.claimedBy).toBe(h.users.reviewer2);
+    expect(iqs).toContain(holders.find((r) => r.id === b)?.imageQueryId);
+
+    // Moving through the queue, the first reviewer may land on the item the second holds (its list is up to
+    // 10 s old), but the claim is refused and the page moves on: the second reviewer keeps it.
+    for (let i = 0; i < 3; i++) {
+      await reviewer.keyboard.press('ArrowDown');
+      await expect.poll(() => reviewer.getByTestId('lease').textContent()).toMatch(/^yours/);
+      expect(await currentId(reviewer)).not.toBe(b);
+    }
+    expect((await serverQueue()).find((r) => r.id === b)?.claimedBy).toBe(h.users.reviewer2);
+    await screenshot(second, 'queue-two-reviewers-1366');
+
+    // Leaving (closing the tab) releases the claim.
+    await second.context().close();
+    await waitFor(
+      serverQueue,
+      (rows) => rows.find((r) => r.id === b)?.state === 'QUEUED',
+      'the release of the closed tab',
+    );
+  });
+
+  it('bulk-labels a selection', async () => {
+    // The item the closed tab held is free again once this page's view of it refreshes.
+    await expect
+      .poll(() => reviewer.locator('li.item:not(.held)').count(), { timeout: 30_000, interval: 500 })
+      .toBe(3);
+    await reviewer.keyboard.press('Control+a');
+    await reviewer.getByTestId('bulk-bar').waitFor();
+    expect(await reviewer.getByTestId('bulk-bar').textContent()).toContain('3 selected');
+    await reviewer.getByTestId('bulk-bar').getByRole('button', { name: 'NO' }).click();
+    await expect
+      .poll(() => reviewer.getByTestId('notice').textContent(), { timeout: 10_000 })
+      .toContain('Labelled 3 items NO');
+    await waitFor(serverQueue, (rows) => rows.length === 0, 'an empty queue');
+  });
+
+  it("persists a detector's threshold edit", async () => {
+    const admin = await signedInPage(h, h.tokens.admin, VIEWPORTS.laptop, `#/detectors/${detectors.rail}`);
+    const field = admin.locator('#f-confidenceThreshold');
+    await expect.poll(() => field.inputValue()).toBe('0.9');
+    await field.fill('0.75');
+    await admin.locator('#f-patienceTime').fill('1800');
+    await admin.getByRole('button', { name: 'Save changes' }).click();
+    await expect.poll(() => admin.getByTestId('form-message').textContent()).toBe('Saved.');
+    const rest = await h.rest(`/device-api/v1/detectors/${detectors.rail}`);
+    expect(rest.json).toMatchObject({ confidence_threshold: 0.75, patience_time: 1800 });
+    await admin.reload();
+    await expect.poll(() => admin.locator('#f-confidenceThreshold').inputValue()).toBe('0.75');
+    // A bad value is caught before a round trip.
+    await admin.locator('#f-confidenceThreshold').fill('7');
+    await admin.getByRole('button', { name: 'Save changes' }).click();
+    await admin.getByText('A number from 0 to 1').waitFor();
+    await admin.context().close();
+  });
+
+  it('shows model versions with a chart and rolls back to an earlier version', async () => {
+    const ids: string[] = [];
+    for (const [acc, esc] of [
+      [0.82, 0.31],
+      [0.9, 0.22],
+      [0.87, 0.25],
+    ]) {
+      const res = await h.gql(
+        'mutation($input: CreateModelVersionInput!) { createModelVersion(input: $input) { ok modelVersion { id } error { message } } }',
+        {
+          input: {
+            detectorId: detectors.rail,
+            kind: 'primary',
+            packageBase64: Buffer.from(`model-${acc}`).toString('base64'),
+            metrics: { held_out_accuracy: acc, escalation_rate: esc, held_out_examples: 40 },
+          },
+        },
+      );
+      const id = (res.data?.createModelVersion as { modelVersion: { id: string } } | undefined)?.modelVersion
+        .id;
+      expect(id, JSON.stringify(res)).toBeTruthy();
+      ids.push(id!);
+      await h.gql('mutation($id: ID!) { publishModelVersion(id: $id) { ok } }', { id });
+    }
+    const admin = await signedInPage(h, h.tokens.admin, VIEWPORTS.laptop, `#/detectors/${detectors.rail}`);
+    await admin.getByTestId('versions-table').waitFor();
+    expect(await admin.locator('.chart svg circle').count()).toBe(6);
+    await admin.getByRole('button', { name: 'Roll back to v2' }).click();
+    await admin.getByText('Rolled back primary to version 2').waitFor();
+    const versions = await h.gql('query($d: ID!) { modelVersions(detectorId: $d) { id number state } }', {
+      d: detectors.rail,
+    });
+    const rows = versions.data?.modelVersions as { number: number; state: string }[];
+    expect(rows.find((r) => r.number === 2)?.state).toBe('PUBLISHED');
+    expect(rows.find((r) => r.number === 3)?.state).toBe('RETIRED');
+    await admin.context().close();
+  });
+
+  it('updates the fleet live from hub heartbeats', async () => {
+    const admin = await signedInPage(h, h.tokens.admin, VIEWPORTS.laptop, '#/fleet');
+    await admin.getByText('line-3-edge').waitFor();
+    await expect.poll(() => admin.getByTestId('hubs').textContent()).toContain('offline');
+    const beat = (iqs: number, esc: number, latency: number) =>
+      h.gql(
+        'mutation($input: HubHeartbeatInput!) { hubHeartbeat(input: $input) { ok error { message } } }',
+        {
+          input: {
+            servedDetectors: [{ detectorId: detectors.rail, primaryVersion: 2, ooddVersion: 1 }],
+            counters: { image_queries_total: iqs, escalations_total: esc, latency_ms_p50: latency },
+          },
+        },
+        h.tokens.hub,
+      );
+    await beat(100, 20, 14);
+    await expect.poll(() => admin.getByTestId('hubs').textContent()).toContain('guard-rail');
+    await expect.poll(() => admin.getByTestId('hubs').textContent()).toContain('online');
+    await new Promise((r) => setTimeout(r, 1100));
+    await beat(300, 30, 11);
+    await expect.poll(() => admin.getByTestId('hubs').textContent()).toContain('11 ms');
+    expect(await admin.locator('.hub-charts circle').count()).toBeGreaterThanOrEqual(4);
+    await admin.context().close();
+  });
+
+  it('renders every page at laptop and tablet widths (screenshots)', async () => {
+    await submitImage(detectors.rail);
+    await submitImage(detectors.people);
+    for (const [name, viewport] of Object.entries(VIEWPORTS)) {
+      const w = viewport.width;
+      const admin = await signedInPage(h, h.tokens.admin, viewport);
+      await expect.poll(() => admin.getByTestId('lease').textContent()).toMatch(/^yours/);
+      await admin.locator('.viewer img').evaluate((img: HTMLImageElement) => img.decode());
+      await screenshot(admin, `queue-${w}`);
+      await admin.goto(`${h.uiUrl}/#/detectors`);
+      await admin.getByTestId('detectors-table').waitFor();
+      await screenshot(admin, `detectors-${w}`);
+      await admin.goto(`${h.uiUrl}/#/detectors/${detectors.rail}`);
+      await admin.getByTestId('versions-table').waitFor();
+      await admin.getByTestId('recent-iqs').waitFor();
+      await screenshot(admin, `detector-${w}`);
+      await admin.goto(`${h.uiUrl}/#/detectors/new`);
+      await admin.locator('#f-name').waitFor();
+      await screenshot(admin, `detector-new-${w}`);
+      await admin.goto(`${h.uiUrl}/#/fleet`);
+      await admin.getByTestId('hubs').waitFor();
+      await screenshot(admin, `fleet-${w}`);
+      // Nothing may overflow the viewport sideways at this width.
+      const overflow = await admin.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, `${name} page wider than the viewport`).toBeLessThanOrEqual(0);
+      await admin.context().close();
+    }
+    const tablet = await (await h.browser.newContext({ viewport: VIEWPORTS.tablet })).newPage();
+    await tablet.goto(`${h.uiUrl}/`);
+    await tablet.locator('#token').waitFor();
+    await screenshot(tablet, 'signin-768');
+    await tablet.context().close();
+  });
+});
