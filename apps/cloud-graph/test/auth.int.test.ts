@@ -276,7 +276,12 @@ function firstOutcome(
         next: (value) =>
           resolve(
             value.errors
-              ? { kind: 'error', codes: value.errors.map((e) => String(e.extensions?.code ?? '')) }
+              ? {
+                  kind: 'error',
+                  codes: value.errors.map((e) =>
+                    typeof e.extensions?.code === 'string' ? e.extensions.code : '',
+                  ),
+                }
               : { kind: 'next' },
           ),
         error: (err) =>
