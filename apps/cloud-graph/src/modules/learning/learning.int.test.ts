@@ -170,6 +170,13 @@ const versions = (detectorId: string) =>
 
 // ------------------------------------------------------------------ the loop
 
+describe('the learning migration', () => {
+  it('creates exactly what the entities describe (no schema diff)', async () => {
+    expect(await orm.getMigrator().getPendingMigrations()).toEqual([]);
+    expect((await orm.schema.getUpdateSchemaSQL({ wrap: false })).trim()).toBe('');
+  });
+});
+
 describe('continuous learning on PostgreSQL with real images', () => {
   let detectorId: string;
   let brick: string[];
