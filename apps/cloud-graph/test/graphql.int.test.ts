@@ -265,9 +265,8 @@ describe('image queries over GraphQL', () => {
     }
     expect(seen).toEqual([...ids].reverse());
     const answered = await q(page, { f: { detectorId: d.id, answered: true } }, t.tokens.reviewer);
-    expect(answered.body.data.imageQueries.edges.map((e: { node: { id: string } }) => e.node.id)).toEqual([
-      ids[0],
-    ]);
+    const answeredEdges = answered.body.data.imageQueries.edges as { node: { id: string } }[];
+    expect(answeredEdges.map((e) => e.node.id)).toEqual([ids[0]]);
     const byUser = await q(page, { f: { detectorId: d.id, source: 'USER' } }, t.tokens.reviewer);
     expect(byUser.body.data.imageQueries.edges).toHaveLength(1);
     const img = await fetch(String(answered.body.data.imageQueries.edges[0].node.imageUrl));
