@@ -120,9 +120,7 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
           modelsDir: env.paths.modelsDir,
           log,
           metrics,
-          detectorIds: () => [
-            ...new Set([...Object.keys(config.config.detectors), ...detectors.list().map((d) => d.id)]),
-          ],
+          detectorIds: () => detectors.servedIds(),
           refreshRateS: () => config.config.global_config.refresh_rate ?? env.models.pollFallbackS,
           heartbeatIntervalS: env.hub.heartbeatIntervalS,
           counters: async () => ({
@@ -154,9 +152,7 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
 
   const graphState: EdgeGraphState = {
     hubName: env.hub.name,
-    detectorIds: () => [
-      ...new Set([...Object.keys(config.config.detectors), ...detectors.list().map((d) => d.id)]),
-    ],
+    detectorIds: () => detectors.servedIds(),
     detector: async (id) => {
       const served = models?.servedDetectors().find((s) => s.detectorId === id);
       const count = async (c: {

@@ -20,6 +20,8 @@ export class DetectorService {
   /** When the cloud last failed to describe a detector we only know from the config (no retry storm offline). */
   private readonly missedAt = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
+  /** Detectors this edge has been asked about (they get models, like configured ones). */
+  private readonly queried = new Set<string>();
   private lastListAt = 0;
 
   constructor(
@@ -39,6 +41,7 @@ export class DetectorService {
   }
 
   async init(): Promise<void> {
+    for (const id of await this.deps.store.queriedDetectorIds()) this.queried.add(id);
     for (const row of await this.deps.store.loadDetectors()) {
       try {
         this.cache.set(row.id, { detector: JSON.parse(row.json) as Detector, fetchedAt: row.fetchedAt });
@@ -105,6 +108,16 @@ export class DetectorService {
       'CLOUD_UNREACHABLE',
       `The edge has not seen detector ${id} yet and the cloud cannot be reached to look it up; retry later.`,
     );
+  }
+
+  /** Record that a client asked about this detector (after it was found). */
+  markQueried(id: string): void {
+    this.queried.add(id);
+  }
+
+  /** The detectors this edge serves: configured ones and those it has been asked about. */
+  servedIds(): string[] {
+    return [...new Set([...Object.keys(this.deps.configured()), ...this.queried])];
   }
 
   /** Cached detectors (cloud's plus configured-only ones), newest first. */

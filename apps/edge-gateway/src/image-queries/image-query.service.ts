@@ -190,6 +190,7 @@ export class ImageQueryService {
 
     const info = inspectImage(req.body, this.deps.maxImagePixels);
     const detector = await this.deps.detectors.get(p.detector_id, req.token ?? null);
+    this.deps.detectors.markQueried(detector.id);
 
     const id = p.image_query_id ?? newId('imageQuery', { random: pooledRandom });
     if (p.image_query_id && (await this.deps.store.getImageQuery(id))) {

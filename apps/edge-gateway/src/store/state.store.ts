@@ -102,6 +102,8 @@ export interface StateStore {
   markFailed(iqId: string, attempts: number, error: string, now: number): Promise<void>;
   outboxCounts(): Promise<Record<OutboxState, number>>;
   pendingOutboxCount(): number;
+  /** Detectors this edge has image queries for (the detectors it has been asked about). */
+  queriedDetectorIds(): Promise<string[]>;
   saveDetector(id: string, json: string, fetchedAt: number): Promise<void>;
   loadDetectors(): Promise<{ id: string; json: string; fetchedAt: number }[]>;
   saveToken(hash: string, valid: boolean, checkedAt: number): Promise<void>;
@@ -328,6 +330,11 @@ export class LibsqlStateStore implements StateStore {
 
   pendingOutboxCount(): number {
     return this.pending;
+  }
+
+  async queriedDetectorIds(): Promise<string[]> {
+    const rs = await this.client.execute(`SELECT DISTINCT detector_id FROM image_queries`);
+    return rs.rows.map((r) => str(r.detector_id));
   }
 
   async saveDetector(id: string, json: string, fetchedAt: number): Promise<void> {
