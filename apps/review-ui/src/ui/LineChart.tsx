@@ -59,9 +59,11 @@ export function LineChart({ title, series, yDomain, formatY, formatX, height = 1
         <text className="tick" x={sx(x0)} y={height - 6} textAnchor="start">
           {formatX(x0)}
         </text>
-        <text className="tick" x={sx(x1)} y={height - 6} textAnchor="end">
-          {formatX(x1)}
-        </text>
+        {x1 !== x0 ? (
+          <text className="tick" x={sx(x1)} y={height - 6} textAnchor="end">
+            {formatX(x1)}
+          </text>
+        ) : null}
         {series.map((s) =>
           s.points.length ? (
             <g key={s.name} className={s.className}>

@@ -8,7 +8,7 @@ import { VIEWPORTS, makeJpeg, screenshot, signedInPage, startHarness, type Harne
 
 let h: Harness;
 let scratch: Page;
-const detectors = { rail: '', people: '' };
+const detectors = { rail: '', people: '', crates: '' };
 
 async function createDetector(input: Record<string, unknown>): Promise<string> {
   const res = await h.gql(
@@ -81,6 +81,14 @@ beforeAll(async () => {
     query: 'How many people are on the platform?',
     mode: 'COUNT',
     modeConfiguration: { class_name: 'person', max_count: 20 },
+    confidenceThreshold: 0.8,
+    patienceTime: 3000,
+  });
+  detectors.crates = await createDetector({
+    name: 'dock-crates',
+    query: 'Where are the crates on the dock?',
+    mode: 'BOUNDING_BOX',
+    modeConfiguration: { class_name: 'crate', max_num_bboxes: 10 },
     confidenceThreshold: 0.8,
     patienceTime: 3000,
   });
@@ -180,6 +188,54 @@ describe('review UI against a real cloud-graph', () => {
       'the count',
     );
     expect((res.json as { result: { count: number } }).result.count).toBe(12);
+  });
+
+  it('zooms the image and draws boxes for a bounding-box detector (normalised geometry reaches the cloud)', async () => {
+    const iq = await submitImage(detectors.crates);
+    await reviewer.goto(`${h.uiUrl}/#/queue?detector=${detectors.crates}`);
+    await expect
+      .poll(() => reviewer.getByTestId('question').textContent())
+      .toBe('Where are the crates on the dock?');
+    await expect.poll(() => reviewer.getByTestId('lease').textContent()).toMatch(/^yours/);
+    const stage = reviewer.getByTestId('image-stage');
+    await reviewer.locator('.viewer img').evaluate((img: HTMLImageElement) => img.decode());
+    const box = (await stage.boundingBox())!;
+    // Wheel zoom about the pointer, then back to 100% with 0.
+    await reviewer.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await reviewer.mouse.wheel(0, -400);
+    await expect
+      .poll(async () => Number((await reviewer.locator('.viewer-zoom').textContent())?.replace('%', '')))
+      .toBeGreaterThan(150);
+    await reviewer.keyboard.press('0');
+    await expect.poll(() => reviewer.locator('.viewer-zoom').textContent()).toBe('100%');
+    // Drag a rectangle from 20%,30% to 60%,80% of the image.
+    await reviewer.mouse.move(box.x + box.width * 0.2, box.y + box.height * 0.3);
+    await reviewer.mouse.down();
+    await reviewer.mouse.move(box.x + box.width * 0.4, box.y + box.height * 0.5, { steps: 4 });
+    await reviewer.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.8, { steps: 4 });
+    await reviewer.mouse.up();
+    await expect.poll(() => reviewer.getByTestId('box').count()).toBe(1);
+    await screenshot(reviewer, 'queue-boxes-1366');
+    await reviewer.keyboard.press('Enter');
+    const res = await waitFor(
+      () => h.rest(`/device-api/v1/image-queries/${iq}`),
+      (r) => (r.json as { result?: { source?: string } }).result?.source === 'USER',
+      'the boxes',
+    );
+    const body = res.json as {
+      result: { label: string };
+      rois: { label: string; geometry: { left: number; top: number; right: number; bottom: number } }[];
+    };
+    expect(body.result.label).toBe('BOUNDING_BOX');
+    expect(body.rois).toHaveLength(1);
+    expect(body.rois[0]!.label).toBe('crate');
+    const g = body.rois[0]!.geometry;
+    expect(g.left).toBeCloseTo(0.2, 1);
+    expect(g.top).toBeCloseTo(0.3, 1);
+    expect(g.right).toBeCloseTo(0.6, 1);
+    expect(g.bottom).toBeCloseTo(0.8, 1);
+    await reviewer.goto(`${h.uiUrl}/#/queue`);
+    await reviewer.getByText('The queue is empty').waitFor();
   });
 
   it('never gives two reviewers the same item, and gives an item back when its reviewer leaves', async () => {

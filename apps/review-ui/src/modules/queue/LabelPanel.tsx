@@ -94,7 +94,7 @@ function ModeButtons(p: Props) {
           <ol className="box-list">
             {p.boxes.map((b, i) => (
               <li key={i}>
-                #{i + 1} {(b.right - b.left).toFixed(2)}×{(b.bottom - b.top).toFixed(2)}{' '}
+                {(b.right - b.left).toFixed(2)}×{(b.bottom - b.top).toFixed(2)}{' '}
                 <button
                   type="button"
                   className="link"

@@ -90,6 +90,13 @@ export function QueuePage({ detectorId }: { detectorId: string | null }) {
     if ((current?.id ?? null) !== currentId) setCurrentId(current?.id ?? null);
   }, [current, currentId]);
 
+  // Confirmations fade; warnings and errors stay until dismissed.
+  useEffect(() => {
+    if (!notice || notice.tone === 'bad' || notice.tone === 'warn') return;
+    const t = window.setTimeout(() => setNotice(null), 4000);
+    return () => window.clearTimeout(t);
+  }, [notice]);
+
   // Answers typed for one item never carry over to the next.
   useEffect(() => {
     setCountBuffer('');
