@@ -4,6 +4,17 @@ import { IntelliOpticsError, isIntelliOpticsError } from '@intellioptics/schema'
 import type { Logger } from '../logger';
 
 export const EDGE_ONLY_HEADER = 'X-IO-Edge-Only';
+/** nginx discards the body of an intercepted response, so edge-only answers repeat it here (see nginx/README). */
+export const EDGE_ONLY_BODY_HEADER = 'X-IO-Edge-Only-Body';
+
+/** The headers that keep an answer on the edge: the mark, and the body as ASCII-escaped JSON for nginx. */
+export function edgeOnlyHeaders(json: string): Record<string, string> {
+  const ascii = json.replace(
+    /[\u007f-\uffff]/g,
+    (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'),
+  );
+  return { [EDGE_ONLY_HEADER]: '1', [EDGE_ONLY_BODY_HEADER]: ascii };
+}
 
 export function sendJsonText(
   res: ServerResponse,
@@ -35,10 +46,11 @@ export function sendError(res: ServerResponse, err: unknown, log: Logger): numbe
     return 500;
   }
   if (isIntelliOpticsError(err)) {
-    const headers: Record<string, string> = {};
-    if ('edgeOnly' in err && err.edgeOnly === true) headers[EDGE_ONLY_HEADER] = '1';
+    const problem = err.toProblem();
+    const headers: Record<string, string> =
+      'edgeOnly' in err && err.edgeOnly === true ? edgeOnlyHeaders(JSON.stringify(problem)) : {};
     if (err.status === 413) headers.connection = 'close';
-    sendJson(res, err.status, err.toProblem(), headers);
+    sendJson(res, err.status, problem, headers);
     return err.status;
   }
   log.error({ err }, 'unexpected error');

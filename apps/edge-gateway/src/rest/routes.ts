@@ -13,7 +13,7 @@ import type { ImageQueryReadService } from '../image-queries/image-query-read.se
 import type { ImageQueryService } from '../image-queries/image-query.service';
 import type { Logger } from '../logger';
 import type { EdgeMetrics } from '../metrics/metrics';
-import { EDGE_ONLY_HEADER, headerValue, readBody, readJson, sendError, sendJson, sendJsonText } from './http';
+import { edgeOnlyHeaders, headerValue, readBody, readJson, sendError, sendJson, sendJsonText } from './http';
 
 export interface RouteDeps {
   imageQueries: ImageQueryService;
@@ -78,7 +78,7 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
           body,
           startedAt,
         });
-        sendJsonText(res, answer.status, answer.json, answer.edgeOnly ? { [EDGE_ONLY_HEADER]: '1' } : {});
+        sendJsonText(res, answer.status, answer.json, answer.edgeOnly ? edgeOnlyHeaders(answer.json) : {});
       },
     },
     {
