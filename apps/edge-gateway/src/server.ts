@@ -23,6 +23,8 @@ import { HttpClient } from './http/http-client';
 import { ModelUpdaterService } from './models/model-updater.service';
 import { createRouter } from './rest/routes';
 import { LibsqlStateStore, type StateStore } from './store/state.store';
+import { createImageQueryFrameSink } from './streams/image-query.frame-sink';
+import { StreamManager } from './streams/stream.manager';
 
 export interface ServerDeps {
   env: Env;
@@ -43,6 +45,8 @@ export interface EdgeGateway {
   metrics: EdgeMetrics;
   /** Null when MODEL_UPDATES=0 or the edge has no token for the cloud. */
   models: ModelUpdaterService | null;
+  /** Camera streams from edge-config.yaml; null without EDGE_API_TOKEN (frames are submitted with it). */
+  streams: StreamManager | null;
   /** Start background work (config watch, outbox, refreshes, purge). */
   start(): Promise<void>;
   /** Listen on `port` (0 = any); resolves to the bound port. */
@@ -107,6 +111,15 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
     ...(deps.random ? { random: deps.random } : {}),
   });
   const reader = new ImageQueryReadService({ store, outbox });
+  // Camera frames go through the same submit path as REST image queries, authorised with the edge's token.
+  const streams = env.cloud.edgeApiToken
+    ? new StreamManager({
+        sink: createImageQueryFrameSink({ imageQueries, token: env.cloud.edgeApiToken }),
+        log,
+        registry: metrics.registry,
+      })
+    : null;
+  let stopStreamsWatch: (() => void) | null = null;
   await tokens.init();
   await detectors.init();
 
@@ -139,6 +152,7 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
         config: problem ? { ok: false, failed_at: problem.at, errors: problem.errors } : { ok: true },
         outbox_pending: store.pendingOutboxCount(),
         cloud: cloudStatus.snapshot(),
+        streams: streams?.status() ?? [],
       },
     };
   };
@@ -232,8 +246,15 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
     detectors,
     metrics,
     models,
+    streams,
     async start() {
       await config.start();
+      if (streams) {
+        await streams.apply(config.config.streams ?? {});
+        stopStreamsWatch = config.onChange((c) => void streams.apply(c.streams ?? {}));
+      } else if (Object.keys(config.config.streams ?? {}).length > 0) {
+        log.warn('edge-config.yaml lists streams but EDGE_API_TOKEN is not set: cameras are not read');
+      }
       outbox.start();
       detectors.start();
       await models?.start();
@@ -257,6 +278,8 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
     async close() {
       started = false;
       if (purgeTimer) clearInterval(purgeTimer);
+      stopStreamsWatch?.();
+      await streams?.stop();
       config.stop();
       detectors.stop();
       await models?.stop();
