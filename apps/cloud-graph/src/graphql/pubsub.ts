@@ -2,6 +2,7 @@
  * Typed pub/sub over the topic map in libs/schema (`PubSubTopics`). In memory by default; with REDIS_URL the
  * events go through Redis so every replica's subscribers see every replica's events.
  */
+import { setMaxListeners } from 'node:events';
 import { createPubSub, type PubSub } from 'graphql-yoga';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { Redis } from 'ioredis';
@@ -15,7 +16,12 @@ export interface PubSubHandle {
 }
 
 export async function createAppPubSub(redisUrl: string | null): Promise<PubSubHandle> {
-  if (!redisUrl) return { pubsub: createPubSub<PubSubTopics>(), close: async () => {} };
+  if (!redisUrl) {
+    // One listener per subscription: thousands of review UIs are normal, not a leak.
+    const eventTarget = new EventTarget();
+    setMaxListeners(0, eventTarget);
+    return { pubsub: createPubSub<PubSubTopics>({ eventTarget }), close: async () => {} };
+  }
   const publishClient = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 3 });
   // The subscriber must not send INFO after SUBSCRIBE (ioredis ready-check race, STACK.md §4).
   const subscribeClient = new Redis(redisUrl, { lazyConnect: true, enableReadyCheck: false });
