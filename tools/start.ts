@@ -5,12 +5,27 @@
  * resumes with the same data. Services whose app is not built yet are listed and skipped.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
 const ioHome = resolve(process.env.IO_HOME ?? join(root, '.io-home'));
 mkdirSync(ioHome, { recursive: true });
+
+/**
+ * The admin API token: IO_BOOTSTRAP_TOKEN if given, else one made at the first start and kept in IO_HOME so a
+ * second start resumes with the same token. The cloud creates the admin user with it; the edge uses it too.
+ */
+function bootstrapToken(): string {
+  if (process.env.IO_BOOTSTRAP_TOKEN) return process.env.IO_BOOTSTRAP_TOKEN;
+  const file = join(ioHome, 'bootstrap-token');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const token = `io_${randomBytes(24).toString('base64url').replace(/[-_]/g, 'x')}`;
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  return token;
+}
+const adminToken = bootstrapToken();
 
 interface Service {
   name: string;
@@ -23,19 +38,25 @@ const services: Service[] = [
   {
     name: 'cloud-graph',
     app: 'apps/cloud-graph',
-    env: { PORT: '8000' },
+    // Embedded default: PGlite and a local blob folder under IO_HOME; the training worker runs in-process.
+    env: { PORT: '8000', IO_BOOTSTRAP_TOKEN: adminToken },
     url: 'http://127.0.0.1:8000/graphql',
   },
   {
     name: 'inference',
     app: 'apps/inference',
-    env: { PORT: '8001', HEALTH_PORT: '8081' },
+    env: { INFERENCE_PORT: '8001', INFERENCE_HEALTH_PORT: '8081' },
     url: 'http://127.0.0.1:8001/infer',
   },
   {
     name: 'edge-gateway',
     app: 'apps/edge-gateway',
-    env: { PORT: '8718', INFERENCE_URL: 'http://127.0.0.1:8001', CLOUD_URL: 'http://127.0.0.1:8000' },
+    env: {
+      PORT: '8718',
+      INFERENCE_URL: 'http://127.0.0.1:8001',
+      CLOUD_URL: 'http://127.0.0.1:8000',
+      EDGE_API_TOKEN: process.env.EDGE_API_TOKEN ?? adminToken,
+    },
     url: 'http://127.0.0.1:8718/device-api/v1',
   },
 ];
@@ -73,6 +94,8 @@ services.forEach((service, i) => {
   children.push({ service, child });
   console.log(`  ${service.name.padEnd(13)} starting → ${service.url ?? ''}`);
 });
+
+console.log(`  admin API token: ${adminToken}  (x-api-token header; GROUNDLIGHT_API_TOKEN for SDK clients)`);
 
 if (children.length === 0) {
   console.log('Nothing to run yet: no service is built. `npm test` runs what exists.');
