@@ -173,6 +173,21 @@ describe('review UI against a real cloud-graph', () => {
     await reviewer.getByText('The queue is empty').waitFor();
   });
 
+  it('moves on when the open image is answered elsewhere (imageQueryUpdated)', async () => {
+    const iq = await submitImage(detectors.rail);
+    await expect.poll(() => reviewer.getByTestId('lease').textContent()).toMatch(/^yours/);
+    // An admin may answer over a reviewer's claim.
+    const res = await h.gql(
+      'mutation($input: LabelImageQueryInput!) { labelImageQuery(input: $input) { ok error { message } } }',
+      { input: { imageQueryId: iq, label: 'NO' } },
+    );
+    expect(res.data?.labelImageQuery).toMatchObject({ ok: true });
+    await expect
+      .poll(() => reviewer.getByTestId('notice').textContent())
+      .toContain('answered elsewhere (USER: NO)');
+    await reviewer.getByText('The queue is empty').waitFor();
+  });
+
   it('labels a counting detector with digits + Enter', async () => {
     const iq = await submitImage(detectors.people);
     await expect

@@ -4,11 +4,12 @@
  * reviewer (useLease) so two reviewers never label the same image.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { useApolloClient, useQuery } from '@apollo/client/react';
+import { useApolloClient, useQuery, useSubscription } from '@apollo/client/react';
 import { hrefFor } from '../../app/router';
 import {
   ClaimEscalationDocument,
   DetectorsDocument,
+  ImageQueryUpdatedDocument,
   LabelImageQueryDocument,
   SkipEscalationDocument,
   type QueueItemFragment,
@@ -124,6 +125,26 @@ export function QueuePage({ detectorId }: { detectorId: string | null }) {
       }),
   });
 
+  // The image shown got an answer from somewhere else (an admin overriding the claim, the cloud's model):
+  // it leaves this queue at once instead of waiting for the next refresh.
+  const answeredHere = useRef(new Set<string>());
+  useSubscription(ImageQueryUpdatedDocument, {
+    variables: { id: current?.imageQueryId ?? '' },
+    skip: !current,
+    onData: ({ data: event }) => {
+      const e = event.data?.imageQueryUpdated;
+      if (!e?.doneProcessing || answeredHere.current.has(e.imageQueryId)) return;
+      const item = queue.items.find((i) => i.imageQueryId === e.imageQueryId);
+      if (!item) return;
+      forget(item.id);
+      queue.markDone([item.id]);
+      setNotice({
+        tone: 'warn',
+        text: `That image was answered elsewhere (${e.result?.source ?? 'cloud'}: ${resultText(e.result)}); here is the next one.`,
+      });
+    },
+  });
+
   const mode: LabelMode = current?.detector?.mode ?? 'BINARY';
   const classes = useMemo(() => classNames(current?.detector?.modeConfiguration), [current]);
 
@@ -146,6 +167,7 @@ export function QueuePage({ detectorId }: { detectorId: string | null }) {
               continue;
             }
           }
+          answeredHere.current.add(t.imageQueryId);
           const { data } = await client.mutate({
             mutation: LabelImageQueryDocument,
             variables: { input: { imageQueryId: t.imageQueryId, label, rois: rois ?? null } },
