@@ -315,6 +315,25 @@ describe('review UI against a real cloud-graph', () => {
     await waitFor(serverQueue, (rows) => rows.length === 0, 'an empty queue');
   });
 
+  it('creates a detector from the form', async () => {
+    const admin = await signedInPage(h, h.tokens.admin, VIEWPORTS.laptop, '#/detectors/new');
+    await admin.locator('#f-name').fill('belt-colour');
+    await admin.locator('#f-query').fill('Which colour is the belt?');
+    await admin.locator('#f-mode').selectOption('MULTI_CLASS');
+    await admin.locator('#f-classNames').fill('red, green, blue');
+    await admin.getByRole('button', { name: 'Create detector' }).click();
+    await admin.getByRole('heading', { name: 'belt-colour' }).waitFor();
+    const id = decodeURIComponent(new URL(admin.url()).hash.replace('#/detectors/', ''));
+    const rest = await h.rest(`/device-api/v1/detectors/${id}`);
+    expect(rest.json).toMatchObject({
+      name: 'belt-colour',
+      query: 'Which colour is the belt?',
+      mode: 'MULTI_CLASS',
+      mode_configuration: { class_names: ['red', 'green', 'blue'] },
+    });
+    await admin.context().close();
+  });
+
   it("persists a detector's threshold edit", async () => {
     const admin = await signedInPage(h, h.tokens.admin, VIEWPORTS.laptop, `#/detectors/${detectors.rail}`);
     const field = admin.locator('#f-confidenceThreshold');

@@ -38,11 +38,11 @@ export default function DetectorsPage() {
             <thead>
               <tr>
                 <th>Name</th>
-                <th>Question</th>
+                <th className="wide-only">Question</th>
                 <th>Mode</th>
                 <th className="num">Threshold</th>
                 <th className="num">Patience</th>
-                <th>Preset</th>
+                <th className="wide-only">Preset</th>
                 <th>Status</th>
               </tr>
             </thead>
@@ -50,9 +50,12 @@ export default function DetectorsPage() {
               {detectors.map((d) => (
                 <tr key={d.id}>
                   <td>
-                    <a href={hrefFor({ page: 'detector', id: d.id })}>{d.name}</a>
+                    <a className="nowrap" href={hrefFor({ page: 'detector', id: d.id })}>
+                      {d.name}
+                    </a>
+                    <span className="narrow-only muted small">{d.query}</span>
                   </td>
-                  <td className="ellipsis-cell" title={d.query}>
+                  <td className="ellipsis-cell wide-only" title={d.query}>
                     {d.query}
                   </td>
                   <td>
@@ -60,7 +63,7 @@ export default function DetectorsPage() {
                   </td>
                   <td className="num">{percent(d.confidenceThreshold)}</td>
                   <td className="num">{d.patienceTime}s</td>
-                  <td>{presetOf(d.metadata)}</td>
+                  <td className="wide-only">{presetOf(d.metadata)}</td>
                   <td>
                     <Chip tone={d.status === 'ON' ? 'good' : 'neutral'}>{d.status}</Chip>
                   </td>

@@ -32,7 +32,7 @@ import { useReviewQueue } from './useReviewQueue';
 
 type Notice = { tone: Tone; text: string } | null;
 
-/** How long an item someone else claimed stays out of this reviewer's way before it is offered again. */
+/** At most this long an item whose claim was refused stays out of this reviewer's way (ms). */
 const UNAVAILABLE_MS = 15_000;
 
 export function QueuePage({ detectorId }: { detectorId: string | null }) {
@@ -65,8 +65,10 @@ export function QueuePage({ detectorId }: { detectorId: string | null }) {
 
   const heldByOther = useCallback(
     (i: QueueItemFragment): boolean => {
-      const until = unavailable.get(i.id);
-      if (until !== undefined && until > now) return true;
+      // A refused claim keeps the item out of the way until a newer server list says who holds it.
+      const markedAt = unavailable.get(i.id);
+      if (markedAt !== undefined && markedAt + UNAVAILABLE_MS > now && markedAt > queue.receivedAt - 1000)
+        return true;
       return (
         i.state === 'CLAIMED' &&
         i.claimedBy !== me.id &&
@@ -74,16 +76,16 @@ export function QueuePage({ detectorId }: { detectorId: string | null }) {
         Date.parse(i.claimExpiresAt) > now
       );
     },
-    [unavailable, now, me.id],
+    [unavailable, now, me.id, queue.receivedAt],
   );
 
   // The item shown: the chosen one while it is open, else the first free one from where the last one was.
   const current = useMemo(() => {
     const chosen = visible.find((i) => i.id === currentId);
-    if (chosen && !unavailable.has(chosen.id)) return chosen;
+    if (chosen && !heldByOther(chosen)) return chosen;
     const from = Math.min(lastIndex.current, Math.max(visible.length - 1, 0));
     return visible.slice(from).find((i) => !heldByOther(i)) ?? visible.find((i) => !heldByOther(i)) ?? null;
-  }, [visible, currentId, unavailable, heldByOther]);
+  }, [visible, currentId, heldByOther]);
   const currentIndex = current ? visible.indexOf(current) : -1;
   if (currentIndex >= 0) lastIndex.current = currentIndex;
 
@@ -106,7 +108,7 @@ export function QueuePage({ detectorId }: { detectorId: string | null }) {
 
   const { lease, forget } = useLease(current?.id ?? null, token, {
     onLost: (id, code) => {
-      setUnavailable((prev) => new Map(prev).set(id, Date.now() + UNAVAILABLE_MS));
+      setUnavailable((prev) => new Map(prev).set(id, Date.now()));
       setNotice({
         tone: 'warn',
         text:

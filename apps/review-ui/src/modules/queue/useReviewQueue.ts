@@ -16,6 +16,8 @@ export interface ReviewQueue {
   markDone: (ids: readonly string[]) => void;
   /** Replaces one item's lease fields (after claim/release). */
   patch: (item: Pick<QueueItemFragment, 'id'> & Partial<QueueItemFragment>) => void;
+  /** When the server's queue last changed (ms); a newer list supersedes local notes about claims. */
+  receivedAt: number;
   /** The number of items that arrived live since the page opened. */
   liveCount: number;
 }
@@ -50,8 +52,10 @@ export function useReviewQueue(): ReviewQueue {
   // New server data is the truth: local lease patches end, and live items the server no longer lists
   // (labelled or claimed elsewhere) leave unless they arrived too recently for that query to include them.
   const [seen, setSeen] = useState(fromServer);
+  const [receivedAt, setReceivedAt] = useState(() => Date.now());
   if (seen !== fromServer) {
     setSeen(fromServer);
+    setReceivedAt(Date.now());
     setPatches(new Map());
     const listed = new Set(fromServer?.map((e) => e.node.id));
     const recent = Date.now() - 5_000;
@@ -89,6 +93,7 @@ export function useReviewQueue(): ReviewQueue {
     refetch: doRefetch,
     markDone,
     patch,
+    receivedAt,
     liveCount: live.length,
   };
 }
