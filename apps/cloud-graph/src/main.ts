@@ -3,6 +3,9 @@ import { loadEnv } from './config/env';
 import { createDeps } from './deps';
 import { buildServer } from './server';
 import { createLogger } from './ops/logger';
+import { VisionEngine } from '@intellioptics/vision';
+import { TrainingWorker } from './modules/learning/training.worker';
+import { trainingWorkerConfig } from './modules/learning/training.config';
 
 const env = loadEnv();
 const logger = createLogger(env.log.level);
@@ -12,6 +15,19 @@ const app = buildServer({ env, deps, logger });
 if (env.auth.bootstrapToken && (await app.services.auth.bootstrap(env.auth.bootstrapToken))) {
   logger.info('created the bootstrap admin user with IO_BOOTSTRAP_TOKEN');
 }
+// The embedded default trains in this process; sites that run `worker.main.ts` apart set LEARNING_IN_PROCESS=0.
+let engine: Promise<VisionEngine> | null = null;
+const worker = env.learning.inProcess
+  ? new TrainingWorker({
+      orm: deps.orm,
+      blobs: deps.blobs,
+      models: app.services.models,
+      engine: () => (engine ??= VisionEngine.create()),
+      logger,
+      config: trainingWorkerConfig(),
+    })
+  : null;
+worker?.start();
 const { url } = await app.listen();
 logger.info(
   { url, database: env.database.kind, blob: env.blob.kind, redis: env.redis !== null },
@@ -23,7 +39,9 @@ const stop = async (signal: string) => {
   if (stopping) return;
   stopping = true;
   logger.info({ signal }, 'shutting down');
+  await worker?.stop();
   await app.close();
+  if (engine) await (await engine).release();
   await deps.close();
   process.exit(0);
 };

@@ -14,6 +14,7 @@ import { LabelService } from './modules/image-queries/label.service';
 import type { CloudPredictor } from './modules/image-queries/cloud-predictor';
 import { ModelVersionService } from './modules/model-versions/model-version.service';
 import { UserService } from './modules/users/user.service';
+import { LearningService } from './modules/learning/learning.service';
 
 export interface Services {
   auth: AuthService;
@@ -41,6 +42,9 @@ export function createServices(deps: {
   const escalations = new EscalationService(orm, pubsub, metrics, {
     leaseSeconds: env.escalations.leaseSeconds,
   });
+  const models = new ModelVersionService(orm, blobs, pubsub, logger, {
+    signedUrlTtlSeconds: env.blob.ttlSeconds,
+  });
   const imageQueries = new ImageQueryService(orm, blobs, pubsub, escalations, predictor, metrics, logger);
   return {
     auth: new AuthService(orm),
@@ -50,7 +54,8 @@ export function createServices(deps: {
     labels: new LabelService(orm, escalations, imageQueries, metrics),
     escalations,
     hubs: new HubService(orm, pubsub, { offlineAfterSeconds: env.hubs.offlineAfterSeconds }),
-    models: new ModelVersionService(orm, blobs, pubsub, logger, { signedUrlTtlSeconds: env.blob.ttlSeconds }),
+    models,
+    learning: new LearningService(orm, models),
     blobs,
     signedUrlTtlSeconds: env.blob.ttlSeconds,
   };

@@ -32,6 +32,7 @@ const RawEnvSchema = z.object({
   ESCALATION_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   ESCALATION_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
   HUB_OFFLINE_AFTER_SECONDS: z.coerce.number().int().min(5).max(86_400).default(90),
+  LEARNING_IN_PROCESS: bool.default(true),
   MAX_IMAGE_BYTES: z.coerce
     .number()
     .int()
@@ -61,6 +62,8 @@ export interface Env {
   auth: { bootstrapToken: string | null };
   escalations: { leaseSeconds: number; sweepIntervalMs: number };
   hubs: { offlineAfterSeconds: number };
+  /** Run the training worker inside this process (the embedded default); off when workers run apart. */
+  learning: { inProcess: boolean };
 }
 
 export class EnvError extends Error {
@@ -130,6 +133,7 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
       sweepIntervalMs: e.ESCALATION_SWEEP_INTERVAL_MS,
     },
     hubs: { offlineAfterSeconds: e.HUB_OFFLINE_AFTER_SECONDS },
+    learning: { inProcess: e.LEARNING_IN_PROCESS },
   };
 }
 

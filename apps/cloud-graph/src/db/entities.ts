@@ -4,6 +4,17 @@ import { ImageQuery, Label } from '../modules/image-queries/image-query.entity';
 import { Escalation } from '../modules/escalations/escalation.entity';
 import { Hub } from '../modules/hubs/hub.entity';
 import { ModelVersion } from '../modules/model-versions/model-version.entity';
+import { learningEntities } from '../modules/learning/training-job.entity';
 
 /** Every entity, in one list for the ORM and the migration generator. */
-export const entities = [User, ApiToken, Detector, ImageQuery, Label, Escalation, Hub, ModelVersion];
+export const entities = [
+  User,
+  ApiToken,
+  Detector,
+  ImageQuery,
+  Label,
+  Escalation,
+  Hub,
+  ModelVersion,
+  ...learningEntities,
+];

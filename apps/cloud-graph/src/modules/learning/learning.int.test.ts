@@ -124,12 +124,28 @@ async function createDetector(name: string): Promise<string> {
 }
 
 /** Image queries for the given texture files, their images in the blob store; returns iq ids by file. */
+const ID_EPOCH = Date.UTC(2026, 0, 1);
+let idCounter = 0;
+function seededBytes(n: number): Uint8Array {
+  const out = new Uint8Array(15);
+  let x = (n + 1) * 2654435761;
+  for (let i = 0; i < out.length; i++) {
+    x = (x ^ (x >>> 13)) * 1274126177;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
 async function addImages(detectorId: string, texture: string, files: string[]): Promise<string[]> {
   const em = orm.em.fork();
   const ids: string[] = [];
   for (const file of files) {
     const bytes = await readFile(path.join(TEXTURES, texture, file));
-    const id = newId('imageQuery');
+    // Deterministic ids: the held-out split hashes them, so random ids would make the outcomes vary by run.
+    const id = newId('imageQuery', {
+      now: () => ID_EPOCH + idCounter,
+      random: () => seededBytes(idCounter++),
+    });
     const imageKey = `images/${detectorId}/${id}${path.extname(file)}`;
     await blobs.put(imageKey, bytes, 'application/octet-stream');
     em.create(ImageQuery, {
@@ -259,7 +275,16 @@ describe('continuous learning on PostgreSQL with real images', () => {
     expect(now.primary!.id).toBe(v1PrimaryId);
     expect(now.oodd!.number).toBe(1);
     expect((await orm.em.fork().findOneOrFail(ModelVersion, { id: v2.primary!.id })).state).toBe('RETIRED');
-    expect((await models.edgeModelInfo(detectorId)).model_binary_id).toBe(v1PrimaryId);
+    const info = await models.edgeModelInfo(detectorId);
+    expect(info.model_binary_id).toBe(v1PrimaryId);
+    // An edge downloads only model.buf; the rest of the package travels in the model info.
+    expect(info.pipeline_config).toContain('size');
+    const meta = JSON.parse(info.predictor_metadata!) as Record<
+      string,
+      { predictor_metadata: { model_sha256: string } }
+    >;
+    expect(meta.primary!.predictor_metadata.model_sha256).toBe(now.primary!.sha256);
+    expect(meta.oodd!.predictor_metadata.model_sha256).toBe(now.oodd!.sha256);
     expect(events.slice(eventsBefore).map((e) => [e.kind, e.version])).toEqual([
       ['oodd', 1],
       ['primary', 1],

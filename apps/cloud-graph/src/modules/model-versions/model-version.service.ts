@@ -157,14 +157,19 @@ export class ModelVersionService {
     const { primary, oodd } = await this.published(detectorId);
     const url = (mv: ModelVersionEntity | null) =>
       mv ? this.blobs.signedUrl(mv.blobKey, this.opts.signedUrlTtlSeconds) : Promise.resolve(null);
-    const [primaryUrl, ooddUrl] = await Promise.all([url(primary), url(oodd)]);
+    const [primaryUrl, ooddUrl, primaryFiles, ooddFiles] = await Promise.all([
+      url(primary),
+      url(oodd),
+      this.packageSidecar(primary),
+      this.packageSidecar(oodd),
+    ]);
     return {
       model_binary_id: primary?.id ?? null,
       model_binary_url: primaryUrl,
       oodd_model_binary_id: oodd?.id ?? null,
       oodd_model_binary_url: ooddUrl,
-      pipeline_config: null,
-      oodd_pipeline_config: null,
+      pipeline_config: primaryFiles.pipelineConfig,
+      oodd_pipeline_config: ooddFiles.pipelineConfig,
       predictor_metadata: primary
         ? JSON.stringify({
             mode: detector.mode,
@@ -174,13 +179,47 @@ export class ModelVersionService {
               version: primary.number,
               sha256: primary.sha256,
               metrics: primary.metrics,
+              pipeline_config: primaryFiles.pipelineConfig,
+              predictor_metadata: primaryFiles.predictorMetadata,
             },
             oodd: oodd
-              ? { id: oodd.id, version: oodd.number, sha256: oodd.sha256, metrics: oodd.metrics }
+              ? {
+                  id: oodd.id,
+                  version: oodd.number,
+                  sha256: oodd.sha256,
+                  metrics: oodd.metrics,
+                  pipeline_config: ooddFiles.pipelineConfig,
+                  predictor_metadata: ooddFiles.predictorMetadata,
+                }
               : null,
           })
         : null,
       minimal_compatible: false,
     };
+  }
+
+  /**
+   * The package files stored beside a bare `model.buf` (the training worker writes them there), so an edge that
+   * downloads only model.buf through the signed URL can rebuild the whole package. Nulls when absent (a
+   * version uploaded as a packed archive carries them inside).
+   */
+  private async packageSidecar(
+    mv: ModelVersionEntity | null,
+  ): Promise<{ pipelineConfig: string | null; predictorMetadata: Record<string, unknown> | null }> {
+    if (!mv) return { pipelineConfig: null, predictorMetadata: null };
+    const dir = mv.blobKey.slice(0, mv.blobKey.lastIndexOf('/'));
+    const [pipeline, metadata] = await Promise.all([
+      this.blobs.get(`${dir}/pipeline_config.yaml`),
+      this.blobs.get(`${dir}/predictor_metadata.json`),
+    ]);
+    let predictorMetadata: Record<string, unknown> | null;
+    try {
+      predictorMetadata = metadata
+        ? (JSON.parse(metadata.data.toString('utf8')) as Record<string, unknown>)
+        : null;
+    } catch {
+      predictorMetadata = null; // a broken sidecar: the edge refuses the package and says why
+    }
+    return { pipelineConfig: pipeline ? pipeline.data.toString('utf8') : null, predictorMetadata };
   }
 }
