@@ -401,7 +401,12 @@ describe('review UI against a real cloud-graph', () => {
         {
           input: {
             servedDetectors: [{ detectorId: detectors.rail, primaryVersion: 2, ooddVersion: 1 }],
-            counters: { image_queries_total: iqs, escalations_total: esc, latency_ms_p50: latency },
+            counters: {
+              edge_image_queries_total: iqs,
+              edge_escalations_total: esc,
+              latency_ms_p50: latency,
+              outbox_pending: 0,
+            },
           },
         },
         h.tokens.hub,

@@ -10,6 +10,9 @@ describe('fleet metrics', () => {
   it('computes lifetime escalation rate and latency by known names', () => {
     expect(escalationRate({ image_queries_total: 200, escalations_total: 50 })).toBe(0.25);
     expect(escalationRate({ image_queries_total: 0, escalations_total: 0 })).toBeNull();
+    expect(
+      escalationRate({ edge_image_queries_total: 40, edge_escalations_total: 10, outbox_pending: 3 }),
+    ).toBe(0.25);
     expect(escalationRate({})).toBeNull();
     expect(latencyMs({ latency_ms_p50: 12 })).toBe(12);
   });

@@ -1,13 +1,19 @@
 /**
  * Fleet numbers from hub heartbeats. A heartbeat carries cumulative counters (name → number); the rate over
- * an interval is the difference of two heartbeats. Counter names vary between edge versions, so each value
- * is looked up by a short list of names.
+ * an interval is the difference of two heartbeats. The edge-gateway sends its Prometheus totals
+ * (`edge_image_queries_total`, `edge_escalations_total`, …); other names are accepted for other edges.
  */
 
 export type Counters = Record<string, number>;
 
-const IQ_KEYS = ['image_queries_total', 'image_queries', 'requests_total', 'requests'];
-const ESC_KEYS = ['escalations_total', 'escalations', 'escalated_total'];
+const IQ_KEYS = [
+  'edge_image_queries_total',
+  'image_queries_total',
+  'image_queries',
+  'requests_total',
+  'requests',
+];
+const ESC_KEYS = ['edge_escalations_total', 'escalations_total', 'escalations', 'escalated_total'];
 const LATENCY_KEYS = [
   'latency_ms_p50',
   'latency_p50_ms',
