@@ -1,10 +1,12 @@
 /**
- * `npm start`: runs the platform on one machine with no external services (the embedded default).
- * Each service is a child process with its own prefixed log stream; Ctrl-C (SIGINT/SIGTERM) stops them all
- * and waits for them to exit. Data lives in $IO_HOME (default: .io-home in the repo), so a second start
- * resumes with the same data. Services whose app is not built yet are listed and skipped.
+ * `npm start`: runs the platform on one machine with no external services (the embedded default):
+ * cloud-graph on embedded PGlite with a local blob folder and the training worker in-process, the inference
+ * service, the edge gateway (registered with the cloud as a hub), and the review UI (built on first start,
+ * served by `vite preview`, which proxies /graphql to the cloud). Each service is a child process with
+ * prefixed logs; Ctrl-C stops them all. Data lives in $IO_HOME (default: .io-home in the repo), so a second
+ * start resumes with the same data.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -12,6 +14,12 @@ import { join, resolve } from 'node:path';
 const root = resolve(import.meta.dirname, '..');
 const ioHome = resolve(process.env.IO_HOME ?? join(root, '.io-home'));
 mkdirSync(ioHome, { recursive: true });
+const CLOUD = 'http://127.0.0.1:8000';
+
+const colours = ['\x1b[36m', '\x1b[35m', '\x1b[33m', '\x1b[32m', '\x1b[34m'];
+const reset = '\x1b[0m';
+const children: { name: string; child: ChildProcess }[] = [];
+let stopping = false;
 
 /**
  * The admin API token: IO_BOOTSTRAP_TOKEN if given, else one made at the first start and kept in IO_HOME so a
@@ -25,46 +33,6 @@ function bootstrapToken(): string {
   writeFileSync(file, `${token}\n`, { mode: 0o600 });
   return token;
 }
-const adminToken = bootstrapToken();
-
-interface Service {
-  name: string;
-  app: string;
-  env: Record<string, string>;
-  url?: string;
-}
-
-const services: Service[] = [
-  {
-    name: 'cloud-graph',
-    app: 'apps/cloud-graph',
-    // Embedded default: PGlite and a local blob folder under IO_HOME; the training worker runs in-process.
-    env: { PORT: '8000', IO_BOOTSTRAP_TOKEN: adminToken },
-    url: 'http://127.0.0.1:8000/graphql',
-  },
-  {
-    name: 'inference',
-    app: 'apps/inference',
-    env: { INFERENCE_PORT: '8001', INFERENCE_HEALTH_PORT: '8081' },
-    url: 'http://127.0.0.1:8001/infer',
-  },
-  {
-    name: 'edge-gateway',
-    app: 'apps/edge-gateway',
-    env: {
-      PORT: '8718',
-      INFERENCE_URL: 'http://127.0.0.1:8001',
-      CLOUD_URL: 'http://127.0.0.1:8000',
-      EDGE_API_TOKEN: process.env.EDGE_API_TOKEN ?? adminToken,
-    },
-    url: 'http://127.0.0.1:8718/device-api/v1',
-  },
-];
-
-const colours = ['\x1b[36m', '\x1b[35m', '\x1b[33m', '\x1b[32m', '\x1b[34m'];
-const reset = '\x1b[0m';
-const children: { service: Service; child: ChildProcess }[] = [];
-let stopping = false;
 
 function prefixLines(name: string, colour: string, chunk: Buffer, out: NodeJS.WriteStream): void {
   for (const line of chunk.toString().split('\n')) {
@@ -72,34 +40,67 @@ function prefixLines(name: string, colour: string, chunk: Buffer, out: NodeJS.Wr
   }
 }
 
-console.log(`IntelliOptics — data in ${ioHome}`);
-services.forEach((service, i) => {
-  const main = join(root, service.app, 'src', 'main.ts');
-  if (!existsSync(main)) {
-    console.log(`  ${service.name.padEnd(13)} not built yet (${service.app})`);
-    return;
-  }
-  const colour = colours[i % colours.length]!;
-  const child = spawn(process.execPath, ['--import', 'tsx', main], {
-    cwd: join(root, service.app),
-    env: { ...process.env, IO_HOME: ioHome, ...service.env },
+function run(name: string, args: string[], cwd: string, env: Record<string, string>): void {
+  const colour = colours[children.length % colours.length]!;
+  const child = spawn(process.execPath, args, {
+    cwd,
+    env: { ...process.env, IO_HOME: ioHome, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout.on('data', (c: Buffer) => prefixLines(service.name, colour, c, process.stdout));
-  child.stderr.on('data', (c: Buffer) => prefixLines(service.name, colour, c, process.stderr));
+  child.stdout.on('data', (c: Buffer) => prefixLines(name, colour, c, process.stdout));
+  child.stderr.on('data', (c: Buffer) => prefixLines(name, colour, c, process.stderr));
   child.on('exit', (code, signal) => {
-    if (!stopping) console.error(`${service.name} exited (${code ?? signal}); stopping the rest`);
+    if (!stopping) console.error(`${name} exited (${code ?? signal}); stopping the rest`);
     void stopAll(stopping ? 0 : 1);
   });
-  children.push({ service, child });
-  console.log(`  ${service.name.padEnd(13)} starting → ${service.url ?? ''}`);
-});
+  children.push({ name, child });
+}
 
-console.log(`  admin API token: ${adminToken}  (x-api-token header; GROUNDLIGHT_API_TOKEN for SDK clients)`);
+function runApp(name: string, app: string, env: Record<string, string>): boolean {
+  const main = join(root, app, 'src', 'main.ts');
+  if (!existsSync(main)) {
+    console.log(`  ${name.padEnd(13)} not built yet (${app})`);
+    return false;
+  }
+  run(name, ['--import', 'tsx', main], join(root, app), env);
+  return true;
+}
 
-if (children.length === 0) {
-  console.log('Nothing to run yet: no service is built. `npm test` runs what exists.');
-  process.exit(0);
+async function waitReady(url: string, seconds: number): Promise<boolean> {
+  const end = Date.now() + seconds * 1000;
+  while (Date.now() < end && !stopping) {
+    try {
+      if ((await fetch(url, { signal: AbortSignal.timeout(2000) })).ok) return true;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return false;
+}
+
+/** A hub token for the edge, registered once with the admin token and kept in IO_HOME. */
+async function hubToken(admin: string): Promise<string | null> {
+  const file = join(ioHome, 'hub-token');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const res = await fetch(`${CLOUD}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-token': admin },
+    body: JSON.stringify({
+      query: 'mutation($name: String!) { registerHub(name: $name) { ok token error { message } } }',
+      variables: { name: `laptop-edge-${randomBytes(3).toString('hex')}` },
+    }),
+  });
+  const body = (await res.json()) as {
+    data?: { registerHub: { ok: boolean; token: string | null; error: { message: string } | null } };
+  };
+  const token = body.data?.registerHub.token ?? null;
+  if (!token) {
+    console.error(`could not register the edge as a hub: ${JSON.stringify(body)}`);
+    return null;
+  }
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  return token;
 }
 
 async function stopAll(exitCode: number): Promise<void> {
@@ -124,3 +125,55 @@ async function stopAll(exitCode: number): Promise<void> {
 
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
+
+const adminToken = bootstrapToken();
+console.log(`IntelliOptics — data in ${ioHome}`);
+
+if (runApp('cloud-graph', 'apps/cloud-graph', { PORT: '8000', IO_BOOTSTRAP_TOKEN: adminToken })) {
+  console.log('  cloud-graph   starting (embedded PostgreSQL, local blobs, training worker)…');
+  if (!(await waitReady(`${CLOUD}/health/ready`, 180))) {
+    console.error('cloud-graph did not become ready within 180 s; see its log above');
+    await stopAll(1);
+  }
+}
+runApp('inference', 'apps/inference', { INFERENCE_PORT: '8001', INFERENCE_HEALTH_PORT: '8081' });
+const hub = await hubToken(adminToken).catch(() => null);
+runApp('edge-gateway', 'apps/edge-gateway', {
+  PORT: '8718',
+  INFERENCE_URL: 'http://127.0.0.1:8001',
+  CLOUD_URL: CLOUD,
+  EDGE_API_TOKEN: process.env.EDGE_API_TOKEN ?? adminToken,
+  ...(hub ? { EDGE_HUB_TOKEN: hub } : {}),
+});
+
+const ui = join(root, 'apps/review-ui');
+if (!existsSync(join(ui, 'dist', 'index.html'))) {
+  console.log('  review-ui     building (first start only)…');
+  spawnSync(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], {
+    cwd: ui,
+    stdio: 'inherit',
+  });
+}
+if (existsSync(join(ui, 'dist', 'index.html'))) {
+  run(
+    'review-ui',
+    [
+      join(root, 'node_modules/vite/bin/vite.js'),
+      'preview',
+      '--port',
+      '3000',
+      '--strictPort',
+      '--host',
+      '127.0.0.1',
+    ],
+    ui,
+    { CLOUD_GRAPH_URL: CLOUD },
+  );
+}
+
+console.log(`
+  review UI        http://127.0.0.1:3000   (sign in with the admin token)
+  edge (Groundlight REST)  http://127.0.0.1:8718   GROUNDLIGHT_ENDPOINT for SDK clients
+  cloud GraphQL    ${CLOUD}/graphql
+  admin API token  ${adminToken}
+Ctrl-C stops everything; the next start resumes with the same data.`);

@@ -6,23 +6,36 @@ import { createLogger } from './ops/logger';
 import { VisionEngine } from '@intellioptics/vision';
 import { TrainingWorker } from './modules/learning/training.worker';
 import { trainingWorkerConfig } from './modules/learning/training.config';
+import { VisionCloudPredictor } from './modules/image-queries/vision.cloud-predictor';
 
 const env = loadEnv();
 const logger = createLogger(env.log.level);
 
 const deps = await createDeps(env, logger);
-const app = buildServer({ env, deps, logger });
+// One backbone for cloud-side answers and training, created on first use.
+let engine: Promise<VisionEngine> | null = null;
+const getEngine = () => (engine ??= VisionEngine.create());
+const app = buildServer({
+  env,
+  deps,
+  logger,
+  predictor: new VisionCloudPredictor({
+    models: { published: (detectorId) => app.services.models.published(detectorId) },
+    blobs: deps.blobs,
+    engine: getEngine,
+    logger,
+  }),
+});
 if (env.auth.bootstrapToken && (await app.services.auth.bootstrap(env.auth.bootstrapToken))) {
   logger.info('created the bootstrap admin user with IO_BOOTSTRAP_TOKEN');
 }
 // The embedded default trains in this process; sites that run `worker.main.ts` apart set LEARNING_IN_PROCESS=0.
-let engine: Promise<VisionEngine> | null = null;
 const worker = env.learning.inProcess
   ? new TrainingWorker({
       orm: deps.orm,
       blobs: deps.blobs,
       models: app.services.models,
-      engine: () => (engine ??= VisionEngine.create()),
+      engine: getEngine,
       logger,
       config: trainingWorkerConfig(),
     })

@@ -1,7 +1,8 @@
 /**
- * Cloud-side model answers. The image-query service asks the predictor before it queues a human review;
- * the real implementation arrives with libs/vision (it will load the detector's published primary + OODD
- * versions). Until then `NoModelCloudPredictor` answers "no model" and every query goes to the review queue.
+ * Cloud-side model answers. The image-query service asks the predictor before it queues a human review.
+ * `VisionCloudPredictor` (vision.cloud-predictor.ts) answers with the detector's published primary + OODD
+ * versions; `NoModelCloudPredictor` answers "no model", so every query goes to the review queue (tests that
+ * are about the queue use it).
  */
 import type { ImageQueryResult } from '@intellioptics/schema';
 import type { DetectorEntity } from '../detectors/detector.entity';

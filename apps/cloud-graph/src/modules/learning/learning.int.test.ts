@@ -31,6 +31,7 @@ import { LearningService } from './learning.service';
 import { getPackage } from './model-package.blobs';
 import { trainingWorkerConfig, type TrainingWorkerConfig } from './training.config';
 import { TrainingWorker } from './training.worker';
+import { VisionCloudPredictor } from '../image-queries/vision.cloud-predictor';
 
 const TEXTURES = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -249,6 +250,31 @@ describe('continuous learning on PostgreSQL with real images', () => {
     const [out] = await head.run((await engine.embed([unseen])).features);
     await head.release();
     expect(out?.kind === 'primary' && out.probabilities[0]! > out.probabilities[1]!).toBe(true);
+
+    // The cloud answers with the published models too (same heads and OODD adjustment as the edge).
+    const predictor = new VisionCloudPredictor({ models, blobs, engine: async () => engine, logger });
+    const detector = await orm.em.fork().findOneOrFail(Detector, { id: detectorId });
+    const answer = await predictor.predict({ detector, image: unseen, mime: 'image/jpeg' });
+    expect(answer).toMatchObject({
+      kind: 'prediction',
+      modelVersionId: published.primary!.id,
+      result: { result_type: 'binary_classification', label: 'YES' },
+    });
+    const digit = await readFile(
+      path.join(TEXTURES, '../ood', (await readdir(path.join(TEXTURES, '../ood')))[0]!),
+    );
+    const far = await predictor.predict({ detector, image: digit, mime: 'image/png' });
+    // A handwritten digit is far from brick and grass: the OODD model pulls its confidence toward chance.
+    expect(far.kind === 'prediction' && far.result.confidence).toBeLessThan(
+      answer.kind === 'prediction' ? answer.result.confidence : 0,
+    );
+    const other = await createDetector('nothing published');
+    const none = await predictor.predict({
+      detector: await orm.em.fork().findOneOrFail(Detector, { id: other }),
+      image: unseen,
+      mime: 'image/jpeg',
+    });
+    expect(none).toEqual({ kind: 'no_model' });
 
     const cached = await orm.em
       .getConnection()
