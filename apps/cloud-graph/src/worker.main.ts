@@ -4,6 +4,7 @@
  * In the embedded default the server runs the same worker in-process (`startLearning` in modules/learning).
  */
 import { VisionEngine } from '@intellioptics/vision';
+import { createServer } from 'node:http';
 import { loadEnv } from './config/env';
 import { createDeps } from './deps';
 import { createLogger } from './ops/logger';
@@ -30,6 +31,22 @@ const worker = new TrainingWorker({
   config,
 });
 worker.start();
+
+// Health for orchestrators (compose, Kubernetes): ready while the job loop runs and the database answers.
+const health = createServer((req, res) => {
+  void (async () => {
+    let ok = !stopping;
+    try {
+      await deps.orm.em.getConnection().execute('select 1');
+    } catch {
+      ok = false;
+    }
+    const live = req.url?.startsWith('/health/live');
+    res.writeHead(live || ok ? 200 : 503, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(live || ok ? { status: 'ready' } : { detail: 'not ready', code: 'NOT_READY' }));
+  })();
+});
+health.listen(env.http.port, env.http.host);
 logger.info({ workerId: config.workerId, leaseSeconds: config.leaseSeconds }, 'training worker started');
 
 let stopping = false;
@@ -37,6 +54,7 @@ const stop = async (signal: string) => {
   if (stopping) return;
   stopping = true;
   logger.info({ signal }, 'training worker stopping after the current job');
+  health.close();
   await worker.stop();
   if (engine) await (await engine).release();
   await deps.close();
