@@ -10,6 +10,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { seedDemo, startSimulatedCamera } from './demo';
 
 const root = resolve(import.meta.dirname, '..');
 const ioHome = resolve(process.env.IO_HOME ?? join(root, '.io-home'));
@@ -169,6 +170,29 @@ if (existsSync(join(ui, 'dist', 'index.html'))) {
     ui,
     { CLOUD_GRAPH_URL: CLOUD },
   );
+}
+
+if (process.env.IO_DEMO !== '0' && !stopping) {
+  try {
+    await waitReady('http://127.0.0.1:8718/health/ready', 120);
+    const state = await seedDemo({
+      root,
+      ioHome,
+      cloud: CLOUD,
+      token: adminToken,
+      say: (l) => console.log(`demo | ${l}`),
+    });
+    startSimulatedCamera({
+      edge: 'http://127.0.0.1:8718',
+      token: adminToken,
+      state,
+      say: (l) => console.log(`demo | ${l}`),
+    });
+    console.log(`demo | detectors: ${state.detectors.map((d) => `"${d.name}" (${d.id})`).join(', ')}`);
+    console.log('demo | a simulated camera sends a real frame every second (IO_DEMO=0 turns the demo off)');
+  } catch (e) {
+    console.error(`demo | not started: ${e instanceof Error ? e.message : String(e)}`);
+  }
 }
 
 console.log(`
