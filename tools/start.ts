@@ -8,9 +8,11 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { createServer, connect } from 'node:net';
 import { seedDemo, startSimulatedCamera } from './demo';
+import { renderTemplate } from './render-nginx';
 
 const root = resolve(import.meta.dirname, '..');
 const ioHome = resolve(process.env.IO_HOME ?? join(root, '.io-home'));
@@ -41,9 +43,15 @@ function prefixLines(name: string, colour: string, chunk: Buffer, out: NodeJS.Wr
   }
 }
 
-function run(name: string, args: string[], cwd: string, env: Record<string, string>): void {
+function run(
+  name: string,
+  args: string[],
+  cwd: string,
+  env: Record<string, string>,
+  command: string = process.execPath,
+): void {
   const colour = colours[children.length % colours.length]!;
-  const child = spawn(process.execPath, args, {
+  const child = spawn(command, args, {
     cwd,
     env: { ...process.env, IO_HOME: ioHome, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -147,6 +155,95 @@ runApp('edge-gateway', 'apps/edge-gateway', {
   ...(hub ? { EDGE_HUB_TOKEN: hub } : {}),
 });
 
+/**
+ * The edge's front door on 30101 (and TLS on 30143 with a self-signed certificate), as on a real edge: nginx
+ * from nginx/edge.conf.template with the cloud fallback when nginx is installed, else a plain TCP relay.
+ */
+function startFrontDoor(): string {
+  const nginx = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p));
+  if (!nginx) {
+    createServer((client) => {
+      const upstream = connect(8718, '127.0.0.1');
+      client.pipe(upstream).pipe(client);
+      const end = () => {
+        client.destroy();
+        upstream.destroy();
+      };
+      client.on('error', end);
+      upstream.on('error', end);
+    }).listen(30101, '127.0.0.1');
+    return 'nginx is not installed (apt-get install nginx): the gateway is relayed on 30101 directly, no cloud fallback';
+  }
+  const prefix = join(ioHome, 'nginx');
+  for (const d of ['tmp/body', 'tmp/proxy', 'tmp/fastcgi', 'tmp/uwsgi', 'tmp/scgi', 'tls']) {
+    mkdirSync(join(prefix, d), { recursive: true });
+    // nginx's workers run as nobody when started as root: they write request bodies here.
+    if (d.startsWith('tmp/')) chmodSync(join(prefix, d), 0o777);
+  }
+  const cert = join(prefix, 'tls', 'edge.crt');
+  const key = join(prefix, 'tls', 'edge.key');
+  if (!existsSync(cert)) {
+    spawnSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '825',
+        '-subj',
+        '/CN=localhost',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+      ],
+      { stdio: 'ignore' },
+    );
+  }
+  const site = renderTemplate(
+    readFileSync(join(root, 'nginx', 'edge.conf.template'), 'utf8'),
+    {
+      EDGE_HTTP_PORT: '127.0.0.1:30101',
+      EDGE_HTTPS_PORT: '127.0.0.1:30143',
+      EDGE_GATEWAY_ADDR: '127.0.0.1:8718',
+      CLOUD_URL: CLOUD,
+      TLS_CERT_FILE: cert,
+      TLS_KEY_FILE: key,
+      NGINX_RESOLVER: '127.0.0.1',
+      NGINX_ACCESS_LOG: join(prefix, 'access.log'),
+      CLOUD_CA_FILE: '/etc/ssl/certs/ca-certificates.crt',
+    },
+    'edge.conf.template',
+  );
+  writeFileSync(join(prefix, 'site.conf'), site);
+  writeFileSync(
+    join(prefix, 'nginx.conf'),
+    [
+      'daemon off;',
+      'worker_processes 1;',
+      `pid ${prefix}/nginx.pid;`,
+      'error_log stderr warn;',
+      'events { worker_connections 512; }',
+      'http {',
+      '  include /etc/nginx/mime.types;',
+      `  client_body_temp_path ${prefix}/tmp/body;`,
+      `  proxy_temp_path ${prefix}/tmp/proxy;`,
+      `  fastcgi_temp_path ${prefix}/tmp/fastcgi;`,
+      `  uwsgi_temp_path ${prefix}/tmp/uwsgi;`,
+      `  scgi_temp_path ${prefix}/tmp/scgi;`,
+      `  include ${prefix}/site.conf;`,
+      '}',
+      '',
+    ].join('\n'),
+  );
+  run('nginx', ['-e', 'stderr', '-c', join(prefix, 'nginx.conf'), '-p', prefix], prefix, {}, nginx);
+  return 'nginx on 30101 (TLS 30143, self-signed) with the cloud fallback';
+}
+const frontDoor = existsSync(join(root, 'apps/edge-gateway/src/main.ts')) ? startFrontDoor() : null;
+
 const ui = join(root, 'apps/review-ui');
 if (!existsSync(join(ui, 'dist', 'index.html'))) {
   console.log('  review-ui     building (first start only)…');
@@ -197,7 +294,7 @@ if (process.env.IO_DEMO !== '0' && !stopping) {
 
 console.log(`
   review UI        http://127.0.0.1:3000   (sign in with the admin token)
-  edge (Groundlight REST)  http://127.0.0.1:8718   GROUNDLIGHT_ENDPOINT for SDK clients
+  edge (Groundlight REST)  http://127.0.0.1:30101  GROUNDLIGHT_ENDPOINT for SDK clients (${frontDoor ?? 'not built'})
   cloud GraphQL    ${CLOUD}/graphql
   admin API token  ${adminToken}
 Ctrl-C stops everything; the next start resumes with the same data.`);
