@@ -87,6 +87,35 @@ export async function seedDemo(opts: {
   return state;
 }
 
+/**
+ * With a local RTSP server available (GStreamer's, see tools/rtsp-demo-server.ts), the street detector watches a
+ * real RTSP stream of the street frames through the edge's camera manager instead of the simulated camera: the
+ * stream goes into edge-config.yaml, which the gateway hot-reloads. Returns the detectors left for the simulated
+ * camera.
+ */
+export function configureDemoStream(opts: { ioHome: string; state: DemoState; rtspUrl: string }): DemoState {
+  const street = opts.state.detectors.find((d) => d.name === 'Is the street busy?');
+  if (!street) return opts.state;
+  const dir = join(opts.ioHome, 'config');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'edge-config.yaml');
+  if (!existsSync(file) || !readFileSync(file, 'utf8').includes('streams:')) {
+    writeFileSync(
+      file,
+      [
+        '# Written by the npm start demo: the street camera feeds "Is the street busy?".',
+        'global_config: { refresh_rate: 60, confident_audit_rate: 0.001 }',
+        'detectors:',
+        `  - { detector_id: ${street.id}, edge_inference_config: default }`,
+        'streams:',
+        `  street_cam: { url: "${opts.rtspUrl}", detector_ids: [${street.id}], interval_s: 2, motion: { threshold: 0.02, max_interval_s: 30 } }`,
+        '',
+      ].join('\n'),
+    );
+  }
+  return { detectors: opts.state.detectors.filter((d) => d !== street) };
+}
+
 /** Sends one real frame a second to the edge, round robin over the detectors; prints a summary a minute. */
 export function startSimulatedCamera(opts: {
   edge: string;

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createServer, connect } from 'node:net';
-import { seedDemo, startSimulatedCamera } from './demo';
+import { configureDemoStream, seedDemo, startSimulatedCamera } from './demo';
 import { renderTemplate } from './render-nginx';
 
 const root = resolve(import.meta.dirname, '..');
@@ -279,14 +279,30 @@ if (process.env.IO_DEMO !== '0' && !stopping) {
       token: adminToken,
       say: (l) => console.log(`demo | ${l}`),
     });
+    const rtspTool = join(root, 'tools', 'rtsp-demo-server.ts');
+    const rtsp = spawnSync(process.execPath, ['--import', 'tsx', rtspTool, '--check'], { stdio: 'ignore' });
+    let simulated = state;
+    if (rtsp.status === 0) {
+      run('camera', ['--import', 'tsx', rtspTool, '--port', '8554', '--fps', '5'], root, {});
+      simulated = configureDemoStream({ ioHome, state, rtspUrl: 'rtsp://127.0.0.1:8554/street' });
+      console.log(
+        'demo | the street detector watches rtsp://127.0.0.1:8554/street through the edge camera manager',
+      );
+    } else {
+      console.log(
+        'demo | no RTSP server installed (see tools/rtsp-demo-server.ts): the street frames are simulated',
+      );
+    }
     startSimulatedCamera({
       edge: 'http://127.0.0.1:8718',
       token: adminToken,
-      state,
+      state: simulated,
       say: (l) => console.log(`demo | ${l}`),
     });
     console.log(`demo | detectors: ${state.detectors.map((d) => `"${d.name}" (${d.id})`).join(', ')}`);
-    console.log('demo | a simulated camera sends a real frame every second (IO_DEMO=0 turns the demo off)');
+    console.log(
+      'demo | a simulated camera sends a real frame a second to the edge (IO_DEMO=0 turns the demo off)',
+    );
   } catch (e) {
     console.error(`demo | not started: ${e instanceof Error ? e.message : String(e)}`);
   }
