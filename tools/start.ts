@@ -135,6 +135,24 @@ async function stopAll(exitCode: number): Promise<void> {
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
 
+/** Fails fast, naming the port, when another program already listens on one the platform needs. */
+async function portsFree(ports: number[]): Promise<void> {
+  for (const port of ports) {
+    const taken = await new Promise<boolean>((done) => {
+      const probe = createServer()
+        .once('error', () => done(true))
+        .listen(port, '127.0.0.1', () => probe.close(() => done(false)));
+    });
+    if (taken) {
+      console.error(
+        `port ${port} is taken by another program: stop it (for example a previous npm start: \`ss -ltnp | grep :${port}\`) and start again`,
+      );
+      process.exit(1);
+    }
+  }
+}
+
+await portsFree([8000, 8001, 8081, 8718, 30101, 30143, 3000, 8554]);
 const adminToken = bootstrapToken();
 console.log(`IntelliOptics — data in ${ioHome}`);
 
@@ -247,9 +265,12 @@ const frontDoor = existsSync(join(root, 'apps/edge-gateway/src/main.ts')) ? star
 const ui = join(root, 'apps/review-ui');
 if (!existsSync(join(ui, 'dist', 'index.html'))) {
   console.log('  review-ui     building (first start only)…');
-  spawnSync(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], {
-    cwd: ui,
-    stdio: 'inherit',
+  // Asynchronously, so the services' logs keep flowing (a blocked parent would stall their pipes).
+  await new Promise<void>((done) => {
+    spawn(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], {
+      cwd: ui,
+      stdio: 'inherit',
+    }).once('exit', () => done());
   });
 }
 if (existsSync(join(ui, 'dist', 'index.html'))) {
