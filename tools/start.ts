@@ -329,6 +329,23 @@ if (process.env.IO_DEMO !== '0' && !stopping) {
   }
 }
 
+// One status line per service once it answers its readiness check.
+const checks: [string, string][] = [
+  ['cloud-graph', `${CLOUD}/health/ready`],
+  ['inference', 'http://127.0.0.1:8081/health/ready'],
+  ['edge-gateway', 'http://127.0.0.1:8718/health/ready'],
+  ['front door', 'http://127.0.0.1:30101/health/ready'],
+  ['review-ui', 'http://127.0.0.1:3000/'],
+];
+const statuses = await Promise.all(
+  checks.map(async ([name, url]) => [name, url, await waitReady(url, 120)] as const),
+);
+for (const [name, url, ok] of statuses) {
+  console.log(
+    `  ${ok ? '✓' : '✗'} ${name.padEnd(13)} ${ok ? 'ready' : 'NOT ready (see its log above)'}  ${url}`,
+  );
+}
+
 console.log(`
   review UI        http://127.0.0.1:3000   (sign in with the admin token)
   edge (Groundlight REST)  http://127.0.0.1:30101  GROUNDLIGHT_ENDPOINT for SDK clients (${frontDoor ?? 'not built'})
