@@ -52,7 +52,8 @@ describe('camera streams in the gateway', () => {
       'three submitted frames',
     );
     expect(status.state).toBe('streaming');
-    expect(inference.calls).toBeGreaterThanOrEqual(3); // nothing else asks inference here
+    // Each submitted frame reaches inference (nothing else asks it here); the last call may still be in flight.
+    await waitFor(() => inference.calls >= 3, 15_000, 'three inference calls');
     expect(cloud.received.length).toBe(0); // no_cloud: frames never leave the edge
 
     const ready = (await (await fetch(`${h.url}/health/ready`)).json()) as { streams?: { name: string }[] };
