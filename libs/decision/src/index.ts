@@ -5,3 +5,5 @@ export * from './audit-sampling';
 export * from './escalation-cooldown';
 export * from './label-mapping';
 export * from './decide';
+export * from './escalation-outcome';
+export * from './cloud-answer';
