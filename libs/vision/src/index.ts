@@ -5,6 +5,8 @@ export {
   convertBackbone,
   featureNodeName,
   FEATURE_NODE,
+  FEATURE_MAP_NODE,
+  FEATURE_MAP_SIZE,
   FEATURE_DIM,
   INPUT_SIZE,
 } from './backbone/backbone.converter';
@@ -76,5 +78,5 @@ export {
   sha256Hex,
 } from './package/model-package.io';
 
-export type { VisionEngineOptions, EmbedTimings, HeadOutput } from './engine/vision.engine';
+export type { VisionEngineOptions, EmbedTimings, HeadOutput, SpatialFeatures } from './engine/vision.engine';
 export { VisionEngine, Head } from './engine/vision.engine';

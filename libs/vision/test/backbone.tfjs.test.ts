@@ -4,7 +4,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { featureNodeName, preprocessImage, readTfjsModelSource, VisionEngine } from '../src/index';
+import {
+  FEATURE_MAP_NODE,
+  featureNodeName,
+  preprocessImage,
+  readTfjsModelSource,
+  VisionEngine,
+} from '../src/index';
 import { fixture } from './fixtures.helper';
 
 const IMAGES = ['photos/chelsea.jpg', 'textures/brick/00.jpg', 'ood/digits-3.png'];
@@ -34,7 +40,12 @@ describe('backbone conversion', () => {
       for (let c = 0; c < 3; c++)
         for (let p = 0; p < size * size; p++) nhwc[(i * size * size + p) * 3 + c] = t[c * size * size + p]!;
     });
-    const out = model.execute(tf.tensor4d(nhwc, [n, size, size, 3]), [featureNodeName(source)]) as tf.Tensor;
+    // The spatial map (NHWC [n,7,7,1792] in tfjs, NCHW [1792,7,7] per image here) comes from the same run.
+    const mapNode = source.model.modelTopology.node.find((x) => x.name.endsWith(FEATURE_MAP_NODE))!.name;
+    const [out, mapT] = model.execute(tf.tensor4d(nhwc, [n, size, size, 3]), [
+      featureNodeName(source),
+      mapNode,
+    ]) as [tf.Tensor, tf.Tensor];
     expect(out.shape).toEqual([n, 1792]);
     const expected = await out.data();
     const actual = await engine.embedTensors(nchw);
@@ -49,6 +60,25 @@ describe('backbone conversion', () => {
     });
     expect(maxAbs).toBeGreaterThan(0.5); // real, non-degenerate features
     expect(maxDiff).toBeLessThanOrEqual(1e-4);
+
+    expect(mapT.shape).toEqual([n, 7, 7, 1792]);
+    const mapExpected = await mapT.data();
+    const spatial = await engine.embedSpatialTensors(nchw);
+    let mapDiff = 0;
+    spatial.forEach(({ pooled, map }, i) => {
+      expect(Array.from(pooled)).toEqual(Array.from(actual[i]!));
+      for (let c = 0; c < 1792; c++)
+        for (let p = 0; p < 49; p++)
+          mapDiff = Math.max(mapDiff, Math.abs(map[c * 49 + p]! - mapExpected[(i * 49 + p) * 1792 + c]!));
+    });
+    expect(mapDiff).toBeLessThanOrEqual(1e-4);
+    // The pooled vector is the map's mean over the 49 cells.
+    const { pooled, map } = spatial[0]!;
+    for (const c of [0, 100, 1791]) {
+      let sum = 0;
+      for (let p = 0; p < 49; p++) sum += map[c * 49 + p]!;
+      expect(sum / 49).toBeCloseTo(pooled[c]!, 5);
+    }
     model.dispose();
   });
 

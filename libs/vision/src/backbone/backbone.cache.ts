@@ -11,13 +11,15 @@ import {
   BACKBONE_INPUT,
   BACKBONE_OUTPUT,
   FEATURE_DIM,
+  FEATURE_MAP_OUTPUT,
+  FEATURE_MAP_SIZE,
   INPUT_SIZE,
   convertBackbone,
 } from './backbone.converter';
 import { readTfjsModelSource } from './tfjs-model.source';
 
 /** Bump when the converter's output changes, so old caches are not reused. */
-export const CONVERTER_VERSION = 1;
+export const CONVERTER_VERSION = 2; // 2: second output, the 7×7 feature map before pooling
 
 export interface BackboneInfo {
   /** Stable id of the backbone a head was trained on; heads record it with `sha256`. */
@@ -26,6 +28,9 @@ export interface BackboneInfo {
   featureDim: number;
   inputName: string;
   outputName: string;
+  /** The spatial features before pooling, NCHW [N, featureDim, featureMapSize, featureMapSize]. */
+  featureMapName: string;
+  featureMapSize: number;
   inputSize: number;
   /** NCHW float input in [0,1]. */
   layout: 'NCHW';
@@ -79,6 +84,8 @@ async function loadOrConvert(cacheDir: string): Promise<BackboneArtifact> {
     featureDim: FEATURE_DIM,
     inputName: BACKBONE_INPUT,
     outputName: BACKBONE_OUTPUT,
+    featureMapName: FEATURE_MAP_OUTPUT,
+    featureMapSize: FEATURE_MAP_SIZE,
     inputSize: INPUT_SIZE,
     layout: 'NCHW',
   };

@@ -72,6 +72,31 @@ function evalUmd(source: string): unknown {
   return module.exports;
 }
 
+/** A TF.js graph model stored as plain files: `<name>.json` plus the binary shards its manifest names. */
+export async function readTfjsGraphFiles(jsonPath: string, packageVersion: string): Promise<TfjsModelSource> {
+  const hash = createHash('sha256');
+  const text = await readFile(jsonPath, 'utf8');
+  hash.update(text);
+  const model = JSON.parse(text) as TfjsGraphModelJson;
+  const specs: TfjsWeightSpec[] = [];
+  const shards: Uint8Array[] = [];
+  for (const group of model.weightsManifest) {
+    specs.push(...group.weights);
+    for (const p of group.paths) {
+      const bytes = await readFile(path.join(path.dirname(jsonPath), p));
+      hash.update(bytes);
+      shards.push(bytes);
+    }
+  }
+  return {
+    model,
+    weightSpecs: specs,
+    weightData: new Uint8Array(Buffer.concat(shards)),
+    sourceSha256: hash.digest('hex'),
+    packageVersion,
+  };
+}
+
 export async function readTfjsModelSource(): Promise<TfjsModelSource> {
   const pkgDir = nsfwjsPackageDir();
   const dir = path.join(pkgDir, NSFWJS_MODEL_DIR);
@@ -100,7 +125,20 @@ export async function readTfjsModelSource(): Promise<TfjsModelSource> {
   };
 }
 
-/** Dequantizes every weight exactly as tfjs-core's `decodeWeights` does (q·scale + min, stored as float32). */
+/** IEEE 754 binary16 → number, as tfjs-core decodes float16-quantized weights. */
+function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >> 10) & 0x1f;
+  const frac = h & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24;
+  if (exp === 0x1f) return frac ? NaN : sign * Infinity;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}
+
+/**
+ * Dequantizes every weight exactly as tfjs-core's `decodeWeights` does (uint8: q·scale + min; float16: widened),
+ * stored as float32; int32 constants (shapes, axes) become float32 too.
+ */
 export function decodeWeights(
   specs: TfjsWeightSpec[],
   data: Uint8Array,
@@ -111,7 +149,16 @@ export function decodeWeights(
     const size = spec.shape.reduce((a, b) => a * b, 1);
     const q = spec.quantization;
     let values: Float32Array;
-    if (q?.dtype === 'uint8') {
+    if (q?.dtype === 'float16') {
+      values = new Float32Array(size);
+      const view = new DataView(data.buffer, data.byteOffset + offset, size * 2);
+      for (let i = 0; i < size; i++) values[i] = halfToFloat(view.getUint16(i * 2, true));
+      offset += size * 2;
+    } else if (!q && spec.dtype === 'int32') {
+      // Shape and axis constants; small integers are exact in float32.
+      values = Float32Array.from(new Int32Array(data.slice(offset, offset + size * 4).buffer));
+      offset += size * 4;
+    } else if (q?.dtype === 'uint8') {
       const bytes = data.subarray(offset, offset + size);
       values = new Float32Array(size);
       const scale = q.scale ?? 1;

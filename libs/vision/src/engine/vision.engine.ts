@@ -25,6 +25,12 @@ export interface EmbedTimings {
   backboneMs: number;
 }
 
+/** One image's backbone output: the pooled vector and the NCHW map [featureDim, size, size] it pools. */
+export interface SpatialFeatures {
+  pooled: Float32Array;
+  map: Float32Array;
+}
+
 export type HeadOutput =
   | { kind: 'primary'; probabilities: number[] }
   | { kind: 'oodd'; inDomainProbability: number; distance: number };
@@ -87,18 +93,40 @@ export class VisionEngine {
 
   /** Backbone features for already preprocessed tensors, in one batched run. */
   async embedTensors(tensors: readonly Float32Array[]): Promise<Float32Array[]> {
+    return (await this.runBackbone(tensors, false)).map((f) => f.pooled);
+  }
+
+  /**
+   * Pooled vectors and the spatial map before pooling, from the same batched run (the map is computed on the way
+   * to the pooled vector anyway; fetching it costs one copy).
+   */
+  async embedSpatialTensors(tensors: readonly Float32Array[]): Promise<SpatialFeatures[]> {
+    return (await this.runBackbone(tensors, true)) as SpatialFeatures[];
+  }
+
+  private async runBackbone(
+    tensors: readonly Float32Array[],
+    withMap: boolean,
+  ): Promise<{ pooled: Float32Array; map?: Float32Array }[]> {
     const n = tensors.length;
     if (n === 0) return [];
     const { width, height } = this.pipeline.image;
     const per = 3 * width * height;
     const batch = n === 1 ? tensors[0]! : new Float32Array(n * per);
     if (n > 1) tensors.forEach((t, i) => batch.set(t, i * per));
-    const out = await this.session.run({
-      [this.backbone.inputName]: new ort.Tensor('float32', batch, [n, 3, height, width]),
-    });
-    const data = out[this.backbone.outputName]!.data as Float32Array;
-    const d = this.backbone.featureDim;
-    return tensors.map((_, i) => data.slice(i * d, (i + 1) * d));
+    const { inputName, outputName, featureMapName, featureDim, featureMapSize } = this.backbone;
+    const fetches = withMap ? [outputName, featureMapName] : [outputName];
+    const out = await this.session.run(
+      { [inputName]: new ort.Tensor('float32', batch, [n, 3, height, width]) },
+      fetches,
+    );
+    const pooled = out[outputName]!.data as Float32Array;
+    const maps = withMap ? (out[featureMapName]!.data as Float32Array) : null;
+    const m = featureDim * featureMapSize * featureMapSize;
+    return tensors.map((_, i) => ({
+      pooled: pooled.slice(i * featureDim, (i + 1) * featureDim),
+      ...(maps ? { map: maps.slice(i * m, (i + 1) * m) } : {}),
+    }));
   }
 
   /** Decode + preprocess every image (in parallel), then one backbone run for all of them. */
