@@ -52,24 +52,8 @@ export interface DecisionInput extends RequestContext {
   confidentAuditRate: number;
 }
 
-export const DECISION_REASONS = [
-  'CONFIDENT',
-  'AUDIT',
-  'BELOW_THRESHOLD',
-  'OUT_OF_DOMAIN',
-  'COOLDOWN',
-  'EDGE_ONLY',
-  'HUMAN_REVIEW_ALWAYS',
-  'WANT_ASYNC',
-  'NO_MODEL',
-  'INFERENCE_DOWN',
-  'EDGE_DISABLED',
-  'UNSUPPORTED_MODE',
-  'INVALID_COMBINATION',
-  'INVALID_PARAMETER',
-] as const;
-/** Machine-readable why, carried on every outcome and into the escalation (and so the review UI). */
-export type DecisionReason = (typeof DECISION_REASONS)[number];
+/** The reasons are a wire contract (escalation metadata, review UI), so their list lives in libs/schema. */
+export { DECISION_REASONS, type DecisionReason } from '@intellioptics/schema';
 
 /** The edge's own numbers for a request that ran inference. */
 export interface EdgeConfidence {

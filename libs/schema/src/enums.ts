@@ -79,3 +79,26 @@ export type ModelVersionState = z.infer<typeof ModelVersionStateSchema>;
 export const ROLES = ['ADMIN', 'REVIEWER', 'HUB'] as const;
 export const RoleSchema = z.enum(ROLES);
 export type Role = z.infer<typeof RoleSchema>;
+
+/**
+ * Why the edge (or the cloud) answered or escalated as it did: machine-readable, carried on every decision and
+ * into the escalation metadata (and so the review UI). The policy itself lives in libs/decision.
+ */
+export const DECISION_REASONS = [
+  'CONFIDENT',
+  'AUDIT',
+  'BELOW_THRESHOLD',
+  'OUT_OF_DOMAIN',
+  'COOLDOWN',
+  'EDGE_ONLY',
+  'HUMAN_REVIEW_ALWAYS',
+  'WANT_ASYNC',
+  'NO_MODEL',
+  'INFERENCE_DOWN',
+  'EDGE_DISABLED',
+  'UNSUPPORTED_MODE',
+  'INVALID_COMBINATION',
+  'INVALID_PARAMETER',
+] as const;
+export const DecisionReasonSchema = z.enum(DECISION_REASONS);
+export type DecisionReason = z.infer<typeof DecisionReasonSchema>;

@@ -22,6 +22,8 @@ export const ERROR_CODES = {
   IMAGE_QUERY_NOT_FOUND: { status: 404, message: 'No image query has that id.' },
   MODEL_NOT_FOUND: { status: 404, message: 'No model is installed for that detector.' },
   ESCALATION_NOT_FOUND: { status: 404, message: 'No escalation has that id.' },
+  // 405 — the path exists, the method does not (answers carry an `Allow` header)
+  METHOD_NOT_ALLOWED: { status: 405, message: 'This method is not allowed on this path.' },
   // 409 — the state does not allow it
   CONFLICT: { status: 409, message: 'The request conflicts with the current state.' },
   ALREADY_EXISTS: { status: 409, message: 'Something with that id or name already exists.' },
@@ -65,8 +67,16 @@ export interface ProblemBody {
   errors?: { path: string; message: string }[];
 }
 
+/**
+ * A brand shared by every copy of this module. Under vitest (and with a workspace package reached both by its
+ * tsconfig path and by its node_modules link) this file can be loaded twice, giving two `IntelliOpticsError`
+ * classes; `instanceof` then fails across them. `Symbol.for` returns the same symbol in every copy.
+ */
+const BRAND = Symbol.for('intellioptics.error');
+
 /** An expected failure with a code from the catalogue; transports map it to a status or an extension. */
 export class IntelliOpticsError extends Error {
+  readonly [BRAND] = true;
   readonly code: ErrorCode;
   readonly status: number;
   readonly details: Record<string, unknown> | undefined;
@@ -101,6 +111,7 @@ export class IntelliOpticsError extends Error {
   }
 }
 
+/** True for an IntelliOpticsError from any copy of this module (see BRAND). */
 export function isIntelliOpticsError(e: unknown): e is IntelliOpticsError {
-  return e instanceof IntelliOpticsError;
+  return typeof e === 'object' && e !== null && (e as { [BRAND]?: unknown })[BRAND] === true;
 }

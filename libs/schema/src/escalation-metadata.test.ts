@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import {
+  EscalationMetadataSchema,
+  edgeResultSummary,
+  escalationMetadata,
+  readEdgeResult,
+  readEscalationMetadata,
+  type EdgeResultSummary,
+} from './escalation-metadata';
+
+const edge: EdgeResultSummary = edgeResultSummary({
+  classIndex: 1,
+  primaryConfidence: 0.812345678,
+  outlierProbability: 0.1234567,
+  adjustedConfidence: 0.7,
+  threshold: 0.9,
+  modelVersions: { primary: 3, oodd: 2 },
+  modelIds: { primary: 'mv_a', oodd: null },
+});
+
+describe(edgeResultSummary.name, () => {
+  it('rounds to six decimals and names the model ids it knows', () => {
+    expect(edge).toEqual({
+      class_index: 1,
+      raw_primary_confidence: 0.812346,
+      oodd_outlier_probability: 0.123457,
+      adjusted_confidence: 0.7,
+      threshold: 0.9,
+      primary_model_version: 3,
+      oodd_model_version: 2,
+      mlb_key: 'mv_a',
+    });
+  });
+});
+
+describe(escalationMetadata.name, () => {
+  it('merges the caller keys with the edge keys, and the schema accepts it', () => {
+    const m = escalationMetadata({
+      user: { line: 'A' },
+      reason: 'BELOW_THRESHOLD',
+      edgeResult: edge,
+      isEdgeAudit: false,
+      inspectionId: 'insp_1',
+    });
+    expect(m).toEqual({ line: 'A', reason: 'BELOW_THRESHOLD', edge_result: edge, inspection_id: 'insp_1' });
+    expect(EscalationMetadataSchema.parse(m)).toEqual(m);
+  });
+
+  it.each([
+    ['fits', 0, ['edge_result', 'is_edge_audit', 'line', 'reason']],
+    ['drops edge_result first', 900, ['is_edge_audit', 'line', 'pad', 'reason']],
+    ['then the caller keys', 1100, ['reason']],
+  ] as const)('over 1 KiB: %s', (_what, pad, keys) => {
+    const user = { line: 'A', ...(pad ? { pad: 'x'.repeat(pad) } : {}) };
+    const m = escalationMetadata({ user, reason: 'AUDIT', edgeResult: edge, isEdgeAudit: true });
+    expect(Object.keys(m).sort()).toEqual(keys);
+    expect(m.reason).toBe('AUDIT');
+    expect(new TextEncoder().encode(JSON.stringify(m)).length).toBeLessThanOrEqual(1024);
+  });
+});
+
+describe(readEscalationMetadata.name, () => {
+  it.each<[string, unknown, ReturnType<typeof readEscalationMetadata>]>([
+    [
+      'null',
+      null,
+      { reason: undefined, edge_result: undefined, is_edge_audit: false, inspection_id: undefined },
+    ],
+    [
+      'a list',
+      [1],
+      { reason: undefined, edge_result: undefined, is_edge_audit: false, inspection_id: undefined },
+    ],
+    [
+      'what the edge writes',
+      { reason: 'COOLDOWN', edge_result: edge, is_edge_audit: true, inspection_id: 'i', line: 'A' },
+      { reason: 'COOLDOWN', edge_result: edge, is_edge_audit: true, inspection_id: 'i' },
+    ],
+    [
+      'an unknown reason and a string audit flag',
+      { reason: 'BECAUSE', is_edge_audit: 'true', inspection_id: 7 },
+      { reason: undefined, edge_result: undefined, is_edge_audit: false, inspection_id: undefined },
+    ],
+    [
+      'a partial edge_result',
+      { edge_result: { class_index: 0, adjusted_confidence: 1.5, threshold: 0.8, label: 'YES' } },
+      {
+        reason: undefined,
+        edge_result: { class_index: 0, threshold: 0.8, label: 'YES' },
+        is_edge_audit: false,
+        inspection_id: undefined,
+      },
+    ],
+  ])('%s', (_what, metadata, expected) => {
+    expect(readEscalationMetadata(metadata)).toEqual(expected);
+  });
+});
+
+describe(readEdgeResult.name, () => {
+  it.each([
+    ['not an object', 'x', undefined],
+    ['an object with nothing known', { foo: 1 }, undefined],
+    [
+      'null confidences',
+      { class_index: 2, adjusted_confidence: null },
+      { class_index: 2, adjusted_confidence: null },
+    ],
+    ['an old writer', { confidence: 0.4 }, { confidence: 0.4 }],
+  ])('%s', (_what, value, expected) => {
+    expect(readEdgeResult(value)).toEqual(expected);
+  });
+});

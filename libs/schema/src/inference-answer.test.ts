@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { inferResponse, parseInferResponse, type DetectorAnswer } from './inference-answer';
+
+const answer = (id: string): DetectorAnswer => ({
+  detector_id: id,
+  mode: 'BINARY',
+  label: { index: 0, name: 'YES' },
+  probabilities: { YES: 0.98, NO: 0.02 },
+  confidence: 0.98,
+  in_domain_probability: 0.99,
+  adjusted_confidence: 0.9751,
+  model_versions: { primary: { version: 1, model_id: 'mv_1' }, oodd: { version: 1, model_id: 'mv_2' } },
+});
+const timings = { decode: 1, backbone: 2, heads: 0.5, total: 4 };
+
+describe('the /infer response', () => {
+  it('puts one answer at top level and several under results', () => {
+    expect(inferResponse([answer('det_a')], timings)).toEqual({ ...answer('det_a'), timings_ms: timings });
+    expect(inferResponse([answer('det_a'), answer('det_b')], timings)).toEqual({
+      results: [answer('det_a'), answer('det_b')],
+      timings_ms: timings,
+    });
+  });
+
+  it.each([
+    ['one', [answer('det_a')]],
+    ['two', [answer('det_a'), answer('det_b')]],
+    [
+      'no OODD model',
+      [
+        {
+          ...answer('det_a'),
+          in_domain_probability: null,
+          model_versions: { primary: { version: 2, model_id: 'mv_3' }, oodd: null },
+        },
+      ],
+    ],
+  ])('round-trips %s through JSON', (_what, answers) => {
+    const wire: unknown = JSON.parse(JSON.stringify(inferResponse(answers, timings)));
+    expect(parseInferResponse(wire)).toEqual({ ok: true, answers, timings });
+  });
+
+  it.each([
+    ['not an object', 'hello', /unexpected inference response/],
+    ['a confidence above 1', { ...answer('det_a'), confidence: 1.2, timings_ms: timings }, /confidence/],
+    ['an unknown mode', { ...answer('det_a'), mode: 'SORT', timings_ms: timings }, /mode/],
+    ['no label', { ...answer('det_a'), label: undefined, timings_ms: timings }, /label/],
+  ])('refuses %s with a readable error', (_what, json, error) => {
+    const r = parseInferResponse(json);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toMatch(error);
+  });
+});
