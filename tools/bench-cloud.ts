@@ -7,8 +7,7 @@
  */
 import { createClient, type Client } from 'graphql-ws';
 import { WebSocket } from 'ws';
-import { startTestApp, type TestApp } from '../apps/cloud-graph/test/helpers/test-app';
-import { tinyJpeg } from '../apps/cloud-graph/test/helpers/images';
+import { startCloudForTests, tinyJpeg, type TestCloud } from '@intellioptics/cloud-graph/test-support';
 
 const args = new Map(
   process.argv.slice(2).map((a) => {
@@ -27,7 +26,7 @@ function pct(sorted: number[], p: number): number {
 }
 const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
 
-async function submit(t: TestApp, detectorId: string): Promise<number> {
+async function submit(t: TestCloud, detectorId: string): Promise<number> {
   const res = await fetch(`${t.url}/device-api/v1/image-queries?detector_id=${detectorId}`, {
     method: 'POST',
     headers: { 'x-api-token': t.tokens.admin, 'content-type': 'image/jpeg' },
@@ -37,7 +36,7 @@ async function submit(t: TestApp, detectorId: string): Promise<number> {
   return res.status;
 }
 
-async function connect(t: TestApp, n: number, detectorId: string, onEvent: (createdAt: string) => void) {
+async function connect(t: TestCloud, n: number, detectorId: string, onEvent: (createdAt: string) => void) {
   const clients: Client[] = [];
   const batch = 50;
   for (let i = 0; i < n; i += batch) {
@@ -73,8 +72,8 @@ async function connect(t: TestApp, n: number, detectorId: string, onEvent: (crea
   return clients;
 }
 
-async function deliveryRun(t: TestApp, subscribers: number) {
-  const det = await t.app.services.detectors.create({
+async function deliveryRun(t: TestCloud, subscribers: number) {
+  const det = await t.services.detectors.create({
     name: `bench-${subscribers}-${Date.now()}`,
     query: 'q?',
   });
@@ -109,8 +108,8 @@ async function deliveryRun(t: TestApp, subscribers: number) {
   };
 }
 
-async function restRun(t: TestApp) {
-  const det = await t.app.services.detectors.create({ name: `bench-rest-${Date.now()}`, query: 'q?' });
+async function restRun(t: TestCloud) {
+  const det = await t.services.detectors.create({ name: `bench-rest-${Date.now()}`, query: 'q?' });
   const single: number[] = [];
   for (let i = 0; i < 50; i++) {
     const s = performance.now();
@@ -134,7 +133,7 @@ async function restRun(t: TestApp) {
   return { p50: pct(single, 50), p99: pct(single, 99), rps: ok / seconds, ok, failed };
 }
 
-const t = await startTestApp();
+const t = await startCloudForTests();
 try {
   const rows = [await deliveryRun(t, 1), await deliveryRun(t, MANY)];
   const rest = await restRun(t);

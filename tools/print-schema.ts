@@ -4,7 +4,7 @@
  */
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { printCloudGraphSdl } from '../apps/cloud-graph/src/graphql/print';
+import { printCloudGraphSdl } from '@intellioptics/cloud-graph/schema-printer';
 
 const target = resolve(import.meta.dirname, '../libs/schema/generated/cloud-graph.graphql');
 const sdl = printCloudGraphSdl();

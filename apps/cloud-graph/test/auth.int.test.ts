@@ -6,21 +6,21 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { createClient } from 'graphql-ws';
-import { ADMIN_TOKEN, api, gql, startTestApp, type TestApp } from './helpers/test-app';
-import { tinyJpeg } from './helpers/images';
+import { ADMIN_TOKEN, api, gql, startCloudForTests, type TestCloud } from './support/test-cloud';
+import { tinyJpeg } from './support/images';
 
 type Role = 'admin' | 'reviewer' | 'hub';
 const ALL: Role[] = ['admin', 'reviewer', 'hub'];
 
-let t: TestApp;
+let t: TestCloud;
 let detectorId: string;
 let iqId: string;
 
 beforeAll(async () => {
-  t = await startTestApp();
-  const d = await t.app.services.detectors.create({ name: 'auth det', query: 'q?' });
+  t = await startCloudForTests();
+  const d = await t.services.detectors.create({ name: 'auth det', query: 'q?' });
   detectorId = d.id;
-  const { iq } = await t.app.services.imageQueries.submit({
+  const { iq } = await t.services.imageQueries.submit({
     principal: { kind: 'hub', id: t.hubId, name: 'test-hub' },
     params: { detector_id: d.id },
     body: tinyJpeg(),
@@ -114,7 +114,7 @@ describe('REST authorisation', () => {
     for (const path of ['/health/live', '/health/ready', '/ping', '/metrics']) {
       expect((await fetch(`${t.url}${path}`)).status).toBe(200);
     }
-    const key = (await t.app.services.imageQueries.get(iqId)).imageKey;
+    const key = (await t.services.imageQueries.get(iqId)).imageKey;
     expect((await fetch(await t.deps.blobs.signedUrl(key, 60))).status).toBe(200);
     expect((await fetch(`${t.url}/blobs/${key}`)).status).toBe(403);
   });
@@ -318,7 +318,7 @@ describe('GraphQL authorisation (graphql-ws)', () => {
     // The reviewer may subscribe: the first event arrives once a hub sends a heartbeat.
     const allowed = firstOutcome(reviewer, 'subscription { hubStatusChanged { hubId } }');
     await new Promise((r) => setTimeout(r, 300));
-    await t.app.services.hubs.heartbeat(t.hubId, { servedDetectors: [], counters: {} });
+    await t.services.hubs.heartbeat(t.hubId, { servedDetectors: [], counters: {} });
     expect(await allowed).toEqual({ kind: 'next' });
     await reviewer.dispose();
   }, 20_000);
@@ -326,7 +326,7 @@ describe('GraphQL authorisation (graphql-ws)', () => {
 
 describe('hubs act only as themselves', () => {
   it('a hub may heartbeat for itself but not name another hub, and sees only itself', async () => {
-    const other = await t.app.services.hubs.register('other-hub');
+    const other = await t.services.hubs.register('other-hub');
     const q = gql(t.url);
     const own = await q(
       'mutation($id: ID) { hubHeartbeat(input: { hubId: $id, servedDetectors: [], counters: { iqs: 3 } }) { ok hub { id counters } } }',
@@ -354,7 +354,7 @@ describe('hubs act only as themselves', () => {
   });
 
   it('a rotated hub token replaces the old one at once', async () => {
-    const { hub, token } = await t.app.services.hubs.register('rotating-hub');
+    const { hub, token } = await t.services.hubs.register('rotating-hub');
     const q = gql(t.url);
     expect((await q('{ me { id } }', {}, token)).body.data.me.id).toBe(hub.id);
     const rotated = await q(
@@ -371,7 +371,7 @@ describe('hubs act only as themselves', () => {
 
 describe('bootstrap admin and API tokens', () => {
   it('IO_BOOTSTRAP_TOKEN only creates an admin while no user exists', async () => {
-    expect(await t.app.services.auth.bootstrap('io_anotherBootstrapToken000000000000000000')).toBe(false);
+    expect(await t.services.auth.bootstrap('io_anotherBootstrapToken000000000000000000')).toBe(false);
     expect(
       (await api(t.url)('/device-api/v1/me', { token: 'io_anotherBootstrapToken000000000000000000' })).status,
     ).toBe(401);

@@ -3,15 +3,15 @@ import type { BlobStore } from '../src/blob/blob-store';
 import { AzureBlobStore } from '../src/blob/azure-blob.store';
 import { LocalBlobStore } from '../src/blob/local-blob.store';
 import { startAzurite, type Azurite } from './helpers/azurite';
-import { api, startTestApp, type TestApp } from './helpers/test-app';
-import { tinyPng } from './helpers/images';
+import { api, startCloudForTests, type TestCloud } from './support/test-cloud';
+import { tinyPng } from './support/images';
 
 let azurite: Azurite;
 let azure: AzureBlobStore;
-let app: TestApp;
+let app: TestCloud;
 
 beforeAll(async () => {
-  [azurite, app] = await Promise.all([startAzurite(), startTestApp()]);
+  [azurite, app] = await Promise.all([startAzurite(), startCloudForTests()]);
   azure = new AzureBlobStore(azurite.connectionString, 'io-test');
 });
 afterAll(async () => {
@@ -96,7 +96,7 @@ describe('signed URL expiry', () => {
 
 describe('cloud-graph with BLOB_BACKEND=azure', () => {
   it('stores image-query images and model packages in Azure and hands out SAS URLs', async () => {
-    const t = await startTestApp({
+    const t = await startCloudForTests({
       envOverrides: {
         BLOB_BACKEND: 'azure',
         AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString,
@@ -124,20 +124,20 @@ describe('cloud-graph with BLOB_BACKEND=azure', () => {
       });
       expect(img.headers.get('content-type')).toBe('image/png');
       expect(Buffer.from(await img.arrayBuffer()).equals(tinyPng())).toBe(true);
-      const { imageKey } = await t.app.services.imageQueries.get(String(iq.json.id));
+      const { imageKey } = await t.services.imageQueries.get(String(iq.json.id));
       expect(imageKey).toMatch(
         new RegExp(`^images/${String(det.json.id)}/${String(iq.json.id)}-[0-9a-f]{8}\\.png$`),
       );
       expect(await azure.exists(imageKey)).toBe(false); // other container
       expect(await new AzureBlobStore(azurite.connectionString, 'io-app').exists(imageKey)).toBe(true);
 
-      const mv = await t.app.services.models.create({
+      const mv = await t.services.models.create({
         detectorId: det.json.id,
         kind: 'primary',
         data: Buffer.from('onnx bytes'),
         metrics: {},
       });
-      await t.app.services.models.publish(mv.id);
+      await t.services.models.publish(mv.id);
       const info = await call(`/edge-api/v1/fetch-model-urls/${det.json.id}/`, { token: t.tokens.hub });
       expect(info.json.model_binary_url).toContain('sig=');
       const pkg = await fetch(String(info.json.model_binary_url));

@@ -3,7 +3,7 @@ import { newId } from '@intellioptics/schema';
 import { initOrm, type Orm } from '../src/db/orm';
 import { Detector } from '../src/modules/detectors/detector.entity';
 import { ImageQuery } from '../src/modules/image-queries/image-query.entity';
-import { createTestDatabase, type TestDatabase } from './helpers/test-db';
+import { createTestDatabase, type TestDatabase } from './support/test-db';
 
 let db: TestDatabase;
 let orm: Orm;

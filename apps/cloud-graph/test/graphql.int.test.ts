@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gql, startTestApp, type TestApp } from './helpers/test-app';
-import { tinyJpeg } from './helpers/images';
+import { gql, startCloudForTests, type TestCloud } from './support/test-cloud';
+import { tinyJpeg } from './support/images';
 import { subscribeWs } from './helpers/ws';
 
-let t: TestApp;
+let t: TestCloud;
 let q: ReturnType<typeof gql>;
 
 beforeAll(async () => {
-  t = await startTestApp({ envOverrides: { ESCALATION_LEASE_SECONDS: '1' } });
+  t = await startCloudForTests({ envOverrides: { ESCALATION_LEASE_SECONDS: '1' } });
   q = gql(t.url);
 });
 afterAll(async () => {
@@ -232,7 +232,7 @@ describe('review queue', () => {
     const d = await newDetector('impatient', 1);
     const iq = await submit(d.id);
     await new Promise((r) => setTimeout(r, 1500));
-    const esc = await t.app.services.escalations.forImageQuery(iq.id);
+    const esc = await t.services.escalations.forImageQuery(iq.id);
     expect(esc?.state).toBe('EXPIRED');
     const claim = await q(
       'mutation($id: ID!) { claimEscalation(id: $id) { ok error { code } } }',
@@ -248,7 +248,7 @@ describe('image queries over GraphQL', () => {
     const d = await newDetector('paging det');
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push((await submit(d.id)).id);
-    await t.app.services.labels.label(
+    await t.services.labels.label(
       { kind: 'user', id: t.reviewerId, username: 'reviewer1', email: '', role: 'REVIEWER' },
       { image_query_id: ids[0], label: 'YES' },
     );

@@ -4,20 +4,20 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gql, startTestApp, type TestApp } from './helpers/test-app';
-import { createTestDatabase, type TestDatabase } from './helpers/test-db';
+import { gql, startCloudForTests, type TestCloud } from './support/test-cloud';
+import { createTestDatabase, type TestDatabase } from './support/test-db';
 import { subscribeWs } from './helpers/ws';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 let db: TestDatabase;
-let a: TestApp;
-let b: TestApp;
+let a: TestCloud;
+let b: TestCloud;
 
 beforeAll(async () => {
   db = await createTestDatabase();
   // A distinct key prefix is not needed: channel names carry the topic; ids are unique per test run.
-  a = await startTestApp({ db, envOverrides: { REDIS_URL } });
-  b = await startTestApp({ db, envOverrides: { REDIS_URL } });
+  a = await startCloudForTests({ db, envOverrides: { REDIS_URL } });
+  b = await startCloudForTests({ db, envOverrides: { REDIS_URL } });
 });
 afterAll(async () => {
   await a?.close();
@@ -79,13 +79,13 @@ describe('Redis event target across two instances', () => {
       result: { label: 'YES' },
     });
 
-    const mv = await a.app.services.models.create({
+    const mv = await a.services.models.create({
       detectorId,
       kind: 'primary',
       data: Buffer.from('m'),
       metrics: {},
     });
-    await a.app.services.models.publish(mv.id);
+    await a.services.models.publish(mv.id);
     expect((await published.next(5000)).modelVersionPublished).toEqual({ detectorId, version: 1 });
     await Promise.all([onB.stop(), published.stop(), updates.stop()]);
   });

@@ -5,16 +5,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EdgeModelInfoSchema, encodeMetadata } from '@intellioptics/schema';
 import type { LocalBlobStore } from '../src/blob/local-blob.store';
 import { ImageQuery } from '../src/modules/image-queries/image-query.entity';
-import { api, startTestApp, type TestApp } from './helpers/test-app';
-import { tinyJpeg, tinyPng, tinyWebp } from './helpers/images';
+import { api, startCloudForTests, type TestCloud } from './support/test-cloud';
+import { tinyJpeg, tinyPng, tinyWebp } from './support/images';
 import { specErrors } from './helpers/openapi';
 
-let t: TestApp;
+let t: TestCloud;
 let call: ReturnType<typeof api>;
 const P = '/device-api/v1';
 
 beforeAll(async () => {
-  t = await startTestApp();
+  t = await startCloudForTests();
   call = api(t.url);
 });
 afterAll(async () => {
@@ -208,7 +208,7 @@ describe('detectors', () => {
   it('deletes (204) with its image queries and their images', async () => {
     const d = await createDetector({ name: 'delete me', query: 'q?' });
     const iq = await submit(`detector_id=${d.id}`, tinyJpeg());
-    const { imageKey } = await t.app.services.imageQueries.get(iq.json.id as string);
+    const { imageKey } = await t.services.imageQueries.get(iq.json.id as string);
     expect(await t.deps.blobs.exists(imageKey)).toBe(true);
     const del = await call(`${P}/detectors/${d.id}`, { method: 'DELETE', token: t.tokens.admin });
     expect(del.status).toBe(204);
@@ -249,7 +249,7 @@ describe('image queries', () => {
       text: null,
       done_processing: false,
     });
-    const esc = await t.app.services.escalations.forImageQuery(res.json.id as string);
+    const esc = await t.services.escalations.forImageQuery(res.json.id as string);
     expect(esc).toMatchObject({ state: 'QUEUED', reason: 'NO_MODEL' });
     expect(esc!.deadlineAt.getTime() - esc!.createdAt.getTime()).toBe(120_000);
   });
@@ -296,9 +296,9 @@ describe('image queries', () => {
       result: null,
       metadata: { camera: 'dock-1', edge_result: { confidence: 0.4 }, reason: 'BELOW_THRESHOLD' },
     });
-    const esc = await t.app.services.escalations.forImageQuery('iq_customid');
+    const esc = await t.services.escalations.forImageQuery('iq_customid');
     expect(esc).toMatchObject({ reason: 'BELOW_THRESHOLD', edgeResult: { confidence: 0.4 } });
-    const stored = await t.app.services.imageQueries.get('iq_customid');
+    const stored = await t.services.imageQueries.get('iq_customid');
     expect(stored).toMatchObject({ humanReview: 'ALWAYS', inspectionId: 'insp-1' });
   });
 
@@ -388,15 +388,15 @@ describe('image queries', () => {
   it('does not queue human review for human_review=NEVER or NO_HUMAN_LABELING detectors', async () => {
     const never = await submit(`detector_id=${det.id}&human_review=NEVER`, tinyJpeg());
     expect(never.json.done_processing).toBe(true);
-    expect(await t.app.services.escalations.forImageQuery(never.json.id as string)).toBeNull();
+    expect(await t.services.escalations.forImageQuery(never.json.id as string)).toBeNull();
     const quiet = await createDetector({ name: 'quiet', query: 'q?', escalation_type: 'NO_HUMAN_LABELING' });
     const res = await submit(`detector_id=${quiet.id}`, tinyJpeg());
-    expect(await t.app.services.escalations.forImageQuery(res.json.id as string)).toBeNull();
+    expect(await t.services.escalations.forImageQuery(res.json.id as string)).toBeNull();
     const audit = await submit(
       `detector_id=${det.id}&metadata=${encodeMetadata({ is_edge_audit: true })}`,
       tinyJpeg(),
     );
-    expect((await t.app.services.escalations.forImageQuery(audit.json.id as string))?.reason).toBe('AUDIT');
+    expect((await t.services.escalations.forImageQuery(audit.json.id as string))?.reason).toBe('AUDIT');
   });
 });
 
@@ -429,7 +429,7 @@ describe('labels', () => {
     });
     expect(got.json.done_processing).toBe(true);
     expect(specErrors('ImageQuery', got.json)).toEqual([]);
-    expect((await t.app.services.escalations.forImageQuery(iq.json.id as string))?.state).toBe('LABELED');
+    expect((await t.services.escalations.forImageQuery(iq.json.id as string))?.state).toBe('LABELED');
   });
 
   it('fits labels to the mode: counts, classes, boxes with ROIs', async () => {
@@ -512,7 +512,7 @@ describe('fetch-model-urls', () => {
       });
     }
     const primaryBytes = Buffer.from('primary model v1');
-    const m = t.app.services.models;
+    const m = t.services.models;
     const p1 = await m.create({
       detectorId: det.id,
       kind: 'primary',

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, startTestApp, type TestApp } from './helpers/test-app';
-import { tinyJpeg } from './helpers/images';
+import { api, startCloudForTests, type TestCloud } from './support/test-cloud';
+import { tinyJpeg } from './support/images';
 
-let t: TestApp;
+let t: TestCloud;
 beforeAll(async () => {
-  t = await startTestApp();
+  t = await startCloudForTests();
 });
 afterAll(async () => {
   await t?.close();

@@ -1,6 +1,6 @@
 /**
- * End-to-end harness: a REAL cloud-graph (its buildServer, on port 0, against a fresh PostgreSQL database on
- * 127.0.0.1:5432 and a temp blob folder), the review UI built with vite's build() API and served by vite's
+ * End-to-end harness: a REAL cloud-graph (cloud-graph's `startCloudForTests`: the composed cloud on port 0,
+ * against a fresh PostgreSQL database on 127.0.0.1:5432 and a temp blob folder), the review UI built with vite's build() API and served by vite's
  * preview() on port 0 (proxying /graphql, HTTP and WebSocket, to the cloud), and Debian's Chromium driven by
  * playwright-core (no browser download; a fresh profile per launch).
  */
@@ -10,19 +10,14 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build, preview, type PreviewServer } from 'vite';
-import { parseEnv } from '../../../cloud-graph/src/config/env';
-import { createDeps, type Deps } from '../../../cloud-graph/src/deps';
-import { createLogger } from '../../../cloud-graph/src/ops/logger';
-import { buildServer, type CloudGraphServer } from '../../../cloud-graph/src/server';
+import { startCloudForTests } from '@intellioptics/cloud-graph/test-support';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const APP_DIR = resolve(here, '../..');
 export const SCREENSHOT_DIR = join(APP_DIR, 'test-results/screenshots');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const PG_ADMIN_URL = process.env.TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
 const debug = (step: string): void => {
   if (process.env.E2E_DEBUG) console.log(`[e2e ${new Date().toISOString()}] ${step}`);
@@ -53,31 +48,6 @@ export interface GqlResult {
   errors?: { message: string; extensions?: { code?: string } }[];
 }
 
-async function createDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `io_e2e_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(PG_ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: PG_ADMIN_URL });
-      await c.connect();
-      try {
-        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      } finally {
-        await c.end();
-      }
-    },
-  };
-}
-
 export async function startHarness(): Promise<Harness> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(
@@ -89,31 +59,11 @@ export async function startHarness(): Promise<Harness> {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
   };
   try {
-    debug('cloud-graph: creating database');
-    // 1. cloud-graph, for real.
-    const db = await createDatabase();
-    cleanups.push(db.drop);
-    const blobDir = await mkdtemp(join(tmpdir(), 'io-ui-e2e-blobs-'));
-    cleanups.push(() => rm(blobDir, { recursive: true, force: true }));
-    const env = parseEnv({
-      NODE_ENV: 'test',
-      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-      DATABASE_URL: db.url,
-      DATABASE_POOL_MAX: '5',
-      BLOB_DIR: blobDir,
-      BLOB_SIGNING_SECRET: randomBytes(24).toString('hex'),
-      HOST: '127.0.0.1',
-      PORT: '0',
-    });
-    debug('cloud-graph: deps');
-    const logger = createLogger(env.log.level);
-    const deps: Deps = await createDeps(env, logger);
-    cleanups.push(() => deps.close());
-    debug('cloud-graph: build server');
-    const app: CloudGraphServer = buildServer({ env, deps, logger });
-    cleanups.push(() => app.close());
-    await app.services.auth.bootstrap(ADMIN_TOKEN);
-    const { url: cloudUrl } = await app.listen(0, '127.0.0.1');
+    debug('cloud-graph: start');
+    // 1. cloud-graph, for real, with the hub the fleet page shows.
+    const cloud = await startCloudForTests({ adminToken: ADMIN_TOKEN, hubName: 'line-3-edge' });
+    cleanups.push(() => cloud.close());
+    const cloudUrl = cloud.url;
 
     const gql: Harness['gql'] = async (query, variables = {}, token = ADMIN_TOKEN) => {
       const res = await fetch(`${cloudUrl}/graphql`, {
@@ -141,31 +91,6 @@ export async function startHarness(): Promise<Harness> {
       };
       return { status: res.status, json: parse() };
     };
-
-    debug('cloud-graph: listening; creating users');
-    // People and a hub, created through the API the way an admin would.
-    const reviewer = async (username: string) => {
-      const created = await gql(
-        'mutation($input: CreateUserInput!) { createUser(input: $input) { ok error { message } user { id } } }',
-        { input: { username, email: `${username}@example.com`, role: 'REVIEWER' } },
-      );
-      const userId = (created.data?.createUser as { user: { id: string } } | undefined)?.user.id;
-      if (!userId) throw new Error(`createUser failed: ${JSON.stringify(created)}`);
-      const tok = await gql(
-        'mutation($userId: ID) { createApiToken(name: "e2e", userId: $userId) { ok token error { message } } }',
-        { userId },
-      );
-      const token = (tok.data?.createApiToken as { token: string | null } | undefined)?.token;
-      if (!token) throw new Error(`createApiToken failed: ${JSON.stringify(tok)}`);
-      return { userId, token };
-    };
-    const r1 = await reviewer('reviewer1');
-    const r2 = await reviewer('reviewer2');
-    const hub = await gql(
-      'mutation { registerHub(name: "line-3-edge") { ok token hub { id } error { message } } }',
-    );
-    const hubPayload = hub.data?.registerHub as { token: string; hub: { id: string } } | undefined;
-    if (!hubPayload?.token) throw new Error(`registerHub failed: ${JSON.stringify(hub)}`);
 
     debug('ui: vite build');
     // 2. The UI, built and served the way production serves it (static files, /graphql proxied).
@@ -225,9 +150,14 @@ export async function startHarness(): Promise<Harness> {
       cloudUrl,
       uiUrl,
       browser,
-      tokens: { admin: ADMIN_TOKEN, reviewer1: r1.token, reviewer2: r2.token, hub: hubPayload.token },
-      users: { reviewer1: r1.userId, reviewer2: r2.userId },
-      hubId: hubPayload.hub.id,
+      tokens: {
+        admin: ADMIN_TOKEN,
+        reviewer1: cloud.tokens.reviewer,
+        reviewer2: cloud.tokens.reviewer2,
+        hub: cloud.tokens.hub,
+      },
+      users: { reviewer1: cloud.reviewerId, reviewer2: cloud.reviewer2Id },
+      hubId: cloud.hubId,
       gql,
       rest,
       close,

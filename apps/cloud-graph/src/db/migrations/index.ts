@@ -1,6 +1,6 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261127035738 } from './Migration20261127035738_initial';
-import { Migration20261127043000 } from '../../modules/learning/Migration20261127043000_learning';
+import { Migration20261127043000 } from './Migration20261127043000_learning';
 
 /** Committed migrations, oldest first. Add each new migration class here (generated with tools or by hand). */
 export const migrationsList: MigrationObject[] = [

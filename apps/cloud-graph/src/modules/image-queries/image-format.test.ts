@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { IntelliOpticsError } from '@intellioptics/schema';
 import { inspectImage, sniffFormat } from './image-format';
-import { tinyJpeg, tinyPng, tinyWebp } from '../../../test/helpers/images';
+import { tinyJpeg, tinyPng, tinyWebp } from '../../../test/support/images';
 
 function codeOf(fn: () => unknown): string | undefined {
   try {

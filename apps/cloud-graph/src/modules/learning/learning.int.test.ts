@@ -7,16 +7,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createPubSub, createYoga } from 'graphql-yoga';
-import { MikroORM } from '@mikro-orm/postgresql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { heldOutSplit } from '@intellioptics/learning';
 import { newId, type ModelVersionPublishedEvent, type PubSubTopics } from '@intellioptics/schema';
 import { VisionEngine } from '@intellioptics/vision';
-import { createTestDatabase, type TestDatabase } from '../../../test/helpers/test-db';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/test-db';
 import { LocalBlobStore } from '../../blob/local-blob.store';
-import { entities } from '../../db/entities';
-import { migrationsList } from '../../db/migrations';
-import { ormOptions, type Orm } from '../../db/orm';
+import { initOrm, type Orm } from '../../db/orm';
 import { createLogger } from '../../ops/logger';
 import { Detector } from '../detectors/detector.entity';
 import { ImageQuery, Label } from '../image-queries/image-query.entity';
@@ -26,7 +23,6 @@ import type { Services } from '../../services';
 // The module's GraphQL fields first, then the schema entry that builds the schema with them.
 import './training-job.graphql';
 import { schema } from '../../graphql/schema';
-import { learningEntities, learningMigrations } from './learning.wiring';
 import { LearningService } from './learning.service';
 import { getPackage } from './model-package.blobs';
 import { trainingWorkerConfig, type TrainingWorkerConfig } from './training.config';
@@ -71,17 +67,7 @@ let worker: TrainingWorker;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  const base = ormOptions(db.url, { poolMax: 4, debug: false });
-  const names = new Set(migrationsList.map((m) => m.name));
-  orm = await MikroORM.init({
-    ...base,
-    entities: [...new Set([...entities, ...learningEntities])],
-    migrations: {
-      ...base.migrations,
-      migrationsList: [...migrationsList, ...learningMigrations.filter((m) => !names.has(m.name))],
-    },
-  });
-  await orm.getMigrator().up();
+  orm = await initOrm(db.url, { poolMax: 4, debug: false });
   blobDir = await mkdtemp(path.join(os.tmpdir(), 'learning-blobs-'));
   blobs = new LocalBlobStore({
     dir: blobDir,

@@ -1,30 +1,11 @@
-/**
- * GraphQL of the learning loop: `trainingJobs` (progress and logs), `requestTraining`, `rollbackModelVersion`.
- * Taken into the schema by one import line in graphql/schema.ts and `learning` in Services (see
- * learning.wiring.ts); until then these fields answer with an error saying the worker is not wired.
- */
+/** GraphQL of the learning loop: `trainingJobs` (progress and logs), `requestTraining`, `rollbackModelVersion`. */
 import { builder } from '../../graphql/builder';
 import { MutationErrorRef, failure, guard, type Payload } from '../../graphql/errors';
-import type { GraphQLContext } from '../../graphql/context';
 import { ROLES } from '../../auth/principal';
 import { ModelVersionRef } from '../model-versions/model-version.graphql';
 import type { ModelVersionEntity } from '../model-versions/model-version.entity';
-import type { LearningService } from './learning.service';
 import type { TrainingJobRow } from './training-job.repository';
 import type { TrainingLogLine } from './training-job.entity';
-
-declare module '../../services' {
-  interface Services {
-    /** The learning loop (modules/learning); optional until the composition root creates it. */
-    learning?: LearningService;
-  }
-}
-
-function learning(ctx: GraphQLContext): LearningService {
-  const svc = ctx.services.learning;
-  if (!svc) throw new Error('the learning module is not wired into Services');
-  return svc;
-}
 
 const TrainingLogLineRef = builder.objectRef<TrainingLogLine>('TrainingLogLine').implement({
   fields: (t) => ({
@@ -73,7 +54,7 @@ builder.queryFields((t) => ({
     args: { detectorId: t.arg.id({ required: true }), limit: t.arg.int() },
     resolve: (_, args, ctx) => {
       guard(ctx, ROLES.people);
-      return learning(ctx).listJobs(args.detectorId, args.limit ?? 20);
+      return ctx.services.learning.listJobs(args.detectorId, args.limit ?? 20);
     },
   }),
   trainingJob: t.field({
@@ -82,7 +63,7 @@ builder.queryFields((t) => ({
     args: { id: t.arg.id({ required: true }) },
     resolve: (_, args, ctx) => {
       guard(ctx, ROLES.people);
-      return learning(ctx).getJob(args.id);
+      return ctx.services.learning.getJob(args.id);
     },
   }),
 }));
@@ -115,7 +96,7 @@ builder.mutationFields((t) => ({
     args: { detectorId: t.arg.id({ required: true }) },
     resolve: async (_, { detectorId }, ctx) => {
       guard(ctx, ROLES.admin);
-      const r = await learning(ctx).requestTraining(detectorId);
+      const r = await ctx.services.learning.requestTraining(detectorId);
       return r.ok ? { ok: true, error: null, job: r.job } : failure(r.code, r.message);
     },
   }),
@@ -125,7 +106,7 @@ builder.mutationFields((t) => ({
     args: { modelVersionId: t.arg.id({ required: true }) },
     resolve: async (_, { modelVersionId }, ctx) => {
       guard(ctx, ROLES.admin);
-      const r = await learning(ctx).rollback(modelVersionId);
+      const r = await ctx.services.learning.rollback(modelVersionId);
       return r.ok ? { ok: true, error: null, primary: r.primary, oodd: r.oodd } : failure(r.code, r.message);
     },
   }),

@@ -1,3 +1,5 @@
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- pg has no bundled types; this travels with the file into other packages' typechecks
+/// <reference path="./pg.d.ts" />
 /** A fresh database per test file on the real PostgreSQL (127.0.0.1:5432, trust auth), dropped afterwards. */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';

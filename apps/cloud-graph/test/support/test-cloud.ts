@@ -1,32 +1,49 @@
 /**
- * A real cloud-graph on port 0 against its own PostgreSQL database and a temp blob folder, with an admin,
- * a reviewer and a hub token. Optional REDIS_URL / Azure settings come through `envOverrides`.
+ * A real cloud-graph for tests and benchmarks, composed the way main.ts composes it, on port 0 against its
+ * own PostgreSQL database (127.0.0.1:5432, or TEST_PG_URL) and a temp blob folder, with an admin, two
+ * reviewers and a hub. Optional REDIS_URL / Azure settings come through `envOverrides`.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { composeCloud, type Cloud, type ComposeOptions } from '../../src/composition';
 import { parseEnv } from '../../src/config/env';
-import { createDeps, type Deps } from '../../src/deps';
-import { buildServer, type CloudGraphServer } from '../../src/server';
+import type { Deps } from '../../src/deps';
 import { createLogger } from '../../src/ops/logger';
+import { buildServer, type CloudGraphServer } from '../../src/server';
+import type { Services } from '../../src/services';
 import { createTestDatabase, type TestDatabase } from './test-db';
 
 export const ADMIN_TOKEN = 'io_testadmintoken0000000000000000000000001';
 
-export interface TestApp {
+export interface TestCloud {
   url: string;
+  cloud: Cloud;
   app: CloudGraphServer;
+  services: Services;
   deps: Deps;
   db: TestDatabase;
   tokens: { admin: string; reviewer: string; hub: string; reviewer2: string };
   hubId: string;
   reviewerId: string;
+  reviewer2Id: string;
   close(): Promise<void>;
 }
 
-export async function startTestApp(
-  opts: { envOverrides?: Record<string, string>; db?: TestDatabase; ownsDb?: boolean } = {},
-): Promise<TestApp> {
+export interface TestCloudOptions {
+  envOverrides?: Record<string, string>;
+  /** A database to use (and keep, unless `ownsDb`); a fresh one by default. */
+  db?: TestDatabase;
+  ownsDb?: boolean;
+  /** The bootstrap admin's token (default ADMIN_TOKEN). */
+  adminToken?: string;
+  /** The name of the hub registered at start (default `test-hub`). */
+  hubName?: string;
+  /** Cloud-side answers (default `none`: every query goes to the review queue). */
+  predictor?: ComposeOptions['predictor'];
+}
+
+export async function startCloudForTests(opts: TestCloudOptions = {}): Promise<TestCloud> {
   const db = opts.db ?? (await createTestDatabase());
   const ownsDb = opts.ownsDb ?? !opts.db;
   const blobDir = await mkdtemp(join(tmpdir(), 'io-blobs-'));
@@ -43,39 +60,41 @@ export async function startTestApp(
     ...opts.envOverrides,
   });
   const logger = createLogger(env.log.level);
-  const deps = await createDeps(env, logger);
-  const app = buildServer({ env, deps, logger });
-  await app.services.auth.bootstrap(ADMIN_TOKEN);
+  const cloud = await composeCloud(env, logger, { predictor: opts.predictor ?? 'none' });
+  const { services } = cloud;
+  const app = buildServer(cloud);
+  const adminToken = opts.adminToken ?? ADMIN_TOKEN;
+  await services.auth.bootstrap(adminToken);
   const { url } = await app.listen(0, '127.0.0.1');
 
   const makeReviewer = async (username: string) => {
-    const found = (await app.services.users.list()).find((u) => u.username === username);
+    const found = (await services.users.list()).find((u) => u.username === username);
     const user =
       found ??
-      (await app.services.users.create({ username, email: `${username}@example.com`, role: 'REVIEWER' }));
-    return { user, token: (await app.services.users.createToken(user.id, 'test')).token };
+      (await services.users.create({ username, email: `${username}@example.com`, role: 'REVIEWER' }));
+    return { user, token: (await services.users.createToken(user.id, 'test')).token };
   };
   const r1 = await makeReviewer('reviewer1');
   const r2 = await makeReviewer('reviewer2');
-  const hubs = await app.services.hubs.list();
+  const hubs = await services.hubs.list();
   const hub = hubs[0]
-    ? await app.services.hubs.rotateToken(hubs[0].id)
-    : await app.services.hubs.register('test-hub');
-  const tokens = { admin: ADMIN_TOKEN, reviewer: r1.token, reviewer2: r2.token, hub: hub.token };
-  const hubId = hub.hub.id;
-  const reviewerId = r1.user.id;
+    ? await services.hubs.rotateToken(hubs[0].id)
+    : await services.hubs.register(opts.hubName ?? 'test-hub');
 
   return {
     url,
+    cloud,
     app,
-    deps,
+    services,
+    deps: cloud.deps,
     db,
-    tokens,
-    hubId,
-    reviewerId,
+    tokens: { admin: adminToken, reviewer: r1.token, reviewer2: r2.token, hub: hub.token },
+    hubId: hub.hub.id,
+    reviewerId: r1.user.id,
+    reviewer2Id: r2.user.id,
     async close() {
       await app.close();
-      await deps.close();
+      await cloud.close();
       if (ownsDb) await db.drop();
       await rm(blobDir, { recursive: true, force: true });
     },
