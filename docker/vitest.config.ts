@@ -1,12 +1,8 @@
-import { defineConfig } from 'vitest/config';
+import { defineIoProject } from '../vitest.shared.ts';
 
-export default defineConfig({
-  test: {
-    name: 'docker',
-    root: import.meta.dirname,
-    include: ['test/**/*.test.ts'],
-    // docker-compose v1 (Python) takes a few seconds per `config -q`.
-    testTimeout: 120_000,
-    hookTimeout: 60_000,
-  },
+export default defineIoProject(import.meta.dirname, {
+  name: 'docker',
+  // docker-compose v1 (Python) takes a few seconds per `config -q`.
+  testTimeout: 120_000,
+  hookTimeout: 60_000,
 });

@@ -1,13 +1,8 @@
-import { defineConfig } from 'vitest/config';
+import { defineIoProject } from '../../vitest.shared.ts';
 
-export default defineConfig({
-  test: {
-    name: 'review-ui',
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    exclude: ['**/*.live.test.ts', '**/node_modules/**'],
-    testTimeout: 60_000,
-    hookTimeout: 180_000,
-    // The end-to-end suite waits on a real browser and server; 10 s is a ceiling, not a delay.
-    expect: { poll: { timeout: 10_000, interval: 100 } },
-  },
+export default defineIoProject(import.meta.dirname, {
+  name: 'review-ui',
+  hookTimeout: 180_000,
+  // The end-to-end suite waits on a real browser and server; 10 s is a ceiling, not a delay.
+  expect: { poll: { timeout: 10_000, interval: 100 } },
 });

@@ -1,11 +1,3 @@
-import { defineConfig } from 'vitest/config';
+import { defineIoProject } from '../../vitest.shared.ts';
 
-export default defineConfig({
-  test: {
-    name: 'vision',
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    exclude: ['**/*.live.test.ts', '**/node_modules/**'],
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
-  },
-});
+export default defineIoProject(import.meta.dirname, { name: 'vision' });
