@@ -1,0 +1,161 @@
+/**
+ * io hubs list | register | rotate-token (cloud GraphQL), io hubs assign (an edge's detectors: the edge's own
+ * GET/PUT /edge-config, the Groundlight edge-endpoint contract), io edge status (an edge's health routes).
+ */
+import type { Command } from 'commander';
+import type { Context } from '../context';
+import { CliError } from '../errors';
+import { HUBS, REGISTER_HUB, ROTATE_HUB_TOKEN, type Hub, type Payload } from '../graphql.operations';
+import { table } from '../output';
+import { resolveDetector } from './detector.resolve';
+
+const row = (h: Hub) => ({
+  id: h.id,
+  name: h.name,
+  online: h.online,
+  lastHeartbeat: h.lastHeartbeatAt,
+  detectors: h.servedDetectors.map((s) => `${s.detectorId}@v${s.primaryVersion ?? '-'}`).join(' '),
+  token: `${h.tokenSnippet}…`,
+});
+
+interface EdgeConfigPayload {
+  detectors: { detector_id: string; edge_inference_config: string }[];
+  edge_inference_configs: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+async function edgeFetch(url: string, init: RequestInit = {}): Promise<{ status: number; body: unknown }> {
+  try {
+    const res = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
+    const text = await res.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text) as unknown;
+    } catch {
+      // plain text
+    }
+    return { status: res.status, body };
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+    throw new CliError(
+      `Cannot reach the edge at ${new URL(url).origin} (${cause}): check --url (nginx listens on :30101).`,
+    );
+  }
+}
+
+const edgeBase = (url: string) => url.replace(/\/+$/, '');
+
+export function registerHubs(program: Command, ctx: Context): void {
+  const hubs = program.command('hubs').description('edge devices known to the cloud');
+
+  hubs.command('list').action(async function (this: Command) {
+    const { hubs: list } = await ctx.cloud().graphql<{ hubs: Hub[] }>(HUBS);
+    ctx.out(this).print(list, (l) => table(l.map(row)));
+  });
+
+  hubs
+    .command('register')
+    .description('a new hub and its token (printed once: put it in the edge as EDGE_HUB_TOKEN)')
+    .requiredOption('--name <name>', 'hub name')
+    .action(async function (this: Command) {
+      const r = await ctx
+        .cloud()
+        .mutate<Payload & { hub: Hub; token: string }>(
+          REGISTER_HUB,
+          { name: this.opts<{ name: string }>().name },
+          'registerHub',
+        );
+      ctx
+        .out(this)
+        .print(
+          { hub: r.hub, token: r.token },
+          (x) => `${x.token}\n(hub ${x.hub.name} ${x.hub.id}: set EDGE_HUB_TOKEN to this; shown only now)`,
+        );
+    });
+
+  hubs
+    .command('rotate-token <hub>')
+    .description('replace a hub token (id or name); the old one stops working')
+    .action(async function (this: Command, ref: string) {
+      const cloud = ctx.cloud();
+      const { hubs: list } = await cloud.graphql<{ hubs: Hub[] }>(HUBS);
+      const hub = list.find((h) => h.id === ref || h.name === ref);
+      if (!hub) throw new CliError(`No hub ${JSON.stringify(ref)}: see io hubs list.`);
+      const r = await cloud.mutate<Payload & { hub: Hub; token: string }>(
+        ROTATE_HUB_TOKEN,
+        { hubId: hub.id },
+        'rotateHubToken',
+      );
+      ctx
+        .out(this)
+        .print(
+          { hub: r.hub, token: r.token },
+          (x) => `${x.token}\n(new token of ${x.hub.name}: update EDGE_HUB_TOKEN on the edge)`,
+        );
+    });
+
+  hubs
+    .command('assign')
+    .description("serve a detector on an edge (adds it to the edge's edge-config)")
+    .requiredOption('--edge <url>', 'the edge, e.g. http://edge:30101')
+    .requiredOption('--detector <detector>', 'detector id or name')
+    .option('--preset <name>', 'edge inference preset', 'default')
+    .action(async function (this: Command) {
+      const o = this.opts<{ edge: string; detector: string; preset: string }>();
+      const cloud = ctx.cloud();
+      const d = await resolveDetector(cloud, o.detector);
+      const base = edgeBase(o.edge);
+      const current = await edgeFetch(`${base}/edge-config`);
+      if (current.status !== 200)
+        throw new CliError(`GET ${base}/edge-config answered ${current.status}: is this an edge?`);
+      const config = current.body as EdgeConfigPayload;
+      if (!(o.preset in config.edge_inference_configs)) {
+        throw new CliError(
+          `The edge has no preset ${o.preset}: use one of ${Object.keys(config.edge_inference_configs).join(', ')}.`,
+        );
+      }
+      config.detectors = [
+        ...config.detectors.filter((x) => x.detector_id !== d.id),
+        { detector_id: d.id, edge_inference_config: o.preset },
+      ];
+      const put = await edgeFetch(`${base}/edge-config`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', 'x-api-token': cloud.token },
+        body: JSON.stringify(config),
+      });
+      if (put.status !== 200)
+        throw new CliError(`The edge refused the config (${put.status}): ${JSON.stringify(put.body)}`);
+      ctx.out(this).print(put.body, () => `${base} now serves ${d.name} (${d.id}) with preset ${o.preset}`);
+    });
+
+  const edge = program.command('edge').description('an edge device, through its own API');
+  edge
+    .command('status')
+    .description("an edge's readiness, detectors and their readiness")
+    .requiredOption('--url <url>', 'the edge, e.g. http://edge:30101')
+    .action(async function (this: Command) {
+      const base = edgeBase(this.opts<{ url: string }>().url);
+      const [ready, readiness, config] = await Promise.all([
+        edgeFetch(`${base}/health/ready`),
+        edgeFetch(`${base}/edge-detector-readiness`),
+        edgeFetch(`${base}/edge-config`),
+      ]);
+      const detectors = (readiness.body ?? {}) as Record<string, { ready: boolean }>;
+      const status = {
+        url: base,
+        ready: ready.status === 200,
+        health: ready.body,
+        detectors: Object.entries(detectors).map(([id, r]) => ({ id, ready: r.ready })),
+        presets: Object.keys((config.body as EdgeConfigPayload | undefined)?.edge_inference_configs ?? {}),
+      };
+      ctx
+        .out(this)
+        .print(status, (s) =>
+          [
+            `${s.url}: ${s.ready ? 'ready' : 'NOT ready'}`,
+            table(s.detectors.map((x) => ({ detector: x.id, ready: x.ready }))),
+          ].join('\n'),
+        );
+      if (!status.ready) ctx.exitCode = 1;
+    });
+}
