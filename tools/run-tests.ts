@@ -13,7 +13,23 @@ interface VitestJson {
   numFailedTests: number;
   numPendingTests: number;
   numTodoTests: number;
-  testResults: { status: string; message?: string; name: string }[];
+  testResults: {
+    status: string;
+    message?: string;
+    name: string;
+    assertionResults: { status: string }[];
+  }[];
+}
+
+/**
+ * Failed tests, plus one for each failed file none of whose tests failed: a file that does not load, or whose
+ * beforeAll/afterAll threw (its tests are then reported as skipped), has no failed test of its own.
+ */
+function countFailures(report: VitestJson): number {
+  const brokenFiles = report.testResults.filter(
+    (file) => file.status === 'failed' && !file.assertionResults.some((t) => t.status === 'failed'),
+  ).length;
+  return report.numFailedTests + brokenFiles;
 }
 
 const outFile = join(mkdtempSync(join(tmpdir(), 'io-vitest-')), 'results.json');
@@ -34,9 +50,7 @@ child.on('exit', (code, signal) => {
     process.exit(code || 1);
   }
   const report = JSON.parse(readFileSync(outFile, 'utf8')) as VitestJson;
-  // A suite that fails to load (syntax error, failed beforeAll) has no failed *tests*: count it as one failure.
-  const brokenFiles = report.testResults.filter((r) => r.status === 'failed' && r.message).length;
-  const failed = report.numFailedTests + (report.numFailedTests === 0 ? brokenFiles : 0);
+  const failed = countFailures(report);
   const skipped = report.numPendingTests + report.numTodoTests;
   console.log(`${report.numPassedTests} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
   process.exit(failed > 0 || code ? code || 1 : 0);
