@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  adjustConfidenceForDomain,
   adjustConfidenceWithOodd,
   chanceLevel,
   effectiveThreshold,
@@ -74,6 +75,38 @@ describe('adjustConfidenceWithOodd', () => {
     expect(() => chanceLevel('COUNT', 0)).toThrow(RangeError);
     expect(() => chanceLevel('COUNT', 2.5)).toThrow(RangeError);
     expect(chanceLevel('BINARY', 7)).toBe(0.5);
+  });
+});
+
+describe('adjustConfidenceForDomain (the in-domain form the inference service and learning use)', () => {
+  it.each([
+    // mode, numClasses, conf, in-domain, expected
+    ['BINARY', 2, 0.9, 1, 0.9],
+    ['BINARY', 2, 0.9, 0, 0.5],
+    ['BINARY', 2, 0.95, null, 0.95],
+    ['MULTI_CLASS', 3, 0.9, 0.5, 0.5 / 3 + 0.45],
+    ['MULTI_CLASS', 4, 0.9, 0.5, 0.5 * 0.25 + 0.5 * 0.9],
+    ['BOUNDING_BOX', 2, 0.8, 0, 0],
+    ['BINARY', 2, 0.8, null, 0.8],
+  ] as const)('%s (%s classes): conf %s, in-domain %s → %s', (mode, numClasses, conf, inDomain, expected) => {
+    expect(
+      adjustConfidenceForDomain({ confidence: conf, inDomainProbability: inDomain, mode, numClasses }),
+    ).toBeCloseTo(expected, 12);
+  });
+
+  it('stays a probability when float rounding would leave [0, 1]', () => {
+    for (const conf of [1, 0.9999999999999999]) {
+      for (const inDomain of [0.1, 0.3, 0.7, 0.9999999]) {
+        const a = adjustConfidenceForDomain({
+          confidence: conf,
+          inDomainProbability: inDomain,
+          mode: 'BINARY',
+          numClasses: 2,
+        });
+        expect(a).toBeLessThanOrEqual(1);
+        expect(a).toBeGreaterThanOrEqual(0);
+      }
+    }
   });
 });
 

@@ -24,6 +24,8 @@ export function chanceLevel(mode: DetectorMode, numClasses?: number): number {
  * `adjusted = p_out · chance + (1 − p_out) · conf`: pulls the confidence toward chance as the OODD model grows
  * sure the image is unlike the training data, so such images fall below threshold and escalate. The label is
  * not changed. With either value missing the confidence is returned unadjusted (the reference does the same).
+ * This is the one implementation: the inference service reports it, the edge decides on it, learning measures
+ * held-out answers with it. Clamped to [0, 1] so float rounding never makes it an invalid probability.
  */
 export function adjustConfidenceWithOodd(args: {
   primaryConfidence: number | null | undefined;
@@ -37,7 +39,24 @@ export function adjustConfidenceWithOodd(args: {
   if (outlierProbability === null || outlierProbability === undefined) return primaryConfidence;
   assertProbability('outlierProbability', outlierProbability);
   const chance = chanceLevel(args.mode, args.numClasses);
-  return outlierProbability * chance + (1 - outlierProbability) * primaryConfidence;
+  return Math.min(1, Math.max(0, outlierProbability * chance + (1 - outlierProbability) * primaryConfidence));
+}
+
+/** The same adjustment from an OODD head's in-domain probability (null: no OODD model, no adjustment). */
+export function adjustConfidenceForDomain(args: {
+  confidence: number;
+  inDomainProbability: number | null;
+  mode: DetectorMode;
+  numClasses: number;
+}): number {
+  return (
+    adjustConfidenceWithOodd({
+      primaryConfidence: args.confidence,
+      outlierProbability: args.inDomainProbability === null ? null : 1 - args.inDomainProbability,
+      mode: args.mode,
+      numClasses: args.numClasses,
+    }) ?? args.confidence
+  );
 }
 
 /** The reference OODD output (label 1 = outlier, confidence in that label) as an outlier probability. */

@@ -26,6 +26,24 @@ export const ASYNC_WITH_EDGE_ONLY =
   "Async requests are not supported when 'always_return_edge_prediction' is set to True.";
 
 type Reject = Extract<Decision, { kind: 'reject' }>;
+type EdgeAnswer = Extract<Decision, { kind: 'answer_edge' }>;
+
+/** An edge answer; it is done processing unless a background escalation will update it. */
+function answerEdge(
+  escalate: EdgeAnswer['escalate'],
+  reason: EdgeAnswer['reason'],
+  confident: boolean,
+  edge: EdgeConfidence,
+): EdgeAnswer {
+  return {
+    kind: 'answer_edge',
+    escalate,
+    doneProcessing: escalate !== 'background',
+    confident,
+    reason,
+    ...edge,
+  };
+}
 
 function reject(
   code: Extract<
@@ -147,59 +165,24 @@ export function decide(input: DecisionInput): Decision {
       behaviour !== 'edge_only' &&
       input.humanReview !== 'NEVER' &&
       shouldAudit(input.auditRoll, input.confidentAuditRate);
-    return {
-      kind: 'answer_edge',
-      escalate: audit ? 'audit' : 'none',
-      doneProcessing: true,
-      confident: true,
-      reason: audit ? 'AUDIT' : 'CONFIDENT',
-      ...edge,
-    };
+    return audit ? answerEdge('audit', 'AUDIT', true, edge) : answerEdge('none', 'CONFIDENT', true, edge);
   }
 
   // Step 9. OUT_OF_DOMAIN when the raw confidence would have passed: the OODD adjustment made the difference.
   const reason = isConfident(inference.primaryConfidence, threshold) ? 'OUT_OF_DOMAIN' : 'BELOW_THRESHOLD';
   switch (behaviour) {
     case 'edge_only':
-      return {
-        kind: 'answer_edge',
-        escalate: 'none',
-        doneProcessing: true,
-        confident: false,
-        reason: 'EDGE_ONLY',
-        ...edge,
-      };
+      return answerEdge('none', 'EDGE_ONLY', false, edge);
     case 'edge_with_escalation':
       return cooldownAllows(input.lastEscalationAtMs, input.nowMs, input.preset.min_time_between_escalations)
-        ? {
-            kind: 'answer_edge',
-            escalate: 'background',
-            doneProcessing: false,
-            confident: false,
-            reason,
-            ...edge,
-          }
-        : {
-            kind: 'answer_edge',
-            escalate: 'none',
-            doneProcessing: true,
-            confident: false,
-            reason: 'COOLDOWN',
-            ...edge,
-          };
+        ? answerEdge('background', reason, false, edge)
+        : answerEdge('none', 'COOLDOWN', false, edge);
     case 'disabled':
     case 'cloud_first':
       // Offline, the edge keeps answering and the escalation waits in the outbox (no cooldown: the reference
       // queues every failed sync escalation too, and the outbox is durable).
       return input.cloudReachable === false
-        ? {
-            kind: 'answer_edge',
-            escalate: 'background',
-            doneProcessing: false,
-            confident: false,
-            reason,
-            ...edge,
-          }
+        ? answerEdge('background', reason, false, edge)
         : { kind: 'escalate_sync', fallback: 'edge_answer', edge, reason };
   }
 }

@@ -7,3 +7,4 @@ export * from './label-mapping';
 export * from './decide';
 export * from './escalation-outcome';
 export * from './cloud-answer';
+export * from './cloud-decision';

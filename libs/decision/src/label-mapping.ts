@@ -1,12 +1,16 @@
 /**
- * From the model's class index to the Groundlight answer, per mode (the reference's `_mode_to_result_and_type`).
+ * From the model's class index to the Groundlight answer, per mode (the reference's `_mode_to_result_and_type`);
+ * the class order itself is libs/schema's class-layout.
  * Failures are returned as typed errors, never thrown: TEXT cannot be answered on the edge (the reference
  * raised → 500), and an index the detector's configuration cannot explain means the model and the detector
  * disagree.
  */
 import {
+  BINARY_CLASS_NAMES,
   BOUNDING_BOX_LABELS,
   IntelliOpticsError,
+  classNamesOf,
+  maxCountOf,
   type BinaryClassificationResult,
   type BoundingBoxLabel,
   type BoundingBoxResult,
@@ -24,8 +28,6 @@ export type EdgeResult =
 
 export type MappedLabel =
   { kind: 'label'; label: string } | { kind: 'count'; count: number; greaterThanMax: boolean };
-
-const BINARY_INDEX_LABELS = ['YES', 'NO'] as const;
 
 function mismatch(mode: DetectorMode, detail: string): { ok: false; error: IntelliOpticsError } {
   return {
@@ -49,7 +51,7 @@ function pick<T>(labels: readonly T[], index: number, mode: DetectorMode): Mappe
 
 /** 0 → YES, 1 → NO. */
 export function binaryLabel(index: number): Mapped<'YES' | 'NO'> {
-  return pick(BINARY_INDEX_LABELS, index, 'BINARY');
+  return pick(BINARY_CLASS_NAMES, index, 'BINARY');
 }
 
 /** The index is the count; above `maxCount` it is clipped and flagged `greaterThanMax`. */
@@ -72,16 +74,6 @@ export function multiClassLabel(index: number, classNames: readonly string[]): M
 /** Index into NO_OBJECTS, BOUNDING_BOX, GREATER_THAN_MAX, UNCLEAR. */
 export function boundingBoxLabel(index: number): Mapped<BoundingBoxLabel> {
   return pick(BOUNDING_BOX_LABELS, index, 'BOUNDING_BOX');
-}
-
-function classNamesOf(config: ModeConfiguration | null | undefined): string[] | undefined {
-  const names = config?.['class_names'];
-  return Array.isArray(names) && names.every((n) => typeof n === 'string') ? names : undefined;
-}
-
-function maxCountOf(config: ModeConfiguration | null | undefined): number | undefined {
-  const max = config?.['max_count'];
-  return typeof max === 'number' ? max : undefined;
 }
 
 export function unsupportedTextMode(): { ok: false; error: IntelliOpticsError } {

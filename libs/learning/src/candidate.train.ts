@@ -8,7 +8,7 @@
  * so the held-out metrics describe exactly what gets published, and a later candidate can be compared with
  * this version on held-out images that neither has trained on (see held-out.split.ts).
  */
-import type { DetectorMode } from '@intellioptics/schema';
+import { classLayout, type DetectorMode } from '@intellioptics/schema';
 import type { MahalanobisOodd, ModelPackage, PipelineConfig } from '@intellioptics/vision';
 import {
   DEFAULT_L2,
@@ -25,7 +25,6 @@ import {
   softmaxPredict,
 } from '@intellioptics/vision';
 import { fitCalibration, temper, type Calibration } from './calibration.fit';
-import { classLayout } from './detector-classes';
 import { heldOutSplit } from './held-out.split';
 import {
   auroc,

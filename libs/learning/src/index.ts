@@ -1,6 +1,12 @@
 /** @intellioptics/learning: continuous learning for detectors (pure: no DB, no network). */
-export type { ClassLayout } from './detector-classes';
-export { classLayout, UnsupportedModeError, DEFAULT_MAX_COUNT, GREATER_THAN_MAX } from './detector-classes';
+// The class layout is a shared contract (libs/schema class-layout.ts); re-exported for the training worker.
+export type { ClassLayout } from '@intellioptics/schema';
+export {
+  classLayout,
+  UnsupportedModeError,
+  DEFAULT_MAX_COUNT,
+  GREATER_THAN_MAX,
+} from '@intellioptics/schema';
 export type { HeldOutSplit } from './held-out.split';
 export { heldOutSplit, idHash } from './held-out.split';
 export type { HeldOutEvaluation, Prediction } from './metrics.evaluate';

@@ -3,6 +3,7 @@
  * probabilities (in float64 from the fitted parameters, or through the ONNX heads of a published package), so
  * the current version and a candidate are measured by the same code on the same images.
  */
+import { adjustConfidenceForDomain } from '@intellioptics/decision';
 import { expectedCalibrationError } from '@intellioptics/vision';
 
 export interface Prediction {
@@ -35,13 +36,17 @@ export interface HeldOutEvaluation {
 }
 
 /**
- * ARCHITECTURE.md step 5 (the same formula as libs/decision's adjustConfidenceWithOodd, repeated here to keep
- * this library's dependencies to vision and schema): adjusted = p_out·(1/C) + (1 − p_out)·conf.
+ * The OODD-adjusted confidence of a held-out answer: libs/decision's adjustment, the one the edge decides on.
+ * Learning trains classification heads only (classLayout refuses BOUNDING_BOX and TEXT), whose chance level
+ * is 1/C in every mode, so the mode passed is the generic classification one.
  */
 export function adjustedConfidence(confidence: number, inDomain: number | null, numClasses: number): number {
-  if (inDomain === null) return confidence;
-  const pOut = 1 - inDomain;
-  return pOut * (1 / numClasses) + (1 - pOut) * confidence;
+  return adjustConfidenceForDomain({
+    confidence,
+    inDomainProbability: inDomain,
+    mode: 'MULTI_CLASS',
+    numClasses,
+  });
 }
 
 export function argmax(p: readonly number[]): number {

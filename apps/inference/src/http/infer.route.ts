@@ -1,5 +1,6 @@
 /** POST /infer?detector_id=a[&detector_id=b] or ?detector_ids=a,b — body: raw image bytes. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { inferResponse } from '@intellioptics/schema';
 import { HttpError } from '../errors';
 import type { InferService } from '../inference/infer.service';
 import { readBody, sendJson } from './http-utils';
@@ -38,8 +39,6 @@ export async function handleInfer(
   }
   const body = await readBody(req, maxBodyBytes);
   const result = await service.infer(ids, body, started);
-  // One detector: its answer at top level. Several: { results: [...] }. Timings always at top level.
-  if (ids.length === 1) sendJson(res, 200, { ...result.answers[0], timings_ms: result.timings_ms });
-  else sendJson(res, 200, { results: result.answers, timings_ms: result.timings_ms });
+  sendJson(res, 200, inferResponse(result.answers, result.timings_ms));
   return ids;
 }

@@ -2,6 +2,8 @@
  * One inference request: resolve every asked detector (404 before any decoding), decode once, run the
  * backbone once, then every detector's primary and OODD heads on the same features.
  */
+import { adjustConfidenceForDomain } from '@intellioptics/decision';
+import type { DetectorAnswer, DetectorMode, InferTimings } from '@intellioptics/schema';
 import type { PipelineConfig, VisionEngine } from '@intellioptics/vision';
 import { preprocessImage } from '@intellioptics/vision';
 import type { Metrics } from '../metrics';
@@ -10,49 +12,21 @@ import type { ModelLease } from '../models/loaded-model';
 import { leaseModels } from '../models/loaded-model';
 import type { ModelManager } from '../models/model-manager';
 
-export interface ModelVersionRef {
-  version: number;
-  model_id: string;
-}
-
-export interface DetectorAnswer {
-  detector_id: string;
-  mode: string;
-  label: { index: number; name: string };
-  probabilities: Record<string, number>;
-  /** Raw top-class probability of the primary model. */
-  confidence: number;
-  /** OODD in-domain probability, null when the detector has no OODD model. */
-  in_domain_probability: number | null;
-  /** p_out·(1/num_classes) + (1 − p_out)·confidence; chance is 0 for BOUNDING_BOX. */
-  adjusted_confidence: number;
-  model_versions: { primary: ModelVersionRef; oodd: ModelVersionRef | null };
-}
-
-export interface InferTimings {
-  decode: number;
-  backbone: number;
-  heads: number;
-  total: number;
-}
+export type { DetectorAnswer, InferTimings } from '@intellioptics/schema';
 
 export interface InferResult {
   answers: DetectorAnswer[];
   timings_ms: InferTimings;
 }
 
-/** The OODD adjustment (kept here beside its only caller; the edge decision policy consumes the result). */
+/** libs/decision's OODD adjustment in the service's terms (kept as a named helper for its unit test). */
 export function adjustConfidence(
   confidence: number,
   inDomain: number | null,
   numClasses: number,
-  mode: string,
+  mode: DetectorMode,
 ): number {
-  if (inDomain === null) return confidence;
-  const pOut = 1 - inDomain;
-  const chance = mode === 'BOUNDING_BOX' ? 0 : 1 / numClasses;
-  // Clamped so float rounding can never push it outside [0,1] (clients validate it as a probability).
-  return Math.min(1, Math.max(0, pOut * chance + (1 - pOut) * confidence));
+  return adjustConfidenceForDomain({ confidence, inDomainProbability: inDomain, mode, numClasses });
 }
 
 const ms = (from: number): number => Math.round((performance.now() - from) * 1000) / 1000;
