@@ -16,6 +16,7 @@ import type { Logger } from '../ops/logger';
 import type { Services } from '../services';
 import type { GraphQLContext } from './context';
 import { toGraphQLError } from './errors';
+import { createLoaders } from './loaders';
 import type { AppPubSub } from './pubsub';
 import { schema } from './schema';
 
@@ -68,7 +69,7 @@ export function createGraphQLYoga(parts: {
           extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
         });
       }
-      return { principal: who, services, pubsub };
+      return { principal: who, services, loaders: createLoaders(services), pubsub };
     },
     maskedErrors: {
       maskError(error, message, isDev) {

@@ -39,7 +39,7 @@ builder.queryFields((t) => ({
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_, { id }, ctx) => {
       guard(ctx, ROLES.any);
-      return (await ctx.services.detectors.getMany([id]))[0] ?? null;
+      return ctx.loaders.detector.load(id);
     },
   }),
   detectors: t.field({

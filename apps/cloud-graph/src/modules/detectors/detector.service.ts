@@ -1,4 +1,3 @@
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import {
   DetectorCreationInputSchema,
   IntelliOpticsError,
@@ -10,6 +9,7 @@ import {
   type PatchedDetectorInput,
 } from '@intellioptics/schema';
 import type { z } from 'zod';
+import { flushOrConflict } from '../../db/flush-or-conflict';
 import type { Orm } from '../../db/orm';
 import type { BlobStore } from '../../blob/blob-store';
 import type { Logger } from '../../ops/logger';
@@ -77,17 +77,7 @@ export class DetectorService {
       escalationType: input.escalation_type === 'NO_HUMAN_LABELING' ? 'NO_HUMAN_LABELING' : 'STANDARD',
       metadata,
     });
-    try {
-      await em.flush();
-    } catch (e) {
-      if (e instanceof UniqueConstraintViolationException) {
-        throw new IntelliOpticsError(
-          'ALREADY_EXISTS',
-          `A detector named ${JSON.stringify(input.name)} exists.`,
-        );
-      }
-      throw e;
-    }
+    await flushOrConflict(em, () => `A detector named ${JSON.stringify(input.name)} exists.`);
     return detector;
   }
 
@@ -126,17 +116,7 @@ export class DetectorService {
     if (patch.escalation_type !== undefined) detector.escalationType = patch.escalation_type;
     if (patch.group_name !== undefined) detector.groupName = patch.group_name;
     if (patch.metadata !== undefined) detector.metadata = parseMetadata(patch.metadata);
-    try {
-      await em.flush();
-    } catch (e) {
-      if (e instanceof UniqueConstraintViolationException) {
-        throw new IntelliOpticsError(
-          'ALREADY_EXISTS',
-          `A detector named ${JSON.stringify(patch.name)} exists.`,
-        );
-      }
-      throw e;
-    }
+    await flushOrConflict(em, () => `A detector named ${JSON.stringify(patch.name)} exists.`);
     return detector;
   }
 

@@ -21,12 +21,12 @@ export const EscalationRef = builder.objectRef<EscalationEntity>('Escalation').i
     imageQuery: t.field({
       type: ImageQueryRef,
       nullable: true,
-      resolve: async (e, _, ctx) => (await ctx.services.imageQueries.getMany([e.imageQuery.id]))[0] ?? null,
+      resolve: (e, _, ctx) => ctx.loaders.imageQuery.load(e.imageQuery.id),
     }),
     detector: t.field({
       type: DetectorRef,
       nullable: true,
-      resolve: async (e, _, ctx) => (await ctx.services.detectors.getMany([e.detector.id]))[0] ?? null,
+      resolve: (e, _, ctx) => ctx.loaders.detector.load(e.detector.id),
     }),
     edgeResult: t.field({ type: 'JSON', nullable: true, resolve: (e) => e.edgeResult ?? null }),
     createdAt: t.field({ type: 'DateTime', resolve: (e) => e.createdAt }),

@@ -4,6 +4,7 @@
  * patience time) becomes EXPIRED. Transitions are single conditional UPDATEs, so two reviewers (or two
  * replicas) racing for one escalation cannot both win. `sweep()` runs on a timer and lazily before reads.
  */
+import type { EntityData, FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { newId, type EscalationEvent, type EscalationState, type ErrorCode } from '@intellioptics/schema';
 import type { Orm } from '../../db/orm';
@@ -119,49 +120,49 @@ export class EscalationService {
   }
 
   async claim(id: string, who: Principal): Promise<EscalationOutcome> {
-    await this.sweep();
-    const now = this.now();
-    const em = this.orm.em.fork();
-    const changed = await em.nativeUpdate(
-      Escalation,
-      {
-        id,
+    return this.transition(id, who, (now) => ({
+      where: {
         deadlineAt: { $gt: now },
         $or: [{ state: 'QUEUED' }, { state: 'CLAIMED', claimedBy: who.id }],
       },
-      {
+      set: {
         state: 'CLAIMED',
         claimedBy: who.id,
         claimExpiresAt: new Date(now.getTime() + this.opts.leaseSeconds * 1000),
       },
-    );
-    return this.outcome(em, id, changed > 0, who);
+    }));
   }
 
   async release(id: string, who: Principal): Promise<EscalationOutcome> {
-    await this.sweep();
-    const em = this.orm.em.fork();
-    const changed = await em.nativeUpdate(
-      Escalation,
-      { id, state: 'CLAIMED', claimedBy: who.id, claimExpiresAt: { $gt: this.now() } },
-      { state: 'QUEUED', claimedBy: null, claimExpiresAt: null },
-    );
-    return this.outcome(em, id, changed > 0, who);
+    return this.transition(id, who, (now) => ({
+      where: { state: 'CLAIMED', claimedBy: who.id, claimExpiresAt: { $gt: now } },
+      set: { state: 'QUEUED', claimedBy: null, claimExpiresAt: null },
+    }));
   }
 
   /** A reviewer passes on an escalation it holds (or an unclaimed one); it leaves the queue for good. */
   async skip(id: string, who: Principal): Promise<EscalationOutcome> {
-    await this.sweep();
-    const now = this.now();
-    const em = this.orm.em.fork();
-    const changed = await em.nativeUpdate(
-      Escalation,
-      {
-        id,
+    return this.transition(id, who, (now) => ({
+      where: {
         $or: [{ state: 'QUEUED' }, { state: 'CLAIMED', claimedBy: who.id, claimExpiresAt: { $gt: now } }],
       },
-      { state: 'SKIPPED', claimedBy: null, claimExpiresAt: null, resolvedAt: now, resolvedBy: who.id },
-    );
+      set: { state: 'SKIPPED', claimedBy: null, claimExpiresAt: null, resolvedAt: now, resolvedBy: who.id },
+    }));
+  }
+
+  /**
+   * One reviewer action: sweep first (so lapsed claims and deadlines count), then a single conditional
+   * UPDATE of escalation `id` guarded by `where`; the outcome says why it did not apply.
+   */
+  private async transition(
+    id: string,
+    who: Principal,
+    change: (now: Date) => { where: FilterQuery<EscalationEntity>; set: EntityData<EscalationEntity> },
+  ): Promise<EscalationOutcome> {
+    await this.sweep();
+    const { where, set } = change(this.now());
+    const em = this.orm.em.fork();
+    const changed = await em.nativeUpdate(Escalation, { $and: [{ id }, where] }, set);
     return this.outcome(em, id, changed > 0, who);
   }
 

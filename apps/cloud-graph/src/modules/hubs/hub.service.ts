@@ -1,6 +1,6 @@
 /** Edge hubs: registration, token rotation (the token is shown once) and heartbeats. */
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { IntelliOpticsError, newId, type HubStatusEvent } from '@intellioptics/schema';
+import { flushOrConflict } from '../../db/flush-or-conflict';
 import type { Orm } from '../../db/orm';
 import type { AppPubSub } from '../../graphql/pubsub';
 import { generateToken, hashToken, tokenSnippet } from '../../auth/token';
@@ -41,14 +41,7 @@ export class HubService {
       servedDetectors: [],
       counters: {},
     });
-    try {
-      await em.flush();
-    } catch (e) {
-      if (e instanceof UniqueConstraintViolationException) {
-        throw new IntelliOpticsError('ALREADY_EXISTS', `A hub named ${JSON.stringify(name)} exists.`);
-      }
-      throw e;
-    }
+    await flushOrConflict(em, () => `A hub named ${JSON.stringify(name)} exists.`);
     return { hub, token };
   }
 

@@ -56,7 +56,7 @@ ImageQueryRef.implement({
     detector: t.field({
       type: DetectorRef,
       nullable: true,
-      resolve: async (q, _, ctx) => (await ctx.services.detectors.getMany([q.detector.id]))[0] ?? null,
+      resolve: (q, _, ctx) => ctx.loaders.detector.load(q.detector.id),
     }),
     query: t.exposeString('query'),
     resultType: t.field({ type: ResultTypeEnum, resolve: (q) => q.resultType }),
@@ -127,7 +127,7 @@ builder.queryFields((t) => ({
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_, { id }, ctx) => {
       guard(ctx, ROLES.any);
-      return (await ctx.services.imageQueries.getMany([id]))[0] ?? null;
+      return ctx.loaders.imageQuery.load(id);
     },
   }),
   imageQueries: t.field({
@@ -216,7 +216,7 @@ const ImageQueryUpdatedRef = builder.objectRef<ImageQueryUpdatedEvent>('ImageQue
     imageQuery: t.field({
       type: ImageQueryRef,
       nullable: true,
-      resolve: async (e, _, ctx) => (await ctx.services.imageQueries.getMany([e.imageQueryId]))[0] ?? null,
+      resolve: (e, _, ctx) => ctx.loaders.imageQuery.load(e.imageQueryId),
     }),
   }),
 });

@@ -15,7 +15,7 @@ export const ModelVersionRef = builder.objectRef<ModelVersionEntity>('ModelVersi
     detector: t.field({
       type: DetectorRef,
       nullable: true,
-      resolve: async (m, _, ctx) => (await ctx.services.detectors.getMany([m.detector.id]))[0] ?? null,
+      resolve: (m, _, ctx) => ctx.loaders.detector.load(m.detector.id),
     }),
     kind: t.field({ type: ModelKindEnum, resolve: (m) => m.kind }),
     number: t.exposeInt('number'),

@@ -1,6 +1,6 @@
 /** People and their API tokens (a token is returned once, at creation; only its hash is stored). */
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { IntelliOpticsError, newId } from '@intellioptics/schema';
+import { flushOrConflict } from '../../db/flush-or-conflict';
 import type { Orm } from '../../db/orm';
 import { generateToken, hashToken, tokenSnippet } from '../../auth/token';
 import { ApiToken, User, type ApiTokenEntity, type UserEntity } from './user.entity';
@@ -14,17 +14,7 @@ export class UserService {
     }
     const em = this.orm.em.fork();
     const user = em.create(User, { id: newId('user'), ...input });
-    try {
-      await em.flush();
-    } catch (e) {
-      if (e instanceof UniqueConstraintViolationException) {
-        throw new IntelliOpticsError(
-          'ALREADY_EXISTS',
-          `A user named ${JSON.stringify(input.username)} exists.`,
-        );
-      }
-      throw e;
-    }
+    await flushOrConflict(em, () => `A user named ${JSON.stringify(input.username)} exists.`);
     return user;
   }
 
