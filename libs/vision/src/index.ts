@@ -80,3 +80,22 @@ export {
 
 export type { VisionEngineOptions, EmbedTimings, HeadOutput, SpatialFeatures } from './engine/vision.engine';
 export { VisionEngine, Head } from './engine/vision.engine';
+
+export type { CocoClass } from './detector/coco-classes';
+export { COCO_CLASSES, resolveCocoClasses } from './detector/coco-classes';
+export type { Detection, NormalisedBox, HeadGrid, PeakOptions } from './detector/detection.decode';
+export { decodePeaks, nonMaxSuppression, iou } from './detector/detection.decode';
+export type { BoxAnswer, BoxLabel, CountAnswer } from './detector/detection.answers';
+export { boxAnswer, countAnswer, splitAtThreshold, toRoi } from './detector/detection.answers';
+export {
+  CENTERNET_INPUT_SIZE,
+  CENTERNET_ONNX_SHA256,
+  DETECTOR_PIPELINE,
+  TFJS_BOX_NODE,
+  TFJS_DETECTIONS_NODE,
+  TFJS_HEATMAP_NODE,
+  readCenternetSource,
+  convertCenternet,
+} from './detector/centernet.model';
+export type { ObjectDetectorOptions, DetectOptions, AnswerOptions } from './detector/object-detector';
+export { ObjectDetector, DEFAULT_MIN_SCORE, CANDIDATE_FLOOR } from './detector/object-detector';

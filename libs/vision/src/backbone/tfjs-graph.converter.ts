@@ -23,6 +23,8 @@ export interface TfjsConversion {
   docString: string;
   input: GraphEndpoint;
   outputs: GraphEndpoint[];
+  /** Multiplies the input by this first (a graph that wants 0..255 pixels fed the [0,1] tensor we preprocess). */
+  inputScale?: number;
   /** Shortens tfjs node names for the ONNX graph (readability only). */
   shorten?: (tfName: string) => string;
 }
@@ -41,8 +43,9 @@ export function convertTfjsGraph(source: TfjsModelSource, spec: TfjsConversion):
   const weights = decodeWeights(source.weightSpecs, source.weightData);
   const byName = new Map<string, TfjsNode>(source.model.modelTopology.node.map((n) => [n.name, n]));
   const shorten = spec.shorten ?? ((n: string) => n);
+  const scaledInput = spec.inputScale === undefined ? spec.input.name : `${spec.input.name}/scaled`;
   const renamed = new Map<string, string>([
-    [spec.input.node, spec.input.name],
+    [spec.input.node, scaledInput],
     ...spec.outputs.map((o): [string, string] => [o.node, o.name]),
   ]);
   const tensor = (tfName: string): string => {
@@ -79,6 +82,14 @@ export function convertTfjsGraph(source: TfjsModelSource, spec: TfjsConversion):
     }
     return t.name!;
   };
+  if (spec.inputScale !== undefined)
+    nodes.push(
+      node(
+        'Mul',
+        [spec.input.name, addInit(floatTensor('input_scale', [], [spec.inputScale]))],
+        [scaledInput],
+      ),
+    );
   addInit(floatTensor('relu6_min', [], [0]));
   addInit(floatTensor('relu6_max', [], [6]));
   const isConst = (tfName: string): boolean => byName.get(nodeOf(tfName))?.op === 'Const';
