@@ -1,10 +1,10 @@
 import { lazy, Suspense } from 'react';
 import { SignInPage } from '../modules/auth/SignInPage';
-import { canOpen, type Area } from '../modules/auth/roles';
+import { canOpen } from '../modules/auth/roles';
 import { useAuth } from '../modules/auth/useAuth';
 import { EmptyState, ErrorState, Loading } from '../ui/States';
 import { Layout } from './Layout';
-import { hrefFor, useRoute, type Route } from './router';
+import { areaOf, hrefFor, useRoute, type Route } from './router';
 import { QueuePage } from '../modules/queue/QueuePage';
 
 // Admin pages load on demand: a reviewer's bundle is the queue only.
@@ -12,21 +12,6 @@ const DetectorsPage = lazy(() => import('../modules/detectors/DetectorsPage'));
 const DetectorPage = lazy(() => import('../modules/detectors/DetectorPage'));
 const NewDetectorPage = lazy(() => import('../modules/detectors/NewDetectorPage'));
 const FleetPage = lazy(() => import('../modules/fleet/FleetPage'));
-
-function areaOf(route: Route): Area | null {
-  switch (route.page) {
-    case 'queue':
-      return 'queue';
-    case 'detectors':
-    case 'detectorNew':
-    case 'detector':
-      return 'detectors';
-    case 'fleet':
-      return 'fleet';
-    default:
-      return null;
-  }
-}
 
 export function App() {
   const { state, retry } = useAuth();

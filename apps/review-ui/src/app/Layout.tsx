@@ -1,28 +1,7 @@
 import type { ReactNode } from 'react';
 import { canOpen } from '../modules/auth/roles';
 import { useAuth, useSession } from '../modules/auth/useAuth';
-import { hrefFor, type Route } from './router';
-
-const NAV: { area: 'queue' | 'detectors' | 'fleet'; label: string; route: Route }[] = [
-  { area: 'queue', label: 'Review queue', route: { page: 'queue', detectorId: null } },
-  { area: 'detectors', label: 'Detectors', route: { page: 'detectors' } },
-  { area: 'fleet', label: 'Fleet', route: { page: 'fleet' } },
-];
-
-function areaOf(route: Route): string {
-  switch (route.page) {
-    case 'queue':
-      return 'queue';
-    case 'detectors':
-    case 'detectorNew':
-    case 'detector':
-      return 'detectors';
-    case 'fleet':
-      return 'fleet';
-    default:
-      return '';
-  }
-}
+import { NAV, areaOf, hrefFor, type Route } from './router';
 
 export function Layout({ route, children }: { route: Route; children: ReactNode }) {
   const { signOut, connection } = useAuth();

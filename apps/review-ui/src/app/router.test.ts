@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hrefFor, parseRoute, type Route } from './router';
+import { NAV, areaOf, hrefFor, parseRoute, type Route } from './router';
 
 describe('hash routes', () => {
   it.each<[string, Route]>([
@@ -15,5 +15,27 @@ describe('hash routes', () => {
   ])('%s', (hash, route) => {
     expect(parseRoute(hash)).toEqual(route);
     expect(parseRoute(hrefFor(route))).toEqual(route);
+  });
+});
+
+describe('route table', () => {
+  it('keeps a malformed escape as typed instead of throwing', () => {
+    expect(parseRoute('#/detectors/%E0%A4%A')).toEqual({ page: 'detector', id: '%E0%A4%A' });
+  });
+
+  it.each<[Route, ReturnType<typeof areaOf>]>([
+    [{ page: 'queue', detectorId: 'det_1' }, 'queue'],
+    [{ page: 'detectors' }, 'detectors'],
+    [{ page: 'detectorNew' }, 'detectors'],
+    [{ page: 'detector', id: 'det_1' }, 'detectors'],
+    [{ page: 'fleet' }, 'fleet'],
+    [{ page: 'signIn' }, null],
+    [{ page: 'notFound', path: '/x' }, null],
+  ])('%j belongs to %s', (route, area) => {
+    expect(areaOf(route)).toBe(area);
+  });
+
+  it('navigates to each area from its own nav entry', () => {
+    expect(NAV.map((n) => [n.area, areaOf(n.route)])).toEqual(NAV.map((n) => [n.area, n.area]));
   });
 });

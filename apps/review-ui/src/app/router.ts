@@ -3,6 +3,7 @@
  * rules, and keeps the bundle free of a routing library.
  */
 import { useSyncExternalStore } from 'react';
+import type { Area } from '../modules/auth/roles';
 
 export type Route =
   | { page: 'signIn' }
@@ -17,7 +18,7 @@ export function parseRoute(hash: string): Route {
   const raw = hash.replace(/^#/, '') || '/queue';
   const [path = '/', search = ''] = raw.split('?');
   const params = new URLSearchParams(search);
-  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  const parts = path.split('/').filter(Boolean).map(safeDecode);
   switch (parts[0]) {
     case undefined:
     case 'queue':
@@ -32,6 +33,39 @@ export function parseRoute(hash: string): Route {
       return { page: 'fleet' };
     default:
       return { page: 'notFound', path };
+  }
+}
+
+/** A malformed escape (`%E0%A4%A`) stays as typed instead of throwing out of the render. */
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/** The main navigation, in order: each area's label and the page it opens. */
+export const NAV: readonly { area: Area; label: string; route: Route }[] = [
+  { area: 'queue', label: 'Review queue', route: { page: 'queue', detectorId: null } },
+  { area: 'detectors', label: 'Detectors', route: { page: 'detectors' } },
+  { area: 'fleet', label: 'Fleet', route: { page: 'fleet' } },
+];
+
+/** The area a page belongs to (what the nav highlights and the role check guards); null for open pages. */
+export function areaOf(route: Route): Area | null {
+  switch (route.page) {
+    case 'queue':
+      return 'queue';
+    case 'detectors':
+    case 'detectorNew':
+    case 'detector':
+      return 'detectors';
+    case 'fleet':
+      return 'fleet';
+    case 'signIn':
+    case 'notFound':
+      return null;
   }
 }
 

@@ -1,5 +1,6 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { DetectorModeValues, EscalationTypeValues } from '../../gql/graphql';
+import { Field } from '../../ui/Field';
 import { EDGE_PRESETS, validate, type DetectorFormValues, type FormErrors } from './detector-form';
 
 interface Props {
@@ -16,6 +17,11 @@ const PRESET_HELP: Record<(typeof EDGE_PRESETS)[number], string> = {
   no_cloud: 'edge always answers; nothing leaves the site',
   disabled: 'the edge does not answer; requests go to the cloud',
 };
+
+/** The form values edited as text (inputs and selects); `enabled` is the one checkbox. */
+type TextKey = {
+  [K in keyof DetectorFormValues]: DetectorFormValues[K] extends string ? K : never;
+}[keyof DetectorFormValues];
 
 export function DetectorForm({ initial, creating, submitLabel, onSubmit }: Props) {
   const [v, setV] = useState(initial);
@@ -42,67 +48,37 @@ export function DetectorForm({ initial, creating, submitLabel, onSubmit }: Props
     }
   };
 
-  const field = (k: keyof DetectorFormValues, label: string, input: ReactNode, help?: string) => (
-    <div className={`field${errors[k] ? ' invalid' : ''}`}>
-      <label htmlFor={`f-${k}`}>{label}</label>
-      {input}
-      {errors[k] ? (
-        <span className="field-error" role="alert">
-          {errors[k]}
-        </span>
-      ) : help ? (
-        <span className="field-help">{help}</span>
-      ) : null}
-    </div>
+  const field = (k: keyof DetectorFormValues, label: string, control: ReactNode, help?: string) => (
+    <Field htmlFor={`f-${k}`} label={label} error={errors[k]} help={help}>
+      {control}
+    </Field>
+  );
+  const text = (k: TextKey, extra: { placeholder?: string; inputMode?: 'numeric' | 'decimal' } = {}) => (
+    <input id={`f-${k}`} value={v[k]} onChange={(e) => set(k, e.target.value)} {...extra} />
+  );
+  const choice = <K extends TextKey>(k: K, options: readonly DetectorFormValues[K][]) => (
+    <select id={`f-${k}`} value={v[k]} onChange={(e) => set(k, e.target.value as DetectorFormValues[K])}>
+      {options.map((o) => (
+        <option key={o} value={o}>
+          {o}
+        </option>
+      ))}
+    </select>
   );
 
   return (
     <form className="form card" onSubmit={(e) => void submit(e)} noValidate>
       <div className="form-grid">
-        {field(
-          'name',
-          'Name',
-          <input id="f-name" value={v.name} onChange={(e) => set('name', e.target.value)} />,
-        )}
+        {field('name', 'Name', text('name'))}
         {creating
-          ? field(
-              'query',
-              'Question',
-              <input
-                id="f-query"
-                value={v.query}
-                onChange={(e) => set('query', e.target.value)}
-                placeholder="Is the guard rail closed?"
-              />,
-            )
+          ? field('query', 'Question', text('query', { placeholder: 'Is the guard rail closed?' }))
           : null}
-        {creating
-          ? field(
-              'mode',
-              'Mode',
-              <select
-                id="f-mode"
-                value={v.mode}
-                onChange={(e) => set('mode', e.target.value as DetectorFormValues['mode'])}
-              >
-                {DetectorModeValues.map((m) => (
-                  <option key={m} value={m}>
-                    {m}
-                  </option>
-                ))}
-              </select>,
-            )
-          : null}
+        {creating ? field('mode', 'Mode', choice('mode', DetectorModeValues)) : null}
         {creating && v.mode === 'MULTI_CLASS'
           ? field(
               'classNames',
               'Class names',
-              <input
-                id="f-classNames"
-                value={v.classNames}
-                onChange={(e) => set('classNames', e.target.value)}
-                placeholder="red, green, blue"
-              />,
+              text('classNames', { placeholder: 'red, green, blue' }),
               'Comma-separated; number keys 1–9 label them in this order.',
             )
           : null}
@@ -110,85 +86,37 @@ export function DetectorForm({ initial, creating, submitLabel, onSubmit }: Props
           ? field(
               'objectClass',
               v.mode === 'COUNT' ? 'What is counted' : 'What is boxed',
-              <input
-                id="f-objectClass"
-                value={v.objectClass}
-                onChange={(e) => set('objectClass', e.target.value)}
-                placeholder="person"
-              />,
+              text('objectClass', { placeholder: 'person' }),
             )
           : null}
         {creating && (v.mode === 'COUNT' || v.mode === 'BOUNDING_BOX')
           ? field(
               'maxCount',
               v.mode === 'COUNT' ? 'Max count' : 'Max boxes',
-              <input
-                id="f-maxCount"
-                inputMode="numeric"
-                value={v.maxCount}
-                onChange={(e) => set('maxCount', e.target.value)}
-              />,
+              text('maxCount', { inputMode: 'numeric' }),
               'Optional, 1–50.',
             )
           : null}
         {field(
           'confidenceThreshold',
           'Confidence threshold',
-          <input
-            id="f-confidenceThreshold"
-            inputMode="decimal"
-            value={v.confidenceThreshold}
-            onChange={(e) => set('confidenceThreshold', e.target.value)}
-          />,
+          text('confidenceThreshold', { inputMode: 'decimal' }),
           'Answers below this confidence go to people (0–1).',
         )}
         {field(
           'patienceTime',
           'Patience time (s)',
-          <input
-            id="f-patienceTime"
-            inputMode="decimal"
-            value={v.patienceTime}
-            onChange={(e) => set('patienceTime', e.target.value)}
-          />,
+          text('patienceTime', { inputMode: 'decimal' }),
           'How long an escalation may wait for a person.',
         )}
         {field(
           'preset',
           'Edge preset',
-          <select
-            id="f-preset"
-            value={v.preset}
-            onChange={(e) => set('preset', e.target.value as DetectorFormValues['preset'])}
-          >
-            {EDGE_PRESETS.map((p) => (
-              <option key={p} value={p}>
-                {p}
-              </option>
-            ))}
-          </select>,
+          choice('preset', EDGE_PRESETS),
           `${PRESET_HELP[v.preset]}. Recorded on the detector (metadata.edge_preset); each edge applies the preset of its edge-config.yaml.`,
         )}
-        {field(
-          'escalationType',
-          'Escalation',
-          <select
-            id="f-escalationType"
-            value={v.escalationType}
-            onChange={(e) => set('escalationType', e.target.value as DetectorFormValues['escalationType'])}
-          >
-            {EscalationTypeValues.map((t) => (
-              <option key={t} value={t}>
-                {t}
-              </option>
-            ))}
-          </select>,
-        )}
-        {field(
-          'groupName',
-          'Group',
-          <input id="f-groupName" value={v.groupName} onChange={(e) => set('groupName', e.target.value)} />,
-        )}
+        {field('escalationType', 'Escalation', choice('escalationType', EscalationTypeValues))}
+        {field('groupName', 'Group', text('groupName'))}
         {creating ? null : (
           <div className="field field-check">
             <label>

@@ -8,10 +8,10 @@ import { hrefFor } from '../../app/router';
 import { FleetDocument, HubStatusChangedDocument, type FleetQuery } from '../../gql/graphql';
 import { Chip } from '../../ui/Chip';
 import { percent, relativeTime, shortTime } from '../../ui/format';
-import { LineChart } from '../../ui/LineChart';
 import { EmptyState, ErrorState, Loading } from '../../ui/States';
 import { useNow } from '../../ui/useNow';
 import { addSample, asCounters, escalationRate, latencyMs, ratePoints, type Sample } from './fleet-metrics';
+import { Stat } from './Stat';
 
 type Hub = FleetQuery['hubs'][number];
 
@@ -126,36 +126,22 @@ export default function FleetPage() {
                   </ul>
                 )}
                 <div className="hub-charts">
-                  <LineChart
+                  <Stat
                     title="Escalation rate"
-                    series={[
-                      {
-                        name: 'escalated',
-                        className: 's-escalation',
-                        points: points.flatMap((p) =>
-                          p.escalationRate === null ? [] : [{ x: p.at, y: p.escalationRate }],
-                        ),
-                      },
-                    ]}
+                    legend="escalated"
+                    className="s-escalation"
+                    points={points}
+                    value={(p) => p.escalationRate}
                     yDomain={[0, 1]}
-                    formatY={(y) => percent(y)}
-                    formatX={(x) => new Date(x).toLocaleTimeString()}
-                    height={110}
+                    format={(y) => percent(y)}
                   />
-                  <LineChart
+                  <Stat
                     title="Latency"
-                    series={[
-                      {
-                        name: 'ms',
-                        className: 's-latency',
-                        points: points.flatMap((p) =>
-                          p.latencyMs === null ? [] : [{ x: p.at, y: p.latencyMs }],
-                        ),
-                      },
-                    ]}
-                    formatY={(y) => `${Math.round(y)} ms`}
-                    formatX={(x) => new Date(x).toLocaleTimeString()}
-                    height={110}
+                    legend="ms"
+                    className="s-latency"
+                    points={points}
+                    value={(p) => p.latencyMs}
+                    format={(y) => `${Math.round(y)} ms`}
                   />
                 </div>
               </article>
