@@ -56,6 +56,8 @@ export type { LabelledImage } from './training/labelled-folder.loader';
 export { listLabelledImages, embedLabelledFolder } from './training/labelled-folder.loader';
 export type { LabelledFeatures, StarterModelOptions, StarterModels } from './training/starter-model';
 export { trainStarterModels, countClassNames, expectedCalibrationError } from './training/starter-model';
+export type { DetectorPackages, DetectorPackagesInput } from './training/detector-packages';
+export { buildDetectorPackages } from './training/detector-packages';
 
 export type {
   VisionMode,
@@ -99,3 +101,10 @@ export {
 } from './detector/centernet.model';
 export type { ObjectDetectorOptions, DetectOptions, AnswerOptions } from './detector/object-detector';
 export { ObjectDetector, DEFAULT_MIN_SCORE, CANDIDATE_FLOOR } from './detector/object-detector';
+
+export type { TextAnswer, TextLine, TextReaderOptions } from './ocr/text-reader';
+export { TextReader } from './ocr/text-reader';
+export type { TextBox, DbOptions } from './ocr/db-postprocess';
+export { dbBoxes, readingOrder, DEFAULT_DB_OPTIONS } from './ocr/db-postprocess';
+export type { DecodedText } from './ocr/ctc-decode';
+export { ctcGreedyDecode } from './ocr/ctc-decode';
