@@ -1,28 +1,35 @@
 /**
- * `buildServer(deps)`: composes the edge gateway (state store, caches, services, REST routes) on one
- * node:http server. `main.ts` reads env, builds and listens; integration tests build it on a free port.
+ * `buildServer(deps)`: wires the edge gateway (state store, caches, services, workers, REST and GraphQL
+ * routes) on one node:http server. No logic lives here; `main.ts` reads env, builds and listens, and the
+ * integration tests build it on a free port.
  */
 import http from 'node:http';
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { TokenService } from './auth/token.service';
 import { HttpCloudClient, type CloudClient } from './cloud-client/cloud.client';
 import { CloudStatus } from './cloud-client/cloud-status';
 import type { Env } from './config/env';
 import { EdgeConfigService } from './config/edge-config.service';
 import { DetectorService } from './detectors/detector.service';
+import { AnswerRefresher } from './escalation/answer-refresher';
+import { OutboxSettler } from './escalation/outbox.settler';
 import { OutboxWorker } from './escalation/outbox.worker';
+import { SyncEscalator } from './escalation/sync-escalator';
+import { createEdgeGraphState } from './graphql/edge-graph-state';
+import { EDGE_SUBGRAPH_PATH, createEdgeGraphql } from './graphql/federation';
+import { ReadinessService } from './health/readiness.service';
+import { HttpClient } from './http/http-client';
 import { ImageQueryReadService } from './image-queries/image-query-read.service';
 import { ImageQueryService } from './image-queries/image-query.service';
 import { HttpInferenceClient, type InferenceClient } from './inference-client/inference.client';
 import type { Logger } from './logger';
+import { DetectorActivityReader } from './metrics/detector-activity';
 import { EdgeMetrics } from './metrics/metrics';
-import { EDGE_SUBGRAPH_PATH, createEdgeGraphql } from './graphql/federation';
-import type { EdgeGraphState } from './graphql/context';
-import { HttpClient } from './http/http-client';
+import { ModelStore } from './models/model-store';
 import { ModelUpdaterService } from './models/model-updater.service';
+import { CorsPolicy } from './rest/cors';
 import { createRouter } from './rest/routes';
-import { LibsqlStateStore, type StateStore } from './store/state.store';
+import { openEdgeStore, type EdgeStore } from './store/edge-store';
+import { RetentionScheduler } from './store/retention.scheduler';
 import { createImageQueryFrameSink } from './streams/image-query.frame-sink';
 import { StreamManager } from './streams/stream.manager';
 
@@ -32,20 +39,21 @@ export interface ServerDeps {
   /** Defaults to the HTTP clients for INFERENCE_URL / CLOUD_URL. */
   inference?: InferenceClient;
   cloud?: CloudClient;
-  store?: StateStore;
+  store?: EdgeStore;
   random?: () => number;
 }
 
 export interface EdgeGateway {
   server: http.Server;
-  store: StateStore;
+  store: EdgeStore;
   config: EdgeConfigService;
   outbox: OutboxWorker;
   detectors: DetectorService;
+  imageQueries: ImageQueryService;
   metrics: EdgeMetrics;
   /** Null when MODEL_UPDATES=0 or the edge has no token for the cloud. */
   models: ModelUpdaterService | null;
-  /** Camera streams from edge-config.yaml; null without EDGE_API_TOKEN (frames are submitted with it). */
+  /** Camera streams from edge-config.yaml; null without EDGE_API_TOKEN (frames escalate with it). */
   streams: StreamManager | null;
   /** Start background work (config watch, outbox, refreshes, purge). */
   start(): Promise<void>;
@@ -56,13 +64,14 @@ export interface EdgeGateway {
 
 export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
   const { env, log } = deps;
-  const store = deps.store ?? (await LibsqlStateStore.open(env.paths.stateDir, env.state.durability));
+  const store = deps.store ?? (await openEdgeStore(env.paths.stateDir, env.state.durability));
   const inference =
     deps.inference ??
     new HttpInferenceClient(env.inference.url, env.inference.timeoutMs, env.inference.maxSockets);
   const cloud = deps.cloud ?? new HttpCloudClient(env.cloud.url, env.cloud.edgeApiToken, env.cloud.timeoutMs);
   const cloudStatus = new CloudStatus();
   const metrics = new EdgeMetrics({ outboxDepth: () => store.pendingOutboxCount() });
+  const modelStore = new ModelStore(env.paths.modelsDir);
   const config = new EdgeConfigService({
     file: env.paths.configFile,
     log,
@@ -71,7 +80,7 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
   });
   const tokens = new TokenService({
     cloud,
-    store,
+    store: store.tokens,
     log,
     edgeToken: env.cloud.edgeApiToken,
     revalidateMs: env.auth.revalidateS * 1000,
@@ -79,30 +88,42 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
   });
   const detectors = new DetectorService({
     cloud,
-    store,
+    store: store.detectors,
+    queriedDetectorIds: () => store.imageQueries.detectorIds(),
     log,
     refreshMs: env.detectors.refreshS * 1000,
     configured: () => config.config.detectors,
   });
+  const settler = new OutboxSettler({
+    outbox: store.outbox,
+    metrics,
+    log,
+    backoffMaxS: env.outbox.backoffMaxS,
+  });
   const outbox = new OutboxWorker({
-    store,
+    outbox: store.outbox,
+    images: store.images,
+    settler,
     cloud,
     cloudStatus,
     metrics,
     log,
     idlePollMs: env.outbox.idlePollMs,
-    backoffMaxS: env.outbox.backoffMaxS,
     sendTimeoutMs: env.outbox.sendTimeoutMs,
-    refreshIntervalMs: env.outbox.iqRefreshIntervalS * 1000,
+  });
+  const refresher = new AnswerRefresher({
+    imageQueries: store.imageQueries,
+    cloud,
+    log,
+    intervalMs: env.outbox.iqRefreshIntervalS * 1000,
   });
   const imageQueries = new ImageQueryService({
-    store,
+    imageQueries: store.imageQueries,
     inference,
-    cloud,
-    cloudStatus,
     detectors,
     config,
-    tokens,
+    cloudStatus,
+    escalator: new SyncEscalator({ cloud, cloudStatus, settler, outbox }),
     outbox,
     metrics,
     log,
@@ -110,11 +131,14 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
     syncEscalationTimeoutMs: env.cloud.syncEscalationTimeoutMs,
     ...(deps.random ? { random: deps.random } : {}),
   });
-  const reader = new ImageQueryReadService({ store, outbox });
-  // Camera frames go through the same submit path as REST image queries, authorised with the edge's token.
+  const reader = new ImageQueryReadService({
+    imageQueries: store.imageQueries,
+    images: store.images,
+    refresher,
+  });
   const streams = env.cloud.edgeApiToken
     ? new StreamManager({
-        sink: createImageQueryFrameSink({ imageQueries, token: env.cloud.edgeApiToken }),
+        sink: createImageQueryFrameSink({ imageQueries }),
         log,
         registry: metrics.registry,
       })
@@ -143,66 +167,43 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
         })
       : null;
 
-  let started = false;
-  const readiness = async () => {
-    const problem = config.lastProblem;
-    return {
-      ready: started,
-      detail: {
-        config: problem ? { ok: false, failed_at: problem.at, errors: problem.errors } : { ok: true },
-        outbox_pending: store.pendingOutboxCount(),
-        cloud: cloudStatus.snapshot(),
-        streams: streams?.status() ?? [],
-      },
-    };
-  };
-  const detectorReadiness = async () => {
-    const out: Record<string, { ready: boolean }> = {};
-    for (const id of Object.keys(config.config.detectors)) {
-      out[id] = { ready: await hasModel(env.paths.modelsDir, id) };
-    }
-    return out;
-  };
-
-  const graphState: EdgeGraphState = {
-    hubName: env.hub.name,
-    detectorIds: () => detectors.servedIds(),
-    detector: async (id) => {
-      const served = models?.servedDetectors().find((s) => s.detectorId === id);
-      const count = async (c: {
-        get: () => Promise<{ values: { labels: Record<string, unknown>; value: number }[] }>;
-      }) =>
-        (await c.get()).values.filter((v) => v.labels.detector_id === id).reduce((a, v) => a + v.value, 0);
-      const latency = (await metrics.answerLatency.get()).values;
-      const sum = latency
-        .filter((v) => String(v.metricName).endsWith('_sum'))
-        .reduce((a, v) => a + v.value, 0);
-      const n = latency
-        .filter((v) => String(v.metricName).endsWith('_count'))
-        .reduce((a, v) => a + v.value, 0);
-      return {
-        primaryVersion: served?.primaryVersion ?? null,
-        ooddVersion: served?.ooddVersion ?? null,
-        ready: await hasModel(env.paths.modelsDir, id),
-        imageQueries: await count(metrics.imageQueries),
-        escalations: await count(metrics.escalations),
-        meanLatencyMs: n > 0 ? (sum / n) * 1000 : null,
-      };
-    },
+  const readiness = new ReadinessService({
+    config,
+    cloudStatus,
+    models: modelStore,
     outboxPending: () => store.pendingOutboxCount(),
-    configOk: () => config.lastProblem === null,
-    cloudReachable: () => cloudStatus.reachable() !== false,
-  };
+    streams: () => streams?.status() ?? [],
+  });
+  const retention = new RetentionScheduler({
+    retention: store.retention,
+    limits: {
+      days: env.state.retentionDays,
+      maxRows: env.state.retentionMaxRows,
+      maxBytes: env.state.retentionMaxBytes,
+    },
+    intervalMs: env.state.purgeIntervalS * 1000,
+    log,
+  });
+
   const graphqlCloud = new HttpClient(env.cloud.url, { maxSockets: 4 });
-  let selfUrl = `http://127.0.0.1:${env.http.port}`;
   const graphql = createEdgeGraphql({
-    state: graphState,
+    state: createEdgeGraphState({
+      hubName: env.hub.name,
+      detectors,
+      models,
+      modelStore,
+      activity: new DetectorActivityReader(metrics),
+      outboxPending: () => store.pendingOutboxCount(),
+      config,
+      cloudStatus,
+    }),
     cloud: graphqlCloud,
     cloudUrl: env.cloud.url,
     edgeToken: env.cloud.edgeApiToken,
-    store,
+    kv: store.kv,
     log,
-    selfUrl: () => selfUrl,
+    graphiql: env.graphql.graphiql,
+    maxBodyBytes: env.graphql.maxBodyBytes,
   });
 
   const router = createRouter({
@@ -214,8 +215,9 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
     metrics,
     log,
     maxBodyBytes: env.http.maxBodyBytes,
-    readiness,
-    detectorReadiness,
+    readiness: () => readiness.readiness(),
+    detectorReadiness: () => readiness.detectors(),
+    cors: new CorsPolicy(env.graphql.corsOrigins),
     graphql: { path: EDGE_SUBGRAPH_PATH, subgraph: graphql.subgraph, gateway: graphql.gateway },
   });
   const server = http.createServer({ keepAliveTimeout: 65_000, requestTimeout: 30_000 }, router);
@@ -224,26 +226,13 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
   });
 
-  let purgeTimer: NodeJS.Timeout | null = null;
-  const purge = async () => {
-    try {
-      const r = await store.purge(Date.now(), {
-        days: env.state.retentionDays,
-        maxRows: env.state.retentionMaxRows,
-        maxBytes: env.state.retentionMaxBytes,
-      });
-      if (r.imageQueries || r.outbox) log.info(r, 'retention purge');
-    } catch (e) {
-      log.error({ err: e }, 'retention purge failed');
-    }
-  };
-
   return {
     server,
     store,
     config,
     outbox,
     detectors,
+    imageQueries,
     metrics,
     models,
     streams,
@@ -256,12 +245,11 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
         log.warn('edge-config.yaml lists streams but EDGE_API_TOKEN is not set: cameras are not read');
       }
       outbox.start();
+      refresher.start();
       detectors.start();
       await models?.start();
-      purgeTimer = setInterval(() => void purge(), Math.max(1000, env.state.purgeIntervalS * 1000));
-      purgeTimer.unref();
-      void purge();
-      started = true;
+      retention.start();
+      readiness.markStarted(true);
     },
     listen(port, host) {
       return new Promise((resolve, reject) => {
@@ -269,19 +257,18 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
         server.listen(port, host ?? env.http.host, () => {
           server.off('error', reject);
           const addr = server.address();
-          const bound = typeof addr === 'object' && addr ? addr.port : port;
-          selfUrl = `http://127.0.0.1:${bound}`;
-          resolve(bound);
+          resolve(typeof addr === 'object' && addr ? addr.port : port);
         });
       });
     },
     async close() {
-      started = false;
-      if (purgeTimer) clearInterval(purgeTimer);
+      readiness.markStarted(false);
+      retention.stop();
       stopStreamsWatch?.();
       await streams?.stop();
       config.stop();
       detectors.stop();
+      refresher.stop();
       await models?.stop();
       await graphql.close();
       graphqlCloud.close();
@@ -299,13 +286,4 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
       if (cloud instanceof HttpCloudClient) cloud.close();
     },
   };
-}
-
-async function hasModel(modelsDir: string, detectorId: string): Promise<boolean> {
-  try {
-    const versions = await readdir(join(modelsDir, detectorId, 'primary'));
-    return versions.some((v) => /^\d+$/.test(v));
-  } catch {
-    return false;
-  }
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { IntelliOpticsError } from '@intellioptics/schema';
 import type { CloudClient } from '../cloud-client/cloud.client';
 import { createLogger } from '../logger';
-import type { StateStore } from '../store/state.store';
+import type { TokenCacheRepository } from '../store/token-cache.repository';
 import { TokenService } from './token.service';
 
 /** A cloud whose /me answer is scripted, counting calls. */
@@ -22,10 +22,10 @@ function memoryStore() {
   const tokens = new Map<string, { valid: boolean; checkedAt: number }>();
   return {
     store: {
-      saveToken: async (hash: string, valid: boolean, checkedAt: number) =>
-        void tokens.set(hash, { valid, checkedAt }),
-      loadTokens: async () => [...tokens].map(([hash, v]) => ({ hash, ...v })),
-    } as unknown as StateStore,
+      save: async (t: { hash: string; valid: boolean; checkedAt: number }) =>
+        void tokens.set(t.hash, { valid: t.valid, checkedAt: t.checkedAt }),
+      loadAll: async () => [...tokens].map(([hash, v]) => ({ hash, ...v })),
+    } satisfies Pick<TokenCacheRepository, 'save' | 'loadAll'>,
     tokens,
   };
 }

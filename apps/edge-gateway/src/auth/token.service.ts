@@ -10,13 +10,17 @@
  * | known valid                          | accepted (re-checked every N s)  | accepted                             |
  * | known invalid (cloud said 401)       | 401 (re-checked after 60 s)      | 401                                  |
  * | never seen                           | checked now: valid → accepted    | AUTH_OFFLINE_UNKNOWN_TOKENS: accept  |
- * |                                      | (remembered), invalid → 401      | (default, ARCHITECTURE.md) or reject |
+ * |                                      | (remembered), invalid → 401      | (default) or reject                  |
+ *
+ * Roles (`requireRole`, e.g. admin for `PUT /edge-config`) are the cloud's (`me { role }`), asked with the
+ * caller's token and remembered for TOKEN_REVALIDATE_S; they are never granted offline (503 instead).
  */
 import { createHash } from 'node:crypto';
-import { IntelliOpticsError } from '@intellioptics/schema';
+import { IntelliOpticsError, type Role } from '@intellioptics/schema';
 import type { CloudClient } from '../cloud-client/cloud.client';
+import type { Caller } from '../auth/caller';
 import type { Logger } from '../logger';
-import type { StateStore } from '../store/state.store';
+import type { TokenCacheRepository } from '../store/token-cache.repository';
 
 interface TokenEntry {
   valid: boolean;
@@ -24,6 +28,8 @@ interface TokenEntry {
 }
 
 const INVALID_RECHECK_MS = 60_000;
+/** Role answers kept in memory (a bound: they are cheap to ask again). */
+const MAX_REMEMBERED_ROLES = 1000;
 const OFFLINE_RECHECK_MS = 30_000;
 
 export class TokenService {
@@ -32,11 +38,12 @@ export class TokenService {
   private readonly checking = new Map<string, Promise<TokenEntry | null>>();
   /** Tokens accepted while the cloud was unreachable, with the time of the last attempt to verify them. */
   private readonly provisional = new Map<string, number>();
+  private readonly roles = new Map<string, { role: Role; checkedAt: number }>();
 
   constructor(
     private readonly deps: {
-      cloud: CloudClient;
-      store: StateStore;
+      cloud: Pick<CloudClient, 'checkToken' | 'roleOf'>;
+      store: Pick<TokenCacheRepository, 'save' | 'loadAll'>;
       log: Logger;
       edgeToken: string | null;
       revalidateMs: number;
@@ -50,7 +57,7 @@ export class TokenService {
   }
 
   async init(): Promise<void> {
-    for (const t of await this.deps.store.loadTokens()) {
+    for (const t of await this.deps.store.loadAll()) {
       this.byHash.set(t.hash, { valid: t.valid, checkedAt: t.checkedAt });
     }
   }
@@ -92,6 +99,35 @@ export class TokenService {
     if (!checked.valid) throw invalid();
   }
 
+  /** `authorize`, then the caller the services act for. */
+  async caller(token: string | undefined): Promise<Caller> {
+    await this.authorize(token);
+    return { token: token! };
+  }
+
+  /** 403 unless the cloud says the caller has one of `roles` (re-asked after TOKEN_REVALIDATE_S). */
+  async requireRole(caller: Caller, roles: readonly Role[]): Promise<void> {
+    const key = hash(caller.token);
+    const now = this.now();
+    let known = this.roles.get(key);
+    if (!known || now - known.checkedAt > this.deps.revalidateMs) {
+      const r = await this.deps.cloud.roleOf(caller.token);
+      if (r.kind === 'unreachable') {
+        throw new IntelliOpticsError(
+          'CLOUD_UNREACHABLE',
+          'The cloud cannot be reached to check what this token may do; retry later.',
+        );
+      }
+      if (r.kind !== 'ok') throw invalid();
+      known = { role: r.value, checkedAt: now };
+      if (this.roles.size >= MAX_REMEMBERED_ROLES) this.roles.clear();
+      this.roles.set(key, known);
+    }
+    if (!roles.includes(known.role)) {
+      throw new IntelliOpticsError('FORBIDDEN', `This needs the ${roles.join(' or ')} role.`);
+    }
+  }
+
   private lookup(token: string): TokenEntry | undefined {
     const raw = this.byRaw.get(token);
     if (raw) return raw;
@@ -113,7 +149,7 @@ export class TokenService {
       this.byHash.set(h, entry);
       this.provisional.delete(token);
       try {
-        await this.deps.store.saveToken(h, entry.valid, entry.checkedAt);
+        await this.deps.store.save({ hash: h, valid: entry.valid, checkedAt: entry.checkedAt });
       } catch (e) {
         this.deps.log.warn({ err: e }, 'could not persist a token check');
       }

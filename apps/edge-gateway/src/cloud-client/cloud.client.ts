@@ -11,10 +11,12 @@ import {
   type Detector,
   type EdgeModelInfo,
   type ImageQuery,
+  type Role,
+  RoleSchema,
 } from '@intellioptics/schema';
 import { HttpClient, jsonBody, problemCode, problemDetail, type HttpResult } from '../http/http-client';
 import type { SendOutcome } from '../escalation/retry-policy';
-import type { EscalationParams } from '../store/state.store';
+import type { EscalationParams } from '../escalation/escalation-params';
 
 export type Fetched<T> =
   | { kind: 'ok'; value: T }
@@ -44,12 +46,25 @@ export interface CloudClient {
   getDetector(id: string, token: string | null): Promise<Fetched<Detector>>;
   listDetectors(): Promise<Fetched<Detector[]>>;
   checkToken(token: string): Promise<'valid' | 'invalid' | 'unreachable'>;
+  /** The token's role in the cloud (`me { role }`), asked with that token. */
+  roleOf(token: string): Promise<Fetched<Role>>;
   submitImageQuery(input: SubmitEscalation): Promise<SubmitResult>;
   getImageQuery(id: string): Promise<Fetched<ImageQuery>>;
   fetchModelUrls(detectorId: string, token: string | null): Promise<Fetched<EdgeModelInfo>>;
   /** GET an absolute (signed) URL, e.g. a model download. */
   download(url: string, timeoutMs: number): Promise<Fetched<Buffer>>;
+  /** The hub heartbeat mutation (served versions, counters) with the hub token; true when the cloud took it. */
+  hubHeartbeat(input: HubHeartbeat, hubToken: string): Promise<boolean>;
 }
+
+export interface HubHeartbeat {
+  servedDetectors: { detectorId: string; primaryVersion: number | null; ooddVersion: number | null }[];
+  counters: Record<string, number>;
+}
+
+const HEARTBEAT = `mutation HubHeartbeat($input: HubHeartbeatInput!) {
+  hubHeartbeat(input: $input) { ok error { code message } }
+}`;
 
 export class HttpCloudClient implements CloudClient {
   private readonly http: HttpClient;
@@ -113,6 +128,21 @@ export class HttpCloudClient implements CloudClient {
     return r.response.status < 300 ? 'valid' : 'unreachable';
   }
 
+  async roleOf(token: string): Promise<Fetched<Role>> {
+    const r = await this.http.request('/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json', 'x-api-token': token },
+      body: JSON.stringify({ query: '{ me { role } }' }),
+      timeoutMs: this.timeoutMs,
+    });
+    const f = fetched(r, (json) =>
+      RoleSchema.safeParse((json as { data?: { me?: { role?: unknown } } }).data?.me?.role),
+    );
+    if (f.kind !== 'ok') return f;
+    // GraphQL answers 200 with an UNAUTHENTICATED error (and no role) for a bad token.
+    return f.value.success ? { kind: 'ok', value: f.value.data } : { kind: 'unauthorized' };
+  }
+
   async submitImageQuery(input: SubmitEscalation): Promise<SubmitResult> {
     const q = new URLSearchParams({ detector_id: input.detectorId, image_query_id: input.iqId });
     q.set('patience_time', String(input.params.patience_time));
@@ -174,6 +204,18 @@ export class HttpCloudClient implements CloudClient {
       : `${this.http.baseUrl}${url.startsWith('/') ? '' : '/'}${url}`;
     const r = await this.http.request(absolute, { timeoutMs, maxResponseBytes: 512 * 1024 * 1024 });
     return fetched(r, (_json, body) => body, false);
+  }
+
+  async hubHeartbeat(input: HubHeartbeat, hubToken: string): Promise<boolean> {
+    const r = await this.http.request('/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-token': hubToken },
+      body: JSON.stringify({ query: HEARTBEAT, variables: { input } }),
+      timeoutMs: 5000,
+    });
+    if (!r.ok || r.response.status !== 200) return false;
+    const json = jsonBody(r.response) as { data?: { hubHeartbeat?: { ok?: boolean } } } | null;
+    return json?.data?.hubHeartbeat?.ok === true;
   }
 
   close(): void {

@@ -53,6 +53,23 @@ const RawEnvSchema = z.object({
   HEARTBEAT_INTERVAL_S: seconds(30),
   CONFIG_RELOAD_DEBOUNCE_MS: millis(200),
   SHUTDOWN_GRACE_MS: millis(5000),
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
+  GRAPHQL_CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.url({ protocol: /^https?$/ }))),
+  GRAPHQL_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(100 * 1024 * 1024)
+    .default(1024 * 1024),
 });
 
 export type RawEnv = z.input<typeof RawEnvSchema>;
@@ -77,6 +94,8 @@ export interface Env {
   outbox: { idlePollMs: number; backoffMaxS: number; sendTimeoutMs: number; iqRefreshIntervalS: number };
   models: { updates: boolean; pollFallbackS: number };
   config: { reloadDebounceMs: number };
+  /** Cross-origin pages allowed to call /graphql (none by default); GraphiQL only in development. */
+  graphql: { corsOrigins: string[]; maxBodyBytes: number; graphiql: boolean };
   shutdownGraceMs: number;
 }
 
@@ -140,6 +159,11 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
     },
     models: { updates: e.MODEL_UPDATES, pollFallbackS: e.MODEL_POLL_FALLBACK_S },
     config: { reloadDebounceMs: e.CONFIG_RELOAD_DEBOUNCE_MS },
+    graphql: {
+      corsOrigins: e.GRAPHQL_CORS_ORIGINS,
+      maxBodyBytes: e.GRAPHQL_MAX_BODY_BYTES,
+      graphiql: e.NODE_ENV === 'development',
+    },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
   };
 }

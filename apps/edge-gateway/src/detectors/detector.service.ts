@@ -7,7 +7,7 @@
 import { IntelliOpticsError, type Detector, type EdgeDetectorConfig } from '@intellioptics/schema';
 import type { CloudClient } from '../cloud-client/cloud.client';
 import type { Logger } from '../logger';
-import type { StateStore } from '../store/state.store';
+import type { DetectorCacheRepository } from '../store/detector-cache.repository';
 
 interface CacheEntry {
   detector: Detector;
@@ -27,7 +27,9 @@ export class DetectorService {
   constructor(
     private readonly deps: {
       cloud: CloudClient;
-      store: StateStore;
+      store: Pick<DetectorCacheRepository, 'save' | 'loadAll'>;
+      /** Detectors the edge has image queries for (it has been asked about them before a restart). */
+      queriedDetectorIds: () => Promise<string[]>;
       log: Logger;
       refreshMs: number;
       /** Detectors described in edge-config.yaml (for offline answers). */
@@ -41,8 +43,8 @@ export class DetectorService {
   }
 
   async init(): Promise<void> {
-    for (const id of await this.deps.store.queriedDetectorIds()) this.queried.add(id);
-    for (const row of await this.deps.store.loadDetectors()) {
+    for (const id of await this.deps.queriedDetectorIds()) this.queried.add(id);
+    for (const row of await this.deps.store.loadAll()) {
       try {
         this.cache.set(row.id, { detector: JSON.parse(row.json) as Detector, fetchedAt: row.fetchedAt });
       } catch {
@@ -169,7 +171,7 @@ export class DetectorService {
     const entry = { detector, fetchedAt: now };
     this.cache.set(detector.id, entry);
     try {
-      await this.deps.store.saveDetector(detector.id, JSON.stringify(detector), now);
+      await this.deps.store.save(detector.id, JSON.stringify(detector), now);
     } catch (e) {
       this.deps.log.warn({ err: e }, 'could not persist a detector');
     }

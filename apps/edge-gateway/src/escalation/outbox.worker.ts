@@ -4,42 +4,37 @@
  * item of a detector is ever in flight), detectors in parallel. Transient failures are retried with backoff
  * forever; permanent ones are recorded as failed with the reason (retry-policy.ts). A 409 for our id means an
  * earlier attempt got through, so nothing is sent twice and nothing is lost across crashes or outages.
- *
- * Also refreshes escalated image queries from the cloud so `GET /image-queries/{id}` on the edge shows the
- * cloud's (human) answer once there is one.
+ * Delivering is all it does: answers are pulled back by answer-refresher.ts.
  */
 import type { CloudClient } from '../cloud-client/cloud.client';
 import type { CloudStatus } from '../cloud-client/cloud-status';
 import type { Logger } from '../logger';
 import type { EdgeMetrics } from '../metrics/metrics';
-import type { OutboxItem, OutboxKind, StateStore } from '../store/state.store';
-import { backoffSeconds, classifyOutcome, type SendOutcome } from './retry-policy';
+import type { ImageRepository } from '../store/image.repository';
+import type { OutboxItem, OutboxRepository } from '../store/outbox.repository';
+import type { OutboxSettler } from './outbox.settler';
+import type { RetryAction } from './retry-policy';
 
-const REFRESH_GIVE_UP_MS = 24 * 3600_000;
+export interface OutboxWorkerDeps {
+  outbox: Pick<OutboxRepository, 'heads' | 'markFailed'>;
+  images: Pick<ImageRepository, 'forImageQuery'>;
+  settler: Pick<OutboxSettler, 'settle'>;
+  cloud: Pick<CloudClient, 'submitImageQuery'>;
+  cloudStatus: Pick<CloudStatus, 'ok' | 'failed'>;
+  metrics: Pick<EdgeMetrics, 'outboxFailed'>;
+  log: Logger;
+  idlePollMs: number;
+  sendTimeoutMs: number;
+  now?: () => number;
+}
 
 export class OutboxWorker {
   private readonly inFlight = new Set<string>();
   private running = false;
   private wakeUp: (() => void) | null = null;
   private loopDone: Promise<void> | null = null;
-  private refreshTimer: NodeJS.Timeout | null = null;
-  private refreshing = false;
 
-  constructor(
-    private readonly deps: {
-      store: StateStore;
-      cloud: CloudClient;
-      cloudStatus: CloudStatus;
-      metrics: EdgeMetrics;
-      log: Logger;
-      idlePollMs: number;
-      backoffMaxS: number;
-      sendTimeoutMs: number;
-      refreshIntervalMs: number;
-      now?: () => number;
-      random?: () => number;
-    },
-  ) {}
+  constructor(private readonly deps: OutboxWorkerDeps) {}
 
   private now(): number {
     return (this.deps.now ?? Date.now)();
@@ -49,16 +44,10 @@ export class OutboxWorker {
     if (this.running) return;
     this.running = true;
     this.loopDone = this.loop();
-    this.refreshTimer = setInterval(
-      () => void this.refreshOpen(),
-      Math.max(200, this.deps.refreshIntervalMs),
-    );
-    this.refreshTimer.unref();
   }
 
   async stop(): Promise<void> {
     this.running = false;
-    if (this.refreshTimer) clearInterval(this.refreshTimer);
     this.wake();
     await this.loopDone;
   }
@@ -79,35 +68,19 @@ export class OutboxWorker {
     this.wake();
   }
 
-  /** Record the outcome of one send attempt (by the worker or the request path). */
-  async settle(
-    iqId: string,
-    kind: OutboxKind,
-    outcome: SendOutcome,
-    detail: string | null,
-    attempts = 0,
-  ): Promise<'delivered' | 'retry' | 'failed'> {
-    const action = classifyOutcome(outcome);
+  /** One pass: send every detector's due head. Returns what became of each item sent. */
+  async drainOnce(): Promise<{ results: RetryAction[]; nextDue: number }> {
+    const heads = await this.deps.outbox.heads();
     const now = this.now();
-    switch (action) {
-      case 'delivered':
-        await this.deps.store.markDelivered(iqId, now);
-        this.deps.metrics.outboxDelivered.inc({ kind });
-        break;
-      case 'retry': {
-        const retryAfter = outcome.kind === 'http' ? outcome.retryAfterS : null;
-        const wait = backoffSeconds(attempts + 1, this.deps.backoffMaxS, this.deps.random, retryAfter);
-        await this.deps.store.markRetry(iqId, attempts + 1, now + wait * 1000, detail ?? describe(outcome));
-        this.deps.metrics.outboxRetries.inc();
-        break;
-      }
-      case 'failed':
-        await this.deps.store.markFailed(iqId, attempts + 1, detail ?? describe(outcome), now);
-        this.deps.metrics.outboxFailed.inc({ kind });
-        this.deps.log.warn({ iqId, reason: detail }, 'escalation refused by the cloud; recorded as failed');
-        break;
+    const due: OutboxItem[] = [];
+    let nextDue = Infinity;
+    for (const h of heads) {
+      if (this.inFlight.has(h.iqId)) continue;
+      if (h.nextAttemptAt <= now) due.push(h);
+      else nextDue = Math.min(nextDue, h.nextAttemptAt);
     }
-    return action;
+    const results = await Promise.all(due.map((item) => this.send(item)));
+    return { results, nextDue };
   }
 
   private async loop(): Promise<void> {
@@ -115,17 +88,10 @@ export class OutboxWorker {
       let nextDue = Infinity;
       let sent = 0;
       try {
-        const heads = await this.deps.store.outboxHeads();
-        const now = this.now();
-        const due: OutboxItem[] = [];
-        for (const h of heads) {
-          if (this.inFlight.has(h.iqId)) continue;
-          if (h.nextAttemptAt <= now) due.push(h);
-          else nextDue = Math.min(nextDue, h.nextAttemptAt);
-        }
-        const results = await Promise.all(due.map((item) => this.send(item)));
-        sent = results.filter((r) => r !== 'retry').length;
-        if (results.includes('retry')) nextDue = Math.min(nextDue, this.now() + 250);
+        const pass = await this.drainOnce();
+        nextDue = pass.nextDue;
+        sent = pass.results.filter((r) => r !== 'retry').length;
+        if (pass.results.includes('retry')) nextDue = Math.min(nextDue, this.now() + 250);
       } catch (e) {
         this.deps.log.error({ err: e }, 'outbox pass failed');
       }
@@ -145,12 +111,12 @@ export class OutboxWorker {
     }
   }
 
-  private async send(item: OutboxItem): Promise<'delivered' | 'retry' | 'failed'> {
+  private async send(item: OutboxItem): Promise<RetryAction> {
     this.inFlight.add(item.iqId);
     try {
-      const image = await this.deps.store.readImage(item.iqId);
+      const image = await this.deps.images.forImageQuery(item.iqId);
       if (!image) {
-        await this.deps.store.markFailed(
+        await this.deps.outbox.markFailed(
           item.iqId,
           item.attempts + 1,
           'the image file is missing',
@@ -168,7 +134,7 @@ export class OutboxWorker {
         wantAsync: true,
         timeoutMs: this.deps.sendTimeoutMs,
       });
-      const action = await this.settle(item.iqId, item.kind, r.outcome, r.detail, item.attempts);
+      const action = await this.deps.settler.settle(item.iqId, item.kind, r.outcome, r.detail, item.attempts);
       if (action === 'retry') this.deps.cloudStatus.failed();
       else this.deps.cloudStatus.ok();
       if (action === 'delivered') this.deps.log.debug({ iqId: item.iqId }, 'escalation delivered');
@@ -176,59 +142,5 @@ export class OutboxWorker {
     } finally {
       this.inFlight.delete(item.iqId);
     }
-  }
-
-  /** Pull the cloud's answer for escalated image queries that may still change. */
-  async refreshOpen(): Promise<number> {
-    if (this.refreshing) return 0;
-    this.refreshing = true;
-    let updated = 0;
-    try {
-      const open = await this.deps.store.openEscalations(50);
-      const now = this.now();
-      for (const iq of open) {
-        if (!this.running && this.loopDone) break;
-        if (now - iq.createdAt > REFRESH_GIVE_UP_MS) {
-          await this.deps.store.updateImageQuery(iq.id, iq.json, true, now);
-          continue;
-        }
-        if (await this.refreshOne(iq.id, iq.json)) updated++;
-      }
-    } catch (e) {
-      this.deps.log.warn({ err: e }, 'refreshing escalated image queries failed');
-    } finally {
-      this.refreshing = false;
-    }
-    return updated;
-  }
-
-  /** Fetch one image query from the cloud and store its answer when it has one. Returns the stored JSON. */
-  async refreshOne(id: string, currentJson: string): Promise<string | null> {
-    const r = await this.deps.cloud.getImageQuery(id);
-    const now = this.now();
-    if (r.kind !== 'ok') {
-      await this.deps.store.markRefreshed(id, now);
-      return null;
-    }
-    const iq = r.value;
-    if (iq.result === null) {
-      await this.deps.store.markRefreshed(id, now);
-      return null;
-    }
-    const json = JSON.stringify(iq);
-    const final = iq.done_processing || iq.result.source === 'USER';
-    if (json !== currentJson || final) await this.deps.store.updateImageQuery(id, json, final, now);
-    return json;
-  }
-}
-
-function describe(outcome: SendOutcome): string {
-  switch (outcome.kind) {
-    case 'http':
-      return `HTTP ${outcome.status}`;
-    case 'network':
-      return `network: ${outcome.message}`;
-    case 'timeout':
-      return 'timeout';
   }
 }

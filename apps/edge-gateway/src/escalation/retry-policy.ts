@@ -51,3 +51,15 @@ export function backoffSeconds(
   const jittered = base * (0.5 + 0.5 * random());
   return Math.max(jittered, retryAfterS ?? 0);
 }
+
+/** A short human description of an outcome, recorded as the item's last error. */
+export function describeOutcome(outcome: SendOutcome): string {
+  switch (outcome.kind) {
+    case 'http':
+      return `HTTP ${outcome.status}`;
+    case 'network':
+      return `network: ${outcome.message}`;
+    case 'timeout':
+      return 'timeout';
+  }
+}

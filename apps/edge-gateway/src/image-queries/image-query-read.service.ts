@@ -4,35 +4,45 @@
  * most once a second per id, besides the background refresh) so a human label shows up here.
  */
 import { IntelliOpticsError } from '@intellioptics/schema';
-import type { OutboxWorker } from '../escalation/outbox.worker';
-import type { StateStore } from '../store/state.store';
+import type { AnswerRefresher } from '../escalation/answer-refresher';
+import type { ImageQueryRepository } from '../store/image-query.repository';
+import type { ImageRepository, StoredImage } from '../store/image.repository';
 
 const REFRESH_ON_READ_MS = 1000;
 
+export interface ImageQueryReadServiceDeps {
+  imageQueries: Pick<ImageQueryRepository, 'get'>;
+  images: Pick<ImageRepository, 'forImageQuery'>;
+  refresher: Pick<AnswerRefresher, 'refreshOne'>;
+  now?: () => number;
+}
+
 export class ImageQueryReadService {
-  constructor(private readonly deps: { store: StateStore; outbox: OutboxWorker; now?: () => number }) {}
+  constructor(private readonly deps: ImageQueryReadServiceDeps) {}
 
   /** The JSON text of the image query. */
   async get(id: string): Promise<string> {
-    const stored = await this.deps.store.getImageQuery(id);
-    if (!stored)
-      throw new IntelliOpticsError('IMAGE_QUERY_NOT_FOUND', `No image query has the id ${id} on this edge.`);
+    const stored = await this.deps.imageQueries.get(id);
+    if (!stored) throw notFound(id);
     const now = (this.deps.now ?? Date.now)();
     if (
       !stored.final &&
       stored.escalation === 'delivered' &&
       (stored.refreshedAt === null || now - stored.refreshedAt >= REFRESH_ON_READ_MS)
     ) {
-      const fresh = await this.deps.outbox.refreshOne(id, stored.json);
+      const fresh = await this.deps.refresher.refreshOne(id, stored.json);
       if (fresh) return fresh;
     }
     return stored.json;
   }
 
-  async image(id: string): Promise<{ bytes: Buffer; contentType: string }> {
-    const image = await this.deps.store.readImage(id);
-    if (!image)
-      throw new IntelliOpticsError('IMAGE_QUERY_NOT_FOUND', `No image query has the id ${id} on this edge.`);
+  async image(id: string): Promise<StoredImage> {
+    const image = await this.deps.images.forImageQuery(id);
+    if (!image) throw notFound(id);
     return image;
   }
+}
+
+function notFound(id: string): IntelliOpticsError {
+  return new IntelliOpticsError('IMAGE_QUERY_NOT_FOUND', `No image query has the id ${id} on this edge.`);
 }

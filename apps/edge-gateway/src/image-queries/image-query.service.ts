@@ -1,68 +1,64 @@
 /**
- * `POST /device-api/v1/image-queries`: validate, authorise, run local inference, apply the edge decision
- * (libs/decision), persist the image query (and its escalation) durably, answer. Transport-free: the route
- * hands in the parsed request and writes what this returns.
+ * Creates image queries on the edge: inspect the image, find the detector, run local inference, apply the edge
+ * decision (libs/decision), persist the image query and its escalation durably, answer. It takes typed
+ * commands (`submit-image-query.ts`) from an authorised caller; the transports parse and authorise.
  *
- * What the edge does with each query parameter (the reference edge answered 400 to the last three):
- * - detector_id (required), patience_time, confidence_threshold, human_review (DEFAULT|ALWAYS|NEVER),
- *   want_async (True/true/1/False/false/0): as in the Groundlight API.
- * - metadata (URL-safe base64 JSON ≤ 1 KiB): kept on the image query and sent with its escalation.
- * - image_query_id: used as the id of the image query (409 if the edge already has one with that id).
- * - inspection_id: accepted (the SDK may send it) and forwarded with escalations in the metadata.
- * - anything else: 400 UNKNOWN_PARAMETER.
+ * A camera frame asked of N detectors is one image, stored once for its N image queries and inferred in one
+ * call (one backbone pass); the REST path is the same pipeline with N = 1.
  */
-import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import {
+  EscalationCooldowns,
+  buildEdgeResult,
   decide,
   decideBeforeInference,
-  buildEdgeResult,
-  EscalationCooldowns,
+  decideWithoutModel,
+  edgeAnswerIsFinal,
+  effectiveThreshold,
+  endSyncEscalation,
+  isFinalCloudAnswer,
+  outboxKindFor,
   type Decision,
   type DecisionReason,
   type EdgeConfidence,
   type InferenceOutcome,
+  type OutboxKind,
+  type RequestContext,
 } from '@intellioptics/decision';
 import {
   IntelliOpticsError,
-  SubmitImageQueryParamsSchema,
-  decodeMetadata,
-  newId,
   resultTypeForMode,
   type Detector,
-  type HumanReview,
   type ImageQuery,
   type ImageQueryResult,
 } from '@intellioptics/schema';
-import type { TokenService } from '../auth/token.service';
-import type { CloudClient } from '../cloud-client/cloud.client';
 import type { CloudStatus } from '../cloud-client/cloud-status';
 import type { EdgeConfigService } from '../config/edge-config.service';
 import type { DetectorService } from '../detectors/detector.service';
+import {
+  edgeResultSummary,
+  escalationMetadata,
+  type EscalationParams,
+} from '../escalation/escalation-params';
 import type { OutboxWorker } from '../escalation/outbox.worker';
-import { classifyOutcome } from '../escalation/retry-policy';
+import type { SyncEscalationResult, SyncEscalator } from '../escalation/sync-escalator';
 import type { InferenceCall, InferenceClient } from '../inference-client/inference.client';
 import { detectorClassIndex, type EdgePrediction } from '../inference-client/inference-response';
 import type { Logger } from '../logger';
 import type { EdgeMetrics } from '../metrics/metrics';
-import type { EscalationParams, OutboxKind, StagedImage, StateStore } from '../store/state.store';
+import type { ImageQueryRepository, NewImageQuery } from '../store/image-query.repository';
+import type { StagedImage } from '../store/image.repository';
+import { newImageQueryId } from './image-query-id';
 import { inspectImage } from './image-inspect';
-
-export interface SubmitRequest {
-  query: URLSearchParams;
-  token: string | undefined;
-  contentType: string | undefined;
-  body: Buffer;
-  startedAt: number;
-}
-
-export interface SubmitResponse {
-  status: number;
-  /** The JSON body, serialised once (the same string is stored). */
-  json: string;
-  edgeOnly: boolean;
-  reason: DecisionReason;
-}
+import type {
+  AnsweredBy,
+  Caller,
+  FrameAnswer,
+  ImageQueryOptions,
+  SubmitAnswer,
+  SubmitFrame,
+  SubmitImageQuery,
+} from './submit-image-query';
 
 /** Problem carrying the edge-only mark (nginx must not replay it to the cloud). */
 export class EdgeOnlyError extends IntelliOpticsError {
@@ -71,50 +67,61 @@ export class EdgeOnlyError extends IntelliOpticsError {
 
 const DEFAULT_PATIENCE_S = 30;
 
-/** Random bytes for ids from a pool refilled 4 KiB at a time (one crypto call per ~270 ids, not per id). */
-let pool = Buffer.alloc(0);
-let poolAt = 0;
-function pooledRandom(n: number): Uint8Array {
-  if (poolAt + n > pool.length) {
-    pool = randomBytes(4096);
-    poolAt = 0;
-  }
-  const out = pool.subarray(poolAt, poolAt + n);
-  poolAt += n;
-  return out;
-}
-const METADATA_LIMIT = 1024;
-
 export interface ImageQueryServiceDeps {
-  store: StateStore;
-  inference: InferenceClient;
-  cloud: CloudClient;
-  cloudStatus: CloudStatus;
-  detectors: DetectorService;
-  config: EdgeConfigService;
-  tokens: TokenService;
-  outbox: OutboxWorker;
-  metrics: EdgeMetrics;
+  imageQueries: Pick<ImageQueryRepository, 'record' | 'get' | 'update'>;
+  inference: Pick<InferenceClient, 'infer' | 'inferMany'>;
+  detectors: Pick<DetectorService, 'get' | 'markQueried'>;
+  config: Pick<EdgeConfigService, 'presetFor' | 'config'>;
+  cloudStatus: Pick<CloudStatus, 'reachable'>;
+  escalator: Pick<SyncEscalator, 'claim' | 'release' | 'askOnly' | 'sendStored'>;
+  outbox: Pick<OutboxWorker, 'wake'>;
+  metrics: Pick<EdgeMetrics, 'imageQueries' | 'escalations' | 'audits' | 'belowThreshold' | 'answerLatency'>;
   log: Logger;
   maxImagePixels: number;
   syncEscalationTimeoutMs: number;
   random?: () => number;
+  /** Wall clock for `created_at` and the store. */
   now?: () => number;
 }
 
-interface Prepared {
+/** One image query being answered: everything known about it before the decision. */
+interface Draft {
   id: string;
   detector: Detector;
-  humanReview: HumanReview;
-  wantAsync: boolean;
-  requestThreshold: number | undefined;
+  options: ImageQueryOptions;
+  context: RequestContext;
+  threshold: number;
   patienceTime: number;
-  userMetadata: Record<string, unknown> | null;
-  inspectionId: string | undefined;
-  image: StagedImage;
-  body: Buffer;
-  contentType: string;
+  createdAt: number;
 }
+
+/** What the edge answers locally (and stores), per decision. */
+interface LocalAnswer {
+  reason: DecisionReason;
+  result: ImageQueryResult | null;
+  doneProcessing: boolean;
+  edge: EdgeConfidence | null;
+  prediction: EdgePrediction | null;
+  outbox: OutboxKind | null;
+  final: boolean;
+  answeredBy: AnsweredBy;
+}
+
+type Plan =
+  /** Stored before anything is answered; `sync`: the request then asks the cloud itself. */
+  | {
+      kind: 'stored';
+      draft: Draft;
+      answer: LocalAnswer;
+      sync: 'edge_answer' | 'outbox' | null;
+      /** The local image query and its JSON, serialised once (stored and sent as is). */
+      iq: ImageQuery;
+      json: string;
+    }
+  /** The preset is disabled: the edge keeps nothing and the cloud answers. */
+  | { kind: 'cloud_only'; draft: Draft; answer: LocalAnswer };
+
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
 export class ImageQueryService {
   private readonly cooldowns = new EscalationCooldowns();
@@ -125,285 +132,318 @@ export class ImageQueryService {
     return (this.deps.now ?? Date.now)();
   }
 
-  async submit(req: SubmitRequest): Promise<SubmitResponse> {
-    const prepared = await this.prepare(req);
-    const { detector } = prepared;
-    const preset = this.deps.config.presetFor(detector.id);
-    const ctx = {
-      preset,
-      humanReview: prepared.humanReview,
-      wantAsync: prepared.wantAsync,
-      requestThreshold: prepared.requestThreshold,
-      detectorThreshold: detector.confidence_threshold,
-      cloudReachable: this.deps.cloudStatus.reachable(),
-    };
-    let decision = decideBeforeInference(ctx);
-    let prediction: EdgePrediction | null = null;
-    if (decision === undefined) {
-      const call = await this.deps.inference.infer(detector.id, prepared.body, prepared.contentType);
-      if (call.kind === 'rejected') throw rejectedByInference(call);
-      prediction = call.kind === 'ok' ? call.prediction : null;
-      const outcome = toOutcome(call, detector);
-      decision = decide({
-        ...ctx,
-        inference: outcome,
-        lastEscalationAtMs: this.cooldowns.lastEscalationAt(detector.id),
-        nowMs: performance.now(),
-        auditRoll: Math.min(0.999999999, (this.deps.random ?? Math.random)()),
-        confidentAuditRate: this.deps.config.config.global_config.confident_audit_rate,
-      });
-      if (call.kind === 'down')
-        this.deps.log.warn({ detectorId: detector.id, err: call.message }, 'inference unavailable');
-    }
-    return this.execute(prepared, decision, prediction, req.startedAt);
-  }
-
-  /** Steps before any decision: content type, parameters, token, body, detector. */
-  private async prepare(req: SubmitRequest): Promise<Prepared> {
-    const ct = (req.contentType ?? '').split(';')[0]!.trim().toLowerCase();
-    if (!ct.startsWith('image/')) {
-      throw new IntelliOpticsError('UNSUPPORTED_MEDIA_TYPE', 'Request body must be image bytes');
-    }
-    const raw: Record<string, string> = {};
-    for (const [k, v] of req.query) raw[k] = v;
-    const parsed = SubmitImageQueryParamsSchema.safeParse(raw);
-    if (!parsed.success) {
-      const unknown = parsed.error.issues.find((i) => i.code === 'unrecognized_keys');
-      if (unknown && 'keys' in unknown) {
-        throw new IntelliOpticsError(
-          'UNKNOWN_PARAMETER',
-          `Invalid query parameters: ${unknown.keys.join(', ')}`,
-        );
-      }
-      const first = parsed.error.issues[0];
-      throw new IntelliOpticsError(
-        'INVALID_PARAMETER',
-        `Invalid query parameter ${first?.path.join('.') ?? ''}: ${first?.message ?? 'invalid value'}`,
-      );
-    }
-    const p = parsed.data;
-    const metadata = decodeMetadata(p.metadata);
-    if (!metadata.ok)
-      throw new IntelliOpticsError('INVALID_PARAMETER', `Invalid metadata: ${metadata.error ?? ''}`);
-
-    await this.deps.tokens.authorize(req.token);
-
-    const info = inspectImage(req.body, this.deps.maxImagePixels);
-    const detector = await this.deps.detectors.get(p.detector_id, req.token ?? null);
+  /** One image query from a client (`POST /device-api/v1/image-queries`). `startedAt`: performance.now(). */
+  async submit(cmd: SubmitImageQuery, caller: Caller, startedAt: number): Promise<SubmitAnswer> {
+    const info = inspectImage(cmd.image, this.deps.maxImagePixels);
+    const detector = await this.deps.detectors.get(cmd.detectorId, caller.token);
     this.deps.detectors.markQueried(detector.id);
-
-    const id = p.image_query_id ?? newId('imageQuery', { random: pooledRandom });
-    if (p.image_query_id && (await this.deps.store.getImageQuery(id))) {
+    const id = cmd.imageQueryId ?? newImageQueryId();
+    if (cmd.imageQueryId && (await this.deps.imageQueries.get(id))) {
       throw new IntelliOpticsError('ALREADY_EXISTS', `An image query with the id ${id} already exists.`);
     }
-    // The image is written while inference runs; the row that points at it waits for it.
-    const image = this.deps.store.stageImage(id, req.body, info.contentType);
+    const image: StagedImage = { id, contentType: info.contentType, data: cmd.image };
+    const [answer] = await this.answer([this.draft(id, detector, cmd)], image, startedAt);
+    if (!answer!.ok) throw answer!.error;
+    return answer!.value;
+  }
+
+  /** One camera frame for every detector watching it: one image row, one inference call. */
+  async submitFrame(frame: SubmitFrame, startedAt: number): Promise<FrameAnswer[]> {
+    const info = inspectImage(frame.image, this.deps.maxImagePixels);
+    const options: ImageQueryOptions = {
+      humanReview: 'DEFAULT',
+      wantAsync: false,
+      confidenceThreshold: undefined,
+      patienceTime: undefined,
+      metadata: frame.metadata,
+      inspectionId: undefined,
+    };
+    const found = await Promise.all(
+      frame.detectorIds.map((detectorId) =>
+        this.deps.detectors.get(detectorId, null).then(
+          (detector): Settled<Detector> => ({ ok: true, value: detector }),
+          (error: unknown): Settled<Detector> => ({ ok: false, error }),
+        ),
+      ),
+    );
+    const drafts: Draft[] = [];
+    for (const f of found) {
+      if (!f.ok) continue;
+      this.deps.detectors.markQueried(f.value.id);
+      drafts.push(this.draft(newImageQueryId(), f.value, options));
+    }
+    const image: StagedImage = {
+      id: drafts[0]?.id ?? newImageQueryId(),
+      contentType: info.contentType,
+      data: frame.image,
+    };
+    const answers = drafts.length > 0 ? await this.answer(drafts, image, startedAt) : [];
+    let next = 0;
+    return found.map((f, i): FrameAnswer => {
+      const detectorId = frame.detectorIds[i]!;
+      if (!f.ok) return { detectorId, ok: false, error: f.error };
+      const a = answers[next++]!;
+      return a.ok ? { detectorId, ok: true, answer: a.value } : { detectorId, ok: false, error: a.error };
+    });
+  }
+
+  private draft(id: string, detector: Detector, options: ImageQueryOptions): Draft {
     return {
       id,
       detector,
-      humanReview: p.human_review ?? 'DEFAULT',
-      wantAsync: p.want_async ?? false,
-      requestThreshold: p.confidence_threshold,
-      patienceTime: p.patience_time ?? detector.patience_time ?? DEFAULT_PATIENCE_S,
-      userMetadata: metadata.value,
-      inspectionId: p.inspection_id,
-      image,
-      body: req.body,
-      contentType: info.contentType,
+      options,
+      context: {
+        preset: this.deps.config.presetFor(detector.id),
+        humanReview: options.humanReview,
+        wantAsync: options.wantAsync,
+        requestThreshold: options.confidenceThreshold,
+        detectorThreshold: detector.confidence_threshold,
+        cloudReachable: this.deps.cloudStatus.reachable(),
+      },
+      threshold: effectiveThreshold(options.confidenceThreshold, detector.confidence_threshold),
+      patienceTime: options.patienceTime ?? detector.patience_time ?? DEFAULT_PATIENCE_S,
+      createdAt: this.now(),
     };
   }
 
-  private async execute(
-    p: Prepared,
-    decision: Decision,
-    prediction: EdgePrediction | null,
+  /** Decide every draft of one image, store what the edge keeps in one commit, then finish each answer. */
+  private async answer(
+    drafts: Draft[],
+    image: StagedImage,
     startedAt: number,
-  ): Promise<SubmitResponse> {
-    const { detector } = p;
+  ): Promise<Settled<SubmitAnswer>[]> {
+    const early = drafts.map((d) => decideBeforeInference(d.context));
+    const calls = await this.infer(
+      drafts.filter((_, i) => early[i] === undefined).map((d) => d.detector.id),
+      image,
+    );
+    const plans = drafts.map((draft, i): Settled<Plan> => {
+      try {
+        const call = calls.get(draft.detector.id);
+        const decision = early[i] ?? this.decideAfterInference(draft, call!);
+        const prediction = call?.kind === 'ok' ? call.prediction : null;
+        return { ok: true, value: this.plan(draft, decision, prediction) };
+      } catch (error) {
+        return { ok: false, error };
+      }
+    });
+
+    const stored = plans.flatMap((p) => (p.ok && p.value.kind === 'stored' ? [p.value] : []));
+    const syncIds = stored.filter((p) => p.sync !== null).map((p) => p.draft.id);
+    for (const id of syncIds) this.deps.escalator.claim(id);
+    let storeError: { error: unknown } | null = null;
+    try {
+      if (stored.length > 0) {
+        await this.deps.imageQueries.record(
+          image,
+          stored.map((p) => this.row(p)),
+        );
+      }
+    } catch (error) {
+      storeError = { error };
+      for (const id of syncIds) this.deps.escalator.release(id);
+    }
+    if (!storeError && stored.some((p) => p.answer.outbox !== null)) this.deps.outbox.wake();
+
+    return Promise.all(
+      plans.map(async (p): Promise<Settled<SubmitAnswer>> => {
+        if (!p.ok) return p;
+        if (storeError && p.value.kind === 'stored') return { ok: false, error: storeError.error };
+        try {
+          return { ok: true, value: await this.finish(p.value, image, startedAt) };
+        } catch (error) {
+          return { ok: false, error };
+        }
+      }),
+    );
+  }
+
+  private async infer(ids: string[], image: StagedImage): Promise<Map<string, InferenceCall>> {
+    if (ids.length === 0) return new Map();
+    if (ids.length === 1) {
+      return new Map([[ids[0]!, await this.deps.inference.infer(ids[0]!, image.data, image.contentType)]]);
+    }
+    return this.deps.inference.inferMany(ids, image.data, image.contentType);
+  }
+
+  private decideAfterInference(draft: Draft, call: InferenceCall): Decision {
+    if (call.kind === 'rejected') throw rejectedByInference(call);
+    if (call.kind === 'down') {
+      this.deps.log.warn({ detectorId: draft.detector.id, err: call.message }, 'inference unavailable');
+    }
+    return decide({
+      ...draft.context,
+      inference: toOutcome(call, draft.detector),
+      lastEscalationAtMs: this.cooldowns.lastEscalationAt(draft.detector.id),
+      nowMs: performance.now(),
+      auditRoll: Math.min(0.999999999, (this.deps.random ?? Math.random)()),
+      confidentAuditRate: this.deps.config.config.global_config.confident_audit_rate,
+    });
+  }
+
+  /** What the edge keeps and answers for a decision; throws the decision's rejection. */
+  private plan(draft: Draft, decision: Decision, prediction: EdgePrediction | null): Plan {
+    const { detector } = draft;
     const m = this.deps.metrics;
-    const threshold = p.requestThreshold ?? detector.confidence_threshold;
     switch (decision.kind) {
       case 'reject': {
         m.imageQueries.inc({ detector_id: detector.id, reason: decision.reason });
         const Err = decision.edgeOnly ? EdgeOnlyError : IntelliOpticsError;
         throw new Err(decision.code, decision.detail);
       }
-      case 'accept_async': {
-        const iq = this.buildIq(p, threshold, null, false, decision.reason, null, prediction);
-        const json = JSON.stringify(iq);
-        await this.record(p, json, false, 'escalation', decision.reason, null, prediction);
+      case 'accept_async':
         m.escalations.inc({ detector_id: detector.id, kind: 'async' });
-        return this.answered(p, json, decision.reason, 'edge_async', startedAt);
-      }
-      case 'answer_edge': {
-        if (!prediction) throw new Error('answer_edge without a prediction');
-        const result = this.edgeResult(detector, prediction, decision.adjustedConfidence);
-        if (!result) return this.execute(p, this.noModelDecision(p, decision), null, startedAt);
-        if (!decision.confident) m.belowThreshold.inc({ detector_id: detector.id });
-        const iq = this.buildIq(
-          p,
-          threshold,
-          result,
-          decision.doneProcessing,
-          decision.reason,
-          decision,
+        return stored(draft, null, {
+          reason: decision.reason,
+          result: null,
+          doneProcessing: false,
+          edge: null,
           prediction,
-        );
-        const json = JSON.stringify(iq);
-        const outbox: OutboxKind | null =
-          decision.escalate === 'background' ? 'escalation' : decision.escalate === 'audit' ? 'audit' : null;
-        if (decision.escalate === 'background') this.cooldowns.record(detector.id, performance.now());
-        await this.record(p, json, outbox !== 'escalation', outbox, decision.reason, decision, prediction);
-        if (outbox === 'audit') m.audits.inc({ detector_id: detector.id });
-        if (outbox === 'escalation') m.escalations.inc({ detector_id: detector.id, kind: 'background' });
-        return this.answered(p, json, decision.reason, 'edge', startedAt);
-      }
-      case 'escalate_sync':
-        return this.escalateSync(p, decision, prediction, threshold, startedAt);
-    }
-  }
-
-  /** The detector's mode does not fit the model's output: answer as if no model were installed. */
-  private noModelDecision(p: Prepared, previous: Decision): Decision {
-    this.deps.log.error(
-      { detectorId: p.detector.id, previous: previous.kind },
-      'model output does not fit the detector',
-    );
-    return decide({
-      preset: this.deps.config.presetFor(p.detector.id),
-      humanReview: p.humanReview,
-      wantAsync: p.wantAsync,
-      requestThreshold: p.requestThreshold,
-      detectorThreshold: p.detector.confidence_threshold,
-      cloudReachable: this.deps.cloudStatus.reachable(),
-      inference: { status: 'no_model' },
-      lastEscalationAtMs: undefined,
-      nowMs: performance.now(),
-      auditRoll: 0.5,
-      confidentAuditRate: 0,
-    });
-  }
-
-  private async escalateSync(
-    p: Prepared,
-    decision: Extract<Decision, { kind: 'escalate_sync' }>,
-    prediction: EdgePrediction | null,
-    threshold: number,
-    startedAt: number,
-  ): Promise<SubmitResponse> {
-    const { detector, id } = p;
-    const m = this.deps.metrics;
-    const edgeResult =
-      decision.edge && prediction
-        ? this.edgeResult(detector, prediction, decision.edge.adjustedConfidence)
-        : null;
-    const params = this.escalationParams(p, threshold, decision.reason, decision.edge, prediction);
-    m.escalations.inc({ detector_id: detector.id, kind: 'sync' });
-
-    if (decision.fallback === 'reject') {
-      // `enabled: false`: the edge keeps nothing; the cloud answers or the client is told to retry.
-      const r = await this.deps.cloud.submitImageQuery({
-        iqId: id,
-        detectorId: detector.id,
-        params,
-        image: p.body,
-        contentType: p.contentType,
-        wantAsync: false,
-        timeoutMs: this.deps.syncEscalationTimeoutMs,
-      });
-      this.noteCloud(r.outcome.kind === 'http' && r.outcome.status < 500);
-      if (r.imageQuery) {
-        m.imageQueries.inc({ detector_id: detector.id, reason: decision.reason });
-        return this.answered(p, JSON.stringify(r.imageQuery), decision.reason, 'cloud', startedAt, false);
-      }
-      if (r.outcome.kind === 'http' && r.outcome.status >= 400 && r.outcome.status < 500) {
-        throw new IntelliOpticsError('BAD_REQUEST', `The cloud refused the image query: ${r.detail ?? ''}`);
-      }
-      throw new IntelliOpticsError(
-        'CLOUD_UNREACHABLE',
-        'The edge does not answer this detector and the cloud cannot be reached; retry later.',
-      );
-    }
-
-    // Durable first: the IQ (edge answer or result null) and its escalation are on disk before we ask.
-    const localIq = this.buildIq(p, threshold, edgeResult, false, decision.reason, decision.edge, prediction);
-    const localJson = JSON.stringify(localIq);
-    this.deps.outbox.claim(id);
-    try {
-      await this.record(p, localJson, false, 'escalation', decision.reason, decision.edge, prediction);
-      const r = await this.deps.cloud.submitImageQuery({
-        iqId: id,
-        detectorId: detector.id,
-        params,
-        image: p.body,
-        contentType: p.contentType,
-        wantAsync: false,
-        timeoutMs: Math.max(500, this.deps.syncEscalationTimeoutMs - (this.now() - startedAt)),
-      });
-      const action = classifyOutcome(r.outcome);
-      this.noteCloud(action !== 'retry');
-      const settled = await this.deps.outbox.settle(id, 'escalation', r.outcome, r.detail);
-      if (action === 'delivered' && r.imageQuery) {
-        const cloudJson = JSON.stringify(r.imageQuery);
-        await this.deps.store.updateImageQuery(id, cloudJson, isFinal(r.imageQuery), this.now());
-        return this.answered(p, cloudJson, decision.reason, 'cloud', startedAt);
-      }
-      if (settled === 'failed') {
-        // The cloud refused this item for good: the edge answer (if any) is final.
-        if (edgeResult) {
-          const finalJson = JSON.stringify({ ...localIq, done_processing: true });
-          await this.deps.store.updateImageQuery(id, finalJson, true, this.now());
-          return this.answered(p, finalJson, decision.reason, 'edge', startedAt);
+          outbox: 'escalation',
+          final: false,
+          answeredBy: 'edge_async',
+        });
+      case 'answer_edge': {
+        const result = prediction && this.edgeResult(detector, prediction, decision.adjustedConfidence);
+        if (!result) {
+          this.deps.log.error(
+            { detectorId: detector.id, previous: decision.kind },
+            'model output does not fit the detector',
+          );
+          return this.plan(draft, decideWithoutModel(draft.context), null);
         }
-        throw new IntelliOpticsError('BAD_REQUEST', `The cloud refused the image query: ${r.detail ?? ''}`);
+        if (!decision.confident) m.belowThreshold.inc({ detector_id: detector.id });
+        const outbox = outboxKindFor(decision.escalate);
+        if (outbox === 'escalation') {
+          this.cooldowns.record(detector.id, performance.now());
+          m.escalations.inc({ detector_id: detector.id, kind: 'background' });
+        }
+        if (outbox === 'audit') m.audits.inc({ detector_id: detector.id });
+        return stored(draft, null, {
+          reason: decision.reason,
+          result,
+          doneProcessing: decision.doneProcessing,
+          edge: decision,
+          prediction,
+          outbox,
+          final: edgeAnswerIsFinal(decision.escalate),
+          answeredBy: 'edge',
+        });
       }
-      // Transient failure (or delivered without a body): the outbox delivers it; the local IQ answers now.
-      return this.answered(p, localJson, decision.reason, edgeResult ? 'edge' : 'edge_async', startedAt);
-    } finally {
-      this.deps.outbox.release(id);
+      case 'escalate_sync': {
+        m.escalations.inc({ detector_id: detector.id, kind: 'sync' });
+        const answer: LocalAnswer = {
+          reason: decision.reason,
+          result:
+            decision.edge && prediction
+              ? this.edgeResult(detector, prediction, decision.edge.adjustedConfidence)
+              : null,
+          doneProcessing: false,
+          edge: decision.edge,
+          prediction,
+          outbox: 'escalation',
+          final: false,
+          answeredBy: 'edge_async',
+        };
+        return decision.fallback === 'reject'
+          ? { kind: 'cloud_only', draft, answer }
+          : stored(draft, decision.fallback, answer);
+      }
     }
   }
 
-  private noteCloud(ok: boolean): void {
-    if (ok) this.deps.cloudStatus.ok();
-    else this.deps.cloudStatus.failed();
+  private async finish(plan: Plan, image: StagedImage, startedAt: number): Promise<SubmitAnswer> {
+    const { draft, answer } = plan;
+    if (plan.kind === 'stored' && plan.sync === null) {
+      return this.answered(draft, plan.iq, plan.json, answer.reason, answer.answeredBy, startedAt);
+    }
+    const send = {
+      iqId: draft.id,
+      detectorId: draft.detector.id,
+      params: this.escalationParams(draft, answer, 'escalation'),
+      image: image.data,
+      contentType: image.contentType,
+    };
+    if (plan.kind === 'cloud_only') {
+      const r = await this.deps.escalator.askOnly({ ...send, timeoutMs: this.deps.syncEscalationTimeoutMs });
+      return this.afterSync(plan, r, startedAt);
+    }
+    // Durable first: the IQ (edge answer or result null) and its escalation were committed before this call.
+    const budget = this.deps.syncEscalationTimeoutMs - (performance.now() - startedAt);
+    const r = await this.deps.escalator.sendStored({ ...send, timeoutMs: Math.max(500, budget) });
+    return this.afterSync(plan, r, startedAt);
+  }
+
+  private async afterSync(plan: Plan, r: SyncEscalationResult, startedAt: number): Promise<SubmitAnswer> {
+    const { draft, answer } = plan;
+    const local = plan.kind === 'stored' ? plan : null;
+    const fallback = local ? (local.sync ?? 'outbox') : 'reject';
+    const end = endSyncEscalation(fallback, r.attempt, answer.result !== null);
+    switch (end.kind) {
+      case 'cloud_answer': {
+        const iq = r.imageQuery!;
+        const json = JSON.stringify(iq);
+        if (local) await this.deps.imageQueries.update(draft.id, json, isFinalCloudAnswer(iq), this.now());
+        return this.answered(draft, iq, json, answer.reason, 'cloud', startedAt);
+      }
+      case 'edge_answer_final': {
+        const iq = { ...local!.iq, done_processing: true };
+        const json = JSON.stringify(iq);
+        await this.deps.imageQueries.update(draft.id, json, true, this.now());
+        return this.answered(draft, iq, json, answer.reason, 'edge', startedAt);
+      }
+      case 'local_answer':
+        return this.answered(draft, local!.iq, local!.json, answer.reason, end.answeredBy, startedAt);
+      case 'reject':
+        throw end.code === 'BAD_REQUEST'
+          ? new IntelliOpticsError('BAD_REQUEST', `The cloud refused the image query: ${r.detail ?? ''}`)
+          : new IntelliOpticsError(
+              'CLOUD_UNREACHABLE',
+              'The edge does not answer this detector and the cloud cannot be reached; retry later.',
+            );
+    }
   }
 
   private answered(
-    p: Prepared,
+    draft: Draft,
+    iq: ImageQuery,
     json: string,
     reason: DecisionReason,
-    by: 'edge' | 'edge_async' | 'cloud',
+    by: AnsweredBy,
     startedAt: number,
-    count = true,
-  ): SubmitResponse {
-    if (count) this.deps.metrics.imageQueries.inc({ detector_id: p.detector.id, reason });
+  ): SubmitAnswer {
+    this.deps.metrics.imageQueries.inc({ detector_id: draft.detector.id, reason });
     this.deps.metrics.answerLatency.observe({ answered_by: by }, (performance.now() - startedAt) / 1000);
-    return { status: 200, json, edgeOnly: false, reason };
+    return { imageQuery: iq, json, reason, answeredBy: by };
   }
 
-  private async record(
-    p: Prepared,
-    json: string,
-    final: boolean,
-    outbox: OutboxKind | null,
-    reason: DecisionReason,
-    edge: EdgeConfidence | null,
-    prediction: EdgePrediction | null,
-  ): Promise<void> {
-    const threshold = p.requestThreshold ?? p.detector.confidence_threshold;
-    await this.deps.store.recordImageQuery({
-      id: p.id,
-      detectorId: p.detector.id,
-      createdAt: this.now(),
-      json,
-      final,
-      image: p.image,
-      outbox: outbox
-        ? { kind: outbox, params: this.escalationParams(p, threshold, reason, edge, prediction, outbox) }
+  private row(plan: Extract<Plan, { kind: 'stored' }>): NewImageQuery {
+    const { draft, answer } = plan;
+    return {
+      id: draft.id,
+      detectorId: draft.detector.id,
+      createdAt: draft.createdAt,
+      json: plan.json,
+      final: answer.final,
+      outbox: answer.outbox
+        ? { kind: answer.outbox, params: this.escalationParams(draft, answer, answer.outbox) }
         : null,
-    });
-    if (outbox) this.deps.outbox.wake();
+    };
+  }
+
+  private escalationParams(draft: Draft, answer: LocalAnswer, kind: OutboxKind): EscalationParams {
+    return {
+      patience_time: draft.patienceTime,
+      confidence_threshold: draft.threshold,
+      human_review: draft.options.humanReview,
+      metadata: escalationMetadata({
+        userMetadata: draft.options.metadata,
+        reason: answer.reason,
+        edgeResult: edgeResultSummary(answer.edge, answer.prediction),
+        kind,
+        inspectionId: draft.options.inspectionId,
+      }),
+    };
   }
 
   private edgeResult(
@@ -423,88 +463,34 @@ export class ImageQueryService {
     }
     return r.value;
   }
-
-  private edgeResultSummary(
-    edge: EdgeConfidence | null,
-    prediction: EdgePrediction | null,
-  ): Record<string, unknown> | null {
-    if (!prediction) return null;
-    return {
-      class_index: prediction.classIndex,
-      raw_primary_confidence: round(prediction.primaryConfidence),
-      oodd_outlier_probability:
-        prediction.outlierProbability === null ? null : round(prediction.outlierProbability),
-      adjusted_confidence: edge ? round(edge.adjustedConfidence) : null,
-      threshold: edge?.threshold ?? null,
-      primary_model_version: prediction.modelVersions.primary,
-      oodd_model_version: prediction.modelVersions.oodd,
-      ...(prediction.modelIds.primary ? { mlb_key: prediction.modelIds.primary } : {}),
-      ...(prediction.modelIds.oodd ? { oodd_mlb_key: prediction.modelIds.oodd } : {}),
-    };
-  }
-
-  private buildIq(
-    p: Prepared,
-    threshold: number,
-    result: ImageQueryResult | null,
-    doneProcessing: boolean,
-    reason: DecisionReason,
-    edge: EdgeConfidence | null,
-    prediction: EdgePrediction | null,
-  ): ImageQuery {
-    return {
-      metadata: {
-        ...p.userMetadata,
-        is_from_edge: true,
-        reason,
-        edge_result: this.edgeResultSummary(edge, prediction),
-      },
-      id: p.id,
-      type: 'image_query',
-      created_at: new Date(this.now()).toISOString(),
-      query: p.detector.query,
-      detector_id: p.detector.id,
-      result_type: resultTypeForMode(p.detector.mode),
-      result,
-      patience_time: p.patienceTime,
-      confidence_threshold: threshold,
-      rois: null,
-      text: null,
-      done_processing: doneProcessing,
-    };
-  }
-
-  /** Escalation metadata: the caller's, plus edge_result and reason; ≤ 1 KiB (edge_result goes first if not). */
-  private escalationParams(
-    p: Prepared,
-    threshold: number,
-    reason: DecisionReason,
-    edge: EdgeConfidence | null,
-    prediction: EdgePrediction | null,
-    kind: OutboxKind = 'escalation',
-  ): EscalationParams {
-    const extra: Record<string, unknown> = {
-      reason,
-      edge_result: this.edgeResultSummary(edge, prediction),
-      ...(kind === 'audit' ? { is_edge_audit: true } : {}),
-      ...(p.inspectionId ? { inspection_id: p.inspectionId } : {}),
-    };
-    let metadata: Record<string, unknown> = { ...p.userMetadata, ...extra };
-    if (Buffer.byteLength(JSON.stringify(metadata)) > METADATA_LIMIT) {
-      metadata = { ...p.userMetadata, reason, ...(kind === 'audit' ? { is_edge_audit: true } : {}) };
-    }
-    if (Buffer.byteLength(JSON.stringify(metadata)) > METADATA_LIMIT) metadata = { reason };
-    return {
-      patience_time: p.patienceTime,
-      confidence_threshold: threshold,
-      human_review: p.humanReview,
-      metadata,
-    };
-  }
 }
 
-function round(n: number): number {
-  return Math.round(n * 1e6) / 1e6;
+function stored(draft: Draft, sync: 'edge_answer' | 'outbox' | null, answer: LocalAnswer): Plan {
+  const iq = buildImageQuery(draft, answer);
+  return { kind: 'stored', draft, answer, sync, iq, json: JSON.stringify(iq) };
+}
+
+function buildImageQuery(draft: Draft, answer: LocalAnswer): ImageQuery {
+  return {
+    metadata: {
+      ...draft.options.metadata,
+      is_from_edge: true,
+      reason: answer.reason,
+      edge_result: edgeResultSummary(answer.edge, answer.prediction),
+    },
+    id: draft.id,
+    type: 'image_query',
+    created_at: new Date(draft.createdAt).toISOString(),
+    query: draft.detector.query,
+    detector_id: draft.detector.id,
+    result_type: resultTypeForMode(draft.detector.mode),
+    result: answer.result,
+    patience_time: draft.patienceTime,
+    confidence_threshold: draft.threshold,
+    rois: null,
+    text: null,
+    done_processing: answer.doneProcessing,
+  };
 }
 
 function toOutcome(call: InferenceCall, detector: Detector): InferenceOutcome {
@@ -537,9 +523,4 @@ function rejectedByInference(call: Extract<InferenceCall, { kind: 'rejected' }>)
         call.detail || 'The image could not be decoded.',
       );
   }
-}
-
-/** A cloud answer that will not change any more. */
-export function isFinal(iq: ImageQuery): boolean {
-  return iq.done_processing || iq.result?.source === 'USER';
 }

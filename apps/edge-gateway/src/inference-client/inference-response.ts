@@ -32,7 +32,8 @@ export interface EdgePrediction {
 const Prob = z.number().min(0).max(1);
 const VersionRef = z.object({ version: z.number(), model_id: z.string().nullish() }).nullish();
 
-const InferResponseSchema = z.object({
+const DetectorAnswerSchema = z.object({
+  detector_id: z.string().optional(),
   mode: z.string().optional(),
   label: z.object({ index: z.number().int().min(0), name: z.string().nullish() }),
   probabilities: z.union([z.record(z.string(), Prob), z.array(Prob)]).optional(),
@@ -43,41 +44,56 @@ const InferResponseSchema = z.object({
   timings_ms: z.record(z.string(), z.number()).nullish(),
 });
 
-export function parseInferenceResponse(
-  json: unknown,
-): { ok: true; value: EdgePrediction } | { ok: false; error: string } {
-  const parsed = InferResponseSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return {
-      ok: false,
-      error: `unexpected inference response: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid'}`,
-    };
+const MultiAnswerSchema = z.object({ results: z.array(DetectorAnswerSchema) });
+
+type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
+
+function problem(error: z.ZodError): { ok: false; error: string } {
+  const issue = error.issues[0];
+  return {
+    ok: false,
+    error: `unexpected inference response: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid'}`,
+  };
+}
+
+/** The answer for one detector (`/infer?detector_id=a`). */
+export function parseInferenceResponse(json: unknown): Parsed<EdgePrediction> {
+  const parsed = DetectorAnswerSchema.safeParse(json);
+  return parsed.success ? { ok: true, value: toPrediction(parsed.data) } : problem(parsed.error);
+}
+
+/** The answers for several detectors (`/infer?detector_id=a&detector_id=b` → `{results: [...]}`), by detector. */
+export function parseInferenceResults(json: unknown): Parsed<Map<string, EdgePrediction>> {
+  const parsed = MultiAnswerSchema.safeParse(json);
+  if (!parsed.success) return problem(parsed.error);
+  const out = new Map<string, EdgePrediction>();
+  for (const answer of parsed.data.results) {
+    if (answer.detector_id) out.set(answer.detector_id, toPrediction(answer));
   }
-  const r = parsed.data;
+  return { ok: true, value: out };
+}
+
+function toPrediction(r: z.infer<typeof DetectorAnswerSchema>): EdgePrediction {
   const probs = r.probabilities ?? [];
   const numClasses = Array.isArray(probs) ? probs.length : Object.keys(probs).length;
   return {
-    ok: true,
-    value: {
-      classIndex: r.label.index,
-      labelName: r.label.name ?? null,
-      primaryConfidence: r.confidence,
-      numClasses: Math.max(2, numClasses),
-      outlierProbability:
-        r.in_domain_probability === null || r.in_domain_probability === undefined
-          ? null
-          : 1 - r.in_domain_probability,
-      modelVersions: {
-        primary: r.model_versions?.primary?.version ?? null,
-        oodd: r.model_versions?.oodd?.version ?? null,
-      },
-      modelIds: {
-        primary: r.model_versions?.primary?.model_id ?? null,
-        oodd: r.model_versions?.oodd?.model_id ?? null,
-      },
-      timingsMs: r.timings_ms ?? {},
+    classIndex: r.label.index,
+    labelName: r.label.name ?? null,
+    primaryConfidence: r.confidence,
+    numClasses: Math.max(2, numClasses),
+    outlierProbability:
+      r.in_domain_probability === null || r.in_domain_probability === undefined
+        ? null
+        : 1 - r.in_domain_probability,
+    modelVersions: {
+      primary: r.model_versions?.primary?.version ?? null,
+      oodd: r.model_versions?.oodd?.version ?? null,
     },
+    modelIds: {
+      primary: r.model_versions?.primary?.model_id ?? null,
+      oodd: r.model_versions?.oodd?.model_id ?? null,
+    },
+    timingsMs: r.timings_ms ?? {},
   };
 }
 

@@ -9,15 +9,15 @@
  * It also reports heartbeats (served versions, counters) to the cloud with the hub token.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createClient, type Client as WsClient } from 'graphql-ws';
 import { WebSocket } from 'ws';
 import type { ModelKind } from '@intellioptics/schema';
 import type { CloudClient } from '../cloud-client/cloud.client';
-import { HttpClient, jsonBody } from '../http/http-client';
 import type { Logger } from '../logger';
 import type { EdgeMetrics } from '../metrics/metrics';
+import { MODEL_KINDS, ModelStore } from './model-store';
 import { unpackModelPackage } from './package-archive';
 
 export interface ServedModel {
@@ -32,13 +32,9 @@ export interface ServedDetector {
 }
 
 const KEEP_VERSIONS = 2;
-const KINDS: readonly ModelKind[] = ['primary', 'oodd'];
 
 const SUBSCRIPTION = `subscription ModelVersionPublished($ids: [ID!]) {
   modelVersionPublished(detectorIds: $ids) { detectorId kind version modelVersionId sha256 }
-}`;
-const HEARTBEAT = `mutation HubHeartbeat($input: HubHeartbeatInput!) {
-  hubHeartbeat(input: $input) { ok error { code message } }
 }`;
 
 interface CloudModelMeta {
@@ -61,23 +57,23 @@ export class ModelUpdaterService {
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private lastPollAt = 0;
   private stopped = false;
-  private readonly gql: HttpClient;
+  private readonly store: ModelStore;
 
   constructor(
     private readonly deps: {
-      cloud: CloudClient;
+      cloud: Pick<CloudClient, 'fetchModelUrls' | 'download' | 'hubHeartbeat'>;
       cloudUrl: string;
       token: string;
       modelsDir: string;
       log: Logger;
-      metrics: EdgeMetrics;
+      metrics: Pick<EdgeMetrics, 'modelInstalls' | 'modelInstallFailures'>;
       detectorIds: () => string[];
       refreshRateS: () => number;
       heartbeatIntervalS: number;
       counters: () => Promise<Record<string, number>>;
     },
   ) {
-    this.gql = new HttpClient(deps.cloudUrl, { maxSockets: 4 });
+    this.store = new ModelStore(deps.modelsDir);
   }
 
   async start(): Promise<void> {
@@ -101,7 +97,6 @@ export class ModelUpdaterService {
     this.unsubscribe?.();
     await this.ws?.dispose();
     await Promise.allSettled([...this.running.values()]);
-    this.gql.close();
   }
 
   /** What this edge serves, in the cloud's version numbers. */
@@ -223,7 +218,7 @@ export class ModelUpdaterService {
           meta: meta.oodd ?? null,
         },
       };
-    for (const kind of KINDS) {
+    for (const kind of MODEL_KINDS) {
       const w = wanted[kind];
       if (!w.id || !w.url) continue;
       if (this.served.get(detectorId)?.[kind]?.modelId === w.id) continue;
@@ -257,9 +252,9 @@ export class ModelUpdaterService {
     if (!unpacked.ok) return fail(unpacked.error);
     unpacked.files.set('model_id.txt', Buffer.from(`${modelId}\n`));
 
-    const dir = join(this.deps.modelsDir, detectorId, kind);
+    const dir = this.store.kindDir(detectorId, kind);
     await mkdir(dir, { recursive: true });
-    const local = await this.localVersions(detectorId, kind);
+    const local = await this.store.versions(detectorId, kind);
     const cloudVersion = meta.version ?? null;
     const n = cloudVersion !== null && cloudVersion > (local[0] ?? 0) ? cloudVersion : (local[0] ?? 0) + 1;
     const tmp = join(dir, `.incoming-${modelId}-${process.pid}-${Date.now()}`);
@@ -274,7 +269,7 @@ export class ModelUpdaterService {
           await fh.close();
         }
       }
-      await rename(tmp, join(dir, String(n)));
+      await rename(tmp, this.store.versionDir(detectorId, kind, n));
     } catch (e) {
       await rm(tmp, { recursive: true, force: true });
       return fail(`install failed: ${e instanceof Error ? e.message : String(e)}`);
@@ -284,70 +279,36 @@ export class ModelUpdaterService {
     this.served.set(detectorId, entry);
     this.deps.metrics.modelInstalls.inc({ detector_id: detectorId, kind });
     this.deps.log.info(
-      { detectorId, kind, modelId, version: cloudVersion, dir: join(dir, String(n)) },
+      { detectorId, kind, modelId, version: cloudVersion, dir: this.store.versionDir(detectorId, kind, n) },
       'model installed',
     );
-    for (const old of (await this.localVersions(detectorId, kind)).slice(KEEP_VERSIONS)) {
-      await rm(join(dir, String(old)), { recursive: true, force: true });
+    for (const old of (await this.store.versions(detectorId, kind)).slice(KEEP_VERSIONS)) {
+      await rm(this.store.versionDir(detectorId, kind, old), { recursive: true, force: true });
     }
     void this.heartbeat();
   }
 
-  private async localVersions(detectorId: string, kind: ModelKind): Promise<number[]> {
-    try {
-      const names = await readdir(join(this.deps.modelsDir, detectorId, kind));
-      return names
-        .filter((n) => /^\d+$/.test(n))
-        .map(Number)
-        .sort((a, b) => b - a);
-    } catch {
-      return [];
-    }
-  }
-
   /** What is installed already (newest version's model_id.txt), so a restart does not re-download. */
   private async scanInstalled(): Promise<void> {
-    let detectors: string[];
-    try {
-      detectors = await readdir(this.deps.modelsDir);
-    } catch {
-      return;
-    }
-    for (const detectorId of detectors) {
-      for (const kind of KINDS) {
-        const newest = (await this.localVersions(detectorId, kind))[0];
+    for (const detectorId of await this.store.detectorIds()) {
+      for (const kind of MODEL_KINDS) {
+        const newest = (await this.store.versions(detectorId, kind))[0];
         if (newest === undefined) continue;
-        try {
-          const id = (
-            await readFile(
-              join(this.deps.modelsDir, detectorId, kind, String(newest), 'model_id.txt'),
-              'utf8',
-            )
-          ).trim();
-          const entry = this.served.get(detectorId) ?? {};
-          entry[kind] = { version: newest, modelId: id };
-          this.served.set(detectorId, entry);
-        } catch {
-          // no model_id.txt: a locally built model; the first cloud version replaces it
-        }
+        // No model_id.txt: a locally built model; the first cloud version replaces it.
+        const id = await this.store.modelId(detectorId, kind, newest);
+        if (id === null) continue;
+        const entry = this.served.get(detectorId) ?? {};
+        entry[kind] = { version: newest, modelId: id };
+        this.served.set(detectorId, entry);
       }
     }
   }
 
   async heartbeat(): Promise<boolean> {
     if (this.stopped) return false;
-    const body = JSON.stringify({
-      query: HEARTBEAT,
-      variables: { input: { servedDetectors: this.servedDetectors(), counters: await this.deps.counters() } },
-    });
-    const r = await this.gql.request('/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-token': this.deps.token },
-      body,
-      timeoutMs: 5000,
-    });
-    if (!r.ok || r.response.status !== 200) return false;
-    const json = jsonBody(r.response) as { data?: { hubHeartbeat?: { ok?: boolean } } } | null;
-    return json?.data?.hubHeartbeat?.ok === true;
+    return this.deps.cloud.hubHeartbeat(
+      { servedDetectors: this.servedDetectors(), counters: await this.deps.counters() },
+      this.deps.token,
+    );
   }
 }

@@ -39,8 +39,12 @@ export function sendJson(
   sendJsonText(res, status, JSON.stringify(value), headers);
 }
 
-/** Map any error to a response: catalogue errors to their status and `{"detail","code"}`, others to a masked 500. */
-export function sendError(res: ServerResponse, err: unknown, log: Logger): number {
+/**
+ * Map any error to a response: catalogue errors to their status and `{"detail","code"}`, others to a masked
+ * 500. `bodyUnread`: the request body was refused before it was read, so the connection is closed rather
+ * than drained.
+ */
+export function sendError(res: ServerResponse, err: unknown, log: Logger, bodyUnread = false): number {
   if (res.headersSent) {
     res.destroy();
     return 500;
@@ -49,7 +53,7 @@ export function sendError(res: ServerResponse, err: unknown, log: Logger): numbe
     const problem = err.toProblem();
     const headers: Record<string, string> =
       'edgeOnly' in err && err.edgeOnly === true ? edgeOnlyHeaders(JSON.stringify(problem)) : {};
-    if (err.status === 413) headers.connection = 'close';
+    if (err.status === 413 || bodyUnread) headers.connection = 'close';
     sendJson(res, err.status, problem, headers);
     return err.status;
   }

@@ -1,37 +1,38 @@
 /**
- * The REST surface of the edge (Groundlight `/device-api/v1/*` with the `/v1/*` alias, and the root-level
- * edge routes). Handlers are one-liners over services; unknown routes are 404 and known paths with another
- * method 405, which nginx replays to the cloud.
+ * The HTTP surface of the edge (Groundlight `/device-api/v1/*` with the `/v1/*` alias, the root-level edge
+ * routes and GraphQL). Each handler checks the token from the headers before it reads any body, parses the
+ * request once and hands a typed command to a service. Unknown routes are 404 and known paths with another
+ * method 405 (with `allow`), which nginx replays to the cloud.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { IntelliOpticsError, type Detector, type Paginated } from '@intellioptics/schema';
+import type { Detector, Paginated } from '@intellioptics/schema';
 import type { TokenService } from '../auth/token.service';
 import type { EdgeConfigService } from '../config/edge-config.service';
 import type { DetectorService } from '../detectors/detector.service';
+import type { GraphqlHandler } from '../graphql/federation';
+import type { Readiness } from '../health/readiness.service';
 import type { ImageQueryReadService } from '../image-queries/image-query-read.service';
 import type { ImageQueryService } from '../image-queries/image-query.service';
 import type { Logger } from '../logger';
 import type { EdgeMetrics } from '../metrics/metrics';
-import { edgeOnlyHeaders, headerValue, readBody, readJson, sendError, sendJson, sendJsonText } from './http';
+import type { CorsPolicy } from './cors';
+import { headerValue, readBody, readJson, sendError, sendJson, sendJsonText } from './http';
+import { assertImageContentType, parseSubmitParams } from './submit-image-query.parse';
 
 export interface RouteDeps {
-  imageQueries: ImageQueryService;
+  imageQueries: Pick<ImageQueryService, 'submit'>;
   reader: ImageQueryReadService;
-  detectors: DetectorService;
-  config: EdgeConfigService;
-  tokens: TokenService;
+  detectors: Pick<DetectorService, 'list' | 'get'>;
+  config: Pick<EdgeConfigService, 'payload' | 'replace'>;
+  tokens: Pick<TokenService, 'authorize' | 'caller' | 'requireRole'>;
   metrics: EdgeMetrics;
   log: Logger;
   maxBodyBytes: number;
-  readiness: () => Promise<{ ready: boolean; detail: Record<string, unknown> }>;
+  readiness: () => Readiness;
   detectorReadiness: () => Promise<Record<string, { ready: boolean }>>;
-  /** GraphQL handlers read their own bodies. */
-  graphql: {
-    path: string;
-    subgraph: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
-    gateway: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
-  };
+  cors: CorsPolicy;
+  graphql: { path: string; subgraph: GraphqlHandler; gateway: GraphqlHandler };
 }
 
 interface Ctx {
@@ -51,17 +52,32 @@ interface Route {
 
 const API = '(?:/device-api)?/v1';
 const ID = '([A-Za-z0-9_\\-]{1,100})';
+const EDGE_CONFIG_MAX_BYTES = 1024 * 1024;
 
 export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const token = (req: IncomingMessage) => headerValue(req, 'x-api-token');
 
-  const graphqlRoutes: Route[] = ['GET', 'POST'].flatMap((method) => [
-    {
+  const graphqlRoutes: Route[] = [
+    { path: new RegExp(`^${deps.graphql.path}/?$`), serve: deps.graphql.subgraph },
+    { path: /^\/graphql\/?$/, serve: deps.graphql.gateway },
+  ].flatMap(({ path, serve }) => [
+    ...['GET', 'POST'].map((method) => ({
       method,
-      pattern: new RegExp(`^${deps.graphql.path}/?$`),
-      handler: ({ req, res }) => deps.graphql.subgraph(req, res),
+      pattern: path,
+      handler: async ({ req, res }: Ctx) => {
+        const cors = deps.cors.check(req);
+        const caller = await deps.tokens.caller(token(req));
+        await serve(req, res, caller, cors);
+      },
+    })),
+    {
+      method: 'OPTIONS',
+      pattern: path,
+      handler: async ({ req, res }: Ctx) => {
+        res.writeHead(204, deps.cors.preflight(req));
+        res.end();
+      },
     },
-    { method, pattern: /^\/graphql\/?$/, handler: ({ req, res }) => deps.graphql.gateway(req, res) },
   ]);
 
   const routes: Route[] = [
@@ -70,15 +86,12 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
       pattern: new RegExp(`^${API}/image-queries/?$`),
       handler: async ({ req, res, query }) => {
         const startedAt = performance.now();
-        const body = await readBody(req, deps.maxBodyBytes);
-        const answer = await deps.imageQueries.submit({
-          query,
-          token: token(req),
-          contentType: headerValue(req, 'content-type'),
-          body,
-          startedAt,
-        });
-        sendJsonText(res, answer.status, answer.json, answer.edgeOnly ? edgeOnlyHeaders(answer.json) : {});
+        const caller = await deps.tokens.caller(token(req));
+        assertImageContentType(headerValue(req, 'content-type'));
+        const params = parseSubmitParams(query);
+        const image = await readBody(req, deps.maxBodyBytes);
+        const answer = await deps.imageQueries.submit({ ...params, image }, caller, startedAt);
+        sendJsonText(res, 200, answer.json);
       },
     },
     {
@@ -111,8 +124,8 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
       method: 'GET',
       pattern: new RegExp(`^${API}/detectors/${ID}/?$`),
       handler: async ({ req, res, params }) => {
-        await deps.tokens.authorize(token(req));
-        sendJson(res, 200, await deps.detectors.get(params[0]!, token(req) ?? null));
+        const caller = await deps.tokens.caller(token(req));
+        sendJson(res, 200, await deps.detectors.get(params[0]!, caller.token));
       },
     },
     {
@@ -124,8 +137,10 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
       method: 'PUT',
       pattern: /^\/edge-config\/?$/,
       handler: async ({ req, res }) => {
-        await deps.tokens.authorize(token(req));
-        const body = await readJson(req, 1024 * 1024);
+        const caller = await deps.tokens.caller(token(req));
+        // The config names cameras and what the edge answers: only an administrator may change it.
+        await deps.tokens.requireRole(caller, ['ADMIN']);
+        const body = await readJson(req, EDGE_CONFIG_MAX_BYTES);
         await deps.config.replace(body);
         sendJson(res, 200, deps.config.payload());
       },
@@ -144,7 +159,7 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
       method: 'GET',
       pattern: /^\/health(?:\/ready)?\/?$/,
       handler: async ({ res }) => {
-        const r = await deps.readiness();
+        const r = deps.readiness();
         if (r.ready) sendJson(res, 200, { status: 'ready', ...r.detail });
         else sendJson(res, 503, { detail: 'not ready', code: 'NOT_READY', ...r.detail });
       },
@@ -171,25 +186,38 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
     const query = new URLSearchParams(q === -1 ? '' : url.slice(q + 1));
-    let pathMatched = false;
+    const allowed: string[] = [];
     for (const route of routes) {
       const m = route.pattern.exec(path);
       if (!m) continue;
-      pathMatched = true;
-      if (route.method !== req.method && !(route.method === 'GET' && req.method === 'HEAD')) continue;
+      if (route.method !== req.method && !(route.method === 'GET' && req.method === 'HEAD')) {
+        allowed.push(route.method);
+        continue;
+      }
       route.handler({ req, res, query, params: m.slice(1) }).catch((err: unknown) => {
-        const status = sendError(res, err, deps.log);
+        const status = sendError(res, err, deps.log, bodyUnread(req));
         deps.metrics.httpErrors.inc({ status: String(status) });
       });
       return;
     }
-    const err = pathMatched
-      ? new IntelliOpticsError('CONFLICT', 'Method Not Allowed')
-      : new IntelliOpticsError('NOT_FOUND', 'Not Found');
-    const status = pathMatched ? 405 : 404;
     req.resume();
-    sendJson(res, status, { detail: err.message, code: pathMatched ? 'BAD_REQUEST' : 'NOT_FOUND' });
+    if (allowed.length > 0) {
+      sendJson(
+        res,
+        405,
+        { detail: 'Method Not Allowed', code: 'BAD_REQUEST' },
+        { allow: allowed.join(', ') },
+      );
+    } else {
+      sendJson(res, 404, { detail: 'Not Found', code: 'NOT_FOUND' });
+    }
   };
+}
+
+/** The request came with a body that nobody read (it was refused first): close instead of draining it. */
+function bodyUnread(req: IncomingMessage): boolean {
+  if (req.readableEnded) return false;
+  return Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
 }
 
 function paginate(all: Detector[], query: URLSearchParams, req: IncomingMessage): Paginated<Detector> {

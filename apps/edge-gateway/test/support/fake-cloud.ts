@@ -18,6 +18,10 @@ export class FakeCloud {
   readonly iqs = new Map<string, ImageQuery>();
   readonly received: ReceivedEscalation[] = [];
   readonly validTokens = new Set<string>();
+  /** The role `{ me { role } }` reports per token; valid tokens not listed are ADMIN. */
+  readonly roles = new Map<string, 'ADMIN' | 'REVIEWER' | 'HUB'>();
+  /** GraphQL `me { role }` questions received. */
+  roleQueries = 0;
   /** When set, every image-query POST answers this status. */
   failWith: number | null = null;
   private server: http.Server | null = null;
@@ -71,8 +75,19 @@ export class FakeCloud {
       });
       res.end(text);
     };
-    if (!token || !this.validTokens.has(token)) return send(401, { detail: 'bad token' });
     const p = url.pathname;
+    if (p === '/graphql' && req.method === 'POST' && /\bme\s*\{\s*role\s*\}/.test(body.toString())) {
+      this.roleQueries++;
+      // As the cloud's GraphQL does: 200 with an UNAUTHENTICATED error for a bad token.
+      if (!token || !this.validTokens.has(token)) {
+        return send(200, {
+          data: null,
+          errors: [{ message: 'bad token', extensions: { code: 'UNAUTHENTICATED' } }],
+        });
+      }
+      return send(200, { data: { me: { role: this.roles.get(token) ?? 'ADMIN' } } });
+    }
+    if (!token || !this.validTokens.has(token)) return send(401, { detail: 'bad token' });
     if (p === '/device-api/v1/me') return send(200, { username: 'u', email: 'u@x', is_superuser: false });
     if (p === '/device-api/v1/detectors' && req.method === 'GET') {
       const all = [...this.detectors.values()];

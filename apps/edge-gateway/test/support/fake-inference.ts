@@ -7,6 +7,8 @@ export type InferAnswer = { status: number; body: unknown };
 export class FakeInference {
   readonly answers = new Map<string, InferAnswer>();
   calls = 0;
+  /** How many detectors each call asked about. */
+  readonly detectorsPerCall: number[] = [];
   private server: http.Server | null = null;
   port = 0;
 
@@ -40,11 +42,16 @@ export class FakeInference {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         this.calls++;
-        const id = new URL(req.url ?? '/', 'http://x').searchParams.get('detector_id') ?? '';
-        const a = this.answers.get(id) ?? {
-          status: 404,
-          body: { detail: 'no model', code: 'MODEL_NOT_FOUND' },
-        };
+        const ids = new URL(req.url ?? '/', 'http://x').searchParams.getAll('detector_id');
+        this.detectorsPerCall.push(ids.length);
+        const noModel: InferAnswer = { status: 404, body: { detail: 'no model', code: 'MODEL_NOT_FOUND' } };
+        const answers = ids.map((id) => this.answers.get(id) ?? noModel);
+        // As the inference service: one detector at top level, several as {results}; any failure fails the call.
+        const failed = answers.find((x) => x.status !== 200);
+        const a: InferAnswer =
+          answers.length === 1
+            ? answers[0]!
+            : (failed ?? { status: 200, body: { results: answers.map((x) => x.body) } });
         const text = JSON.stringify(a.body);
         res.writeHead(a.status, {
           'content-type': 'application/json',

@@ -1,0 +1,379 @@
+/**
+ * ImageQueryService with in-process fakes for everything around it (store, inference, detectors, cloud):
+ * what is stored, inferred, escalated and answered for each kind of decision, and frames for many detectors.
+ */
+import { DEFAULT_EDGE_CONFIG, DEFAULT_PRESETS, type Detector, type ImageQuery } from '@intellioptics/schema';
+import { describe, expect, it } from 'vitest';
+import type { SyncEscalationResult } from '../escalation/sync-escalator';
+import type { InferenceCall } from '../inference-client/inference.client';
+import { createLogger } from '../logger';
+import { EdgeMetrics } from '../metrics/metrics';
+import type { NewImageQuery } from '../store/image-query.repository';
+import type { StagedImage } from '../store/image.repository';
+import { ImageQueryService } from './image-query.service';
+import type { SubmitImageQuery } from './submit-image-query';
+
+const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a, 0x46, 0x49, 0x46, 0, 1, 0xff, 0xd9]);
+const CALLER = { token: 'user-token' };
+
+function detector(id: string, over: Partial<Detector> = {}): Detector {
+  return {
+    id,
+    type: 'detector',
+    created_at: '2026-01-01T00:00:00.000Z',
+    name: id,
+    query: 'Is the door closed?',
+    group_name: 'g',
+    metadata: null,
+    mode: 'BINARY',
+    mode_configuration: null,
+    confidence_threshold: 0.9,
+    patience_time: 30,
+    status: 'ON',
+    escalation_type: 'STANDARD',
+    ...over,
+  };
+}
+
+const ok = (classIndex: number, confidence: number): InferenceCall => ({
+  kind: 'ok',
+  prediction: {
+    classIndex,
+    labelName: classIndex === 0 ? 'YES' : 'NO',
+    primaryConfidence: confidence,
+    numClasses: 2,
+    outlierProbability: 0,
+    modelVersions: { primary: 1, oodd: 1 },
+    modelIds: { primary: 'mv_p', oodd: 'mv_o' },
+    timingsMs: {},
+  },
+});
+
+interface Setup {
+  detectors?: Detector[];
+  presets?: Record<string, keyof typeof DEFAULT_PRESETS>;
+  inference?: Record<string, InferenceCall>;
+  cloud?: (iqId: string) => SyncEscalationResult;
+  recordFails?: boolean;
+}
+
+function setup(s: Setup = {}) {
+  const records: { image: StagedImage; queries: NewImageQuery[] }[] = [];
+  const updates: { id: string; json: string; final: boolean }[] = [];
+  const inferCalls: string[][] = [];
+  const claims: string[] = [];
+  const released: string[] = [];
+  const cloudCalls: { iqId: string; mode: 'askOnly' | 'sendStored'; order: number }[] = [];
+  let step = 0;
+  let recordedAt = -1;
+  let wakes = 0;
+  const known = new Map((s.detectors ?? [detector('det_a')]).map((d) => [d.id, d]));
+  const answers = s.inference ?? {};
+  const cloud = async (iqId: string, mode: 'askOnly' | 'sendStored'): Promise<SyncEscalationResult> => {
+    cloudCalls.push({ iqId, mode, order: step++ });
+    if (mode === 'sendStored') released.push(iqId);
+    return (
+      s.cloud?.(iqId) ?? {
+        attempt: { delivery: 'retry', refused: false, cloudAnswered: false },
+        imageQuery: null,
+        detail: 'network: down',
+      }
+    );
+  };
+  const service = new ImageQueryService({
+    imageQueries: {
+      record: async (image, queries) => {
+        if (s.recordFails) throw new Error('disk full');
+        recordedAt = step++;
+        records.push({ image, queries: [...queries] });
+      },
+      get: async (id) =>
+        records.flatMap((r) => r.queries).some((q) => q.id === id)
+          ? {
+              id,
+              detectorId: 'det_a',
+              createdAt: 0,
+              json: '{}',
+              escalation: 'none',
+              final: true,
+              refreshedAt: null,
+            }
+          : null,
+      update: async (id, json, final) => void updates.push({ id, json, final }),
+    },
+    inference: {
+      infer: async (id) => {
+        inferCalls.push([id]);
+        return answers[id] ?? { kind: 'no_model' };
+      },
+      inferMany: async (ids) => {
+        inferCalls.push([...ids]);
+        return new Map(ids.map((id) => [id, answers[id] ?? { kind: 'no_model' }]));
+      },
+    },
+    detectors: {
+      get: async (id) => {
+        const d = known.get(id);
+        if (!d) throw new Error(`unknown detector ${id}`);
+        return d;
+      },
+      markQueried: () => undefined,
+    },
+    config: {
+      presetFor: (id) => DEFAULT_PRESETS[s.presets?.[id] ?? 'default'],
+      config: {
+        ...DEFAULT_EDGE_CONFIG,
+        global_config: { ...DEFAULT_EDGE_CONFIG.global_config, confident_audit_rate: 0 },
+      },
+    },
+    cloudStatus: { reachable: () => undefined },
+    escalator: {
+      claim: (id) => void claims.push(id),
+      release: (id) => void released.push(id),
+      askOnly: (send) => cloud(send.iqId, 'askOnly'),
+      sendStored: (send) => cloud(send.iqId, 'sendStored'),
+    },
+    outbox: { wake: () => void wakes++ },
+    metrics: new EdgeMetrics({ outboxDepth: () => 0, defaultMetrics: false }),
+    log: createLogger('silent'),
+    maxImagePixels: 40_000_000,
+    syncEscalationTimeoutMs: 2000,
+    random: () => 0.5,
+    now: () => Date.parse('2026-11-27T04:00:00.000Z'),
+  });
+  return {
+    service,
+    records,
+    updates,
+    inferCalls,
+    claims,
+    released,
+    cloudCalls,
+    recordedAt: () => recordedAt,
+    wakes: () => wakes,
+  };
+}
+
+const command = (over: Partial<SubmitImageQuery> = {}): SubmitImageQuery => ({
+  detectorId: 'det_a',
+  image: JPEG,
+  humanReview: 'DEFAULT',
+  wantAsync: false,
+  confidenceThreshold: undefined,
+  patienceTime: undefined,
+  metadata: null,
+  inspectionId: undefined,
+  imageQueryId: undefined,
+  ...over,
+});
+
+const parse = (json: string) => JSON.parse(json) as ImageQuery;
+
+describe(ImageQueryService.name, () => {
+  it('answers a confident query at the edge, stores exactly the JSON it returns, and escalates nothing', async () => {
+    const t = setup({ inference: { det_a: ok(0, 0.97) } });
+    const a = await t.service.submit(command({ metadata: { line: 3 } }), CALLER, 0);
+    expect(a).toMatchObject({ reason: 'CONFIDENT', answeredBy: 'edge' });
+    expect(a.imageQuery.result).toMatchObject({
+      label: 'YES',
+      confidence: 0.97,
+      source: 'ALGORITHM',
+      from_edge: true,
+    });
+    expect(a.imageQuery.metadata).toMatchObject({ line: 3, is_from_edge: true, reason: 'CONFIDENT' });
+    expect(parse(a.json)).toEqual(a.imageQuery);
+    expect(t.inferCalls).toEqual([['det_a']]);
+    expect(t.records).toHaveLength(1);
+    expect(t.records[0]!.image).toEqual({ id: a.imageQuery.id, contentType: 'image/jpeg', data: JPEG });
+    expect(t.records[0]!.queries).toEqual([
+      expect.objectContaining({ id: a.imageQuery.id, json: a.json, final: true, outbox: null }),
+    ]);
+    expect(t.cloudCalls).toEqual([]);
+  });
+
+  it('escalates an unsure answer in the background once per cooldown window (edge_answers_with_escalation)', async () => {
+    const t = setup({ inference: { det_a: ok(1, 0.6) }, presets: { det_a: 'edge_answers_with_escalation' } });
+    const first = await t.service.submit(command({ inspectionId: 'insp-1' }), CALLER, 0);
+    const second = await t.service.submit(command(), CALLER, 0);
+    expect(first).toMatchObject({ reason: 'BELOW_THRESHOLD', answeredBy: 'edge' });
+    expect(first.imageQuery.done_processing).toBe(false);
+    expect(t.records[0]!.queries[0]).toMatchObject({ final: false, outbox: { kind: 'escalation' } });
+    expect(t.records[0]!.queries[0]!.outbox!.params).toEqual({
+      patience_time: 30,
+      confidence_threshold: 0.9,
+      human_review: 'DEFAULT',
+      metadata: expect.objectContaining({ reason: 'BELOW_THRESHOLD', inspection_id: 'insp-1' }) as unknown,
+    });
+    expect(second.reason).toBe('COOLDOWN');
+    expect(t.records[1]!.queries[0]).toMatchObject({ final: true, outbox: null });
+    expect(t.wakes()).toBe(1);
+  });
+
+  it('stores the image query before asking the cloud, then keeps the cloud answer (default preset)', async () => {
+    const cloudIq = (id: string): ImageQuery => ({
+      ...parse('{}'),
+      metadata: null,
+      id,
+      type: 'image_query',
+      created_at: '2026-11-27T04:00:01.000Z',
+      query: 'q',
+      detector_id: 'det_a',
+      result_type: 'binary_classification',
+      result: {
+        result_type: 'binary_classification',
+        label: 'NO',
+        confidence: 1,
+        source: 'USER',
+        from_edge: false,
+      },
+      patience_time: 30,
+      confidence_threshold: 0.9,
+      rois: null,
+      text: null,
+      done_processing: true,
+    });
+    const t = setup({
+      inference: { det_a: ok(1, 0.6) },
+      cloud: (id) => ({
+        attempt: { delivery: 'delivered', refused: false, cloudAnswered: true },
+        imageQuery: cloudIq(id),
+        detail: null,
+      }),
+    });
+    const a = await t.service.submit(command(), CALLER, 0);
+    expect(a.answeredBy).toBe('cloud');
+    expect(a.imageQuery.result).toMatchObject({ source: 'USER' });
+    const id = a.imageQuery.id;
+    expect(t.claims).toEqual([id]);
+    expect(t.records[0]!.queries[0]).toMatchObject({ id, outbox: { kind: 'escalation' }, final: false });
+    expect(t.cloudCalls).toEqual([{ iqId: id, mode: 'sendStored', order: t.recordedAt() + 1 }]);
+    expect(t.updates).toEqual([{ id, json: a.json, final: true }]);
+  });
+
+  it('answers with the edge result while the cloud is unreachable, and makes it final when refused', async () => {
+    const down = setup({ inference: { det_a: ok(1, 0.6) } });
+    const a = await down.service.submit(command(), CALLER, 0);
+    expect(a).toMatchObject({ answeredBy: 'edge', reason: 'BELOW_THRESHOLD' });
+    expect(a.imageQuery.result).toMatchObject({ label: 'NO' });
+    expect(a.imageQuery.done_processing).toBe(false);
+    expect(down.updates).toEqual([]);
+
+    const refused = setup({
+      inference: { det_a: ok(1, 0.6) },
+      cloud: () => ({
+        attempt: { delivery: 'failed', refused: true, cloudAnswered: false },
+        imageQuery: null,
+        detail: '400: no',
+      }),
+    });
+    const b = await refused.service.submit(command(), CALLER, 0);
+    expect(b.imageQuery.done_processing).toBe(true);
+    expect(refused.updates).toEqual([{ id: b.imageQuery.id, json: b.json, final: true }]);
+  });
+
+  it('keeps nothing for a disabled preset and passes the cloud refusal on as 400', async () => {
+    const t = setup({
+      presets: { det_a: 'disabled' },
+      cloud: () => ({
+        attempt: { delivery: 'retry', refused: true, cloudAnswered: false },
+        imageQuery: null,
+        detail: '403 FORBIDDEN: no',
+      }),
+    });
+    await expect(t.service.submit(command(), CALLER, 0)).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      status: 400,
+    });
+    expect(t.inferCalls).toEqual([]);
+    expect(t.records).toEqual([]);
+    expect(t.cloudCalls.map((c) => c.mode)).toEqual(['askOnly']);
+  });
+
+  it('answers a model whose output does not fit the detector as if it had no model', async () => {
+    const t = setup({
+      detectors: [detector('det_a', { mode: 'MULTI_CLASS', mode_configuration: null })],
+      inference: { det_a: ok(0, 0.99) },
+    });
+    const a = await t.service.submit(command(), CALLER, 0);
+    expect(a).toMatchObject({ reason: 'NO_MODEL', answeredBy: 'edge_async' });
+    expect(a.imageQuery.result).toBeNull();
+    expect(a.imageQuery.metadata).toMatchObject({ edge_result: null });
+  });
+
+  it('refuses an image query id the edge already has, before any inference', async () => {
+    const t = setup({ inference: { det_a: ok(0, 0.97) } });
+    const first = await t.service.submit(command({ imageQueryId: 'iq_mine1' }), CALLER, 0);
+    expect(first.imageQuery.id).toBe('iq_mine1');
+    await expect(t.service.submit(command({ imageQueryId: 'iq_mine1' }), CALLER, 0)).rejects.toMatchObject({
+      code: 'ALREADY_EXISTS',
+    });
+    expect(t.inferCalls).toHaveLength(1);
+  });
+
+  it('rejects a bad image with its 4xx before looking anything up', async () => {
+    const t = setup();
+    await expect(
+      t.service.submit(command({ image: Buffer.from('not an image') }), CALLER, 0),
+    ).rejects.toMatchObject({
+      status: 415,
+    });
+    expect(t.inferCalls).toEqual([]);
+  });
+
+  it('gives back the claims and fails when the store cannot commit', async () => {
+    const t = setup({ inference: { det_a: ok(1, 0.6) }, recordFails: true });
+    await expect(t.service.submit(command(), CALLER, 0)).rejects.toThrow('disk full');
+    expect(t.claims).toHaveLength(1);
+    expect(t.released).toEqual(t.claims);
+    expect(t.cloudCalls).toEqual([]);
+  });
+
+  describe('submitFrame', () => {
+    const frame = (detectorIds: string[]) => ({
+      detectorIds,
+      image: JPEG,
+      metadata: { source: 'stream', stream: 'dock' },
+    });
+
+    it('stores one image for all the frame’s image queries and asks inference once', async () => {
+      const t = setup({
+        detectors: ['det_a', 'det_b', 'det_c'].map((id) => detector(id)),
+        presets: { det_a: 'no_cloud', det_b: 'no_cloud', det_c: 'edge_answers_with_escalation' },
+        inference: { det_a: ok(0, 0.97), det_b: ok(1, 0.95), det_c: ok(0, 0.5) },
+      });
+      const answers = await t.service.submitFrame(frame(['det_a', 'det_b', 'det_c']), 0);
+      expect(answers.map((a) => a.ok && [a.detectorId, a.answer.reason])).toEqual([
+        ['det_a', 'CONFIDENT'],
+        ['det_b', 'CONFIDENT'],
+        ['det_c', 'BELOW_THRESHOLD'],
+      ]);
+      expect(t.inferCalls).toEqual([['det_a', 'det_b', 'det_c']]);
+      expect(t.records).toHaveLength(1);
+      const { image, queries } = t.records[0]!;
+      expect(image.data).toBe(JPEG);
+      expect(queries.map((q) => q.detectorId)).toEqual(['det_a', 'det_b', 'det_c']);
+      expect(image.id).toBe(queries[0]!.id);
+      expect(queries.map((q) => q.outbox?.kind ?? null)).toEqual([null, null, 'escalation']);
+      for (const q of queries) {
+        expect(parse(q.json).metadata).toMatchObject({
+          source: 'stream',
+          stream: 'dock',
+          is_from_edge: true,
+        });
+      }
+    });
+
+    it('answers the detectors it knows and names the ones it cannot', async () => {
+      const t = setup({
+        detectors: [detector('det_a')],
+        presets: { det_a: 'no_cloud' },
+        inference: { det_a: ok(0, 0.97) },
+      });
+      const answers = await t.service.submitFrame(frame(['det_gone', 'det_a']), 0);
+      expect(answers[0]).toMatchObject({ detectorId: 'det_gone', ok: false });
+      expect(answers[1]).toMatchObject({ detectorId: 'det_a', ok: true });
+      expect(t.inferCalls).toEqual([['det_a']]);
+      expect(t.records[0]!.queries).toHaveLength(1);
+    });
+  });
+});

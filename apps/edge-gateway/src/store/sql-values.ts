@@ -1,0 +1,13 @@
+/** Reading @libsql/client values as the types the repositories store. */
+import type { Value } from '@libsql/client';
+
+export function str(v: Value | undefined): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'bigint') return v.toString();
+  return Buffer.from(v).toString('utf8');
+}
+
+export function numOrNull(v: Value | undefined): number | null {
+  return v === null || v === undefined ? null : Number(v);
+}
