@@ -12,16 +12,9 @@ import { classLayout, type DetectorMode } from '@intellioptics/schema';
 import type { MahalanobisOodd, ModelPackage, PipelineConfig } from '@intellioptics/vision';
 import {
   DEFAULT_L2,
-  DISTANCE_OUTPUT,
-  HEAD_INPUT,
-  IN_DOMAIN_OUTPUT,
-  PROBABILITIES_OUTPUT,
-  buildMahalanobisHead,
-  buildSoftmaxHead,
-  createModelPackage,
+  buildDetectorPackages,
   fitMahalanobisOodd,
   fitSoftmaxRegression,
-  sha256Hex,
   softmaxPredict,
 } from '@intellioptics/vision';
 import { fitCalibration, temper, type Calibration } from './calibration.fit';
@@ -248,41 +241,16 @@ export function trainCandidate(input: TrainCandidateInput): Candidate {
     `held out ${evaluation.n}: accuracy ${fmt(evaluation.accuracy)}, ECE ${fmt(evaluation.ece)}`,
   );
 
-  const createdAt = (input.now ?? (() => new Date()))().toISOString();
-  const headInput = {
-    name: HEAD_INPUT,
-    source: 'backbone_features' as const,
-    dim: input.backbone.featureDim,
-    backbone: { id: input.backbone.id, sha256: input.backbone.sha256 },
-  };
-  const primaryBytes = buildSoftmaxHead({
-    weights: model.weights,
-    bias: model.bias,
-    numClasses: c,
-    dim: model.dim,
-    temperature,
-  });
-  const primary = createModelPackage({
-    modelBytes: primaryBytes,
-    pipeline: input.pipeline,
-    modelId: input.modelIds?.primary ?? `primary-${sha256Hex(primaryBytes).slice(0, 16)}`,
-    metadata: {
-      format_version: 1,
-      kind: 'primary',
-      mode: input.detector.mode,
-      detector_id: input.detector.id,
-      class_names: classNames,
-      input: headInput,
-      outputs: { probabilities: PROBABILITIES_OUTPUT },
+  const { primary, oodd: ooddPkg } = buildDetectorPackages({
+    primary: {
+      model,
+      temperature,
       calibration:
         calibration.method === 'temperature'
           ? { method: 'temperature', temperature, held_out_examples: calibration.outOfFoldExamples }
           : { method: 'none' },
       training: {
-        algorithm: 'softmax_regression_lbfgs',
         l2,
-        iterations: model.iterations,
-        converged: model.converged,
         examples_per_class: examplesPerClass,
         held_out_split: {
           method: 'id_hash_stratified',
@@ -299,51 +267,25 @@ export function trainCandidate(input: TrainCandidateInput): Candidate {
         },
       },
       metrics,
-      created_at: createdAt,
     },
-  });
-  const ooddBytes = buildMahalanobisHead({
-    dim: oodd.dim,
-    means: oodd.means,
-    numMeans: oodd.numMeans,
-    isoScale: oodd.isoScale,
-    projection: oodd.projection,
-    rank: oodd.rank,
-    projectionSign: -1,
-    tau: oodd.tau,
-    slope: oodd.slope,
-  });
-  const ooddPkg = createModelPackage({
-    modelBytes: ooddBytes,
-    pipeline: input.pipeline,
-    modelId: input.modelIds?.oodd ?? `oodd-${sha256Hex(ooddBytes).slice(0, 16)}`,
-    metadata: {
-      format_version: 1,
-      kind: 'oodd',
-      mode: input.detector.mode,
-      detector_id: input.detector.id,
-      class_names: classNames,
-      input: headInput,
-      outputs: { in_domain_probability: IN_DOMAIN_OUTPUT, distance: DISTANCE_OUTPUT },
-      calibration: {
-        method: 'sigmoid_distance',
-        tau: oodd.tau,
-        slope: oodd.slope,
-        q50: oodd.q50,
-        q95: oodd.q95,
-        held_out_examples: oodd.heldOutCount,
-      },
+    oodd: {
+      fit: oodd,
       training: {
-        algorithm: 'mahalanobis_shared_covariance_ledoit_wolf',
         tau_from: 'out_of_fold_in_domain_distances_q95',
-        shrinkage: oodd.shrinkage,
-        rank: oodd.rank,
         means: oodd.numMeans,
         clusters_per_class: perClass,
         max_covariance_samples: opts.ooddMaxCovarianceSamples ?? DEFAULT_OODD_MAX_COVARIANCE_SAMPLES,
       },
       metrics,
-      created_at: createdAt,
+    },
+    pipeline: input.pipeline,
+    backbone: input.backbone,
+    modelIds: input.modelIds,
+    metadata: {
+      mode: input.detector.mode,
+      detectorId: input.detector.id,
+      classNames,
+      createdAt: (input.now ?? (() => new Date()))().toISOString(),
     },
   });
   progress('package', 1, `packages built in ${trainSeconds.toFixed(2)} s`);

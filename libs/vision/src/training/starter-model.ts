@@ -5,11 +5,9 @@
  * Pure apart from the clock: the caller embeds images and writes the packages.
  */
 import type { BackboneInfo } from '../backbone/backbone.cache';
-import { buildMahalanobisHead, DISTANCE_OUTPUT, IN_DOMAIN_OUTPUT } from '../heads/oodd.head';
-import { buildSoftmaxHead, HEAD_INPUT, PROBABILITIES_OUTPUT } from '../heads/softmax.head';
-import { createModelPackage, sha256Hex } from '../package/model-package.io';
 import type { ModelPackage, VisionMode } from '../package/model-package.types';
 import type { PipelineConfig } from '../preprocess/pipeline-config';
+import { buildDetectorPackages } from './detector-packages';
 import { fitMahalanobisOodd } from './mahalanobis.fit';
 import { DEFAULT_L2, fitSoftmaxRegression, fitTemperature, softmaxPredict } from './softmax-regression';
 import { stratifiedSplit } from './stratified-split';
@@ -38,10 +36,8 @@ export interface StarterModels {
   metrics: { heldOutAccuracy: number; heldOutExamples: number; temperature: number; trainSeconds: number };
 }
 
-/** Class names for a COUNT detector: "0" … "max", then GREATER_THAN_MAX. */
-export function countClassNames(maxCount: number): string[] {
-  return [...Array.from({ length: maxCount + 1 }, (_, i) => String(i)), 'GREATER_THAN_MAX'];
-}
+/** Class names for a COUNT detector: "0" … "max", then GREATER_THAN_MAX (libs/schema class-layout). */
+export { countClassNames } from '@intellioptics/schema';
 
 /** Expected calibration error with equal-width bins on the top-class confidence. */
 export function expectedCalibrationError(
@@ -106,47 +102,18 @@ export function trainStarterModels(
   const final = fitSoftmaxRegression(features, labels, c, fitOpts);
   const oodd = fitMahalanobisOodd(features, labels, { seed: opts.seed });
   const trainSeconds = (performance.now() - t0) / 1000;
-  const createdAt = (opts.now ?? (() => new Date()))().toISOString();
-  const input = {
-    name: HEAD_INPUT,
-    source: 'backbone_features' as const,
-    dim: backbone.featureDim,
-    backbone: { id: backbone.id, sha256: backbone.sha256 },
-  };
   const perClass = Object.fromEntries(
     classNames.map((name, k) => [name, labels.filter((y) => y === k).length]),
   );
-
-  const primaryBytes = buildSoftmaxHead({
-    weights: final.weights,
-    bias: final.bias,
-    numClasses: c,
-    dim: final.dim,
-    temperature,
-  });
-  const primary = createModelPackage({
-    modelBytes: primaryBytes,
-    pipeline,
-    modelId: `starter-primary-${sha256Hex(primaryBytes).slice(0, 16)}`,
-    metadata: {
-      format_version: 1,
-      kind: 'primary',
-      mode: opts.mode,
-      detector_id: opts.detectorId ?? null,
-      class_names: classNames,
-      input,
-      outputs: { probabilities: PROBABILITIES_OUTPUT },
+  const { primary, oodd: ooddPkg } = buildDetectorPackages({
+    primary: {
+      model: final,
+      temperature,
       calibration:
         temperature === 1
           ? { method: 'none' }
           : { method: 'temperature', temperature, held_out_examples: split.test.length },
-      training: {
-        algorithm: 'softmax_regression_lbfgs',
-        l2: opts.l2 ?? DEFAULT_L2,
-        iterations: final.iterations,
-        converged: final.converged,
-        examples_per_class: perClass,
-      },
+      training: { l2: opts.l2 ?? DEFAULT_L2, examples_per_class: perClass },
       metrics: {
         held_out_accuracy: heldOutAccuracy,
         held_out_examples: split.test.length,
@@ -154,49 +121,20 @@ export function trainStarterModels(
         train_examples: features.length,
         train_seconds: trainSeconds,
       },
-      created_at: createdAt,
     },
-  });
-
-  const ooddBytes = buildMahalanobisHead({
-    dim: oodd.dim,
-    means: oodd.means,
-    numMeans: oodd.numMeans,
-    isoScale: oodd.isoScale,
-    projection: oodd.projection,
-    rank: oodd.rank,
-    projectionSign: -1,
-    tau: oodd.tau,
-    slope: oodd.slope,
-  });
-  const ooddPkg = createModelPackage({
-    modelBytes: ooddBytes,
-    pipeline,
-    modelId: `starter-oodd-${sha256Hex(ooddBytes).slice(0, 16)}`,
-    metadata: {
-      format_version: 1,
-      kind: 'oodd',
-      mode: opts.mode,
-      detector_id: opts.detectorId ?? null,
-      class_names: classNames,
-      input,
-      outputs: { in_domain_probability: IN_DOMAIN_OUTPUT, distance: DISTANCE_OUTPUT },
-      calibration: {
-        method: 'sigmoid_distance',
-        tau: oodd.tau,
-        slope: oodd.slope,
-        q50: oodd.q50,
-        q95: oodd.q95,
-        held_out_examples: oodd.heldOutCount,
-      },
-      training: {
-        algorithm: 'mahalanobis_shared_covariance_ledoit_wolf',
-        shrinkage: oodd.shrinkage,
-        rank: oodd.rank,
-        class_conditional_means: oodd.numMeans,
-      },
+    oodd: {
+      fit: oodd,
+      training: { class_conditional_means: oodd.numMeans },
       metrics: { in_domain_examples: features.length },
-      created_at: createdAt,
+    },
+    pipeline,
+    backbone,
+    modelIds: { prefix: 'starter-' },
+    metadata: {
+      mode: opts.mode,
+      detectorId: opts.detectorId ?? null,
+      classNames,
+      createdAt: (opts.now ?? (() => new Date()))().toISOString(),
     },
   });
   return {
