@@ -3,14 +3,16 @@
  *
  * - docker/compose.<name>.yml, with docker/<name>.env.template: `docker-compose config -q` (Debian's
  *   docker-compose v1, which validates against the Compose Specification schema) plus targeted checks: every
- *   service has an image or a build whose Dockerfile exists, a healthcheck, depends_on targets that exist (and
+ *   service has an image or a build whose Dockerfile (and `target:` stage) exists, a healthcheck, depends_on targets that exist (and
  *   are healthchecked when waited for as healthy), declared named volumes, unique published ports, no `latest`
  *   tags; every `${VAR}` is documented in the env template and every documented variable is used; the
  *   environment given to an app container is a variable that app reads (apps/<app>/src/config/env.ts,
  *   .env.example), and the environment given to an nginx container is a variable of its template.
- * - docker/<image>/Dockerfile: non-root USER and a HEALTHCHECK in the final stage, multi-stage when npm runs,
- *   pinned base images, ONNXRUNTIME_NODE_INSTALL=skip, no curl in node images, COPY sources that exist and pass
- *   the Dockerfile's allow-list .dockerignore, and every workspace library the app depends on copied in.
+ * - docker/Dockerfile (one target per image on shared stages): each target, with the stages it builds on, has a
+ *   non-root USER and a HEALTHCHECK and runs no npm; multi-stage when npm runs, pinned base images,
+ *   ONNXRUNTIME_NODE_INSTALL=skip, no curl in node images, COPY sources that exist and pass the allow-list
+ *   .dockerignore, and a Node service copies its app and every workspace library it depends on, from a deps
+ *   stage that installed that app.
  *
  *   tsx tools/check-compose.ts        (exit 1 and one line per problem)
  */
@@ -168,6 +170,14 @@ export function checkComposeFile({ file, text, envTemplate, root = ROOT }: Compo
         typeof build.dockerfile === 'string' ? build.dockerfile : 'Dockerfile',
       );
       if (!existsSync(dockerfile)) p(`${where}: Dockerfile ${relative(root, dockerfile)} does not exist`);
+      else if (typeof build.target === 'string') {
+        const targets = dockerfileTargets(readFileSync(dockerfile, 'utf8'));
+        if (!targets.includes(build.target.toLowerCase())) {
+          p(
+            `${where}: target ${build.target} is not an image of ${relative(root, dockerfile)} (${targets.join(', ')})`,
+          );
+        }
+      }
     }
 
     const hc = s.healthcheck;
@@ -221,11 +231,8 @@ export function checkComposeFile({ file, text, envTemplate, root = ROOT }: Compo
       : isObject(s.environment)
         ? Object.keys(s.environment)
         : [];
-    const dockerfileDir =
-      isObject(s.build) && typeof s.build.dockerfile === 'string'
-        ? /^docker\/([^/]+)\/Dockerfile$/.exec(s.build.dockerfile)?.[1]
-        : undefined;
-    const kind = dockerfileDir ?? (image ? imageName(interpolate(image, envDefaults)) : undefined);
+    const target = isObject(s.build) && typeof s.build.target === 'string' ? s.build.target : undefined;
+    const kind = target ?? (image ? imageName(interpolate(image, envDefaults)) : undefined);
     if (kind && NGINX_IMAGES[kind]) {
       const vars = templateVariableNames(NGINX_IMAGES[kind], root);
       for (const key of envKeys) {
@@ -244,7 +251,13 @@ export function checkComposeFile({ file, text, envTemplate, root = ROOT }: Compo
 }
 
 interface Stage {
+  /** Lower-case stage name (`AS x`), or `#<index>` when unnamed. */
+  name: string;
   from: string;
+  /** The image reference with ARG defaults substituted (or the name of an earlier stage). */
+  base: string;
+  /** The earlier stage this one builds on, if any. */
+  parent: Stage | null;
   lines: string[];
 }
 
@@ -265,6 +278,54 @@ function dockerfileInstructions(text: string): string[] {
   if (current.trim()) out.push(current.trim());
   return out;
 }
+
+/** The stages of a Dockerfile, in order, with global ARG defaults substituted into FROM. */
+export function dockerfileStages(text: string): Stage[] {
+  const args: Record<string, string> = {};
+  const stages: Stage[] = [];
+  for (const ins of dockerfileInstructions(text)) {
+    const [keyword = '', ...rest] = ins.split(/\s+/);
+    const body = rest.join(' ');
+    const kw = keyword.toUpperCase();
+    if (kw === 'ARG' && stages.length === 0) {
+      const m = /^([A-Za-z_][A-Za-z0-9_]*)=(\S+)/.exec(body);
+      if (m) args[m[1]!] = m[2]!;
+    } else if (kw === 'FROM') {
+      const base = body
+        .replace(/--platform=\S+\s+/, '')
+        .split(/\s+/)[0]!
+        .replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g, (_w, n: string) => args[n] ?? '');
+      const name = /\s+AS\s+(\S+)/i.exec(body)?.[1]?.toLowerCase() ?? `#${stages.length}`;
+      const parent = stages.find((st) => st.name === base.toLowerCase()) ?? null;
+      stages.push({ name, from: body, base, parent, lines: [] });
+    } else if (stages.length > 0) {
+      stages.at(-1)!.lines.push(ins);
+    }
+  }
+  return stages;
+}
+
+/** Stages nothing else builds on or copies from: the images a Dockerfile makes (compose `target:`s). */
+export function dockerfileTargets(text: string): string[] {
+  const stages = dockerfileStages(text);
+  const used = new Set<string>();
+  for (const st of stages) {
+    if (st.parent) used.add(st.parent.name);
+    for (const l of st.lines) {
+      const from = /--from=(\S+)/.exec(l)?.[1]?.toLowerCase();
+      if (from) used.add(from);
+    }
+  }
+  return stages.filter((st) => !used.has(st.name)).map((st) => st.name);
+}
+
+/** A stage's instructions with those of the stages it builds on (oldest first): what ends up in its image. */
+function chainLines(stage: Stage): string[] {
+  return [...(stage.parent ? chainLines(stage.parent) : []), ...stage.lines];
+}
+
+/** The image at the bottom of a stage's chain. */
+const rootImage = (stage: Stage): string => (stage.parent ? rootImage(stage.parent) : stage.base);
 
 /** Allow-list .dockerignore semantics (last matching rule wins; `dir` also covers everything below it). */
 export function dockerignoreAllows(ignoreText: string, path: string): boolean {
@@ -316,7 +377,7 @@ export function workspaceLibs(app: string, root = ROOT): string[] {
 }
 
 export interface DockerfileInput {
-  /** Path relative to the repo root, e.g. docker/edge-gateway/Dockerfile. */
+  /** Path relative to the repo root, e.g. docker/Dockerfile. */
   file: string;
   text: string;
   /** The Dockerfile-specific ignore file (`Dockerfile.dockerignore`), if any. */
@@ -324,102 +385,102 @@ export interface DockerfileInput {
   root?: string;
 }
 
-/** Targeted lint of one Dockerfile (hadolint is not in Debian). */
+/** npm installs, directly or through docker/npm-install-workspace.sh (`io-npm-install`). */
+const NPM_INSTALL = /^RUN\b.*(?:\bnpm (?:ci|install)\b|\bio-npm-install\b)/m;
+
+/**
+ * Targeted lint of a Dockerfile (hadolint is not in Debian). Every target (a stage nothing builds on) is an
+ * image and is checked with the stages below it: non-root USER, HEALTHCHECK, no npm, and for a Node service
+ * (WORKDIR /app/apps/<app>) its sources and libraries copied, from a deps stage that installed that app.
+ */
 export function lintDockerfile({ file, text, ignoreText, root = ROOT }: DockerfileInput): string[] {
   const problems: string[] = [];
   const p = (msg: string) => problems.push(`${file}: ${msg}`);
-  const instructions = dockerfileInstructions(text);
-  const args: Record<string, string> = {};
-  const stages: Stage[] = [];
-  for (const ins of instructions) {
-    const [keyword = '', ...rest] = ins.split(/\s+/);
-    const body = rest.join(' ');
-    const kw = keyword.toUpperCase();
-    if (kw === 'ARG' && stages.length === 0) {
-      const m = /^([A-Za-z_][A-Za-z0-9_]*)=(\S+)/.exec(body);
-      if (m) args[m[1]!] = m[2]!;
-    } else if (kw === 'FROM') {
-      stages.push({ from: body, lines: [] });
-    } else if (stages.length > 0) {
-      stages.at(-1)!.lines.push(ins);
-    }
-  }
+  const stages = dockerfileStages(text);
   if (stages.length === 0) return [`${file}: no FROM`];
-  const stageNames = new Set(
-    stages.map((s) => /\s+AS\s+(\S+)/i.exec(s.from)?.[1]?.toLowerCase()).filter((n): n is string => !!n),
-  );
+  const byName = new Map(stages.map((st) => [st.name, st]));
 
   for (const stage of stages) {
-    const ref = stage.from
-      .replace(/--platform=\S+\s+/, '')
-      .split(/\s+/)[0]!
-      .replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g, (_w, n: string) => args[n] ?? '');
-    if (stageNames.has(ref.toLowerCase())) continue;
-    const tag = /:([^/:@]+)$/.exec(ref)?.[1];
-    if (!ref) p(`FROM ${stage.from}: the base image ARG has no default`);
-    else if (!tag && !ref.includes('@sha256:')) p(`FROM ${ref}: pin a tag`);
-    else if (tag === 'latest') p(`FROM ${ref}: never use the latest tag`);
+    if (stage.parent) continue;
+    const tag = /:([^/:@]+)$/.exec(stage.base)?.[1];
+    if (!stage.base) p(`FROM ${stage.from}: the base image ARG has no default`);
+    else if (!tag && !stage.base.includes('@sha256:')) p(`FROM ${stage.base}: pin a tag`);
+    else if (tag === 'latest') p(`FROM ${stage.base}: never use the latest tag`);
   }
 
-  const all = instructions.join('\n');
-  const runsNpm = /^RUN\b.*\bnpm (?:ci|install)\b/m.test(all);
-  const final = stages.at(-1)!;
-  const finalText = final.lines.join('\n');
+  const all = stages.flatMap((st) => st.lines).join('\n');
+  const runsNpm = NPM_INSTALL.test(all);
   if (runsNpm && stages.length < 2) p('npm runs in the image: use a multi-stage build');
-  if (runsNpm && /^RUN\b.*\bnpm (?:ci|install)\b/m.test(finalText)) {
-    p('npm runs in the final stage: install in a build stage and COPY the result');
-  }
   if (runsNpm && !/ONNXRUNTIME_NODE_INSTALL=skip/.test(all)) p('set ONNXRUNTIME_NODE_INSTALL=skip');
 
-  const users = final.lines.filter((l) => /^USER\s/i.test(l));
-  const lastUser = users.at(-1)?.split(/\s+/)[1];
-  if (!lastUser) p('the final stage has no USER (it would run as root)');
-  else if (/^(root|0)(:.*)?$/.test(lastUser)) p(`the final stage runs as ${lastUser}`);
+  for (const target of dockerfileTargets(text)) {
+    const stage = byName.get(target)!;
+    const lines = chainLines(stage);
+    const joined = lines.join('\n');
+    const t = stages.length > 1 ? `target ${target}: ` : '';
+    if (NPM_INSTALL.test(joined))
+      p(`${t}npm runs in the final stage: install in a build stage and COPY the result`);
+    const lastUser = lines
+      .filter((l) => /^USER\s/i.test(l))
+      .at(-1)
+      ?.split(/\s+/)[1];
+    if (!lastUser) p(`${t}the final stage has no USER (it would run as root)`);
+    else if (/^(root|0)(:.*)?$/.test(lastUser)) p(`${t}the final stage runs as ${lastUser}`);
+    const hc = lines.filter((l) => /^HEALTHCHECK\s/i.test(l)).at(-1);
+    if (!hc) p(`${t}the final stage has no HEALTHCHECK`);
+    else if (/^HEALTHCHECK\s+NONE/i.test(hc)) p(`${t}HEALTHCHECK NONE`);
+    if (hc && /\bcurl\b/.test(hc) && /\bnode:/.test(rootImage(stage)))
+      p(`${t}node images have no curl: use node fetch`);
 
-  const hc = final.lines.find((l) => /^HEALTHCHECK\s/i.test(l));
-  if (!hc) p('the final stage has no HEALTHCHECK');
-  else if (/^HEALTHCHECK\s+NONE/i.test(hc)) p('HEALTHCHECK NONE');
-  const finalBase = final.from.replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g, (_w, n: string) => args[n] ?? '');
-  if (hc && /\bcurl\b/.test(hc) && /\bnode:/.test(finalBase)) p('node images have no curl: use node fetch');
+    // A Node service: its app and every workspace library it needs, from a deps stage that installed it.
+    const app = lines
+      .filter((l) => /^WORKDIR\s/i.test(l))
+      .at(-1)
+      ?.match(/^WORKDIR\s+\/app\/apps\/([a-z0-9-]+)/i)?.[1];
+    if (!app || !/\bCMD\b.*\btsx\b/.test(joined)) continue;
+    if (!new RegExp(`COPY\\s+apps/${app}\\s+apps/${app}`).test(joined))
+      p(`${t}COPY apps/${app} into the final stage`);
+    const deps = lines
+      .map((l) => /^COPY\s+--from=(\S+)\s+\/app\s/i.exec(l)?.[1]?.toLowerCase())
+      .find((n): n is string => !!n && byName.has(n));
+    const depsLines = deps ? chainLines(byName.get(deps)!).join('\n') : '';
+    if (!deps) p(`${t}copy the installed /app from a deps stage (COPY --from=<deps> /app ./)`);
+    else if (!new RegExp(`(?:--workspace=|io-npm-install\\s+)apps/${app}\\b`).test(depsLines)) {
+      p(`${t}stage ${deps} does not install apps/${app}`);
+    }
+    if (deps && !new RegExp(`COPY\\s+apps/${app}/package\\.json\\s`).test(depsLines)) {
+      p(`${t}copy apps/${app}/package.json before npm ci`);
+    }
+    for (const lib of workspaceLibs(app, root)) {
+      if (deps && !new RegExp(`COPY\\s+libs/${lib}/package\\.json\\s`).test(depsLines)) {
+        p(`${t}apps/${app} depends on libs/${lib}: COPY libs/${lib}/package.json before npm ci`);
+      }
+      if (!new RegExp(`COPY\\s+libs/${lib}\\s+libs/${lib}`).test(joined)) {
+        p(`${t}apps/${app} depends on libs/${lib}: COPY libs/${lib} into the final stage`);
+      }
+    }
+  }
 
   // COPY sources exist and are sent by the build context's allow-list.
-  const context = root;
-  for (const line of instructions.filter((l) => /^(COPY|ADD)\s/i.test(l))) {
+  for (const line of stages.flatMap((st) => st.lines).filter((l) => /^(COPY|ADD)\s/i.test(l))) {
     if (/--from=/.test(line)) continue;
     const parts = line
       .split(/\s+/)
       .slice(1)
       .filter((x) => !x.startsWith('--'));
     for (const src of parts.slice(0, -1)) {
-      if (!existsSync(join(context, src))) p(`COPY ${src}: no such file in the build context`);
+      if (!existsSync(join(root, src))) p(`COPY ${src}: no such file in the build context`);
       if (ignoreText !== undefined && !dockerignoreAllows(ignoreText, src)) {
         p(`COPY ${src}: excluded by the .dockerignore`);
       }
     }
   }
   if (
+    runsNpm &&
     ignoreText !== undefined &&
     !ignoreText.split('\n').some((l) => /^\*\*\/node_modules\s*$/.test(l.trim()))
   ) {
-    if (runsNpm) p('.dockerignore must exclude **/node_modules (host installs would overwrite the image)');
-  }
-
-  // Every workspace library the app needs must be installed and copied in.
-  const ws = /--workspace=apps\/([a-z0-9-]+)/.exec(all)?.[1];
-  if (ws) {
-    if (!/COPY\s+apps\/[a-z0-9-]+\/package\.json/.test(all)) p(`copy apps/${ws}/package.json before npm ci`);
-    const runtimeNeedsSources = /\bCMD\b.*\btsx\b/.test(finalText);
-    for (const lib of workspaceLibs(ws, root)) {
-      if (!new RegExp(`COPY\\s+libs/${lib}/package\\.json\\s`).test(all)) {
-        p(`apps/${ws} depends on libs/${lib}: COPY libs/${lib}/package.json before npm ci`);
-      }
-      if (runtimeNeedsSources && !new RegExp(`COPY\\s+libs/${lib}\\s+libs/${lib}`).test(finalText)) {
-        p(`apps/${ws} depends on libs/${lib}: COPY libs/${lib} into the final stage`);
-      }
-    }
-    if (runtimeNeedsSources && !new RegExp(`COPY\\s+apps/${ws}\\s+apps/${ws}`).test(finalText)) {
-      p(`COPY apps/${ws} into the final stage`);
-    }
+    p('.dockerignore must exclude **/node_modules (host installs would overwrite the image)');
   }
   return problems;
 }
@@ -450,12 +511,13 @@ export function composeFiles(root = ROOT): { file: string; envTemplate: string }
     }));
 }
 
+/** docker/Dockerfile (every image, one target each) and any docker/<image>/Dockerfile. */
 export function dockerfiles(root = ROOT): string[] {
   const dir = join(root, 'docker');
-  return readdirSync(dir, { withFileTypes: true })
+  const nested = readdirSync(dir, { withFileTypes: true })
     .filter((e) => e.isDirectory() && existsSync(join(dir, e.name, 'Dockerfile')))
-    .map((e) => `docker/${e.name}/Dockerfile`)
-    .sort();
+    .map((e) => `docker/${e.name}/Dockerfile`);
+  return [...(existsSync(join(dir, 'Dockerfile')) ? ['docker/Dockerfile'] : []), ...nested.sort()];
 }
 
 /** Every check over the real files; `requireComposeBinary` makes a missing docker-compose a problem. */

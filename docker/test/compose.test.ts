@@ -3,10 +3,11 @@
  * files and Dockerfiles must find nothing, and each check must catch the mistake it exists for.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import {
   ROOT,
   checkAll,
@@ -14,6 +15,7 @@ import {
   composeConfig,
   composeFiles,
   composeVariables,
+  dockerfileTargets,
   dockerfiles,
   dockerignoreAllows,
   interpolate,
@@ -31,19 +33,13 @@ function replaceOnce(text: string, from: string, to: string): string {
 }
 
 describe('the real deployment files', () => {
-  it('has the three compose files and a Dockerfile per image', () => {
+  it('has the three compose files and one Dockerfile', () => {
     expect(composeFiles().map((c) => c.file)).toEqual([
       'docker/compose.cloud-api.yml',
       'docker/compose.cloud.yml',
       'docker/compose.edge.yml',
     ]);
-    expect(dockerfiles()).toEqual([
-      'docker/cloud-graph/Dockerfile',
-      'docker/edge-gateway/Dockerfile',
-      'docker/inference/Dockerfile',
-      'docker/nginx-edge/Dockerfile',
-      'docker/review-ui/Dockerfile',
-    ]);
+    expect(dockerfiles()).toEqual(['docker/Dockerfile']);
   });
 
   it('pass every check, docker-compose config included', () => {
@@ -94,12 +90,12 @@ describe('checkComposeFile catches', () => {
   });
 
   it('an undeclared named volume and a declared unused one', () => {
-    const t = replaceOnce(text, '      - vision-cache:/var/cache', '      - cache:/var/cache');
+    const t = replaceOnce(text, '      - grafana-data:/var/lib/grafana', '      - grafana:/var/lib/grafana');
     const problems = check(t);
     expect(problems).toContain(
-      `${file}: service inference: named volume cache is not declared under volumes`,
+      `${file}: service grafana: named volume grafana is not declared under volumes`,
     );
-    expect(problems).toContain(`${file}: volume vision-cache is declared but not used`);
+    expect(problems).toContain(`${file}: volume grafana-data is declared but not used`);
   });
 
   it('a host port published twice', () => {
@@ -133,14 +129,12 @@ describe('checkComposeFile catches', () => {
     expect(problems).toContain('docker/compose.cloud.yml: service postgres: image postgres has no tag');
   });
 
-  it('a build whose Dockerfile does not exist', () => {
-    const t = replaceOnce(
-      text,
-      'dockerfile: docker/inference/Dockerfile',
-      'dockerfile: docker/inferense/Dockerfile',
-    );
-    expect(check(t)).toContain(
-      `${file}: service inference: Dockerfile docker/inferense/Dockerfile does not exist`,
+  it('a build whose Dockerfile or target does not exist', () => {
+    const t = replaceOnce(text, 'dockerfile: docker/Dockerfile', 'dockerfile: docker/Dockerfil');
+    expect(check(t)).toContain(`${file}: service nginx: Dockerfile docker/Dockerfil does not exist`);
+    const u = replaceOnce(text, 'target: inference', 'target: inferense');
+    expect(check(u).join('\n')).toContain(
+      'service inference: target inferense is not an image of docker/Dockerfile (edge-gateway, inference',
     );
   });
 
@@ -175,7 +169,7 @@ describe('checkComposeFile catches', () => {
     );
     const dep = replaceOnce(
       cloud,
-      '      postgres:\n        condition: service_healthy\n    healthcheck',
+      '      redis:\n        condition: service_healthy\n    healthcheck',
       '      azurite:\n        condition: service_healthy\n    healthcheck',
     );
     expect(checkComposeFile({ file: f, text: dep, envTemplate: env }).join('\n')).toContain(
@@ -185,32 +179,40 @@ describe('checkComposeFile catches', () => {
 });
 
 describe('lintDockerfile catches', () => {
-  const file = 'docker/edge-gateway/Dockerfile';
+  const file = 'docker/Dockerfile';
   const text = read(file);
   const ignoreText = read(`${file}.dockerignore`);
   const lint = (t: string, i = ignoreText) => lintDockerfile({ file, text: t, ignoreText: i });
+  const edge = `${file}: target edge-gateway:`;
 
-  it('nothing on the real file', () => {
+  it('nothing on the real file, whose images are its five targets', () => {
     expect(lint(text)).toEqual([]);
+    expect(dockerfileTargets(text)).toEqual([
+      'edge-gateway',
+      'inference',
+      'cloud-graph',
+      'review-ui',
+      'nginx-edge',
+    ]);
   });
 
   it('a missing or root USER', () => {
     expect(lint(replaceOnce(text, 'USER node\n', ''))).toContain(
-      `${file}: the final stage has no USER (it would run as root)`,
+      `${edge} the final stage has no USER (it would run as root)`,
     );
     expect(lint(replaceOnce(text, 'USER node\n', 'USER root\n'))).toContain(
-      `${file}: the final stage runs as root`,
+      `${edge} the final stage runs as root`,
     );
   });
 
   it('a missing HEALTHCHECK, and curl in a node image', () => {
     const noHc = text.replace(/HEALTHCHECK[^\n]*\\\n[^\n]*\n/, '');
-    expect(lint(noHc)).toContain(`${file}: the final stage has no HEALTHCHECK`);
+    expect(lint(noHc)).toContain(`${edge} the final stage has no HEALTHCHECK`);
     const curl = text.replace(
       /CMD \["node", "-e", "fetch[^\n]*/,
       'CMD curl -f http://127.0.0.1:8718/health/ready',
     );
-    expect(lint(curl)).toContain(`${file}: node images have no curl: use node fetch`);
+    expect(lint(curl)).toContain(`${edge} node images have no curl: use node fetch`);
   });
 
   it('a latest or untagged base image', () => {
@@ -233,17 +235,37 @@ describe('lintDockerfile catches', () => {
     expect(problems).toContain('x/Dockerfile: set ONNXRUNTIME_NODE_INSTALL=skip');
   });
 
-  it('a workspace library the app needs but the image does not copy', () => {
+  it('npm in a shared stage an image builds on', () => {
+    const t = replaceOnce(
+      text,
+      'COPY tsconfig.base.json ./\nRUN install -d',
+      'COPY tsconfig.base.json ./\nRUN io-npm-install apps/edge-gateway\nRUN install -d',
+    );
+    const problems = lint(t);
+    for (const target of ['edge-gateway', 'inference', 'cloud-graph']) {
+      expect(problems).toContain(
+        `${file}: target ${target}: npm runs in the final stage: install in a build stage and COPY the result`,
+      );
+    }
+    expect(problems.join('\n')).not.toContain('target review-ui');
+  });
+
+  it('a workspace library the app needs but the image does not copy, or a deps stage of another app', () => {
     expect(workspaceLibs('edge-gateway')).toEqual(['decision', 'schema']);
-    expect(workspaceLibs('inference')).toEqual(['schema', 'vision']);
     const t = replaceOnce(text, 'COPY libs/decision libs/decision\n', '');
     expect(lint(t)).toContain(
-      `${file}: apps/edge-gateway depends on libs/decision: COPY libs/decision into the final stage`,
+      `${edge} apps/edge-gateway depends on libs/decision: COPY libs/decision into the final stage`,
     );
     const u = replaceOnce(text, 'COPY libs/decision/package.json libs/decision/\n', '');
     expect(lint(u)).toContain(
-      `${file}: apps/edge-gateway depends on libs/decision: COPY libs/decision/package.json before npm ci`,
+      `${edge} apps/edge-gateway depends on libs/decision: COPY libs/decision/package.json before npm ci`,
     );
+    const v = replaceOnce(
+      text,
+      'COPY --from=deps-edge-gateway /app ./',
+      'COPY --from=deps-inference /app ./',
+    );
+    expect(lint(v)).toContain(`${edge} stage deps-inference does not install apps/edge-gateway`);
   });
 
   it('a COPY source that is missing or excluded by the .dockerignore', () => {
@@ -266,6 +288,112 @@ describe('lintDockerfile catches', () => {
     }
   });
 });
+
+describe('what the images promise', () => {
+  const text = read('docker/Dockerfile');
+  const stage = (name: string) => {
+    const from = text.indexOf(` AS ${name}\n`);
+    expect(from, name).toBeGreaterThan(0);
+    const next = text.indexOf('\nFROM ', from);
+    return text.slice(from, next === -1 ? undefined : next);
+  };
+
+  it('the edge image installs ffmpeg (cameras) and checks it runs', () => {
+    expect(stage('edge-gateway')).toMatch(
+      /apt-get install -y --no-install-recommends ffmpeg[\s\S]*ffmpeg -hide_banner -version/,
+    );
+  });
+
+  it('inference and cloud-graph convert the backbone at build time, as the node user, and start in seconds', () => {
+    for (const name of ['inference', 'cloud-graph']) {
+      const s = stage(name);
+      expect(s.indexOf('USER node'), name).toBeLessThan(
+        s.indexOf('RUN node --import tsx docker/prepare-backbone.ts'),
+      );
+      expect(s, name).toContain('--start-period=30s');
+    }
+    expect(stage('node-runtime')).toContain('IO_CACHE_DIR=/app/.cache/vision');
+  });
+
+  it('docker/prepare-backbone.ts really converts the backbone into IO_CACHE_DIR', () => {
+    const cache = join(tmp, 'vision-cache');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'docker/prepare-backbone.ts')], {
+      encoding: 'utf8',
+      cwd: ROOT,
+      env: { ...process.env, IO_CACHE_DIR: cache },
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(`backbone ready in ${cache}`);
+    const onnx = readdirSync(cache).filter((f) => f.endsWith('.onnx'));
+    expect(onnx).toHaveLength(1);
+    expect(statSync(join(cache, onnx[0]!)).size).toBeGreaterThan(1_000_000);
+  });
+});
+
+describe('what the compose files promise', () => {
+  const edge = parse(read('docker/compose.edge.yml'), { merge: true }) as ComposeDoc;
+  const cloud = parse(read('docker/compose.cloud.yml'), { merge: true }) as ComposeDoc;
+  const api = parse(read('docker/compose.cloud-api.yml'), { merge: true }) as ComposeDoc;
+
+  it('the cloud runs Redis by default, and cloud-graph and the worker use it and wait for it', () => {
+    for (const doc of [cloud, api]) {
+      expect(doc.services.redis?.profiles).toBeUndefined();
+      for (const name of ['cloud-graph', 'worker']) {
+        const s = doc.services[name]!;
+        expect(s.environment?.REDIS_URL, name).toBe('${REDIS_URL:-redis://redis:6379}');
+        expect(s.depends_on?.redis, name).toEqual({ condition: 'service_healthy' });
+      }
+    }
+  });
+
+  it('the edge refuses to start without EDGE_API_TOKEN, saying how to make one', () => {
+    const token = edge.services['edge-gateway']!.environment?.EDGE_API_TOKEN;
+    expect(token).toMatch(/^\$\{EDGE_API_TOKEN:\?set EDGE_API_TOKEN in edge\.env .*io tokens create/);
+    const envFile = join(tmp, 'edge-no-token.env');
+    writeFileSync(envFile, read('docker/edge.env.template').replace(/^EDGE_API_TOKEN=.*$/m, ''));
+    const r = composeConfig(join(ROOT, 'docker/compose.edge.yml'), envFile);
+    expect(r?.ok).toBe(false);
+    expect(r?.output).toContain('set EDGE_API_TOKEN in edge.env');
+  });
+
+  it('inference has no backbone volume any more (the backbone is in the image) and a short start period', () => {
+    const inference = edge.services.inference!;
+    expect(JSON.stringify(inference.volumes)).not.toContain('/var/cache');
+    expect(inference.healthcheck?.start_period).toBe('30s');
+  });
+
+  it('Prometheus and Grafana run only in the monitoring profile, with the repo monitoring/ files', () => {
+    for (const [doc, config] of [
+      [edge, 'edge.yml'],
+      [cloud, 'cloud.yml'],
+    ] as const) {
+      expect(doc.services.prometheus?.profiles).toEqual(['monitoring']);
+      expect(doc.services.grafana?.profiles).toEqual(['monitoring']);
+      expect(doc.services.prometheus?.volumes).toContain(
+        `../monitoring/prometheus/${config}:/etc/prometheus/prometheus.yml:ro`,
+      );
+      for (const v of [
+        ...(doc.services.prometheus?.volumes ?? []),
+        ...(doc.services.grafana?.volumes ?? []),
+      ]) {
+        const source = v.split(':')[0]!;
+        if (source.startsWith('../')) expect(existsSync(join(ROOT, 'docker', source)), v).toBe(true);
+      }
+    }
+  });
+});
+
+interface ComposeService {
+  profiles?: string[];
+  environment?: Record<string, string>;
+  depends_on?: Record<string, unknown>;
+  volumes?: string[];
+  healthcheck?: { start_period?: string };
+}
+interface ComposeDoc {
+  services: Record<string, ComposeService | undefined>;
+}
 
 describe('helpers', () => {
   it('dockerignoreAllows follows allow-list semantics', () => {
