@@ -1,0 +1,3 @@
+import { defineIoProject } from '../../vitest.shared.ts';
+
+export default defineIoProject(import.meta.dirname, { name: 'http' });
