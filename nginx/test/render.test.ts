@@ -160,9 +160,13 @@ describe('the official nginx image path (envsubst with NGINX_ENVSUBST_FILTER)', 
     ['nginx-edge', 'edge.conf.template'],
     ['review-ui', 'cloud.conf.template'],
   ] as const) {
-    it(`docker/${image} renders ${template} exactly like tools/render-nginx.ts`, () => {
-      const dockerfile = readFileSync(join(ROOT, 'docker', image, 'Dockerfile'), 'utf8');
-      const filter = /NGINX_ENVSUBST_FILTER="([^"]+)"/.exec(dockerfile)?.[1];
+    it(`docker/Dockerfile's ${image} stage renders ${template} exactly like tools/render-nginx.ts`, () => {
+      const dockerfile = readFileSync(join(ROOT, 'docker', 'Dockerfile'), 'utf8');
+      const stage = dockerfile
+        .split(/^(?=FROM )/m)
+        .find((s) => new RegExp(`^FROM \\S+ AS ${image}\\s*$`, 'm').test(s.split('\n')[0]!));
+      expect(stage).toBeDefined();
+      const filter = /NGINX_ENVSUBST_FILTER="([^"]+)"/.exec(stage!)?.[1];
       expect(filter).toBeDefined();
       const text = readFileSync(join(NGINX_DIR, template), 'utf8');
       const env = Object.fromEntries(templateVariables(text).map((n) => [n, `value-of-${n}`]));
