@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { createClient } from 'graphql-ws';
+import { parseSubmitImageQuery } from '@intellioptics/schema';
 import { ADMIN_TOKEN, api, gql, startCloudForTests, type TestCloud } from './support/test-cloud';
 import { tinyJpeg } from './support/images';
 
@@ -20,11 +21,14 @@ beforeAll(async () => {
   t = await startCloudForTests();
   const d = await t.services.detectors.create({ name: 'auth det', query: 'q?' });
   detectorId = d.id;
-  const { iq } = await t.services.imageQueries.submit({
-    principal: { kind: 'hub', id: t.hubId, name: 'test-hub' },
-    params: { detector_id: d.id },
-    body: tinyJpeg(),
-  });
+  const { iq } = await t.services.imageQueries.submit(
+    { kind: 'hub', id: t.hubId, name: 'test-hub' },
+    parseSubmitImageQuery({
+      query: new URLSearchParams({ detector_id: d.id }),
+      contentType: 'image/jpeg',
+      body: tinyJpeg(),
+    }),
+  );
   iqId = iq.id;
 });
 afterAll(async () => {

@@ -4,6 +4,9 @@
  */
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { EnvError, parseEnvWith } from '@intellioptics/schema';
+
+export { EnvError };
 
 const bool = z.enum(['1', '0', 'true', 'false']).transform((v) => v === '1' || v === 'true');
 
@@ -66,21 +69,9 @@ export interface Env {
   learning: { inProcess: boolean };
 }
 
-export class EnvError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid environment:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'EnvError';
-  }
-}
-
 /** Parse an environment (default: process.env) into the typed config; throws EnvError listing every problem. */
 export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
-  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = RawEnvSchema.safeParse(cleaned);
-  if (!parsed.success) {
-    throw new EnvError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
-  }
-  const e = parsed.data;
+  const e = parseEnvWith(RawEnvSchema, source);
   const problems: string[] = [];
   const ioHome = resolve(e.IO_HOME ?? '.io-home');
   const backend = e.BLOB_BACKEND ?? (e.AZURE_STORAGE_CONNECTION_STRING ? 'azure' : 'local');

@@ -5,7 +5,7 @@
  */
 import type { GraphQLError } from 'graphql';
 import { createGraphQLError } from 'graphql-yoga';
-import { IntelliOpticsError, type ErrorCode, type Role } from '@intellioptics/schema';
+import { IntelliOpticsError, isIntelliOpticsError, type ErrorCode, type Role } from '@intellioptics/schema';
 import { requireRole, type Principal } from '../auth/principal';
 import { builder } from './builder';
 import type { GraphQLContext } from './context';
@@ -70,12 +70,8 @@ export function asPayload<T extends object>(run: () => Promise<T | FailurePayloa
         ? (value as Payload<T>)
         : ({ ok: true, error: null, ...value } as Payload<T>),
     (e: unknown): Payload<T> => {
-      const coded =
-        typeof e === 'object' && e !== null && (e as { name?: unknown }).name === 'IntelliOpticsError'
-          ? (e as IntelliOpticsError)
-          : null;
-      if (coded && coded.code !== 'UNAUTHENTICATED' && coded.code !== 'FORBIDDEN') {
-        return failure(coded.code, coded.message, coded.fieldErrors ?? []) as Payload<T>;
+      if (isIntelliOpticsError(e) && e.code !== 'UNAUTHENTICATED' && e.code !== 'FORBIDDEN') {
+        return failure(e.code, e.message, e.fieldErrors ?? []) as Payload<T>;
       }
       throw e;
     },

@@ -10,7 +10,7 @@ import {
   maskError as defaultMaskError,
   type YogaServerInstance,
 } from 'graphql-yoga';
-import { ERROR_CODES, IntelliOpticsError } from '@intellioptics/schema';
+import { ERROR_CODES, isIntelliOpticsError } from '@intellioptics/schema';
 import type { Principal } from '../auth/principal';
 import type { Logger } from '../ops/logger';
 import type { Services } from '../services';
@@ -26,20 +26,6 @@ export interface TransportContext {
 }
 
 export type CloudYoga = YogaServerInstance<TransportContext, GraphQLContext>;
-
-/**
- * IntelliOpticsError by shape, not only by `instanceof`: under vitest's module runner an error thrown in a
- * resolver may fail `instanceof` checks against the class (and even against `Error`).
- */
-function isCodedError(e: unknown): e is IntelliOpticsError {
-  return (
-    e instanceof IntelliOpticsError ||
-    (typeof e === 'object' &&
-      e !== null &&
-      (e as { name?: unknown }).name === 'IntelliOpticsError' &&
-      typeof (e as { code?: unknown }).code === 'string')
-  );
-}
 
 export function createGraphQLYoga(parts: {
   services: Services;
@@ -75,7 +61,7 @@ export function createGraphQLYoga(parts: {
       maskError(error, message, isDev) {
         // No `instanceof GraphQLError` here: yoga may use another copy of graphql (CJS vs ESM under vitest).
         const original = (error as { originalError?: unknown }).originalError ?? error;
-        if (isCodedError(original)) {
+        if (isIntelliOpticsError(original)) {
           return toGraphQLError(original, error as GraphQLError);
         }
         // Coded GraphQL errors we raised ourselves (UNAUTHENTICATED from the context factory) pass unchanged.

@@ -4,7 +4,7 @@
  * and `{"detail", "code"}`; anything else → 500 "Unexpected error." and a log line).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { IntelliOpticsError, type Role } from '@intellioptics/schema';
+import { IntelliOpticsError, isIntelliOpticsError, type Role } from '@intellioptics/schema';
 import { requireRole, type Principal } from '../auth/principal';
 import type { Logger } from '../ops/logger';
 
@@ -134,7 +134,7 @@ export class RestRouter {
         res.writeHead(204).end();
       }
     } catch (e) {
-      if (e instanceof IntelliOpticsError) {
+      if (isIntelliOpticsError(e)) {
         status = e.status;
         sendJson(res, e.status, e.toProblem());
         if (e.status === 413) req.resume();

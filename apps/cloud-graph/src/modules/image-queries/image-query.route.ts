@@ -1,4 +1,4 @@
-import { IntelliOpticsError } from '@intellioptics/schema';
+import { IntelliOpticsError, assertImageContentType, parseSubmitImageQuery } from '@intellioptics/schema';
 import { ROLES } from '../../auth/principal';
 import { pageParams, paginated, type RestRouter } from '../../http/rest';
 import { toRestImageQuery } from './image-query.mapper';
@@ -17,16 +17,11 @@ export function imageQueryRoutes(
     '/image-queries',
     async (req) => {
       const principal = await req.auth(ROLES.submitters);
-      const type = (req.raw.headers['content-type'] ?? 'image/jpeg').toLowerCase();
-      if (!type.startsWith('image/') && !type.startsWith('application/octet-stream')) {
-        throw new IntelliOpticsError('UNSUPPORTED_MEDIA_TYPE');
-      }
+      const contentType = req.raw.headers['content-type'];
+      assertImageContentType(contentType); // before reading a body that will be refused anyway
       const body = await req.body(maxImageBytes);
-      const { iq, created } = await imageQueries.submit({
-        principal,
-        params: Object.fromEntries(req.query),
-        body,
-      });
+      const command = parseSubmitImageQuery({ query: req.query, contentType, body });
+      const { iq, created } = await imageQueries.submit(principal, command);
       return { status: created ? 201 : 200, json: toRestImageQuery(iq) };
     },
     prefixes,

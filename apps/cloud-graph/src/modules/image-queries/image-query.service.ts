@@ -1,19 +1,20 @@
 /**
  * Image queries in the cloud: store the image, then the row (and its escalation) in one transaction; a
  * failed commit deletes the blob, so a bad request leaves nothing behind. Cloud-side answers come from a
- * `CloudPredictor`; whatever is not answered confidently goes to the review queue unless the request or the
- * detector says no human review.
+ * `CloudPredictor`; `decideCloudAnswer` (libs/decision, docs/DECISION.md "In the cloud") says whether that
+ * answer stands or the query goes to the review queue, and why.
  */
 import { randomBytes } from 'node:crypto';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { decideCloudAnswer } from '@intellioptics/decision';
 import {
   IntelliOpticsError,
-  SubmitImageQueryParamsSchema,
-  decodeMetadata,
   newId,
+  readEscalationMetadata,
   resultTypeForMode,
   type ImageQueryResult,
   type Source,
+  type SubmitImageQuery,
 } from '@intellioptics/schema';
 import type { Orm } from '../../db/orm';
 import type { BlobStore } from '../../blob/blob-store';
@@ -24,30 +25,9 @@ import type { Metrics } from '../../ops/metrics';
 import { Detector, type DetectorEntity } from '../detectors/detector.entity';
 import type { EscalationService } from '../escalations/escalation.service';
 import type { EscalationEntity } from '../escalations/escalation.entity';
-import { inspectImage } from './image-format';
 import type { CloudPredictor } from './cloud-predictor';
 import { ImageQuery, type ImageQueryEntity } from './image-query.entity';
 import { toRestImageQuery } from './image-query.mapper';
-
-export interface SubmitInput {
-  principal: Principal;
-  params: Record<string, string>;
-  body: Buffer;
-}
-
-/** Why an image query entered the review queue (shown in the review UI). */
-export function escalationReason(
-  metadata: Record<string, unknown> | null,
-  humanReview: string,
-  prediction: 'no_model' | 'below_threshold',
-): string {
-  const fromEdge = metadata?.reason;
-  if (typeof fromEdge === 'string' && /^[A-Z_]{2,60}$/.test(fromEdge)) return fromEdge;
-  if (metadata?.is_edge_audit === true) return 'AUDIT';
-  if (humanReview === 'ALWAYS') return 'HUMAN_REVIEW_ALWAYS';
-  if (metadata?.edge_result !== undefined && metadata.edge_result !== null) return 'BELOW_THRESHOLD';
-  return prediction === 'no_model' ? 'NO_MODEL' : 'BELOW_THRESHOLD';
-}
 
 export interface ImageQueryFilter {
   detectorId?: string | null;
@@ -66,49 +46,42 @@ export class ImageQueryService {
     private readonly logger: Logger,
   ) {}
 
-  /** Validates everything before writing anything; returns the stored query (or the existing one, for a retry). */
-  async submit(input: SubmitInput): Promise<{ iq: ImageQueryEntity; created: boolean }> {
-    const parsed = SubmitImageQueryParamsSchema.safeParse(input.params);
-    if (!parsed.success) {
-      const unknown = parsed.error.issues.find((i) => i.code === 'unrecognized_keys');
-      const message = parsed.error.issues
-        .map((i) => `${i.path.join('.') || 'query'}: ${i.message}`)
-        .join('; ');
-      throw new IntelliOpticsError(unknown ? 'UNKNOWN_PARAMETER' : 'INVALID_PARAMETER', message);
-    }
-    const params = parsed.data;
-    const meta = decodeMetadata(params.metadata);
-    if (!meta.ok) throw new IntelliOpticsError('INVALID_PARAMETER', `metadata: ${meta.error ?? 'invalid'}`);
-    const image = inspectImage(input.body);
-
+  /**
+   * Stores a parsed submit (the transport validated parameters and image); returns the stored query, or the
+   * existing one for a retry with the same image_query_id.
+   */
+  async submit(
+    principal: Principal,
+    cmd: SubmitImageQuery,
+  ): Promise<{ iq: ImageQueryEntity; created: boolean }> {
     const em0 = this.orm.em.fork();
-    const detector = await em0.findOne(Detector, { id: params.detector_id });
+    const detector = await em0.findOne(Detector, { id: cmd.detectorId });
     if (!detector)
-      throw new IntelliOpticsError('DETECTOR_NOT_FOUND', `No detector has the id ${params.detector_id}.`);
+      throw new IntelliOpticsError('DETECTOR_NOT_FOUND', `No detector has the id ${cmd.detectorId}.`);
 
-    if (params.image_query_id) {
-      const existing = await em0.findOne(ImageQuery, { id: params.image_query_id });
+    if (cmd.imageQueryId) {
+      const existing = await em0.findOne(ImageQuery, { id: cmd.imageQueryId });
       if (existing) return this.sameOrConflict(existing, detector.id);
     }
 
-    const id = params.image_query_id ?? newId('imageQuery');
-    const threshold = params.confidence_threshold ?? detector.confidenceThreshold;
-    const humanReview = params.human_review ?? 'DEFAULT';
-    const prediction = await this.predictor.predict({ detector, image: input.body, mime: image.mime });
-    const confident =
-      prediction.kind === 'prediction' &&
-      prediction.result.confidence >= threshold &&
-      humanReview !== 'ALWAYS';
-    const wantsHuman =
-      !confident &&
-      humanReview !== 'NEVER' &&
-      (detector.escalationType !== 'NO_HUMAN_LABELING' || humanReview === 'ALWAYS');
+    const id = cmd.imageQueryId ?? newId('imageQuery');
+    const threshold = cmd.confidenceThreshold ?? detector.confidenceThreshold;
+    const bytes = Buffer.from(cmd.image.bytes.buffer, cmd.image.bytes.byteOffset, cmd.image.bytes.byteLength);
+    const { mime, extension } = cmd.image.info;
+    const prediction = await this.predictor.predict({ detector, image: bytes, mime });
+    const decision = decideCloudAnswer({
+      predictionConfidence: prediction.kind === 'prediction' ? prediction.result.confidence : null,
+      threshold,
+      humanReview: cmd.humanReview,
+      escalationType: detector.escalationType,
+      metadata: cmd.metadata,
+    });
     const result: ImageQueryResult | null =
       prediction.kind === 'prediction' ? { ...prediction.result, source: 'CLOUD', from_edge: false } : null;
 
     // A nonce per attempt: two concurrent retries of one id never share (and never delete) each other's blob.
-    const imageKey = `images/${detector.id}/${id}-${randomBytes(4).toString('hex')}.${image.extension}`;
-    await this.blobs.put(imageKey, input.body, image.mime);
+    const imageKey = `images/${detector.id}/${id}-${randomBytes(4).toString('hex')}.${extension}`;
+    await this.blobs.put(imageKey, bytes, mime);
     let escalation: EscalationEntity | null = null;
     let iq: ImageQueryEntity;
     try {
@@ -123,29 +96,24 @@ export class ImageQueryService {
           answered: result !== null,
           rois: null,
           text: null,
-          patienceTime: params.patience_time ?? detector.patienceTime,
+          patienceTime: cmd.patienceTime ?? detector.patienceTime,
           confidenceThreshold: threshold,
-          humanReview,
-          inspectionId: params.inspection_id ?? null,
-          metadata: meta.value,
+          humanReview: cmd.humanReview,
+          inspectionId: cmd.inspectionId ?? null,
+          metadata: cmd.metadata,
           imageKey,
-          imageMime: image.mime,
-          imageBytes: input.body.length,
-          doneProcessing: !wantsHuman,
-          submittedBy: input.principal.id,
+          imageMime: mime,
+          imageBytes: bytes.length,
+          doneProcessing: !decision.wantsHuman,
+          submittedBy: principal.id,
         });
-        if (wantsHuman) {
-          const edgeResult = meta.value?.edge_result;
+        if (decision.reason) {
           escalation = this.escalations.createInTx(
             em,
             row,
             detector,
-            escalationReason(
-              meta.value,
-              humanReview,
-              prediction.kind === 'no_model' ? 'no_model' : 'below_threshold',
-            ),
-            edgeResult && typeof edgeResult === 'object' ? (edgeResult as Record<string, unknown>) : null,
+            decision.reason,
+            readEscalationMetadata(cmd.metadata).edge_result ?? null,
           );
         }
         return row;
@@ -154,14 +122,14 @@ export class ImageQueryService {
       await this.blobs
         .delete(imageKey)
         .catch((err: unknown) => this.logger.warn({ err, imageKey }, 'cleanup failed'));
-      if (e instanceof UniqueConstraintViolationException && params.image_query_id) {
+      if (e instanceof UniqueConstraintViolationException && cmd.imageQueryId) {
         // A concurrent retry with the same id won the race.
-        const existing = await this.orm.em.fork().findOne(ImageQuery, { id: params.image_query_id });
+        const existing = await this.orm.em.fork().findOne(ImageQuery, { id: cmd.imageQueryId });
         if (existing) return this.sameOrConflict(existing, detector.id);
       }
       throw e;
     }
-    this.metrics.imageQueries.inc({ outcome: confident ? 'answered' : wantsHuman ? 'escalated' : 'pending' });
+    this.metrics.imageQueries.inc({ outcome: decision.outcome });
     if (escalation) this.escalations.announce(escalation);
     return { iq, created: true };
   }

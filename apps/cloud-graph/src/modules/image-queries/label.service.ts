@@ -7,7 +7,7 @@ import {
   IntelliOpticsError,
   LabelInputSchema,
   newId,
-  type BinaryLabel,
+  normaliseBinaryLabel,
   type DetectorMode,
   type ErrorCode,
   type ImageQueryResult,
@@ -24,16 +24,6 @@ import { fieldErrors } from '../detectors/detector.service';
 import { ImageQuery, Label, type ImageQueryEntity, type LabelEntity } from './image-query.entity';
 import type { ImageQueryService } from './image-query.service';
 
-const BINARY_ALIASES: Record<string, BinaryLabel> = {
-  YES: 'YES',
-  PASS: 'YES',
-  NO: 'NO',
-  FAIL: 'NO',
-  UNCLEAR: 'UNCLEAR',
-  NEEDS_REVIEW: 'UNCLEAR',
-  __UNSURE: 'UNCLEAR',
-};
-
 /** The answer a human label gives for a detector of `mode`; INVALID_PARAMETER when it does not fit. */
 export function resultFromLabel(
   detector: Pick<DetectorEntity, 'mode' | 'modeConfiguration'>,
@@ -46,7 +36,7 @@ export function resultFromLabel(
     new IntelliOpticsError('INVALID_PARAMETER', `label ${JSON.stringify(label)}: ${why}`);
   switch (mode) {
     case 'BINARY': {
-      const normalised = BINARY_ALIASES[label.toUpperCase()];
+      const normalised = normaliseBinaryLabel(label);
       if (!normalised) throw bad('a binary detector takes YES, NO or UNCLEAR');
       return { result: { ...common, result_type: 'binary_classification', label: normalised }, text: null };
     }

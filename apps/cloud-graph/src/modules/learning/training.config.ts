@@ -1,6 +1,7 @@
-/** The training worker's settings, parsed once from the env (LEARNING_*), with defaults. */
+/** The training worker's settings, parsed once from the env (LEARNING_*), with defaults; EnvError lists every problem. */
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { parseEnvWith } from '@intellioptics/schema';
 import {
   DEFAULT_PROMOTION_CONFIG,
   DEFAULT_RETRAIN_TRIGGER,
@@ -51,10 +52,10 @@ export function trainingWorkerConfig(
   source: Record<string, string | undefined> = process.env,
   over: Partial<TrainingWorkerConfig> = {},
 ): TrainingWorkerConfig {
-  const cleaned = Object.fromEntries(
-    Object.entries(source).filter(([k, v]) => k.startsWith('LEARNING_') && v),
+  const e = parseEnvWith(
+    Raw,
+    Object.fromEntries(Object.entries(source).filter(([k]) => k.startsWith('LEARNING_'))),
   );
-  const e = Raw.parse(cleaned);
   return {
     workerId: e.LEARNING_WORKER_ID ?? `${hostname()}:${process.pid}`,
     leaseSeconds: e.LEARNING_LEASE_SECONDS,

@@ -1,8 +1,11 @@
 /**
  * Reading a detector's mode configuration and an escalation's edge result (the edge's `metadata.edge_result`
  * summary: class_index, raw_primary_confidence, oodd_outlier_probability, adjusted_confidence, threshold)
- * into what the reviewer sees. JSON comes from the server untyped, so every read is defensive.
+ * into what the reviewer sees. JSON comes from the server untyped, so every read is defensive. The field names
+ * are the contract's (libs/schema escalation-metadata, type-only here: its zod reader would add ~40 kB gzip to
+ * the reviewer's bundle).
  */
+import type { EdgeResultReading } from '@intellioptics/schema';
 import type { LabelMode } from './keyboard';
 
 function record(v: unknown): Record<string, unknown> | null {
@@ -65,7 +68,7 @@ export function readEdgeResult(
   mode: LabelMode,
   classes: readonly string[],
 ): EdgeAnswer | null {
-  const r = record(edgeResult);
+  const r = record(edgeResult) as { [K in keyof EdgeResultReading]?: unknown } | null;
   if (!r) return null;
   const index = num(r.class_index);
   const label = typeof r.label === 'string' ? r.label : null;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { IntelliOpticsError } from '@intellioptics/schema';
-import { inspectImage, sniffFormat } from './image-format';
+/** What the cloud relies on from the shared image inspection (libs/schema), on the images its tests send. */
+import { IntelliOpticsError, inspectImage, sniffSupportedImage } from '@intellioptics/schema';
 import { tinyJpeg, tinyPng, tinyWebp } from '../../../test/support/images';
 
 function codeOf(fn: () => unknown): string | undefined {
@@ -17,7 +17,7 @@ describe('inspectImage', () => {
     expect(inspectImage(tinyJpeg()).mime).toBe('image/jpeg');
     expect(inspectImage(tinyPng()).mime).toBe('image/png');
     expect(inspectImage(tinyWebp()).mime).toBe('image/webp');
-    expect(sniffFormat(Buffer.from('GIF89a'))).toBeNull();
+    expect(sniffSupportedImage(Buffer.from('GIF89a'))).toBeNull();
   });
 
   it('rejects empty bodies, non-images and truncated images with distinct codes', () => {
