@@ -10,8 +10,9 @@
  *   tsx tools/render-nginx.ts nginx/edge.conf.template [-o out.conf]   (stdout without -o)
  *   tsx tools/render-nginx.ts --list nginx/edge.conf.template            (the variables a template needs)
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const PLACEHOLDER = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
@@ -52,6 +53,73 @@ export function renderTemplate(
   }
   if (problems.length > 0) throw new RenderError(templateName, problems);
   return text.replace(PLACEHOLDER, (_whole, name: string) => env[name]!);
+}
+
+/** Debian's or a local nginx binary, or null when nginx is not installed. */
+export function findNginx(): string | null {
+  return ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p)) ?? null;
+}
+
+export interface NginxPrefixOptions {
+  /** nginx's own log level on stderr. */
+  errorLog: 'warn' | 'notice';
+  workerConnections: number;
+  /** Turns the access log off unless the site sets its own. */
+  accessLogOff?: boolean;
+}
+
+/**
+ * Lays out a self-contained nginx prefix: `site.conf` (a rendered template, included inside http{} exactly as
+ * the official image's conf.d would be), an nginx.conf around it in the foreground, and every temp path under
+ * the prefix so nothing touches /var. Returns the arguments that start nginx on it.
+ */
+export function writeNginxPrefix(prefix: string, site: string, options: NginxPrefixOptions): string[] {
+  for (const d of ['tmp', 'tmp/body', 'tmp/proxy', 'tmp/fastcgi', 'tmp/uwsgi', 'tmp/scgi']) {
+    mkdirSync(join(prefix, d), { recursive: true });
+    // nginx's workers run as nobody when started as root: they write request bodies here.
+    chmodSync(join(prefix, d), 0o777);
+  }
+  writeFileSync(join(prefix, 'site.conf'), site);
+  writeFileSync(
+    join(prefix, 'nginx.conf'),
+    [
+      'daemon off;',
+      'worker_processes 1;',
+      `pid ${prefix}/nginx.pid;`,
+      `error_log stderr ${options.errorLog};`,
+      `events { worker_connections ${options.workerConnections}; }`,
+      'http {',
+      '  include /etc/nginx/mime.types;',
+      ...(options.accessLogOff ? ['  access_log off;'] : []),
+      `  client_body_temp_path ${prefix}/tmp/body;`,
+      `  proxy_temp_path ${prefix}/tmp/proxy;`,
+      `  fastcgi_temp_path ${prefix}/tmp/fastcgi;`,
+      `  uwsgi_temp_path ${prefix}/tmp/uwsgi;`,
+      `  scgi_temp_path ${prefix}/tmp/scgi;`,
+      `  include ${prefix}/site.conf;`,
+      '}',
+      '',
+    ].join('\n'),
+  );
+  return ['-e', 'stderr', '-c', join(prefix, 'nginx.conf'), '-p', prefix];
+}
+
+/** A self-signed certificate for CN=localhost (openssl CLI) as `edge.crt`/`edge.key` in `dir`. */
+export function selfSignedCert(dir: string, days: number): { cert: string; key: string } {
+  const cert = join(dir, 'edge.crt');
+  const key = join(dir, 'edge.key');
+  const subject = ['-subj', '/CN=localhost', '-days', String(days)];
+  const r = spawnSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', ...subject, '-keyout', key, '-out', cert],
+    { encoding: 'utf8' },
+  );
+  if (r.status !== 0) {
+    throw new Error(
+      `openssl could not make a certificate: ${r.stderr || (r.error?.message ?? `exit ${r.status}`)}`,
+    );
+  }
+  return { cert, key };
 }
 
 function main(argv: string[]): number {

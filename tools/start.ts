@@ -3,26 +3,24 @@
  * cloud-graph on embedded PGlite with a local blob folder and the training worker in-process, the inference
  * service, the edge gateway (registered with the cloud as a hub), and the review UI (built on first start,
  * served by `vite preview`, which proxies /graphql to the cloud). Each service is a child process with
- * prefixed logs; Ctrl-C stops them all. Data lives in $IO_HOME (default: .io-home in the repo), so a second
- * start resumes with the same data.
+ * prefixed logs; a crashed one is restarted with backoff, and one that keeps crashing stops them all, as does
+ * Ctrl-C. Data lives in $IO_HOME (default: .io-home in the repo), so a second start resumes with the same data.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createServer, connect } from 'node:net';
 import { configureDemoStream, seedDemo, startSimulatedCamera } from './demo';
-import { renderTemplate } from './render-nginx';
+import { findNginx, renderTemplate, selfSignedCert, writeNginxPrefix } from './render-nginx';
+import { Supervisor, waitReady as pollReady } from './supervisor';
 
 const root = resolve(import.meta.dirname, '..');
 const ioHome = resolve(process.env.IO_HOME ?? join(root, '.io-home'));
 mkdirSync(ioHome, { recursive: true });
 const CLOUD = 'http://127.0.0.1:8000';
 
-const colours = ['\x1b[36m', '\x1b[35m', '\x1b[33m', '\x1b[32m', '\x1b[34m'];
-const reset = '\x1b[0m';
-const children: { name: string; child: ChildProcess }[] = [];
-let stopping = false;
+const supervisor = new Supervisor({ onGiveUp: () => process.exit(1) });
 
 /**
  * The admin API token: IO_BOOTSTRAP_TOKEN if given, else one made at the first start and kept in IO_HOME so a
@@ -37,56 +35,34 @@ function bootstrapToken(): string {
   return token;
 }
 
-function prefixLines(name: string, colour: string, chunk: Buffer, out: NodeJS.WriteStream): void {
-  for (const line of chunk.toString().split('\n')) {
-    if (line.trim()) out.write(`${colour}${name.padEnd(13)}${reset}| ${line}\n`);
-  }
-}
-
 function run(
   name: string,
   args: string[],
   cwd: string,
   env: Record<string, string>,
-  command: string = process.execPath,
+  options: { command?: string; readyUrl?: string } = {},
 ): void {
-  const colour = colours[children.length % colours.length]!;
-  const child = spawn(command, args, {
+  supervisor.start({
+    name,
+    command: options.command ?? process.execPath,
+    args,
     cwd,
     env: { ...process.env, IO_HOME: ioHome, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.readyUrl ? { readyUrl: options.readyUrl } : {}),
   });
-  child.stdout.on('data', (c: Buffer) => prefixLines(name, colour, c, process.stdout));
-  child.stderr.on('data', (c: Buffer) => prefixLines(name, colour, c, process.stderr));
-  child.on('exit', (code, signal) => {
-    if (!stopping) console.error(`${name} exited (${code ?? signal}); stopping the rest`);
-    void stopAll(stopping ? 0 : 1);
-  });
-  children.push({ name, child });
 }
 
-function runApp(name: string, app: string, env: Record<string, string>): boolean {
+function runApp(name: string, app: string, env: Record<string, string>, readyUrl: string): boolean {
   const main = join(root, app, 'src', 'main.ts');
   if (!existsSync(main)) {
     console.log(`  ${name.padEnd(13)} not built yet (${app})`);
     return false;
   }
-  run(name, ['--import', 'tsx', main], join(root, app), env);
+  run(name, ['--import', 'tsx', main], join(root, app), env, { readyUrl });
   return true;
 }
 
-async function waitReady(url: string, seconds: number): Promise<boolean> {
-  const end = Date.now() + seconds * 1000;
-  while (Date.now() < end && !stopping) {
-    try {
-      if ((await fetch(url, { signal: AbortSignal.timeout(2000) })).ok) return true;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  return false;
-}
+const waitReady = (url: string, seconds: number) => pollReady(url, seconds, () => supervisor.isStopping);
 
 /** A hub token for the edge, registered once with the admin token and kept in IO_HOME. */
 async function hubToken(admin: string): Promise<string | null> {
@@ -112,28 +88,15 @@ async function hubToken(admin: string): Promise<string | null> {
   return token;
 }
 
-async function stopAll(exitCode: number): Promise<void> {
-  if (stopping && exitCode !== 0) return;
-  stopping = true;
-  const alive = children.filter(({ child }) => child.exitCode === null && child.signalCode === null);
-  await Promise.all(
-    alive.map(
-      ({ child }) =>
-        new Promise<void>((done) => {
-          const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-          child.once('exit', () => {
-            clearTimeout(timer);
-            done();
-          });
-          child.kill('SIGTERM');
-        }),
-    ),
-  );
+async function stopAll(exitCode: number, why?: string): Promise<void> {
+  if (supervisor.isStopping) return;
+  if (why) console.error(`${why}: stopping every service`);
+  await supervisor.stopAll();
   process.exit(exitCode);
 }
 
-process.on('SIGINT', () => void stopAll(0));
-process.on('SIGTERM', () => void stopAll(0));
+process.on('SIGINT', () => void stopAll(0, 'Ctrl-C'));
+process.on('SIGTERM', () => void stopAll(0, 'SIGTERM'));
 
 /** Fails fast, naming the port, when another program already listens on one the platform needs. */
 async function portsFree(ports: number[]): Promise<void> {
@@ -156,29 +119,46 @@ await portsFree([8000, 8001, 8081, 8718, 30101, 30143, 3000, 8554]);
 const adminToken = bootstrapToken();
 console.log(`IntelliOptics — data in ${ioHome}`);
 
-if (runApp('cloud-graph', 'apps/cloud-graph', { PORT: '8000', IO_BOOTSTRAP_TOKEN: adminToken })) {
+if (
+  runApp(
+    'cloud-graph',
+    'apps/cloud-graph',
+    { PORT: '8000', IO_BOOTSTRAP_TOKEN: adminToken },
+    `${CLOUD}/health/ready`,
+  )
+) {
   console.log('  cloud-graph   starting (embedded PostgreSQL, local blobs, training worker)…');
   if (!(await waitReady(`${CLOUD}/health/ready`, 180))) {
     console.error('cloud-graph did not become ready within 180 s; see its log above');
     await stopAll(1);
   }
 }
-runApp('inference', 'apps/inference', { INFERENCE_PORT: '8001', INFERENCE_HEALTH_PORT: '8081' });
+runApp(
+  'inference',
+  'apps/inference',
+  { INFERENCE_PORT: '8001', INFERENCE_HEALTH_PORT: '8081' },
+  'http://127.0.0.1:8081/health/ready',
+);
 const hub = await hubToken(adminToken).catch(() => null);
-runApp('edge-gateway', 'apps/edge-gateway', {
-  PORT: '8718',
-  INFERENCE_URL: 'http://127.0.0.1:8001',
-  CLOUD_URL: CLOUD,
-  EDGE_API_TOKEN: process.env.EDGE_API_TOKEN ?? adminToken,
-  ...(hub ? { EDGE_HUB_TOKEN: hub } : {}),
-});
+runApp(
+  'edge-gateway',
+  'apps/edge-gateway',
+  {
+    PORT: '8718',
+    INFERENCE_URL: 'http://127.0.0.1:8001',
+    CLOUD_URL: CLOUD,
+    EDGE_API_TOKEN: process.env.EDGE_API_TOKEN ?? adminToken,
+    ...(hub ? { EDGE_HUB_TOKEN: hub } : {}),
+  },
+  'http://127.0.0.1:8718/health/ready',
+);
 
 /**
  * The edge's front door on 30101 (and TLS on 30143 with a self-signed certificate), as on a real edge: nginx
  * from nginx/edge.conf.template with the cloud fallback when nginx is installed, else a plain TCP relay.
  */
 function startFrontDoor(): string {
-  const nginx = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p));
+  const nginx = findNginx();
   if (!nginx) {
     createServer((client) => {
       const upstream = connect(8718, '127.0.0.1');
@@ -193,34 +173,11 @@ function startFrontDoor(): string {
     return 'nginx is not installed (apt-get install nginx): the gateway is relayed on 30101 directly, no cloud fallback';
   }
   const prefix = join(ioHome, 'nginx');
-  for (const d of ['tmp/body', 'tmp/proxy', 'tmp/fastcgi', 'tmp/uwsgi', 'tmp/scgi', 'tls']) {
-    mkdirSync(join(prefix, d), { recursive: true });
-    // nginx's workers run as nobody when started as root: they write request bodies here.
-    if (d.startsWith('tmp/')) chmodSync(join(prefix, d), 0o777);
-  }
-  const cert = join(prefix, 'tls', 'edge.crt');
-  const key = join(prefix, 'tls', 'edge.key');
-  if (!existsSync(cert)) {
-    spawnSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '825',
-        '-subj',
-        '/CN=localhost',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-      ],
-      { stdio: 'ignore' },
-    );
-  }
+  const tls = join(prefix, 'tls');
+  mkdirSync(tls, { recursive: true });
+  const cert = join(tls, 'edge.crt');
+  const key = join(tls, 'edge.key');
+  if (!existsSync(cert)) selfSignedCert(tls, 825);
   const site = renderTemplate(
     readFileSync(join(root, 'nginx', 'edge.conf.template'), 'utf8'),
     {
@@ -236,28 +193,8 @@ function startFrontDoor(): string {
     },
     'edge.conf.template',
   );
-  writeFileSync(join(prefix, 'site.conf'), site);
-  writeFileSync(
-    join(prefix, 'nginx.conf'),
-    [
-      'daemon off;',
-      'worker_processes 1;',
-      `pid ${prefix}/nginx.pid;`,
-      'error_log stderr warn;',
-      'events { worker_connections 512; }',
-      'http {',
-      '  include /etc/nginx/mime.types;',
-      `  client_body_temp_path ${prefix}/tmp/body;`,
-      `  proxy_temp_path ${prefix}/tmp/proxy;`,
-      `  fastcgi_temp_path ${prefix}/tmp/fastcgi;`,
-      `  uwsgi_temp_path ${prefix}/tmp/uwsgi;`,
-      `  scgi_temp_path ${prefix}/tmp/scgi;`,
-      `  include ${prefix}/site.conf;`,
-      '}',
-      '',
-    ].join('\n'),
-  );
-  run('nginx', ['-e', 'stderr', '-c', join(prefix, 'nginx.conf'), '-p', prefix], prefix, {}, nginx);
+  const args = writeNginxPrefix(prefix, site, { errorLog: 'warn', workerConnections: 512 });
+  run('nginx', args, prefix, {}, { command: nginx, readyUrl: 'http://127.0.0.1:30101/health/ready' });
   return 'nginx on 30101 (TLS 30143, self-signed) with the cloud fallback';
 }
 const frontDoor = existsSync(join(root, 'apps/edge-gateway/src/main.ts')) ? startFrontDoor() : null;
@@ -287,10 +224,11 @@ if (existsSync(join(ui, 'dist', 'index.html'))) {
     ],
     ui,
     { CLOUD_GRAPH_URL: CLOUD },
+    { readyUrl: 'http://127.0.0.1:3000/' },
   );
 }
 
-if (process.env.IO_DEMO !== '0' && !stopping) {
+if (process.env.IO_DEMO !== '0' && !supervisor.isStopping) {
   try {
     await waitReady('http://127.0.0.1:8718/health/ready', 120);
     const state = await seedDemo({
@@ -351,4 +289,4 @@ console.log(`
   edge (Groundlight REST)  http://127.0.0.1:30101  GROUNDLIGHT_ENDPOINT for SDK clients (${frontDoor ?? 'not built'})
   cloud GraphQL    ${CLOUD}/graphql
   admin API token  ${adminToken}
-Ctrl-C stops everything; the next start resumes with the same data.`);
+A crashed service is restarted; Ctrl-C stops everything; the next start resumes with the same data.`);

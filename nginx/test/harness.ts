@@ -1,10 +1,10 @@
 /**
  * Test harness: a real nginx (Debian's, `apt-get install nginx`) in the foreground with every path under a
- * temp prefix (docs/STACK.md section 8), on free ports, plus small node:http servers that record what they
- * receive. The rendered template is included inside http{} exactly as the official image's conf.d would be.
+ * temp prefix (tools/render-nginx.ts lays it out, as `npm start` does), on free ports, plus small node:http
+ * servers that record what they receive.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import {
   createServer,
   request as httpRequest,
@@ -16,15 +16,23 @@ import { request as httpsRequest } from 'node:https';
 import { createServer as createNetServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { renderTemplate } from '../../tools/render-nginx';
+import {
+  findNginx,
+  renderTemplate,
+  selfSignedCert as makeCert,
+  writeNginxPrefix,
+} from '../../tools/render-nginx';
 
 export const NGINX_DIR = resolve(import.meta.dirname, '..');
 
 export function nginxBinary(): string {
-  for (const candidate of ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/bin/nginx']) {
-    if (existsSync(candidate)) return candidate;
+  const nginx = findNginx();
+  if (!nginx) {
+    throw new Error(
+      'nginx is not installed: apt-get install -y nginx (Debian 1.22.1 is what these tests use)',
+    );
   }
-  throw new Error('nginx is not installed: apt-get install -y nginx (Debian 1.22.1 is what these tests use)');
+  return nginx;
 }
 
 /** A port nobody listens on right now (the kernel picks it). */
@@ -114,45 +122,22 @@ export interface NginxInstance {
 
 /** `nginx -t` on a rendered snippet: returns nginx's exit status and output. */
 export function testConfig(snippet: string): { status: number | null; output: string } {
-  const prefix = writePrefix(snippet);
-  const r = spawnSync(nginxBinary(), ['-t', '-e', 'stderr', '-c', join(prefix, 'nginx.conf'), '-p', prefix], {
-    encoding: 'utf8',
-  });
+  const { prefix, args } = writePrefix(snippet);
+  const r = spawnSync(nginxBinary(), ['-t', ...args], { encoding: 'utf8' });
   rmSync(prefix, { recursive: true, force: true });
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }
 
-function writePrefix(snippet: string): string {
+function writePrefix(snippet: string): { prefix: string; args: string[] } {
   const prefix = mkdtempSync(join(tmpdir(), 'io-nginx-'));
-  // Run as root, nginx's workers are `nobody`: they must be able to write request bodies to the temp dirs.
+  // Run as root, nginx's workers are `nobody`: they must be able to reach the temp dirs.
   chmodSync(prefix, 0o755);
-  for (const d of ['tmp', 'tmp/body', 'tmp/proxy', 'tmp/fastcgi', 'tmp/uwsgi', 'tmp/scgi']) {
-    mkdirSync(join(prefix, d), { recursive: true });
-    chmodSync(join(prefix, d), 0o777);
-  }
-  writeFileSync(join(prefix, 'site.conf'), snippet);
-  writeFileSync(
-    join(prefix, 'nginx.conf'),
-    [
-      'daemon off;',
-      'worker_processes 1;',
-      `pid ${prefix}/nginx.pid;`,
-      'error_log stderr notice;',
-      'events { worker_connections 256; }',
-      'http {',
-      `  include /etc/nginx/mime.types;`,
-      `  access_log off;`,
-      `  client_body_temp_path ${prefix}/tmp/body;`,
-      `  proxy_temp_path ${prefix}/tmp/proxy;`,
-      `  fastcgi_temp_path ${prefix}/tmp/fastcgi;`,
-      `  uwsgi_temp_path ${prefix}/tmp/uwsgi;`,
-      `  scgi_temp_path ${prefix}/tmp/scgi;`,
-      `  include ${prefix}/site.conf;`,
-      '}',
-      '',
-    ].join('\n'),
-  );
-  return prefix;
+  const args = writeNginxPrefix(prefix, snippet, {
+    errorLog: 'notice',
+    workerConnections: 256,
+    accessLogOff: true,
+  });
+  return { prefix, args };
 }
 
 /** Render `templateFile` with `env`, start nginx in the foreground, wait until `ports` accept connections. */
@@ -162,13 +147,9 @@ export async function startNginx(
   ports: number[],
 ): Promise<NginxInstance> {
   const snippet = renderTemplate(readFileSync(join(NGINX_DIR, templateFile), 'utf8'), env, templateFile);
-  const prefix = writePrefix(snippet);
+  const { prefix, args } = writePrefix(snippet);
   let err = '';
-  const child: ChildProcess = spawn(
-    nginxBinary(),
-    ['-e', 'stderr', '-c', join(prefix, 'nginx.conf'), '-p', prefix],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+  const child: ChildProcess = spawn(nginxBinary(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
   child.stderr?.on('data', (c: Buffer) => (err += c.toString()));
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   try {
@@ -200,31 +181,9 @@ export async function startNginx(
   };
 }
 
-/** A throw-away self-signed certificate (openssl CLI) for the TLS listener. */
+/** A throw-away self-signed certificate for the TLS listener. */
 export function selfSignedCert(dir: string): { cert: string; key: string } {
-  const cert = join(dir, 'edge.crt');
-  const key = join(dir, 'edge.key');
-  const r = spawnSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=localhost',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ],
-    { encoding: 'utf8' },
-  );
-  if (r.status !== 0) throw new Error(`openssl failed: ${r.stderr}`);
-  return { cert, key };
+  return makeCert(dir, 2);
 }
 
 export interface HttpResult {

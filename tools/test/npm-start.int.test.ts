@@ -1,10 +1,11 @@
 /**
  * `npm start` as a newcomer runs it: in a fresh IO_HOME, every service comes up, a Groundlight query through the
  * edge's front door (:30101) is answered, the demo's escalations reach the cloud's review queue (seen over
- * GraphQL), and Ctrl-C stops every process.
+ * GraphQL), a `kill -9` of the edge gateway is survived (restarted and answering again), and Ctrl-C stops every
+ * process.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,6 +44,38 @@ const gql = async (query: string) =>
     })
   ).json()) as { data?: Record<string, unknown>; errors?: unknown[] };
 
+/** The pid of the supervisor's child running `script` (found in /proc, so nothing is parsed from logs). */
+function childRunning(parent: number, script: string): number | null {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // Field 4 of /proc/<pid>/stat is the parent pid; the command name (field 2) may contain spaces.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid !== parent) continue;
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').includes(script)) return Number(entry);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return null;
+}
+
+async function askBrick(brick: string): Promise<Response> {
+  const tiles = join(root, 'libs/vision/test/fixtures/textures/brick');
+  const image = readFileSync(
+    join(
+      tiles,
+      readdirSync(tiles).find((f) => f.endsWith('.jpg'))!,
+    ),
+  );
+  return fetch(`http://127.0.0.1:30101/device-api/v1/image-queries?detector_id=${brick}`, {
+    method: 'POST',
+    headers: { 'x-api-token': TOKEN, 'content-type': 'image/jpeg' },
+    body: image,
+  });
+}
+
 beforeAll(async () => {
   child = spawn(process.execPath, ['--import', 'tsx', join(root, 'tools', 'start.ts')], {
     cwd: root,
@@ -74,18 +107,7 @@ describe('npm start', () => {
       120,
     );
     const brick = state.detectors[0]!.id;
-    const tiles = join(root, 'libs/vision/test/fixtures/textures/brick');
-    const image = readFileSync(
-      join(
-        tiles,
-        readdirSync(tiles).find((f) => f.endsWith('.jpg'))!,
-      ),
-    );
-    const res = await fetch(`http://127.0.0.1:30101/device-api/v1/image-queries?detector_id=${brick}`, {
-      method: 'POST',
-      headers: { 'x-api-token': TOKEN, 'content-type': 'image/jpeg' },
-      body: image,
-    });
+    const res = await askBrick(brick);
     expect(res.status).toBe(200);
     const iq = (await res.json()) as { id: string; detector_id: string; result_type: string };
     expect(iq).toMatchObject({ detector_id: brick, result_type: 'binary_classification' });
@@ -106,10 +128,49 @@ describe('npm start', () => {
     expect(queued).toBeGreaterThan(0);
   });
 
+  it('restarts the edge gateway after kill -9, and it answers again', async () => {
+    const gatewayMain = join(root, 'apps/edge-gateway/src/main.ts');
+    expect(existsSync(gatewayMain)).toBe(true);
+    const killed = childRunning(child.pid!, gatewayMain);
+    expect(killed).not.toBeNull();
+    process.kill(killed!, 'SIGKILL');
+
+    await until(
+      'the restart notice',
+      async () => output.includes('edge-gateway exited (SIGKILL); restarting in 1 s (attempt 2)'),
+      30,
+    );
+    const restarted = await until(
+      'a new edge-gateway process',
+      async () => {
+        const pid = childRunning(child.pid!, gatewayMain);
+        return pid !== null && pid !== killed ? pid : null;
+      },
+      30,
+    );
+    const { detectors } = JSON.parse(readFileSync(join(ioHome, 'demo.json'), 'utf8')) as {
+      detectors: { id: string }[];
+    };
+    const again = await until(
+      'an answer through :30101 from the restarted gateway',
+      async () => {
+        const res = await askBrick(detectors[0]!.id);
+        return res.status === 200 ? ((await res.json()) as { detector_id: string }) : null;
+      },
+      120,
+    );
+    expect(again.detector_id).toBe(detectors[0]!.id);
+    expect(childRunning(child.pid!, gatewayMain)).toBe(restarted);
+    await until('the ready notice', async () => output.includes('edge-gateway is back and ready'), 60);
+    expect(child.exitCode).toBeNull();
+    expect(output).not.toContain('stopping the rest');
+  });
+
   it('stops every process on Ctrl-C', async () => {
     const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
     child.kill('SIGINT');
     expect(await exited).toBe(0);
+    expect(output).toContain('Ctrl-C: stopping every service');
     await until(
       'every port closed',
       async () => {
