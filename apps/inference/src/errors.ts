@@ -1,24 +1,12 @@
 /**
- * HTTP-facing errors with codes from the shared catalogue (@intellioptics/schema ERROR_CODES): a status, a
- * stable machine-readable code and a human `detail` that says what to do.
+ * libs/vision's failures in the shared error catalogue (@intellioptics/schema ERROR_CODES): a status, a stable
+ * machine-readable code and a human `detail` that says what to do. Everything else passes through, so the
+ * HTTP kit answers catalogue errors with their status and masks the rest as 500.
  */
 import type { ErrorCode } from '@intellioptics/schema';
-import { httpStatusFor } from '@intellioptics/schema';
+import { IntelliOpticsError } from '@intellioptics/schema';
 import type { VisionInputErrorCode } from '@intellioptics/vision';
 import { ModelPackageError, VisionInputError } from '@intellioptics/vision';
-
-export class HttpError extends Error {
-  override readonly name = 'HttpError';
-  readonly status: number;
-  constructor(
-    readonly code: ErrorCode,
-    readonly detail: string,
-    status?: number,
-  ) {
-    super(detail);
-    this.status = status ?? httpStatusFor(code);
-  }
-}
 
 /** libs/vision input codes → catalogue codes (EMPTY_IMAGE is the catalogue's EMPTY_BODY). */
 const INPUT_CODES: Record<VisionInputErrorCode, ErrorCode> = {
@@ -29,11 +17,9 @@ const INPUT_CODES: Record<VisionInputErrorCode, ErrorCode> = {
   IMAGE_TOO_LARGE: 'IMAGE_TOO_LARGE',
 };
 
-/** Maps any thrown value to an HttpError; unknown errors become a 500 the caller must log. */
-export function toHttpError(err: unknown): HttpError {
-  if (err instanceof HttpError) return err;
-  if (err instanceof VisionInputError) return new HttpError(INPUT_CODES[err.code], err.message);
+export function toCatalogueError(err: unknown): unknown {
+  if (err instanceof VisionInputError) return new IntelliOpticsError(INPUT_CODES[err.code], err.message);
   if (err instanceof ModelPackageError)
-    return new HttpError('MODEL_NOT_FOUND', `No loadable model: ${err.message}`);
-  return new HttpError('INTERNAL', 'Unexpected error.');
+    return new IntelliOpticsError('MODEL_NOT_FOUND', `No loadable model: ${err.message}`);
+  return err;
 }

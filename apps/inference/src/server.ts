@@ -8,11 +8,11 @@ import type { VisionEngine } from '@intellioptics/vision';
 import { DEFAULT_PIPELINE_CONFIG, VisionEngine as Engine } from '@intellioptics/vision';
 import type { Logger } from 'pino';
 import type { InferenceConfig } from './config/env';
-import { HttpError, toHttpError } from './errors';
-import { handleHealth } from './http/health.route';
-import type { Readiness } from './http/health.route';
-import { sendError, sendJson } from './http/http-utils';
-import { handleInfer } from './http/infer.route';
+import { Router, sendJson, sendProblem, splitUrl } from '@intellioptics/http';
+import { IntelliOpticsError, isIntelliOpticsError } from '@intellioptics/schema';
+import { toCatalogueError } from './errors';
+import { addHealthRoutes, type Readiness, type RouteHandler } from './http/health.route';
+import { handleInfer, requestedDetectorIds } from './http/infer.route';
 import { InferService } from './inference/infer.service';
 import type { Metrics } from './metrics';
 import { createMetrics } from './metrics';
@@ -105,72 +105,78 @@ export function buildServer(deps: ServerDeps): InferenceServer {
     }
   };
 
-  const handleApi = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+  // /infer records its own request metrics (per detector, including failures); see `serve`.
+  const inferIds = new WeakMap<http.IncomingMessage, string[]>();
+  const apiRoutes = addHealthRoutes(new Router<RouteHandler>(), readiness, metrics.registry)
+    .add('POST', '/infer', async (req, res) => {
+      const started = performance.now();
+      const ids = requestedDetectorIds(req, splitUrl(req.url).query);
+      inferIds.set(req, ids);
+      if (!service) {
+        req.resume();
+        throw new IntelliOpticsError('NOT_READY', `Not ready: ${readiness().detail}.`);
+      }
+      await handleInfer(req, res, ids, service, config.http.maxBodyBytes, started);
+      recordRequest(ids, 200, started);
+    })
+    .add('GET', '/models', async (_req, res) => {
+      const m = manager;
+      sendJson(res, 200, {
+        loaded: (m?.loadedIds() ?? []).map((id) => {
+          const d = m!.peek(id)!;
+          return {
+            detector_id: id,
+            pinned: config.models.pinned.includes(id),
+            primary: { version: d.primary.version, model_id: d.primary.modelId },
+            oodd: d.oodd ? { version: d.oodd.version, model_id: d.oodd.modelId } : null,
+          };
+        }),
+      });
+    });
+  const healthRoutes = addHealthRoutes(new Router<RouteHandler>(), readiness, metrics.registry);
+
+  /** One request through `router`; every failure becomes a catalogue problem (uncoded ones are logged). */
+  const serve = async (
+    router: Router<RouteHandler>,
+    notFound: (path: string, method: string) => string,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+  ): Promise<void> => {
     const started = performance.now();
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    let ids: string[] = [];
+    const { path, query } = splitUrl(req.url);
     try {
-      if (await handleHealth(url.pathname, res, readiness, metrics.registry)) return;
-      if (url.pathname === '/infer') {
-        if (req.method !== 'POST')
-          throw new HttpError('BAD_REQUEST', 'Use POST /infer with the image bytes as the body.', 405);
-        if (!service) {
-          req.resume();
-          throw new HttpError('NOT_READY', `Not ready: ${readiness().detail}.`);
-        }
-        ids = await handleInfer(req, res, url, service, config.http.maxBodyBytes, started);
-        recordRequest(ids, 200, started);
-        return;
+      const route = router.match(req.method ?? 'GET', path);
+      if (!route) {
+        req.resume();
+        throw new IntelliOpticsError('NOT_FOUND', notFound(path, req.method ?? ''));
       }
-      if (url.pathname === '/models' && req.method === 'GET') {
-        const m = manager;
-        sendJson(res, 200, {
-          loaded: (m?.loadedIds() ?? []).map((id) => {
-            const d = m!.peek(id)!;
-            return {
-              detector_id: id,
-              pinned: config.models.pinned.includes(id),
-              primary: { version: d.primary.version, model_id: d.primary.modelId },
-              oodd: d.oodd ? { version: d.oodd.version, model_id: d.oodd.modelId } : null,
-            };
-          }),
-        });
-        return;
+      await route.handler(req, res);
+    } catch (raw) {
+      const err = toCatalogueError(raw);
+      if (!isIntelliOpticsError(err)) log.error({ err, path }, 'unexpected error');
+      const status = sendProblem(res, err);
+      if (path === '/infer') {
+        const ids = inferIds.get(req) ?? query.getAll('detector_id').slice(0, 1);
+        recordRequest(ids, status, started);
       }
-      req.resume();
-      throw new HttpError('NOT_FOUND', `No route ${req.method ?? ''} ${url.pathname}.`);
-    } catch (err) {
-      const httpErr = toHttpError(err);
-      if (httpErr.status >= 500 && httpErr.code === 'INTERNAL')
-        log.error({ err, path: url.pathname }, 'unexpected error');
-      if (url.pathname === '/infer') {
-        ids = ids.length ? ids : [...url.searchParams.getAll('detector_id')].slice(0, 1);
-        recordRequest(ids, httpErr.status, started);
-      }
-      if (!res.headersSent) sendError(res, httpErr);
-      else res.destroy();
     }
   };
 
-  const api = http.createServer({ keepAlive: true }, (req, res) => void handleApi(req, res));
+  const api = http.createServer(
+    { keepAlive: true },
+    (req, res) => void serve(apiRoutes, (path, method) => `No route ${method} ${path}.`, req, res),
+  );
   api.keepAliveTimeout = 65_000;
   api.headersTimeout = 66_000;
-  const health = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    void handleHealth(url.pathname, res, readiness, metrics.registry).then(
-      (handled) => {
-        if (!handled)
-          sendJson(res, 404, {
-            detail: 'Health port serves /health/live, /health/ready and /metrics.',
-            code: 'NOT_FOUND',
-          });
-      },
-      (err: unknown) => {
-        log.error({ err }, 'health route failed');
-        if (!res.headersSent) sendJson(res, 500, { detail: 'Unexpected error.', code: 'INTERNAL' });
-      },
-    );
-  });
+  const health = http.createServer(
+    (req, res) =>
+      void serve(
+        healthRoutes,
+        () => 'Health port serves /health/live, /health/ready and /metrics.',
+        req,
+        res,
+      ),
+  );
 
   const listenOn = (server: http.Server, port: number): Promise<number> =>
     new Promise((resolve, reject) => {

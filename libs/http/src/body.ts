@@ -54,8 +54,8 @@ export async function readJsonBody(req: IncomingMessage, options: { limit: numbe
   }
 }
 
-/** The request came with a body nobody read (it was refused first). */
+/** The request came with a body nobody reads (it was refused first, and not drained with `req.resume()`). */
 export function bodyUnread(req: IncomingMessage): boolean {
-  if (req.readableEnded) return false;
+  if (req.readableEnded || req.readableFlowing === true) return false;
   return Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
 }

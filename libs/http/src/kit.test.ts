@@ -22,6 +22,10 @@ const router = new Router<Handler>()
     if (req.headers['x-api-token'] !== 'ok') throw new IntelliOpticsError('UNAUTHENTICATED');
     sendJson(res, 200, { bytes: (await readBody(req, { limit: LIMIT })).length });
   })
+  .add('POST', '/drained', async (req) => {
+    req.resume();
+    throw new IntelliOpticsError('INVALID_PARAMETER', 'Refused, but the body is drained.');
+  })
   .add('GET', '/items/:id', async (_req, res) => sendText(res, 200, 'item'))
   .add('GET', '/boom', async () => {
     throw new Error('secret internals');
@@ -103,6 +107,12 @@ describe('the http kit on a real server', () => {
     expect(refused.status).toBe(401);
     expect(refused.json).toMatchObject({ code: 'UNAUTHENTICATED' });
     expect(refused.headers.get('connection')).toBe('close');
+  });
+
+  it('keeps the connection when the refused body is being drained', async () => {
+    const r = await call('/drained', { method: 'POST', body: new Uint8Array(512) });
+    expect(r.status).toBe(400);
+    expect(r.headers.get('connection')).not.toBe('close');
   });
 
   it.each([

@@ -1,9 +1,10 @@
 /**
  * Every environment variable of the inference service, parsed once with zod into a nested typed object.
- * Fails fast listing every invalid variable. Documented in ../../README.md and ../../.env.example.
+ * Fails fast listing every invalid variable (EnvError); unset and empty variables take the defaults. Documented in ../../README.md and ../../.env.example.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseEnvWith } from '@intellioptics/schema';
 import { z } from 'zod';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
@@ -46,17 +47,10 @@ export interface InferenceConfig {
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
 }
 
-export class EnvError extends Error {
-  override readonly name = 'EnvError';
-}
+export { EnvError } from '@intellioptics/schema';
 
 export function parseEnv(env: NodeJS.ProcessEnv): InferenceConfig {
-  const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new EnvError(`invalid inference environment:\n${lines.join('\n')}`);
-  }
-  const e = parsed.data;
+  const e = parseEnvWith(EnvSchema, env);
   const ioHome = path.resolve(e.IO_HOME);
   return {
     ioHome,

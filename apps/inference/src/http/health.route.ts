@@ -1,7 +1,7 @@
 /** /health/live, /health/ready and /metrics: served on both the API port and the health port. */
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sendJson, sendText, type Router } from '@intellioptics/http';
 import type { Registry } from 'prom-client';
-import { sendJson } from './http-utils';
 
 export interface Readiness {
   ready: boolean;
@@ -9,29 +9,21 @@ export interface Readiness {
   backbone: string | null;
 }
 
-/** Returns true when the path was a health/metrics route and has been answered. */
-export async function handleHealth(
-  path: string,
-  res: ServerResponse,
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+/** Adds the health and metrics routes to `router`. */
+export function addHealthRoutes(
+  router: Router<RouteHandler>,
   readiness: () => Readiness,
   registry: Registry,
-): Promise<boolean> {
-  switch (path) {
-    case '/health/live':
-      sendJson(res, 200, { status: 'ok' });
-      return true;
-    case '/health/ready': {
+): Router<RouteHandler> {
+  return router
+    .add('GET', '/health/live', async (_req, res) => sendJson(res, 200, { status: 'ok' }))
+    .add('GET', '/health/ready', async (_req, res) => {
       const r = readiness();
       sendJson(res, r.ready ? 200 : 503, { status: r.ready ? 'ready' : 'not_ready', ...r });
-      return true;
-    }
-    case '/metrics': {
-      const body = await registry.metrics();
-      res.writeHead(200, { 'content-type': registry.contentType });
-      res.end(body);
-      return true;
-    }
-    default:
-      return false;
-  }
+    })
+    .add('GET', '/metrics', async (_req, res) =>
+      sendText(res, 200, await registry.metrics(), registry.contentType),
+    );
 }

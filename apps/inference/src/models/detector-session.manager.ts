@@ -4,9 +4,9 @@
  * counted, and remembered by file fingerprint so it is retried only if it changes on disk.
  */
 import type { ModelKind, VisionEngine } from '@intellioptics/vision';
+import { IntelliOpticsError } from '@intellioptics/schema';
 import { ModelPackageError } from '@intellioptics/vision';
 import type { Logger } from 'pino';
-import { HttpError } from '../errors';
 import type { Metrics } from '../metrics';
 import type { DetectorModels } from './loaded-model';
 import { LoadedModel } from './loaded-model';
@@ -42,7 +42,7 @@ export class DetectorSessionManager implements ModelManager {
     if (hit) return Promise.resolve(hit);
     if (!DETECTOR_ID_RE.test(detectorId)) {
       return Promise.reject(
-        new HttpError(
+        new IntelliOpticsError(
           'INVALID_PARAMETER',
           `detector_id "${detectorId}" is not a valid detector id (letters, digits, _ . -).`,
         ),
@@ -59,7 +59,7 @@ export class DetectorSessionManager implements ModelManager {
   private async loadDetector(detectorId: string): Promise<DetectorModels> {
     const primary = await this.loadBest(detectorId, 'primary', 0);
     if (!primary) {
-      throw new HttpError(
+      throw new IntelliOpticsError(
         'MODEL_NOT_FOUND',
         `No loadable model is installed for detector ${detectorId}: install a package under models/${detectorId}/primary/<N>/.`,
       );

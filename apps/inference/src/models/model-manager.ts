@@ -4,7 +4,7 @@ export type EvictionReason = 'cache_full' | 'memory_pressure' | 'shutdown';
 
 /** What HTTP routes need from the model layer; the LRU cache decorates an implementation of it. */
 export interface ModelManager {
-  /** Loaded models of a detector, loading on demand. Throws HttpError(404 MODEL_NOT_FOUND). */
+  /** Loaded models of a detector, loading on demand. Throws IntelliOpticsError(404 MODEL_NOT_FOUND). */
   get(detectorId: string): Promise<DetectorModels>;
   loadedIds(): string[];
   peek(detectorId: string): DetectorModels | undefined;

@@ -1,11 +1,12 @@
 /**
- * The on-disk model store: `$IO_HOME/models/<detector>/{primary,oodd}/<N>/`. All I/O is async; it is only
+ * The on-disk model store (layout: libs/schema model-store.ts): `$IO_HOME/models/<detector>/{primary,oodd}/<N>/`. All I/O is async; it is only
  * touched when a detector is first loaded and by the background version check, never per answered request.
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import { modelVersionDir, PACKAGE_FILES } from '@intellioptics/schema';
 import type { ModelKind, ModelPackage } from '@intellioptics/vision';
-import { listModelVersions, modelKindDir, PACKAGE_FILES, readModelPackage } from '@intellioptics/vision';
+import { listModelVersions, readModelPackage } from '@intellioptics/vision';
 
 export class ModelRegistry {
   constructor(readonly modelsDir: string) {}
@@ -15,7 +16,7 @@ export class ModelRegistry {
   }
 
   versionDir(detectorId: string, kind: ModelKind, version: number): string {
-    return path.join(modelKindDir(this.modelsDir, detectorId, kind), String(version));
+    return modelVersionDir(this.modelsDir, detectorId, kind, version);
   }
 
   read(detectorId: string, kind: ModelKind, version: number): Promise<ModelPackage> {

@@ -1,22 +1,26 @@
 /**
  * Model package writer/reader. Layout: <dir>/{model.buf, pipeline_config.yaml, predictor_metadata.json,
- * model_id.txt}. Writes go to a temp sibling and are renamed into place, so a reader never sees half a
- * package; reads verify model.buf against the sha256 in the metadata.
+ * model_id.txt} (PACKAGE_FILES), installed as <models>/<detector>/<kind>/<N>/ (libs/schema model-store.ts).
+ * Writes go to a temp sibling and are renamed into place, so a reader never sees half a package; reads
+ * verify model.buf against the sha256 in the metadata.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import {
+  PACKAGE_FILES,
+  modelKindDir,
+  modelVersionDir,
+  modelVersionsFromNames,
+  nextModelVersion,
+} from '@intellioptics/schema';
 import type { PipelineConfig } from '../preprocess/pipeline-config';
 import { pipelineConfigFromYaml, pipelineConfigToYaml } from '../preprocess/pipeline-config';
 import type { ModelKind, ModelPackage, PredictorMetadata } from './model-package.types';
 import { ModelPackageError } from './model-package.types';
 
-export const PACKAGE_FILES = {
-  model: 'model.buf',
-  pipeline: 'pipeline_config.yaml',
-  metadata: 'predictor_metadata.json',
-  modelId: 'model_id.txt',
-} as const;
+/** The package files and the store layout are libs/schema's model-store contract. */
+export { PACKAGE_FILES, modelKindDir } from '@intellioptics/schema';
 
 export const sha256Hex = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
 
@@ -126,11 +130,6 @@ export async function readModelPackage(dir: string): Promise<ModelPackage> {
   return { dir, modelBytes, metadata, pipeline, modelId: modelIdText.toString('utf8').trim() };
 }
 
-/** `<root>/<detector>/<kind>` */
-export function modelKindDir(modelsRoot: string, detectorId: string, kind: ModelKind): string {
-  return path.join(modelsRoot, detectorId, kind);
-}
-
 /** Installed integer versions of one model, highest first (non-numeric and temp entries ignored). */
 export async function listModelVersions(
   modelsRoot: string,
@@ -143,10 +142,7 @@ export async function listModelVersions(
   } catch {
     return [];
   }
-  return names
-    .filter((n) => /^[0-9]+$/.test(n))
-    .map(Number)
-    .sort((a, b) => b - a);
+  return modelVersionsFromNames(names);
 }
 
 /** Installs a package as the next version (or `version`); returns the version and its directory. */
@@ -157,8 +153,8 @@ export async function installModelPackage(
   version?: number,
 ): Promise<{ version: number; dir: string }> {
   const kind = pkg.metadata.kind;
-  const v = version ?? ((await listModelVersions(modelsRoot, detectorId, kind))[0] ?? 0) + 1;
-  const dir = path.join(modelKindDir(modelsRoot, detectorId, kind), String(v));
+  const v = version ?? nextModelVersion(await listModelVersions(modelsRoot, detectorId, kind));
+  const dir = modelVersionDir(modelsRoot, detectorId, kind, v);
   await writeModelPackage(dir, pkg);
   return { version: v, dir };
 }
