@@ -4,6 +4,7 @@
 #   io-npm-install apps/<app> --dev    with dev dependencies (build stages), nothing added or pruned
 set -eu
 ws="$1"
+root="$(pwd)"
 if [ "${2:-}" = "--dev" ]; then
   exec npm ci --include=dev --workspace="$ws" --no-audit --no-fund
 fi
@@ -12,11 +13,11 @@ npm ci --omit=dev --workspace="$ws" --no-audit --no-fund
 tsx="$(node -p "require('./package-lock.json').packages['node_modules/tsx'].version")"
 npm install --no-save --omit=dev --workspace="$ws" --no-audit --no-fund "tsx@${tsx}"
 # onnxruntime-node ships CPU binaries for every platform (288 MB): keep linux/<this arch> only (about 45 MB).
-if [ -n "$(find /app -type d -path '*/node_modules/onnxruntime-node' -print -quit)" ]; then
+if [ -n "$(find "$root" -type d -path '*/node_modules/onnxruntime-node' -print -quit)" ]; then
   arch="$(node -p process.arch)"
-  find /app -path '*/onnxruntime-node/bin/napi-v*/*/*' -prune -type d ! -path "*/linux/${arch}" -exec rm -rf {} +
-  find /app -path '*/onnxruntime-node/bin/napi-v*/*' -prune -type d -empty -exec rmdir {} +
-  if [ -z "$(find /app -path "*/onnxruntime-node/bin/napi-v*/linux/${arch}/onnxruntime_binding.node" -print -quit)" ]; then
+  find "$root" -path '*/onnxruntime-node/bin/napi-v*/*/*' -prune -type d ! -path "*/linux/${arch}" -exec rm -rf {} +
+  find "$root" -path '*/onnxruntime-node/bin/napi-v*/*' -prune -type d -empty -exec rmdir {} +
+  if [ -z "$(find "$root" -path "*/onnxruntime-node/bin/napi-v*/linux/${arch}/onnxruntime_binding.node" -print -quit)" ]; then
     echo "io-npm-install: onnxruntime-node has no binary for linux/${arch}" >&2
     exit 1
   fi

@@ -385,6 +385,21 @@ export interface DockerfileInput {
   root?: string;
 }
 
+/** Folders of the root package.json workspaces (`libs/*` expanded) that hold a package.json. */
+export function workspaceDirs(root = ROOT): string[] {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { workspaces?: string[] };
+  const dirs: string[] = [];
+  for (const pattern of pkg.workspaces ?? []) {
+    const candidates = pattern.endsWith('/*')
+      ? readdirSync(join(root, pattern.slice(0, -2)), { withFileTypes: true })
+          .filter((e) => e.isDirectory())
+          .map((e) => `${pattern.slice(0, -2)}/${e.name}`)
+      : [pattern];
+    dirs.push(...candidates.filter((d) => existsSync(join(root, d, 'package.json'))));
+  }
+  return dirs.sort();
+}
+
 /** npm installs, directly or through docker/npm-install-workspace.sh (`io-npm-install`). */
 const NPM_INSTALL = /^RUN\b.*(?:\bnpm (?:ci|install)\b|\bio-npm-install\b)/m;
 
@@ -412,6 +427,16 @@ export function lintDockerfile({ file, text, ignoreText, root = ROOT }: Dockerfi
   const runsNpm = NPM_INSTALL.test(all);
   if (runsNpm && stages.length < 2) p('npm runs in the image: use a multi-stage build');
   if (runsNpm && !/ONNXRUNTIME_NODE_INSTALL=skip/.test(all)) p('set ONNXRUNTIME_NODE_INSTALL=skip');
+
+  // npm ci must see the tree the lock was made for: every workspace's package.json.
+  for (const stage of stages.filter((st) => NPM_INSTALL.test(st.lines.join('\n')))) {
+    const seen = chainLines(stage).join('\n');
+    for (const ws of workspaceDirs(root)) {
+      if (!new RegExp(`COPY\\s+${ws}/package\\.json\\s`).test(seen)) {
+        p(`stage ${stage.name} runs npm without ${ws}/package.json: COPY it in the manifests stage`);
+      }
+    }
+  }
 
   for (const target of dockerfileTargets(text)) {
     const stage = byName.get(target)!;

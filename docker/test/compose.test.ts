@@ -17,6 +17,7 @@ import {
   composeVariables,
   dockerfileTargets,
   dockerfiles,
+  workspaceDirs,
   dockerignoreAllows,
   interpolate,
   lintDockerfile,
@@ -248,6 +249,19 @@ describe('lintDockerfile catches', () => {
       );
     }
     expect(problems.join('\n')).not.toContain('target review-ui');
+  });
+
+  it('an npm stage that does not see every workspace package.json (the lock would not match)', () => {
+    expect(workspaceDirs()).toEqual(
+      expect.arrayContaining(['apps/cloud-graph', 'deploy', 'libs/http', 'tools/cli']),
+    );
+    const problems = lint(replaceOnce(text, 'COPY deploy/package.json deploy/\n', ''));
+    expect(problems).toContain(
+      `${file}: stage deps-edge-gateway runs npm without deploy/package.json: COPY it in the manifests stage`,
+    );
+    expect(problems).toContain(
+      `${file}: stage review-ui-build runs npm without deploy/package.json: COPY it in the manifests stage`,
+    );
   });
 
   it('a workspace library the app needs but the image does not copy, or a deps stage of another app', () => {
