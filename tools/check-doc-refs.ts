@@ -1,8 +1,8 @@
 /**
- * Every `*.md` file named in a comment (TypeScript, JavaScript, shell, nginx, Dockerfiles) or in a Markdown
- * file must exist in the repository: relative to the file that names it, relative to the repo root, or, for a
- * bare name like `DECISION.md`, under docs/. A reference that leaves the repository counts as missing. Prints
- * `file:line` for each missing one and exits 1.
+ * Every `*.md` file named in a comment (TypeScript, JavaScript, shell, nginx, YAML, Dockerfiles, `.env.example`)
+ * or in a Markdown file must exist in the repository: relative to the file that names it, relative to the repo
+ * root, or, for a bare name like `DECISION.md`, under docs/. A reference that leaves the repository counts as
+ * missing. Prints `file:line` for each missing one and exits 1.
  *
  *   tsx tools/check-doc-refs.ts [root]
  */
@@ -22,7 +22,8 @@ type Syntax = 'slash' | 'hash' | 'markdown';
 function syntaxOf(file: string): Syntax | null {
   const name = file.split('/').pop()!;
   if (/\.(ts|tsx|mts|cts|js|mjs|cjs)$/.test(name)) return 'slash';
-  if (/\.(sh|conf|template)$/.test(name) || /^Dockerfile|\.Dockerfile$/.test(name)) return 'hash';
+  if (/\.(sh|conf|template|ya?ml|example)$/.test(name) || /^Dockerfile|\.Dockerfile$/.test(name))
+    return 'hash';
   if (name.endsWith('.md')) return 'markdown';
   return null;
 }
@@ -113,7 +114,8 @@ export function listFiles(root: string): string[] {
   if (git.status === 0) return git.stdout.split('\0').filter((f) => f && existsSync(join(root, f)));
   const files: string[] = [];
   const walk = (dir: string) => {
-    for (const entry of readdirSync(join(root, dir), { withFileTypes: true })) {
+    const entries = readdirSync(join(root, dir), { withFileTypes: true });
+    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
       if (entry.name === 'node_modules' || entry.name === '.git') continue;
       const path = dir ? `${dir}/${entry.name}` : entry.name;
       if (entry.isDirectory()) walk(path);

@@ -24,6 +24,8 @@ write(
 );
 write('nginx/site.conf.template', '# the fallback rule (docs/ARCHITECTURE.md)\nlisten 80; # ok\n');
 write('apps/b/README.md', 'Its [parent](../../README.md), [a sibling](../c/README.md#setup).\n');
+write('apps/b/.env.example', '# accept (OPERATIONS.md "Tokens") or reject\nTOKENS=accept\n');
+write('deploy/k8s/app.yaml', 'kind: Deployment # see ../../docs/MODELS.md\n');
 write('notes.txt', 'MISSING.md in a file type the check does not read\n');
 
 afterAll(() => rmSync(tree, { recursive: true, force: true }));
@@ -40,6 +42,7 @@ describe('tools/check-doc-refs.ts', () => {
 
   it('resolves relative, repo-root and bare docs/ names and reports each missing one with file:line', () => {
     expect(findDanglingDocRefs(tree)).toEqual([
+      { file: 'apps/b/.env.example', line: 1, ref: 'OPERATIONS.md' },
       { file: 'apps/b/README.md', line: 1, ref: '../c/README.md' },
       { file: 'docs/MODELS.md', line: 3, ref: 'DECISION.md' },
       { file: 'libs/a/src/x.ts', line: 2, ref: 'STACK.md' },

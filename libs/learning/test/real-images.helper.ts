@@ -1,6 +1,6 @@
 /**
- * Real images for the tests: the texture and digit fixtures committed in libs/vision/test/fixtures (see its
- * LICENSES.md), embedded once per test file with the real backbone.
+ * Real images for the tests: the texture and digit fixtures committed in libs/vision/test/fixtures (see
+ * libs/vision/test/fixtures/LICENSES.md), embedded once per test file with the real backbone.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';

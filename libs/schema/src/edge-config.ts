@@ -1,7 +1,7 @@
 /**
  * `edge-config.yaml`: which detectors an edge serves, with which preset, and which cameras feed them.
  *
- * Compatible with the reference edge's file (REST-COMPAT.md B 1.6): the same `global_config`,
+ * Compatible with the reference edge's file (REST-COMPAT.md "edge-config.yaml"): the same `global_config`,
  * `edge_inference_configs` and `detectors` list parse unchanged. Additions: `detectors` may also be a map keyed by
  * id that carries what an offline edge needs to answer without the cloud (mode, query, threshold, …), and
  * `streams` describes RTSP cameras.

@@ -1,5 +1,5 @@
 /**
- * The Groundlight REST wire contract (REST-COMPAT.md part A), as zod schemas. Every key the generated SDK
+ * The Groundlight REST wire contract (REST-COMPAT.md "Shapes"), as zod schemas. Every key the generated SDK
  * lists as required is present in our output (nullable ones as null), and `result_type` is repeated inside
  * `result` so the SDK's union resolution picks the right result class.
  */
@@ -268,7 +268,8 @@ export const SubmitImageQueryParamsSchema = z
       .enum(['True', 'true', 'False', 'false', '1', '0'])
       .transform((v) => v === 'True' || v === 'true' || v === '1')
       .optional(),
-    inspection_id: z.string().optional(),
+    // The cloud stores it in a varchar(200).
+    inspection_id: z.string().max(200, 'inspection_id must be at most 200 characters').optional(),
     metadata: z.string().optional(),
     image_query_id: z
       .string()

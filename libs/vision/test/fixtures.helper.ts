@@ -1,4 +1,4 @@
-/** Paths to the committed fixture images (see test/fixtures/LICENSES.md). */
+/** Paths to the committed fixture images (see fixtures/LICENSES.md). */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -23,7 +23,7 @@ export async function createAppPubSub(redisUrl: string | null): Promise<PubSubHa
     return { pubsub: createPubSub<PubSubTopics>({ eventTarget }), close: async () => {} };
   }
   const publishClient = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 3 });
-  // The subscriber must not send INFO after SUBSCRIBE (ioredis ready-check race, STACK.md §4).
+  // The subscriber must not send INFO after SUBSCRIBE: ioredis's ready check would race the subscription.
   const subscribeClient = new Redis(redisUrl, { lazyConnect: true, enableReadyCheck: false });
   await Promise.all([publishClient.connect(), subscribeClient.connect()]);
   const eventTarget = createRedisEventTarget({ publishClient, subscribeClient });
