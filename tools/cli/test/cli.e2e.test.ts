@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli';
 import { readDataset } from '../src/datasets/formats';
 import type { DatasetFormat } from '../src/datasets/dataset';
-import { startCloud, type Cloud } from './cloud.harness';
+import { startCloud, startEdge, type Cloud } from './services.harness';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
 const BIN = join(import.meta.dirname, '../bin/io.js');
@@ -339,6 +339,57 @@ describe('io against a real cloud', () => {
     const old = await fetch(`${cloud.url}/v1/me`, { headers: { 'x-api-token': hub.token } });
     expect(old.status).toBe(401);
     expect((await json<{ name: string }[]>('hubs', 'list')).map((h) => h.name)).toEqual(['line-1']);
+  });
+
+  it('edge status and hubs assign against a real edge-gateway', async () => {
+    const edge = await startEdge(cloud);
+    try {
+      const unreachable = await io('edge', 'status', '--url', 'http://127.0.0.1:9');
+      expect(unreachable.code).toBe(1);
+      expect(unreachable.stderr).toContain('Cannot reach the edge at http://127.0.0.1:9');
+
+      const assigned = await json<{ detectors: { detector_id: string; edge_inference_config: string }[] }>(
+        ...[
+          'hubs',
+          'assign',
+          '--edge',
+          edge.url,
+          '--detector',
+          'brick',
+          '--preset',
+          'edge_answers_with_escalation',
+        ],
+      );
+      expect(assigned.detectors).toContainEqual({
+        detector_id: brick,
+        edge_inference_config: 'edge_answers_with_escalation',
+      });
+      const config = (await (await fetch(`${edge.url}/edge-config`)).json()) as typeof assigned;
+      expect(config.detectors.map((d) => d.detector_id)).toContain(brick);
+      const badPreset = await io(
+        'hubs',
+        'assign',
+        '--edge',
+        edge.url,
+        '--detector',
+        brick,
+        '--preset',
+        'fast',
+      );
+      expect(badPreset.stderr).toContain('The edge has no preset fast: use one of default');
+
+      const status = await io('--json', 'edge', 'status', '--url', edge.url);
+      const body = JSON.parse(status.stdout) as {
+        ready: boolean;
+        detectors: { id: string; ready: boolean }[];
+      };
+      // brick has a published model but no inference service runs here: not ready at this edge.
+      expect(body.detectors).toEqual([{ id: brick, ready: false }]);
+      // No inference service here: the edge is not ready to answer at the edge, and io says so with exit 1.
+      expect(status.code).toBe(body.ready ? 0 : 1);
+    } finally {
+      await edge.stop();
+    }
   });
 
   it('delete asks for --yes, then removes the detector', async () => {
