@@ -1,10 +1,9 @@
 /** docs/DECISION.md "In the cloud" and `decideCloudAnswer()` must agree row for row. */
-import { readFileSync } from 'node:fs';
 import { DecisionReasonSchema, EscalationTypeSchema, HumanReviewSchema } from '@intellioptics/schema';
 import { describe, expect, it } from 'vitest';
+import { readDocTable } from '../test/doc-table';
 import { decideCloudAnswer } from './cloud-decision';
 
-const DOC = new URL('../../../docs/DECISION.md', import.meta.url);
 const COLUMNS = [
   '#',
   'confidence',
@@ -15,30 +14,7 @@ const COLUMNS = [
   'outcome',
   'reason',
 ] as const;
-type Row = Record<(typeof COLUMNS)[number], string>;
-
-function readTable(): Row[] {
-  const text = readFileSync(DOC, 'utf8');
-  const block = /<!-- cloud-decision-table:begin -->\n([\s\S]*?)<!-- cloud-decision-table:end -->/.exec(
-    text,
-  )?.[1];
-  if (block === undefined) throw new Error('docs/DECISION.md has no cloud-decision-table block');
-  const cells = (line: string) =>
-    line
-      .trim()
-      .replace(/^\||\|$/g, '')
-      .split('|')
-      .map((c) => c.trim());
-  const lines = block.trim().split('\n');
-  expect(cells(lines[0] ?? '')).toEqual([...COLUMNS]);
-  return lines.slice(2).map((line) => {
-    const values = cells(line);
-    expect(values, line).toHaveLength(COLUMNS.length);
-    return Object.fromEntries(COLUMNS.map((c, i) => [c, values[i] ?? ''])) as Row;
-  });
-}
-
-const rows = readTable();
+const rows = readDocTable('cloud-decision-table', COLUMNS);
 
 describe('docs/DECISION.md cloud table', () => {
   it('has rows', () => {

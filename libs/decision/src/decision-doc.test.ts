@@ -2,14 +2,13 @@
  * docs/DECISION.md and `decide()` must agree row for row: this reads the table between the
  * `decision-table:begin/end` markers and replays each row.
  */
-import { readFileSync } from 'node:fs';
 import type { HumanReview } from '@intellioptics/schema';
 import { DEFAULT_PRESETS } from '@intellioptics/schema';
 import { describe, expect, it } from 'vitest';
+import { readDocTable } from '../test/doc-table';
 import { decide } from './decide';
 import type { Decision, DecisionInput, InferenceOutcome } from './types';
 
-const DOC = new URL('../../../docs/DECISION.md', import.meta.url);
 const NOW_MS = 100_000;
 const COLUMNS = [
   '#',
@@ -29,25 +28,7 @@ const COLUMNS = [
 ] as const;
 type Row = Record<(typeof COLUMNS)[number], string>;
 
-function readTable(): Row[] {
-  const text = readFileSync(DOC, 'utf8');
-  const block = /<!-- decision-table:begin -->\n([\s\S]*?)<!-- decision-table:end -->/.exec(text)?.[1];
-  if (block === undefined) throw new Error('docs/DECISION.md has no decision-table block');
-  const lines = block.trim().split('\n');
-  const cells = (line: string) =>
-    line
-      .trim()
-      .replace(/^\||\|$/g, '')
-      .split('|')
-      .map((c) => c.trim());
-  const header = cells(lines[0] ?? '');
-  expect(header).toEqual([...COLUMNS]);
-  return lines.slice(2).map((line) => {
-    const values = cells(line);
-    expect(values, line).toHaveLength(COLUMNS.length);
-    return Object.fromEntries(COLUMNS.map((c, i) => [c, values[i] ?? ''])) as Row;
-  });
-}
+const readTable = (): Row[] => readDocTable('decision-table', COLUMNS);
 
 const num = (cell: string): number => {
   const n = Number(cell);

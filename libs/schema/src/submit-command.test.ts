@@ -11,6 +11,17 @@ import {
 } from './submit-command';
 
 const DET = 'det_2fzmiwQTNBNpQbVUWkJmSlJBT3j';
+/** What a query with only detector_id means. */
+const DEFAULTS: SubmitImageQueryParameters = {
+  detectorId: DET,
+  confidenceThreshold: undefined,
+  patienceTime: undefined,
+  humanReview: 'DEFAULT',
+  wantAsync: false,
+  imageQueryId: undefined,
+  inspectionId: undefined,
+  metadata: null,
+};
 
 function problem(fn: () => unknown): { code: string; detail: string } | null {
   try {
@@ -45,16 +56,7 @@ describe(assertImageContentType.name, () => {
 
 describe(parseSubmitImageQueryParameters.name, () => {
   it('applies the defaults', () => {
-    expect(parseSubmitImageQueryParameters(new URLSearchParams({ detector_id: DET }))).toEqual({
-      detectorId: DET,
-      confidenceThreshold: undefined,
-      patienceTime: undefined,
-      humanReview: 'DEFAULT',
-      wantAsync: false,
-      imageQueryId: undefined,
-      inspectionId: undefined,
-      metadata: null,
-    });
+    expect(parseSubmitImageQueryParameters(new URLSearchParams({ detector_id: DET }))).toEqual(DEFAULTS);
   });
 
   it('reads every parameter', () => {
@@ -207,16 +209,7 @@ describe(parseSubmitImageQuery.name, () => {
 });
 
 describe(buildSubmitQuery.name, () => {
-  const base: SubmitImageQueryParameters = {
-    detectorId: DET,
-    confidenceThreshold: undefined,
-    patienceTime: undefined,
-    humanReview: 'DEFAULT',
-    wantAsync: false,
-    imageQueryId: undefined,
-    inspectionId: undefined,
-    metadata: null,
-  };
+  const base = DEFAULTS;
   it.each<[string, Partial<SubmitImageQueryParameters>]>([
     ['the defaults', {}],
     [

@@ -43,30 +43,35 @@ export interface DetectorPackages {
 export function buildDetectorPackages(input: DetectorPackagesInput): DetectorPackages {
   const { primary, oodd, pipeline, metadata } = input;
   const prefix = input.modelIds?.prefix ?? '';
-  const idFor = (kind: 'primary' | 'oodd', bytes: Uint8Array, known: string | undefined): string =>
-    known ?? `${prefix}${kind}-${sha256Hex(bytes).slice(0, 16)}`;
-  // Keys in the order predictor_metadata.json has always had.
-  const describe = (
+  // One package of `kind`; metadata keys in the order predictor_metadata.json has always had.
+  const pack = (
     kind: 'primary' | 'oodd',
+    modelBytes: Uint8Array,
     rest: Pick<PredictorMetadata, 'outputs' | 'calibration' | 'training' | 'metrics'>,
-  ): Omit<PredictorMetadata, 'model_sha256'> => ({
-    format_version: 1,
-    kind,
-    mode: metadata.mode,
-    detector_id: metadata.detectorId,
-    class_names: metadata.classNames,
-    input: {
-      name: HEAD_INPUT,
-      source: 'backbone_features',
-      dim: input.backbone.featureDim,
-      backbone: { id: input.backbone.id, sha256: input.backbone.sha256 },
-    },
-    outputs: rest.outputs,
-    calibration: rest.calibration,
-    training: rest.training,
-    metrics: rest.metrics,
-    created_at: metadata.createdAt,
-  });
+  ): ModelPackage =>
+    createModelPackage({
+      modelBytes,
+      pipeline,
+      modelId: input.modelIds?.[kind] ?? `${prefix}${kind}-${sha256Hex(modelBytes).slice(0, 16)}`,
+      metadata: {
+        format_version: 1,
+        kind,
+        mode: metadata.mode,
+        detector_id: metadata.detectorId,
+        class_names: metadata.classNames,
+        input: {
+          name: HEAD_INPUT,
+          source: 'backbone_features',
+          dim: input.backbone.featureDim,
+          backbone: { id: input.backbone.id, sha256: input.backbone.sha256 },
+        },
+        outputs: rest.outputs,
+        calibration: rest.calibration,
+        training: rest.training,
+        metrics: rest.metrics,
+        created_at: metadata.createdAt,
+      },
+    });
 
   const m = primary.model;
   const { l2, ...training } = primary.training;
@@ -77,22 +82,17 @@ export function buildDetectorPackages(input: DetectorPackagesInput): DetectorPac
     dim: m.dim,
     temperature: primary.temperature,
   });
-  const primaryPkg = createModelPackage({
-    modelBytes: primaryBytes,
-    pipeline,
-    modelId: idFor('primary', primaryBytes, input.modelIds?.primary),
-    metadata: describe('primary', {
-      outputs: { probabilities: PROBABILITIES_OUTPUT },
-      calibration: primary.calibration,
-      training: {
-        algorithm: 'softmax_regression_lbfgs',
-        l2,
-        iterations: m.iterations,
-        converged: m.converged,
-        ...training,
-      },
-      metrics: primary.metrics,
-    }),
+  const primaryPkg = pack('primary', primaryBytes, {
+    outputs: { probabilities: PROBABILITIES_OUTPUT },
+    calibration: primary.calibration,
+    training: {
+      algorithm: 'softmax_regression_lbfgs',
+      l2,
+      iterations: m.iterations,
+      converged: m.converged,
+      ...training,
+    },
+    metrics: primary.metrics,
   });
 
   const o = oodd.fit;
@@ -107,28 +107,23 @@ export function buildDetectorPackages(input: DetectorPackagesInput): DetectorPac
     tau: o.tau,
     slope: o.slope,
   });
-  const ooddPkg = createModelPackage({
-    modelBytes: ooddBytes,
-    pipeline,
-    modelId: idFor('oodd', ooddBytes, input.modelIds?.oodd),
-    metadata: describe('oodd', {
-      outputs: { in_domain_probability: IN_DOMAIN_OUTPUT, distance: DISTANCE_OUTPUT },
-      calibration: {
-        method: 'sigmoid_distance',
-        tau: o.tau,
-        slope: o.slope,
-        q50: o.q50,
-        q95: o.q95,
-        held_out_examples: o.heldOutCount,
-      },
-      training: {
-        algorithm: 'mahalanobis_shared_covariance_ledoit_wolf',
-        shrinkage: o.shrinkage,
-        rank: o.rank,
-        ...oodd.training,
-      },
-      metrics: oodd.metrics,
-    }),
+  const ooddPkg = pack('oodd', ooddBytes, {
+    outputs: { in_domain_probability: IN_DOMAIN_OUTPUT, distance: DISTANCE_OUTPUT },
+    calibration: {
+      method: 'sigmoid_distance',
+      tau: o.tau,
+      slope: o.slope,
+      q50: o.q50,
+      q95: o.q95,
+      held_out_examples: o.heldOutCount,
+    },
+    training: {
+      algorithm: 'mahalanobis_shared_covariance_ledoit_wolf',
+      shrinkage: o.shrinkage,
+      rank: o.rank,
+      ...oodd.training,
+    },
+    metrics: oodd.metrics,
   });
   return { primary: primaryPkg, oodd: ooddPkg };
 }
