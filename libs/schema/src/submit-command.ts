@@ -1,10 +1,10 @@
 /**
  * `POST /image-queries` as a typed command, parsed once by whichever transport receives it (edge or cloud
  * REST) so both answer the same messages and apply the same content-type rule; camera frames build the
- * command directly. Query parameters as the Groundlight API defines them (see docs/REST-COMPAT.md):
- * detector_id (required), patience_time, confidence_threshold, human_review (DEFAULT|ALWAYS|NEVER),
- * want_async (True/true/1/False/false/0), metadata (URL-safe base64 JSON ≤ 1 KiB), image_query_id,
- * inspection_id; anything else is UNKNOWN_PARAMETER.
+ * command directly. Parameters as docs/REST-COMPAT.md "Submitting an image query" lists them: detector_id
+ * (required), patience_time, confidence_threshold, human_review (DEFAULT|ALWAYS|NEVER), want_async
+ * (True/true/1/False/false/0), metadata (URL-safe base64 JSON ≤ 1 KiB), image_query_id, inspection_id; anything
+ * else is UNKNOWN_PARAMETER.
  */
 import type { HumanReview } from './enums';
 import { IntelliOpticsError } from './errors';
