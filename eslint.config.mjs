@@ -80,11 +80,6 @@ export default tseslint.config(
     rules: { 'intellioptics/no-cross-package-imports': 'error' },
   },
   {
-    // Temporary: these still reach into another package while their shared parts move to declared exports.
-    files: ['apps/inference/test/helpers.ts'],
-    rules: { 'intellioptics/no-cross-package-imports': 'off' },
-  },
-  {
     languageOptions: {
       parserOptions: {
         projectService: true,

@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import type { Logger } from 'pino';
 import type { VisionEngine } from '@intellioptics/vision';
 import { buildStarterModel } from '../../../tools/build-starter-model';
-import { FIXTURES, isTrainTile, textureFiles } from '../../../libs/vision/test/fixtures.helper';
+import { FIXTURES, isTrainTile, textureFiles } from '@intellioptics/vision/test-fixtures';
 
 export { FIXTURES };
 export const fixture = (rel: string): Promise<Buffer> => readFile(path.join(FIXTURES, rel));
