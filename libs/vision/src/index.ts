@@ -1,5 +1,8 @@
 /** @intellioptics/vision: backbone, preprocessing, heads, training and model packages. */
-export type { BackboneInfo, BackboneArtifact } from './backbone/backbone.cache';
+export type { BackboneInfo, BackboneArtifact, BackbonePrecision } from './backbone/backbone.cache';
+export { loadInt8BackboneArtifact, calibrationDir, QUANTIZER_VERSION } from './backbone/int8-backbone';
+export type { QuantizeOptions } from './backbone/int8-quantizer';
+export { quantizeBackbone } from './backbone/int8-quantizer';
 export { loadBackboneArtifact, defaultCacheDir, CONVERTER_VERSION } from './backbone/backbone.cache';
 export {
   convertBackbone,
@@ -81,7 +84,7 @@ export {
 } from './package/model-package.io';
 
 export type { VisionEngineOptions, EmbedTimings, HeadOutput, SpatialFeatures } from './engine/vision.engine';
-export { VisionEngine, Head } from './engine/vision.engine';
+export { VisionEngine, Head, backbonePrecisionFromEnv } from './engine/vision.engine';
 
 export type { CocoClass } from './detector/coco-classes';
 export { COCO_CLASSES, resolveCocoClasses } from './detector/coco-classes';

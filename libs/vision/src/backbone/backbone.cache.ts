@@ -34,7 +34,13 @@ export interface BackboneInfo {
   inputSize: number;
   /** NCHW float input in [0,1]. */
   layout: 'NCHW';
+  /** fp32 when absent. */
+  precision?: BackbonePrecision;
+  /** sha256 of the fp32 backbone whose features this one approximates (int8): its heads load here too. */
+  approximates?: string;
 }
+
+export type BackbonePrecision = 'fp32' | 'int8';
 
 export interface BackboneArtifact {
   info: BackboneInfo;

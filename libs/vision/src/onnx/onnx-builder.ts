@@ -51,6 +51,24 @@ export function floatTensor(name: string, dims: number[], data: ArrayLike<number
   return { name, dims, dataType: FLOAT, rawData: raw };
 }
 
+/** Integer tensors for quantised graphs (QuantizeLinear / DequantizeLinear operands), little-endian raw data. */
+export function intTensor(
+  name: string,
+  dims: number[],
+  type: 'int8' | 'uint8' | 'int32',
+  data: ArrayLike<number>,
+): OnnxTensor {
+  const arr =
+    type === 'int8' ? Int8Array.from(data) : type === 'uint8' ? Uint8Array.from(data) : Int32Array.from(data);
+  const dataType =
+    type === 'int8'
+      ? onnx.TensorProto.DataType.INT8
+      : type === 'uint8'
+        ? onnx.TensorProto.DataType.UINT8
+        : onnx.TensorProto.DataType.INT32;
+  return { name, dims, dataType, rawData: new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength) };
+}
+
 export function int64Tensor(name: string, dims: number[], data: number[]): OnnxTensor {
   return { name, dims, dataType: INT64, int64Data: data };
 }
