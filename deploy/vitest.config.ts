@@ -1,10 +1,7 @@
-import { defineConfig } from 'vitest/config';
+import { defineIoProject } from '../vitest.shared.ts';
 
-export default defineConfig({
-  test: {
-    name: 'deploy',
-    root: import.meta.dirname,
-    include: ['test/**/*.test.ts'],
-    testTimeout: 60_000,
-  },
+export default defineIoProject(import.meta.dirname, {
+  name: 'deploy',
+  // Rendering and schema-checking manifests needs no servers: vitest's own hook timeout is enough.
+  hookTimeout: 10_000,
 });
