@@ -141,6 +141,24 @@ describe(parseSubmitImageQueryParameters.name, () => {
       /1 KiB/,
     ],
     [
+      'a NUL in inspection_id',
+      { detector_id: DET, inspection_id: 'a\u0000b' },
+      'INVALID_PARAMETER',
+      /^Query parameter inspection_id contains a NUL character\.$/,
+    ],
+    [
+      'a NUL in a metadata value',
+      { detector_id: DET, metadata: encodeMetadata({ a: 'x\u0000' }) },
+      'INVALID_PARAMETER',
+      /^Query parameter metadata contains a NUL/,
+    ],
+    [
+      'a NUL in a nested metadata key',
+      { detector_id: DET, metadata: encodeMetadata({ a: [{ ['k\u0000']: 1 }] }) },
+      'INVALID_PARAMETER',
+      /metadata contains a NUL/,
+    ],
+    [
       'color=blue',
       { detector_id: DET, color: 'blue' },
       'UNKNOWN_PARAMETER',

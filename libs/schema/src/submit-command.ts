@@ -52,10 +52,28 @@ export function assertImageContentType(contentType: string | undefined): void {
   throw new IntelliOpticsError('UNSUPPORTED_MEDIA_TYPE', 'Request body must be image bytes');
 }
 
+/**
+ * PostgreSQL text and jsonb cannot hold U+0000: refused at the edge too, or the edge would accept a query its
+ * escalation can never deliver.
+ */
+function nulIn(name: string): IntelliOpticsError {
+  return new IntelliOpticsError('INVALID_PARAMETER', `Query parameter ${name} contains a NUL character.`);
+}
+
+function hasNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (value === null || typeof value !== 'object') return false;
+  if (Array.isArray(value)) return value.some(hasNul);
+  return Object.entries(value).some(([k, v]) => k.includes('\u0000') || hasNul(v));
+}
+
 /** The query parameters alone: INVALID_PARAMETER / UNKNOWN_PARAMETER with one message per problem. */
 export function parseSubmitImageQueryParameters(query: URLSearchParams): SubmitImageQueryParameters {
   const raw: Record<string, string> = {};
-  for (const [k, v] of query) raw[k] = v;
+  for (const [k, v] of query) {
+    if (v.includes('\u0000')) throw nulIn(k);
+    raw[k] = v;
+  }
   const parsed = SubmitImageQueryParamsSchema.safeParse(raw);
   if (!parsed.success) {
     const unknown = parsed.error.issues.find((i) => i.code === 'unrecognized_keys');
@@ -80,6 +98,7 @@ export function parseSubmitImageQueryParameters(query: URLSearchParams): SubmitI
       `Invalid query parameter metadata: ${metadata.error ?? ''}`,
     );
   }
+  if (hasNul(metadata.value)) throw nulIn('metadata');
   return {
     detectorId: p.detector_id,
     confidenceThreshold: p.confidence_threshold,
