@@ -127,7 +127,6 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
     outbox,
     metrics,
     log,
-    maxImagePixels: env.http.maxImagePixels,
     syncEscalationTimeoutMs: env.cloud.syncEscalationTimeoutMs,
     ...(deps.random ? { random: deps.random } : {}),
   });
@@ -138,7 +137,7 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
   });
   const streams = env.cloud.edgeApiToken
     ? new StreamManager({
-        sink: createImageQueryFrameSink({ imageQueries }),
+        sink: createImageQueryFrameSink({ imageQueries, maxImagePixels: env.http.maxImagePixels }),
         log,
         registry: metrics.registry,
       })
@@ -215,6 +214,7 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
     metrics,
     log,
     maxBodyBytes: env.http.maxBodyBytes,
+    maxImagePixels: env.http.maxImagePixels,
     readiness: () => readiness.readiness(),
     detectorReadiness: () => readiness.detectors(),
     cors: new CorsPolicy(env.graphql.corsOrigins),

@@ -7,7 +7,7 @@ import {
   DetectorSchema,
   EdgeModelInfoSchema,
   ImageQuerySchema,
-  encodeMetadata,
+  buildSubmitQuery,
   type Detector,
   type EdgeModelInfo,
   type ImageQuery,
@@ -28,7 +28,7 @@ export interface SubmitEscalation {
   iqId: string;
   detectorId: string;
   params: EscalationParams;
-  image: Buffer;
+  image: Uint8Array;
   contentType: string;
   /** Async: the cloud answers at once with `result: null`. Sync: the cloud's first answer. */
   wantAsync: boolean;
@@ -144,16 +144,21 @@ export class HttpCloudClient implements CloudClient {
   }
 
   async submitImageQuery(input: SubmitEscalation): Promise<SubmitResult> {
-    const q = new URLSearchParams({ detector_id: input.detectorId, image_query_id: input.iqId });
-    q.set('patience_time', String(input.params.patience_time));
-    q.set('confidence_threshold', String(input.params.confidence_threshold));
-    if (input.params.human_review) q.set('human_review', input.params.human_review);
-    if (input.wantAsync) q.set('want_async', 'True');
-    q.set('metadata', encodeMetadata(input.params.metadata));
+    // inspection_id travels in the metadata, as the edge has always sent it.
+    const q = buildSubmitQuery({
+      detectorId: input.detectorId,
+      imageQueryId: input.iqId,
+      patienceTime: input.params.patience_time,
+      confidenceThreshold: input.params.confidence_threshold,
+      humanReview: input.params.human_review ?? 'DEFAULT',
+      wantAsync: input.wantAsync,
+      inspectionId: undefined,
+      metadata: input.params.metadata,
+    });
     const r = await this.http.request(`/device-api/v1/image-queries?${q.toString()}`, {
       method: 'POST',
       headers: { ...this.headers(null), 'content-type': input.contentType },
-      body: input.image,
+      body: Buffer.from(input.image.buffer, input.image.byteOffset, input.image.byteLength),
       timeoutMs: input.timeoutMs,
     });
     if (!r.ok) {

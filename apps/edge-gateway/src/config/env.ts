@@ -5,7 +5,10 @@
  */
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
+import { EnvError, parseEnvWith } from '@intellioptics/schema';
 import { z } from 'zod';
+
+export { EnvError };
 
 const bool = z.enum(['1', '0', 'true', 'false']).transform((v) => v === '1' || v === 'true');
 const seconds = (def: number, max = 86_400 * 365) => z.coerce.number().min(0).max(max).default(def);
@@ -99,23 +102,11 @@ export interface Env {
   shutdownGraceMs: number;
 }
 
-export class EnvError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid environment:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'EnvError';
-  }
-}
-
 const REPO_ROOT = resolve(import.meta.dirname, '..', '..', '..', '..');
 
 /** Parse an environment (default: process.env) into the typed config; throws EnvError listing every problem. */
 export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
-  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = RawEnvSchema.safeParse(cleaned);
-  if (!parsed.success) {
-    throw new EnvError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
-  }
-  const e = parsed.data;
+  const e = parseEnvWith(RawEnvSchema, source);
   const ioHome = resolve(e.IO_HOME ?? join(REPO_ROOT, '.io-home'));
   return {
     http: { host: e.HOST, port: e.PORT, maxBodyBytes: e.MAX_BODY_BYTES, maxImagePixels: e.MAX_IMAGE_PIXELS },

@@ -1,5 +1,5 @@
 /**
- * Detectors read through a cache of the cloud's (REST-COMPAT.md B 1.8: refresh after 60 s, keep stale on
+ * Detectors read through a cache of the cloud's (docs/REST-COMPAT.md: refresh after 60 s, keep stale on
  * failure). The cache is persisted in the state store, so an edge that restarts offline still knows every
  * detector it has seen. A detector the cloud has never described can still be answered offline when
  * edge-config.yaml describes it (mode, query, threshold).

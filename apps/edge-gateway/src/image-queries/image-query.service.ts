@@ -27,6 +27,8 @@ import {
 } from '@intellioptics/decision';
 import {
   IntelliOpticsError,
+  escalationMetadata,
+  modelClassIndex,
   resultTypeForMode,
   type Detector,
   type ImageQuery,
@@ -35,21 +37,15 @@ import {
 import type { CloudStatus } from '../cloud-client/cloud-status';
 import type { EdgeConfigService } from '../config/edge-config.service';
 import type { DetectorService } from '../detectors/detector.service';
-import {
-  edgeResultSummary,
-  escalationMetadata,
-  type EscalationParams,
-} from '../escalation/escalation-params';
+import { edgeResultOf, type EscalationParams } from '../escalation/escalation-params';
 import type { OutboxWorker } from '../escalation/outbox.worker';
 import type { SyncEscalationResult, SyncEscalator } from '../escalation/sync-escalator';
-import type { InferenceCall, InferenceClient } from '../inference-client/inference.client';
-import { detectorClassIndex, type EdgePrediction } from '../inference-client/inference-response';
+import type { EdgePrediction, InferenceCall, InferenceClient } from '../inference-client/inference.client';
 import type { Logger } from '../logger';
 import type { EdgeMetrics } from '../metrics/metrics';
 import type { ImageQueryRepository, NewImageQuery } from '../store/image-query.repository';
 import type { StagedImage } from '../store/image.repository';
 import { newImageQueryId } from './image-query-id';
-import { inspectImage } from './image-inspect';
 import type {
   AnsweredBy,
   Caller,
@@ -77,7 +73,6 @@ export interface ImageQueryServiceDeps {
   outbox: Pick<OutboxWorker, 'wake'>;
   metrics: Pick<EdgeMetrics, 'imageQueries' | 'escalations' | 'audits' | 'belowThreshold' | 'answerLatency'>;
   log: Logger;
-  maxImagePixels: number;
   syncEscalationTimeoutMs: number;
   random?: () => number;
   /** Wall clock for `created_at` and the store. */
@@ -134,14 +129,13 @@ export class ImageQueryService {
 
   /** One image query from a client (`POST /device-api/v1/image-queries`). `startedAt`: performance.now(). */
   async submit(cmd: SubmitImageQuery, caller: Caller, startedAt: number): Promise<SubmitAnswer> {
-    const info = inspectImage(cmd.image, this.deps.maxImagePixels);
     const detector = await this.deps.detectors.get(cmd.detectorId, caller.token);
     this.deps.detectors.markQueried(detector.id);
     const id = cmd.imageQueryId ?? newImageQueryId();
     if (cmd.imageQueryId && (await this.deps.imageQueries.get(id))) {
       throw new IntelliOpticsError('ALREADY_EXISTS', `An image query with the id ${id} already exists.`);
     }
-    const image: StagedImage = { id, contentType: info.contentType, data: cmd.image };
+    const image: StagedImage = { id, contentType: cmd.image.info.mime, data: cmd.image.bytes };
     const [answer] = await this.answer([this.draft(id, detector, cmd)], image, startedAt);
     if (!answer!.ok) throw answer!.error;
     return answer!.value;
@@ -149,7 +143,6 @@ export class ImageQueryService {
 
   /** One camera frame for every detector watching it: one image row, one inference call. */
   async submitFrame(frame: SubmitFrame, startedAt: number): Promise<FrameAnswer[]> {
-    const info = inspectImage(frame.image, this.deps.maxImagePixels);
     const options: ImageQueryOptions = {
       humanReview: 'DEFAULT',
       wantAsync: false,
@@ -174,8 +167,8 @@ export class ImageQueryService {
     }
     const image: StagedImage = {
       id: drafts[0]?.id ?? newImageQueryId(),
-      contentType: info.contentType,
-      data: frame.image,
+      contentType: frame.image.info.mime,
+      data: frame.image.bytes,
     };
     const answers = drafts.length > 0 ? await this.answer(drafts, image, startedAt) : [];
     let next = 0;
@@ -437,10 +430,10 @@ export class ImageQueryService {
       confidence_threshold: draft.threshold,
       human_review: draft.options.humanReview,
       metadata: escalationMetadata({
-        userMetadata: draft.options.metadata,
+        user: draft.options.metadata,
         reason: answer.reason,
-        edgeResult: edgeResultSummary(answer.edge, answer.prediction),
-        kind,
+        edgeResult: edgeResultOf(answer.edge, answer.prediction),
+        isEdgeAudit: kind === 'audit',
         inspectionId: draft.options.inspectionId,
       }),
     };
@@ -453,7 +446,12 @@ export class ImageQueryService {
   ): ImageQueryResult | null {
     const r = buildEdgeResult({
       mode: detector.mode,
-      index: detectorClassIndex(prediction, detector.mode, detector.mode_configuration),
+      index: modelClassIndex({
+        index: prediction.classIndex,
+        name: prediction.labelName,
+        mode: detector.mode,
+        modeConfiguration: detector.mode_configuration,
+      }),
       confidence,
       modeConfiguration: detector.mode_configuration,
     });
@@ -476,7 +474,7 @@ function buildImageQuery(draft: Draft, answer: LocalAnswer): ImageQuery {
       ...draft.options.metadata,
       is_from_edge: true,
       reason: answer.reason,
-      edge_result: edgeResultSummary(answer.edge, answer.prediction),
+      edge_result: edgeResultOf(answer.edge, answer.prediction),
     },
     id: draft.id,
     type: 'image_query',

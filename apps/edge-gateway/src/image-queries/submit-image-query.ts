@@ -1,38 +1,20 @@
 /**
- * The typed commands that create image queries on the edge. Transports parse once into these: REST
- * (`rest/submit-image-query.parse.ts`) and camera frames (`streams/image-query.frame-sink.ts`).
+ * The typed commands that create image queries on the edge. REST parses libs/schema's `SubmitImageQuery` once
+ * (`parseSubmitImageQuery`); camera frames build a `SubmitFrame` (streams/image-query.frame-sink.ts).
  */
 import type { DecisionReason } from '@intellioptics/decision';
-import type { HumanReview, ImageQuery } from '@intellioptics/schema';
+import type { ImageQuery, InspectedImage, SubmitImageQueryParameters } from '@intellioptics/schema';
 
 export type { Caller } from '../auth/caller';
+export type { SubmitImageQuery } from '@intellioptics/schema';
 
 /** The options a caller may set on an image query (the Groundlight query parameters, parsed). */
-export interface ImageQueryOptions {
-  humanReview: HumanReview;
-  wantAsync: boolean;
-  /** Overrides the detector's threshold for this query. */
-  confidenceThreshold: number | undefined;
-  /** Default: the detector's. */
-  patienceTime: number | undefined;
-  /** The caller's metadata (decoded JSON object), kept on the image query and sent with its escalation. */
-  metadata: Record<string, unknown> | null;
-  /** Forwarded with escalations in their metadata. */
-  inspectionId: string | undefined;
-}
-
-export interface SubmitImageQuery extends ImageQueryOptions {
-  detectorId: string;
-  /** The image bytes as received (the format is read from them, not from the content type). */
-  image: Buffer;
-  /** The caller's id for the image query (`iq_…`); 409 when the edge already has one with it. */
-  imageQueryId: string | undefined;
-}
+export type ImageQueryOptions = Omit<SubmitImageQueryParameters, 'detectorId' | 'imageQueryId'>;
 
 /** One camera frame asked of several detectors: stored once, inferred once. */
 export interface SubmitFrame {
   detectorIds: readonly string[];
-  image: Buffer;
+  image: InspectedImage;
   metadata: Record<string, unknown>;
 }
 

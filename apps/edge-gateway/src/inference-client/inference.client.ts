@@ -1,10 +1,26 @@
 /**
  * `POST {INFERENCE_URL}/infer` with the raw image bytes, over a keep-alive agent. One call answers several
- * detectors from one backbone pass (`?detector_id=a&detector_id=b` → `{results: [...]}`); the answer is
- * reduced to what the decision and the edge image query need.
+ * detectors from one backbone pass (`?detector_id=a&detector_id=b` → `{results: [...]}`); the answer
+ * (libs/schema `DetectorAnswer`) is reduced to what the decision and the edge image query need.
  */
+import { parseInferResponse, type DetectorAnswer } from '@intellioptics/schema';
 import { HttpClient, jsonBody, problemCode, problemDetail, type HttpResult } from '../http/http-client';
-import { parseInferenceResponse, parseInferenceResults, type EdgePrediction } from './inference-response';
+
+/** One detector's answer as the edge uses it. */
+export interface EdgePrediction {
+  /** Index of the predicted class of the primary head (BINARY: 0 = YES, 1 = NO; COUNT: the count). */
+  classIndex: number;
+  /** The class name the model reports. */
+  labelName: string | null;
+  /** The primary model's confidence in that class, before the OODD adjustment. */
+  primaryConfidence: number;
+  numClasses: number;
+  /** Probability that the image is out of domain; null when no OODD model is installed. */
+  outlierProbability: number | null;
+  modelVersions: { primary: number | null; oodd: number | null };
+  /** The cloud's model version ids (model_id.txt) when known. */
+  modelIds: { primary: string | null; oodd: string | null };
+}
 
 export type InferenceCall =
   | { kind: 'ok'; prediction: EdgePrediction }
@@ -16,11 +32,11 @@ export type InferenceCall =
   | { kind: 'rejected'; status: number; code: string | null; detail: string };
 
 export interface InferenceClient {
-  infer(detectorId: string, image: Buffer, contentType: string): Promise<InferenceCall>;
+  infer(detectorId: string, image: Uint8Array, contentType: string): Promise<InferenceCall>;
   /** Every detector's answer for one image, from one backbone pass when the service can. */
   inferMany(
     detectorIds: readonly string[],
-    image: Buffer,
+    image: Uint8Array,
     contentType: string,
   ): Promise<Map<string, InferenceCall>>;
   ready(): Promise<boolean>;
@@ -47,44 +63,48 @@ export class HttpInferenceClient implements InferenceClient {
     this.http = new HttpClient(baseUrl, { maxSockets });
   }
 
-  async infer(detectorId: string, image: Buffer, contentType: string): Promise<InferenceCall> {
+  async infer(detectorId: string, image: Uint8Array, contentType: string): Promise<InferenceCall> {
     const r = await this.post(`detector_id=${encodeURIComponent(detectorId)}`, image, contentType);
-    const call = r.ok && r.response.status === 200 ? single(jsonBody(r.response)) : failure(r);
+    const call =
+      r.ok && r.response.status === 200
+        ? answered(jsonBody(r.response), [detectorId]).get(detectorId)!
+        : failure(r);
     this.remember(detectorId, call);
     return call;
   }
 
   async inferMany(
     detectorIds: readonly string[],
-    image: Buffer,
+    image: Uint8Array,
     contentType: string,
   ): Promise<Map<string, InferenceCall>> {
     const ids = [...new Set(detectorIds)];
     const now = Date.now();
-    const shared = ids.filter((id) => !(now - (this.noModelAt.get(id) ?? -Infinity) < NO_MODEL_MEMORY_MS));
-    const alone = ids.filter((id) => !shared.includes(id));
+    const alone = new Set(
+      ids.filter((id) => now - (this.noModelAt.get(id) ?? -Infinity) < NO_MODEL_MEMORY_MS),
+    );
+    const shared = ids.filter((id) => !alone.has(id));
     const out = new Map<string, InferenceCall>();
     const one = async (id: string) => void out.set(id, await this.infer(id, image, contentType));
     const together = async () => {
-      if (shared.length <= 1) return Promise.all(shared.map(one));
+      if (shared.length <= 1) return void (await Promise.all(shared.map(one)));
       const r = await this.post(
         shared.map((id) => `detector_id=${encodeURIComponent(id)}`).join('&'),
         image,
         contentType,
       );
-      const calls = r.ok && r.response.status === 200 ? many(jsonBody(r.response), shared) : null;
-      if (calls) {
-        for (const [id, call] of calls) out.set(id, call);
+      if (r.ok && r.response.status === 200) {
+        for (const [id, call] of answered(jsonBody(r.response), shared)) out.set(id, call);
         return;
       }
       const call = failure(r);
       // A refusal naming one detector (no model, an id it cannot load) fails the whole call: ask each alone.
       if (call.kind === 'no_model' || (call.kind === 'rejected' && call.code === 'INVALID_PARAMETER')) {
-        return Promise.all(shared.map(one));
+        return void (await Promise.all(shared.map(one)));
       }
       for (const id of shared) out.set(id, call);
     };
-    await Promise.all([together(), ...alone.map(one)]);
+    await Promise.all([together(), ...[...alone].map(one)]);
     return out;
   }
 
@@ -98,11 +118,11 @@ export class HttpInferenceClient implements InferenceClient {
     this.http.close();
   }
 
-  private post(query: string, image: Buffer, contentType: string): Promise<HttpResult> {
+  private post(query: string, image: Uint8Array, contentType: string): Promise<HttpResult> {
     return this.http.request(`/infer?${query}`, {
       method: 'POST',
       headers: { 'content-type': contentType, accept: 'application/json' },
-      body: image,
+      body: Buffer.from(image.buffer, image.byteOffset, image.byteLength),
       timeoutMs: this.timeoutMs,
     });
   }
@@ -113,25 +133,37 @@ export class HttpInferenceClient implements InferenceClient {
   }
 }
 
-function single(json: unknown): InferenceCall {
-  const parsed = parseInferenceResponse(json);
-  return parsed.ok ? { kind: 'ok', prediction: parsed.value } : { kind: 'down', message: parsed.error };
-}
-
-/** Each asked detector's answer from a `{results}` body; a body that misses one is treated as the service failing. */
-function many(json: unknown, ids: readonly string[]): Map<string, InferenceCall> {
-  const parsed = parseInferenceResults(json);
+/** Each asked detector's answer from a 200 body; one the body lacks (or cannot parse) is the service failing. */
+function answered(json: unknown, ids: readonly string[]): Map<string, InferenceCall> {
+  const parsed = parseInferResponse(json);
+  const byId = new Map(parsed.ok ? parsed.answers.map((a) => [a.detector_id, a] as const) : []);
   const out = new Map<string, InferenceCall>();
   for (const id of ids) {
-    const prediction = parsed.ok ? parsed.value.get(id) : undefined;
+    // A single answer is for the one detector asked, whatever id it echoes.
+    const answer = byId.get(id) ?? (ids.length === 1 && parsed.ok ? parsed.answers[0] : undefined);
     out.set(
       id,
-      prediction
-        ? { kind: 'ok', prediction }
+      answer
+        ? { kind: 'ok', prediction: toPrediction(answer) }
         : { kind: 'down', message: parsed.ok ? `inference gave no answer for ${id}` : parsed.error },
     );
   }
   return out;
+}
+
+function toPrediction(a: DetectorAnswer): EdgePrediction {
+  return {
+    classIndex: a.label.index,
+    labelName: a.label.name,
+    primaryConfidence: a.confidence,
+    numClasses: Math.max(2, Object.keys(a.probabilities).length),
+    outlierProbability: a.in_domain_probability === null ? null : 1 - a.in_domain_probability,
+    modelVersions: {
+      primary: a.model_versions.primary.version,
+      oodd: a.model_versions.oodd?.version ?? null,
+    },
+    modelIds: { primary: a.model_versions.primary.model_id, oodd: a.model_versions.oodd?.model_id ?? null },
+  };
 }
 
 function failure(r: HttpResult): InferenceCall {

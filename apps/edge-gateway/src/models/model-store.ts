@@ -1,11 +1,17 @@
 /**
- * The installed-model layout under `$IO_HOME/models`: `<detector>/<primary|oodd>/<N>/` holding one package
- * (model.buf, pipeline_config.yaml, predictor_metadata.json, model_id.txt). apps/inference reads the same
- * layout and serves the highest N that loads.
+ * The installed models on this machine, in libs/schema's model-store layout
+ * (`$IO_HOME/models/<detector>/<primary|oodd>/<N>/`, one package each; apps/inference serves the highest N
+ * that loads). The layout is schema's; this adds the file-system reads the edge needs.
  */
 import { readFile, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { ModelKind } from '@intellioptics/schema';
+import {
+  PACKAGE_FILES,
+  modelKindDir,
+  modelVersionDir,
+  modelVersionsFromNames,
+  nextModelVersion,
+  type ModelKind,
+} from '@intellioptics/schema';
 
 export const MODEL_KINDS: readonly ModelKind[] = ['primary', 'oodd'];
 
@@ -13,24 +19,28 @@ export class ModelStore {
   constructor(readonly root: string) {}
 
   kindDir(detectorId: string, kind: ModelKind): string {
-    return join(this.root, detectorId, kind);
+    return modelKindDir(this.root, detectorId, kind);
   }
 
   versionDir(detectorId: string, kind: ModelKind, version: number): string {
-    return join(this.kindDir(detectorId, kind), String(version));
+    return modelVersionDir(this.root, detectorId, kind, version);
   }
 
   /** Installed version numbers, newest first. */
   async versions(detectorId: string, kind: ModelKind): Promise<number[]> {
     try {
-      const names = await readdir(this.kindDir(detectorId, kind));
-      return names
-        .filter((n) => /^\d+$/.test(n))
-        .map(Number)
-        .sort((a, b) => b - a);
+      return modelVersionsFromNames(await readdir(this.kindDir(detectorId, kind)));
     } catch {
       return [];
     }
+  }
+
+  /** The number a new install gets: the cloud's version when it is newer than what is here, else the next. */
+  async nextVersion(detectorId: string, kind: ModelKind, cloudVersion: number | null): Promise<number> {
+    const installed = await this.versions(detectorId, kind);
+    return cloudVersion !== null && cloudVersion > (installed[0] ?? 0)
+      ? cloudVersion
+      : nextModelVersion(installed);
   }
 
   /** A primary model is installed (the detector can be answered at the edge). */
@@ -49,9 +59,8 @@ export class ModelStore {
   /** The cloud's model version id of an installed version (model_id.txt), null for a locally built one. */
   async modelId(detectorId: string, kind: ModelKind, version: number): Promise<string | null> {
     try {
-      return (
-        await readFile(join(this.versionDir(detectorId, kind, version), 'model_id.txt'), 'utf8')
-      ).trim();
+      const file = `${this.versionDir(detectorId, kind, version)}/${PACKAGE_FILES.modelId}`;
+      return (await readFile(file, 'utf8')).trim();
     } catch {
       return null;
     }

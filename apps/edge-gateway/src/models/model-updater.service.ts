@@ -13,7 +13,7 @@ import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createClient, type Client as WsClient } from 'graphql-ws';
 import { WebSocket } from 'ws';
-import type { ModelKind } from '@intellioptics/schema';
+import { PACKAGE_FILES, type ModelKind } from '@intellioptics/schema';
 import type { CloudClient } from '../cloud-client/cloud.client';
 import type { Logger } from '../logger';
 import type { EdgeMetrics } from '../metrics/metrics';
@@ -250,13 +250,12 @@ export class ModelUpdaterService {
       predictorMetadata: meta.predictor_metadata ?? null,
     });
     if (!unpacked.ok) return fail(unpacked.error);
-    unpacked.files.set('model_id.txt', Buffer.from(`${modelId}\n`));
+    unpacked.files.set(PACKAGE_FILES.modelId, Buffer.from(`${modelId}\n`));
 
     const dir = this.store.kindDir(detectorId, kind);
     await mkdir(dir, { recursive: true });
-    const local = await this.store.versions(detectorId, kind);
     const cloudVersion = meta.version ?? null;
-    const n = cloudVersion !== null && cloudVersion > (local[0] ?? 0) ? cloudVersion : (local[0] ?? 0) + 1;
+    const n = await this.store.nextVersion(detectorId, kind, cloudVersion);
     const tmp = join(dir, `.incoming-${modelId}-${process.pid}-${Date.now()}`);
     await mkdir(tmp);
     try {
@@ -289,7 +288,7 @@ export class ModelUpdaterService {
   }
 
   /** What is installed already (newest version's model_id.txt), so a restart does not re-download. */
-  private async scanInstalled(): Promise<void> {
+  async scanInstalled(): Promise<void> {
     for (const detectorId of await this.store.detectorIds()) {
       for (const kind of MODEL_KINDS) {
         const newest = (await this.store.versions(detectorId, kind))[0];

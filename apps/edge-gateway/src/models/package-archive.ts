@@ -1,15 +1,16 @@
 /**
  * The wire format of a model package blob (what `model_binary_url` serves): an uncompressed POSIX tar
  * (optionally gzip'd) of the package files — `model.buf`, `pipeline_config.yaml`, `predictor_metadata.json`
- * and optionally `model_id.txt` (MODELS.md) — or a JSON bundle `{"files": {"<name>": "<base64>"}}`.
+ * and optionally `model_id.txt` (docs/MODELS.md) — or a JSON bundle `{"files": {"<name>": "<base64>"}}`.
  * Paths inside the archive are reduced to their base name. A bare `model.buf` (ONNX) is accepted too when
  * the cloud's EdgeModelInfo carries the other two files (`pipeline_config` and the package's
  * `predictor_metadata`), as the reference edge's EdgeModelInfo does.
  */
 import { gunzipSync } from 'node:zlib';
+import { PACKAGE_FILES } from '@intellioptics/schema';
 
-export const REQUIRED_FILES = ['model.buf', 'pipeline_config.yaml', 'predictor_metadata.json'] as const;
-const KNOWN_FILES = new Set<string>([...REQUIRED_FILES, 'model_id.txt']);
+const REQUIRED_FILES = [PACKAGE_FILES.model, PACKAGE_FILES.pipeline, PACKAGE_FILES.metadata] as const;
+const KNOWN_FILES = new Set<string>(Object.values(PACKAGE_FILES));
 
 export type PackageFiles = Map<string, Buffer>;
 
@@ -56,9 +57,9 @@ export function unpackModelPackage(
       };
     }
     files = new Map([
-      ['model.buf', data],
-      ['pipeline_config.yaml', Buffer.from(sidecar.pipelineConfig)],
-      ['predictor_metadata.json', Buffer.from(`${JSON.stringify(sidecar.predictorMetadata, null, 2)}\n`)],
+      [PACKAGE_FILES.model, data],
+      [PACKAGE_FILES.pipeline, Buffer.from(sidecar.pipelineConfig)],
+      [PACKAGE_FILES.metadata, Buffer.from(`${JSON.stringify(sidecar.predictorMetadata, null, 2)}\n`)],
     ]);
   }
   for (const name of [...files.keys()]) if (!KNOWN_FILES.has(name)) files.delete(name);

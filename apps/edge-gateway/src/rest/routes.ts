@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { Detector, Paginated } from '@intellioptics/schema';
+import { parseSubmitImageQuery, type Detector, type Paginated } from '@intellioptics/schema';
 import type { TokenService } from '../auth/token.service';
 import type { EdgeConfigService } from '../config/edge-config.service';
 import type { DetectorService } from '../detectors/detector.service';
@@ -18,7 +18,6 @@ import type { Logger } from '../logger';
 import type { EdgeMetrics } from '../metrics/metrics';
 import type { CorsPolicy } from './cors';
 import { headerValue, readBody, readJson, sendError, sendJson, sendJsonText } from './http';
-import { assertImageContentType, parseSubmitParams } from './submit-image-query.parse';
 
 export interface RouteDeps {
   imageQueries: Pick<ImageQueryService, 'submit'>;
@@ -29,6 +28,7 @@ export interface RouteDeps {
   metrics: EdgeMetrics;
   log: Logger;
   maxBodyBytes: number;
+  maxImagePixels: number;
   readiness: () => Readiness;
   detectorReadiness: () => Promise<Record<string, { ready: boolean }>>;
   cors: CorsPolicy;
@@ -87,10 +87,12 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
       handler: async ({ req, res, query }) => {
         const startedAt = performance.now();
         const caller = await deps.tokens.caller(token(req));
-        assertImageContentType(headerValue(req, 'content-type'));
-        const params = parseSubmitParams(query);
-        const image = await readBody(req, deps.maxBodyBytes);
-        const answer = await deps.imageQueries.submit({ ...params, image }, caller, startedAt);
+        const body = await readBody(req, deps.maxBodyBytes);
+        const command = parseSubmitImageQuery(
+          { query, contentType: headerValue(req, 'content-type'), body },
+          { maxPixels: deps.maxImagePixels, unrecognised: 'UNSUPPORTED_IMAGE_FORMAT' },
+        );
+        const answer = await deps.imageQueries.submit(command, caller, startedAt);
         sendJsonText(res, 200, answer.json);
       },
     },

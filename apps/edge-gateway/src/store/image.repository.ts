@@ -7,7 +7,7 @@ import { str } from './sql-values';
 export interface StagedImage {
   id: string;
   contentType: string;
-  data: Buffer;
+  data: Uint8Array;
 }
 
 export interface StoredImage {
@@ -21,7 +21,7 @@ export class ImageRepository {
   insertStatement(image: StagedImage, createdAt: number): InStatement {
     return {
       sql: `INSERT INTO images (id, content_type, bytes, created_at, data) VALUES (?, ?, ?, ?, ?)`,
-      args: [image.id, image.contentType, image.data.length, createdAt, image.data],
+      args: [image.id, image.contentType, image.data.byteLength, createdAt, image.data],
     };
   }
 

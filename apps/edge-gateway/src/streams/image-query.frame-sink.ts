@@ -5,12 +5,13 @@
  * says which camera and when (`{"source":"stream","stream":…,"captured_at":…}`), so the review UI can show it.
  */
 import { performance } from 'node:perf_hooks';
-import { IntelliOpticsError } from '@intellioptics/schema';
+import { IntelliOpticsError, inspectImage } from '@intellioptics/schema';
 import type { ImageQueryService } from '../image-queries/image-query.service';
 import type { FrameSink } from './stream.types';
 
 export interface ImageQueryFrameSinkDeps {
   imageQueries: Pick<ImageQueryService, 'submitFrame'>;
+  maxImagePixels: number;
 }
 
 export function createImageQueryFrameSink(deps: ImageQueryFrameSinkDeps): FrameSink {
@@ -18,7 +19,7 @@ export function createImageQueryFrameSink(deps: ImageQueryFrameSinkDeps): FrameS
     const answers = await deps.imageQueries.submitFrame(
       {
         detectorIds: frame.detectorIds,
-        image: frame.image,
+        image: { bytes: frame.image, info: inspectImage(frame.image, { maxPixels: deps.maxImagePixels }) },
         metadata: { source: 'stream', stream: frame.streamName, captured_at: frame.capturedAt.toISOString() },
       },
       performance.now(),

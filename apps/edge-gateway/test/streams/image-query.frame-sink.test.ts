@@ -41,10 +41,11 @@ function fakeService(fail: (detectorId: string) => Error | null = () => null) {
 describe('createImageQueryFrameSink', () => {
   it('submits the frame once for all its detectors, with the camera in the metadata', async () => {
     const service = fakeService();
-    await createImageQueryFrameSink({ imageQueries: service })(frame);
+    await createImageQueryFrameSink({ imageQueries: service, maxImagePixels: 40_000_000 })(frame);
     expect(service.calls).toHaveLength(1);
     expect(service.calls[0]!.detectorIds).toEqual([DET_A, DET_B]);
-    expect(service.calls[0]!.image).toBe(image);
+    expect(service.calls[0]!.image.bytes).toBe(image);
+    expect(service.calls[0]!.image.info).toMatchObject({ format: 'jpeg', mime: 'image/jpeg' });
     expect(service.calls[0]!.metadata).toEqual({
       source: 'stream',
       stream: 'dock_door',
@@ -52,11 +53,22 @@ describe('createImageQueryFrameSink', () => {
     });
   });
 
+  it('refuses a frame that is not a whole image before asking any detector', async () => {
+    const service = fakeService();
+    const sink = createImageQueryFrameSink({ imageQueries: service, maxImagePixels: 40_000_000 });
+    await expect(sink({ ...frame, image: image.subarray(0, image.length - 200) })).rejects.toMatchObject({
+      code: 'CORRUPT_IMAGE',
+    });
+    expect(service.calls).toHaveLength(0);
+  });
+
   it('rejects with every failed detector named', async () => {
     const service = fakeService((id) =>
       id === DET_B ? new IntelliOpticsError('DETECTOR_NOT_FOUND', 'no such detector') : null,
     );
-    await expect(createImageQueryFrameSink({ imageQueries: service })(frame)).rejects.toThrow(
+    await expect(
+      createImageQueryFrameSink({ imageQueries: service, maxImagePixels: 40_000_000 })(frame),
+    ).rejects.toThrow(
       `image query failed for 1 of 2 detector(s): ${DET_B}: DETECTOR_NOT_FOUND no such detector`,
     );
   });

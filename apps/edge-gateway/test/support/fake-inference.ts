@@ -51,7 +51,13 @@ export class FakeInference {
         const a: InferAnswer =
           answers.length === 1
             ? answers[0]!
-            : (failed ?? { status: 200, body: { results: answers.map((x) => x.body) } });
+            : (failed ?? {
+                status: 200,
+                body: {
+                  results: answers.map((x) => x.body),
+                  timings_ms: { decode: 0, backbone: 0, heads: 0, total: 0 },
+                },
+              });
         const text = JSON.stringify(a.body);
         res.writeHead(a.status, {
           'content-type': 'application/json',
