@@ -3,10 +3,13 @@
  * SSE; graphql-ws on the same port and path), the Groundlight REST routes, signed blob downloads, health and
  * metrics, and the escalation sweeper. It only wires; it listens only when asked.
  */
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Cloud } from './composition';
-import { RestRouter, sendJson } from './http/rest';
+import { sendProblem } from '@intellioptics/http';
+import { IntelliOpticsError } from '@intellioptics/schema';
+import { RestRouter } from './http/rest';
 import { createGraphQLYoga } from './graphql/yoga';
 import { serveGraphQLWs } from './graphql/ws';
 import { detectorRoutes } from './modules/detectors/detector.route';
@@ -65,11 +68,12 @@ export function buildServer({ env, logger, deps, services, metrics }: ServerPart
     const work = path === '/graphql' ? handleGraphQL(req, res) : router.handle(req, res);
     Promise.resolve(work)
       .then((handled) => {
-        if (handled === false) sendJson(res, 404, { detail: 'Not found.', code: 'NOT_FOUND' });
+        if (handled === false) sendProblem(res, new IntelliOpticsError('NOT_FOUND', 'Not found.'));
       })
       .catch((e: unknown) => {
-        logger.error({ err: e, path }, 'unhandled request error');
-        sendJson(res, 500, { detail: 'Unexpected error.', code: 'INTERNAL' });
+        const requestId = randomUUID();
+        logger.error({ err: e, path, requestId }, 'unhandled request error');
+        sendProblem(res, e, { requestId });
       });
   });
   const ws = serveGraphQLWs(server, yoga, { services, pubsub: deps.pubsub, metrics });

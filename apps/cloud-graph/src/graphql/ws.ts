@@ -11,6 +11,7 @@ import type { Metrics } from '../ops/metrics';
 import type { Services } from '../services';
 import type { GraphQLContext } from './context';
 import type { AppPubSub } from './pubsub';
+import { nulInOperation } from './nul-guard';
 import type { CloudYoga } from './yoga';
 
 type EnvelopedRoot = {
@@ -61,6 +62,8 @@ export function serveGraphQLWs(
         if (principals.has(ctx.extra.socket)) metrics.wsConnections.dec();
       },
       onSubscribe: async (ctx, _id, params) => {
+        const nul = nulInOperation(params);
+        if (nul) return [nul];
         const principal = principals.get(ctx.extra.socket) ?? null;
         const enveloped = yoga.getEnveloped({
           ...ctx,

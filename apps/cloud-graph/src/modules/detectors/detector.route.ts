@@ -13,10 +13,10 @@ export function detectorRoutes(
     '/detectors',
     async (req) => {
       await req.auth(ROLES.any);
-      const { page, pageSize } = pageParams(req.query);
+      const page = pageParams(req.query);
       const name = req.query.get('name') ?? undefined;
-      const { items, count } = await detectors.list({ page, pageSize, name });
-      return { status: 200, json: paginated(req, page, pageSize, count, items.map(toRestDetector)) };
+      const { items, count } = await detectors.list({ ...page, name });
+      return { status: 200, json: paginated(req, page, count, items.map(toRestDetector)) };
     },
     prefixes,
   );

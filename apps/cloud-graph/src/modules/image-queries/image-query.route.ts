@@ -1,5 +1,6 @@
 import { IntelliOpticsError, assertImageContentType, parseSubmitImageQuery } from '@intellioptics/schema';
 import { ROLES } from '../../auth/principal';
+import { assertNoNul } from '../../http/nul';
 import { pageParams, paginated, type RestRouter } from '../../http/rest';
 import { toRestImageQuery } from './image-query.mapper';
 import type { ImageQueryService } from './image-query.service';
@@ -21,6 +22,7 @@ export function imageQueryRoutes(
       assertImageContentType(contentType); // before reading a body that will be refused anyway
       const body = await req.body(maxImageBytes);
       const command = parseSubmitImageQuery({ query: req.query, contentType, body });
+      assertNoNul(command.metadata, 'Query parameter metadata');
       const { iq, created } = await imageQueries.submit(principal, command);
       return { status: created ? 201 : 200, json: toRestImageQuery(iq) };
     },
@@ -31,10 +33,10 @@ export function imageQueryRoutes(
     '/image-queries',
     async (req) => {
       await req.auth(ROLES.people);
-      const { page, pageSize } = pageParams(req.query);
+      const page = pageParams(req.query);
       const detectorId = req.query.get('detector_id') || undefined;
-      const { items, count } = await imageQueries.list({ page, pageSize, detectorId });
-      return { status: 200, json: paginated(req, page, pageSize, count, items.map(toRestImageQuery)) };
+      const { items, count } = await imageQueries.list({ ...page, detectorId });
+      return { status: 200, json: paginated(req, page, count, items.map(toRestImageQuery)) };
     },
     prefixes,
   );
