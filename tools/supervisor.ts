@@ -109,15 +109,22 @@ export class Supervisor {
     service.child = child;
     child.stdout.on('data', (c: Buffer) => prefixLines(spec.name, service.colour, c, process.stdout));
     child.stderr.on('data', (c: Buffer) => prefixLines(spec.name, service.colour, c, process.stderr));
-    // A command that cannot be spawned at all reports here and then exits; the exit handler decides.
-    child.on('error', (err) => this.say(`${spec.name} could not start: ${err.message}`));
-    child.once('exit', (code, signal) => this.exited(service, code, signal));
+    let ended = false;
+    const end = (how: string) => {
+      if (ended) return;
+      ended = true;
+      this.exited(service, how);
+    };
+    child.once('exit', (code, signal) => end(signal ?? String(code)));
+    // A command that cannot be spawned at all (ENOENT, EACCES) reports only here: no 'exit' follows.
+    child.on('error', (err) => {
+      if (child.pid === undefined) end(`could not start: ${err.message}`);
+    });
   }
 
-  private exited(service: Service, code: number | null, signal: NodeJS.Signals | null): void {
+  private exited(service: Service, how: string): void {
     if (this.stopping) return;
     const { name } = service.spec;
-    const how = signal ?? String(code);
     const verdict = service.crashes.record(Date.now());
     if (!verdict.restart) {
       const window = seconds(this.options.policy?.windowMs ?? DEFAULT_CRASH_POLICY.windowMs);

@@ -82,6 +82,26 @@ describe('Supervisor', () => {
     expect(said).toHaveLength(1);
   });
 
+  it('treats a command that cannot be spawned as a crash', async () => {
+    const said: string[] = [];
+    let gaveUp = '';
+    const supervisor = new Supervisor({
+      policy: { ...fast, maxCrashes: 2 },
+      say: (l) => said.push(l),
+      onGiveUp: (n) => (gaveUp = n),
+    });
+    supervisor.start({ name: 'missing', command: join(dir, 'no-such-program'), args: [], cwd: dir, env: {} });
+    await until(() => gaveUp);
+    expect(said).toEqual([
+      expect.stringMatching(
+        /^missing exited \(could not start: spawn .*ENOENT\); restarting in 0\.02 s \(attempt 2\)$/,
+      ),
+      expect.stringMatching(
+        /^missing exited \(could not start: .*ENOENT\): 2 crashes within 60 s; stopping the rest$/,
+      ),
+    ]);
+  });
+
   it('stops every service, saying which one, when one keeps crashing', async () => {
     const said: string[] = [];
     let gaveUp = '';
