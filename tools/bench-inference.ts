@@ -3,19 +3,35 @@
  *   - in-process limit: decode + preprocess + backbone + heads (1 detector) in this process, no HTTP;
  *   - served: the real service (apps/inference/src/main.ts in a child process) over keep-alive HTTP;
  *   at concurrency 1 and at a saturating concurrency; cold load of a package; 1 vs 5 detectors per image.
+ * Then a second table, in-process: the fp32 vs the int8 backbone (p50, CPU per image, throughput at 1 and 16
+ * concurrent callers), the COCO detector and the OCR reader; then the int8 accuracy check on bench:learning's
+ * 1,000-label "is it footwear?" detector (trained on fp32 features, scored on fp32 and on int8 features of the
+ * same 2,000 test images and 1,000 digits), and a last line
+ *   RESULT int8_speedup=<c=16 throughput ratio> int8_acc_delta_pt=<int8 − fp32, points> int8_auroc_delta=<…>
  * Quote ratios from one run: the machine is shared and noisy.
  *
  *   npx tsx tools/bench-inference.ts [--requests 200] [--concurrency 4] [--max-batch 1]
+ *     [--precision-requests 100] [--skip-accuracy]
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { Head } from '@intellioptics/vision';
-import { readModelPackage, VisionEngine } from '@intellioptics/vision';
+import { gunzipSync } from 'node:zlib';
+import sharp from 'sharp';
+import { auroc, evaluatePredictions, trainCandidate } from '@intellioptics/learning';
+import type { BackbonePrecision, Head } from '@intellioptics/vision';
+import {
+  mulberry32,
+  ObjectDetector,
+  readModelPackage,
+  TextReader,
+  VisionEngine,
+} from '@intellioptics/vision';
 import { buildStarterModel } from './build-starter-model';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -27,6 +43,8 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '4' },
     // INFERENCE_MAX_BATCH of the served process (1 = micro-batching off), to measure what batching buys.
     'max-batch': { type: 'string', default: '1' },
+    'precision-requests': { type: 'string', default: '100' },
+    'skip-accuracy': { type: 'boolean', default: false },
   },
 });
 const REQUESTS = Number(args.requests);
@@ -294,9 +312,260 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(
-    `bench-inference: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+// ---------------------------------------------------------------- fp32 vs int8, detector, OCR
+
+interface Timed {
+  p50: number;
+  cpuMs: number;
+  rps: number;
+}
+
+/** n calls of fn by c concurrent callers: p50 latency, CPU ms of this process per call, calls per second. */
+async function timed(n: number, c: number, fn: (i: number) => Promise<unknown>): Promise<Timed> {
+  const lat: number[] = [];
+  let next = 0;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: c }, async () => {
+      while (next < n) {
+        const i = next++;
+        const t = performance.now();
+        await fn(i);
+        lat.push(performance.now() - t);
+      }
+    }),
   );
-  process.exit(1);
+  const wall = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  return { p50: stats(lat, wall).p50, cpuMs: (cpu.user + cpu.system) / 1000 / n, rps: (n / wall) * 1000 };
+}
+
+const pool = (xs: Timed[]): Timed => ({
+  p50: [...xs.map((x) => x.p50)].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!,
+  cpuMs: xs.reduce((a, x) => a + x.cpuMs, 0) / xs.length,
+  rps: xs.length / xs.reduce((a, x) => a + 1 / x.rps, 0),
 });
+
+async function precisionBench(): Promise<void> {
+  const n = Number(args['precision-requests']);
+  const files = ['textures/brick/09.jpg', 'textures/grass/10.webp', 'photos/chelsea.jpg', 'photos/dog.jpg'];
+  const images = await Promise.all(files.map((f) => readFile(path.join(FIXTURES, f))));
+  progress('fp32 vs int8 backbone (in-process; the int8 model is built at first use)...');
+  const t0 = performance.now();
+  const engines: Record<BackbonePrecision, VisionEngine> = {
+    fp32: await VisionEngine.create({ precision: 'fp32' }),
+    int8: await VisionEngine.create({ precision: 'int8' }),
+  };
+  const loadMs = performance.now() - t0;
+  const embedOne = (e: VisionEngine) => async (i: number) => {
+    const tensor = await e.preprocess(images[i % images.length]!);
+    await e.embedTensors([tensor]);
+  };
+  for (const e of Object.values(engines)) await timed(20, 1, embedOne(e));
+  const rounds: Record<string, Timed[]> = { fp32_1: [], int8_1: [], fp32_16: [], int8_16: [] };
+  const R = 5;
+  for (let k = 0; k < R; k++) {
+    progress(`precision round ${k + 1}/${R}`);
+    for (const p of ['fp32', 'int8'] as const) {
+      rounds[`${p}_1`]!.push(await timed(Math.ceil(n / R), 1, embedOne(engines[p])));
+      rounds[`${p}_16`]!.push(await timed(Math.ceil((2 * n) / R), 16, embedOne(engines[p])));
+    }
+  }
+  const [f1, i1, f16, i16] = [
+    pool(rounds.fp32_1!),
+    pool(rounds.int8_1!),
+    pool(rounds.fp32_16!),
+    pool(rounds.int8_16!),
+  ];
+  const accuracy = args['skip-accuracy'] ? null : await int8Accuracy(engines);
+  await Promise.all(Object.values(engines).map((e) => e.release()));
+
+  progress('COCO detector and OCR...');
+  const detector = await ObjectDetector.load();
+  const street = await readFile(path.join(FIXTURES, 'detection/street-090.jpg'));
+  const dog = await readFile(path.join(FIXTURES, 'photos/dog.jpg'));
+  await detector.countObjects(street, { className: 'people' });
+  const det = await timed(20, 1, (i) =>
+    detector.countObjects(i % 2 ? street : dog, { className: i % 2 ? 'people' : 'vehicles' }),
+  );
+  await detector.release();
+  const reader = await TextReader.load();
+  const label = await sharp(
+    Buffer.from(
+      '<svg width="520" height="90" xmlns="http://www.w3.org/2000/svg"><rect width="100%" height="100%" fill="white"/>' +
+        '<text x="24" y="58" font-family="Liberation Sans, sans-serif" font-size="32">Best before 12/2027</text></svg>',
+    ),
+  )
+    .jpeg()
+    .toBuffer();
+  await reader.readText(label);
+  const ocr = await timed(20, 1, () => reader.readText(label));
+  await reader.release();
+
+  const f = (v: number): string => v.toFixed(2).padStart(8);
+  const row = (name: string, t: Timed): string =>
+    `| ${name.padEnd(50)} | ${f(t.p50)} | ${f(t.cpuMs)} | ${t.rps.toFixed(1).padStart(8)} |`;
+  const speedup = i16.rps / f16.rps;
+  const pt = (v: number): string => (v * 100).toFixed(2);
+  const lines = [
+    '',
+    `in-process, per image: decode + preprocess + backbone (${n} calls per c=1 row, ${2 * n} per c=16 row, in 5`,
+    `interleaved rounds); detector = countObjects (decode, 512x512 CenterNet, decoding); OCR = readText of a`,
+    `rendered 520x90 label (PP-OCRv4 detection + recognition). Both backbones built/loaded in ${(loadMs / 1000).toFixed(1)} s.`,
+    '',
+    `| ${'measure'.padEnd(50)} | p50 ms   | CPU ms   | img/s    |`,
+    `|${'-'.repeat(52)}|----------|----------|----------|`,
+    row('backbone fp32, c=1', f1),
+    row('backbone int8, c=1', i1),
+    row('backbone fp32, c=16', f16),
+    row('backbone int8, c=16', i16),
+    row('COCO detector (street 768x576 / dog 384x288), c=1', det),
+    row('OCR, one label line, c=1', ocr),
+    '',
+    `int8 / fp32: p50 ${(f1.p50 / i1.p50).toFixed(2)}x faster at c=1, throughput ${(i1.rps / f1.rps).toFixed(2)}x at c=1, ${speedup.toFixed(2)}x at c=16; CPU per image ${(f16.cpuMs / i16.cpuMs).toFixed(2)}x less`,
+    accuracy
+      ? `footwear detector (1,000 labels, trained on fp32 features), 2,000 test images: accuracy fp32 ${pt(accuracy.fp32.acc)}% / int8 ${pt(accuracy.int8.acc)}%; far OODD AUROC fp32 ${accuracy.fp32.auroc.toFixed(4)} / int8 ${accuracy.int8.auroc.toFixed(4)}; answered at the edge fp32 ${pt(accuracy.fp32.answered)}% / int8 ${pt(accuracy.int8.answered)}%`
+      : 'int8 accuracy: skipped (--skip-accuracy)',
+    `load average at the end: ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+    `RESULT int8_speedup=${speedup.toFixed(2)} int8_acc_delta_pt=${accuracy ? ((accuracy.int8.acc - accuracy.fp32.acc) * 100).toFixed(2) : 'n/a'} int8_auroc_delta=${accuracy ? (accuracy.int8.auroc - accuracy.fp32.auroc).toFixed(4) : 'n/a'}`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+// ---- the int8 accuracy check: bench:learning's selections (same seeds), its 1,000-label footwear detector
+
+const FMNIST_DIR = '/usr/share/datasets/fashion-mnist';
+const DIGITS_PNG = path.join(ROOT, 'libs/learning/test/fixtures/digits.png');
+const FOOTWEAR = new Set([5, 7, 9]);
+
+function sample(n: number, count: number, seed: number): number[] {
+  const rng = mulberry32(seed);
+  const idx = Array.from({ length: n }, (_, i) => i);
+  for (let i = idx.length - 1; i > 0; i--) {
+    const j = Math.floor(rng() * (i + 1));
+    [idx[i], idx[j]] = [idx[j]!, idx[i]!];
+  }
+  return idx.slice(0, count);
+}
+
+async function fashion(
+  split: 'train' | 't10k',
+  indices: number[],
+): Promise<{ grey: Uint8Array[]; cls: number[] }> {
+  const read = async (kind: string): Promise<Buffer> =>
+    gunzipSync(
+      await readFile(path.join(FMNIST_DIR, `${split}-${kind}-idx${kind === 'images' ? 3 : 1}-ubyte.gz`)),
+    );
+  const [img, lab] = [await read('images'), await read('labels')];
+  return {
+    grey: indices.map((i) => new Uint8Array(img.buffer, img.byteOffset + 16 + i * 784, 784)),
+    cls: indices.map((i) => lab[8 + i]!),
+  };
+}
+
+/** 100 digits per class from digits.png, 20×20 cells centred in 28×28 (as bench:learning does). */
+async function digits(): Promise<Uint8Array[]> {
+  const { data, info } = await sharp(DIGITS_PNG).greyscale().raw().toBuffer({ resolveWithObject: true });
+  const out: Uint8Array[] = [];
+  for (let d = 0; d < 10; d++)
+    for (let k = 0; k < 100; k++) {
+      const cell = k * 5;
+      const [row, col] = [d * 5 + Math.floor(cell / 100), cell % 100];
+      const img = new Uint8Array(784);
+      for (let y = 0; y < 20; y++)
+        for (let x = 0; x < 20; x++)
+          img[(y + 4) * 28 + x + 4] = data[(row * 20 + y) * info.width + col * 20 + x]!;
+      out.push(img);
+    }
+  return out;
+}
+
+async function embedGrey(engine: VisionEngine, grey: Uint8Array[]): Promise<Float32Array[]> {
+  const out: Float32Array[] = [];
+  for (let i = 0; i < grey.length; i += 32) {
+    const pngs = await Promise.all(
+      grey.slice(i, i + 32).map((g) =>
+        sharp(Buffer.from(g), { raw: { width: 28, height: 28, channels: 1 } })
+          .png()
+          .toBuffer(),
+      ),
+    );
+    out.push(...(await engine.embed(pngs)).features);
+  }
+  return out;
+}
+
+interface Quality {
+  acc: number;
+  auroc: number;
+  answered: number;
+}
+
+async function int8Accuracy(
+  engines: Record<BackbonePrecision, VisionEngine>,
+): Promise<{ fp32: Quality; int8: Quality } | null> {
+  if (!existsSync(path.join(FMNIST_DIR, 'train-images-idx3-ubyte.gz'))) {
+    progress(
+      `int8 accuracy: ${FMNIST_DIR} missing (npm run bench:learning installs dataset-fashion-mnist): n/a`,
+    );
+    return null;
+  }
+  const poolIdx = sample(60_000, 1000, 11);
+  const pool = await fashion('train', poolIdx);
+  const test = await fashion('t10k', sample(10_000, 2000, 13));
+  const digitGrey = await digits();
+  const fp32 = engines.fp32;
+  progress(
+    'int8 accuracy: embedding 1,000 labels, 2,000 test images and 1,000 digits (fp32), then test + digits (int8)...',
+  );
+  const poolF = await embedGrey(fp32, pool.grey);
+  const features = {
+    fp32: { test: await embedGrey(fp32, test.grey), digits: await embedGrey(fp32, digitGrey) },
+    int8: {
+      test: await embedGrey(engines.int8, test.grey),
+      digits: await embedGrey(engines.int8, digitGrey),
+    },
+  };
+  progress('int8 accuracy: training the 1,000-label candidate on fp32 features...');
+  const answer = (c: number): string => (FOOTWEAR.has(c) ? 'YES' : 'NO');
+  const cand = trainCandidate({
+    detector: { id: 'det_bench_footwear', mode: 'BINARY', confidenceThreshold: 0.9 },
+    backbone: fp32.backbone,
+    pipeline: fp32.pipeline,
+    examples: poolF.map((f, i) => ({ id: `train-${poolIdx[i]}`, features: f, label: answer(pool.cls[i]!) })),
+    outOfDomain: features.fp32.digits,
+  });
+  const quality = (p: BackbonePrecision): Quality => {
+    const preds = features[p].test.map((f) => cand.predict(f));
+    const digitPreds = features[p].digits.map((f) => cand.predict(f));
+    const ev = evaluatePredictions({
+      exampleIds: test.cls.map((_, i) => `t10k-${i}`),
+      labels: test.cls.map((c) => (FOOTWEAR.has(c) ? 0 : 1)),
+      predictions: preds,
+      classNames: cand.classNames,
+      threshold: 0.9,
+    });
+    return {
+      acc: ev.accuracy,
+      auroc: auroc(
+        preds.map((x) => x.inDomain ?? 0),
+        digitPreds.map((x) => x.inDomain ?? 0),
+      ),
+      answered: 1 - ev.escalationRate,
+    };
+  };
+  return { fp32: quality('fp32'), int8: quality('int8') };
+}
+
+main()
+  .then(precisionBench)
+  .catch((err: unknown) => {
+    process.stderr.write(
+      `bench-inference: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    process.exit(1);
+  });
