@@ -169,29 +169,44 @@ describe('labels for a detector mode', () => {
   const box = { label: 'sweet', left: 0, top: 0, right: 0.5, bottom: 0.5 };
 
   it('bounding boxes become ROIs; none is NO_OBJECTS; classes alone are refused', () => {
-    expect(labelForImport('BOUNDING_BOX', item(null, [box]))).toEqual({
+    expect(labelForImport({ mode: 'BOUNDING_BOX' }, item(null, [box]))).toEqual({
       label: 'BOUNDING_BOX',
       rois: [{ label: 'sweet', geometry: { left: 0, top: 0, right: 0.5, bottom: 0.5 } }],
     });
-    expect(labelForImport('BOUNDING_BOX', item(null, []))).toEqual({ label: 'NO_OBJECTS', rois: null });
-    expect(labelForImport('BOUNDING_BOX', item('NO_OBJECTS', null))).toEqual({
+    expect(labelForImport({ mode: 'BOUNDING_BOX' }, item(null, []))).toEqual({
       label: 'NO_OBJECTS',
       rois: null,
     });
-    expect(() => labelForImport('BOUNDING_BOX', item('YES', null))).toThrow(
+    expect(labelForImport({ mode: 'BOUNDING_BOX' }, item('NO_OBJECTS', null))).toEqual({
+      label: 'NO_OBJECTS',
+      rois: null,
+    });
+    expect(() => labelForImport({ mode: 'BOUNDING_BOX' }, item('YES', null))).toThrow(
       'a bounding-box detector needs boxes',
     );
   });
 
   it('counts come from a numeric class or the number of boxes', () => {
-    expect(labelForImport('COUNT', item('3', null)).label).toBe('3');
-    expect(labelForImport('COUNT', item(null, [box, box])).label).toBe('2');
-    expect(() => labelForImport('COUNT', item('many', null))).toThrow('a counting detector needs a number');
+    expect(labelForImport({ mode: 'COUNT' }, item('3', null)).label).toBe('3');
+    expect(labelForImport({ mode: 'COUNT' }, item(null, [box, box])).label).toBe('2');
+    expect(() => labelForImport({ mode: 'COUNT' }, item('many', null))).toThrow(
+      'a counting detector needs a number',
+    );
   });
 
   it('classes need one class per image', () => {
-    expect(labelForImport('MULTI_CLASS', item('scratch', null))).toEqual({ label: 'scratch', rois: null });
-    expect(() => labelForImport('BINARY', item(null, [box]))).toThrow('no single class for this image');
+    const multi = { mode: 'MULTI_CLASS' as const, mode_configuration: { class_names: ['ok', 'scratch'] } };
+    expect(labelForImport(multi, item('scratch', null))).toEqual({ label: 'scratch', rois: null });
+    expect(() => labelForImport(multi, item('dent', null))).toThrow(
+      `class "dent" is not one of the detector's classes (ok, scratch)`,
+    );
+    expect(labelForImport({ mode: 'BINARY' }, item('pass', null)).label).toBe('pass');
+    expect(() => labelForImport({ mode: 'BINARY' }, item('brick', null))).toThrow(
+      'is not a binary answer: name the classes YES and NO (or PASS and FAIL)',
+    );
+    expect(() => labelForImport({ mode: 'BINARY' }, item(null, [box]))).toThrow(
+      'no single class for this image',
+    );
   });
 
   it('an imported image query id is stable per detector and image, and a valid id for the cloud', () => {

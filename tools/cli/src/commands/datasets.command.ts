@@ -39,7 +39,7 @@ export function registerDatasets(program: Command, ctx: Context): void {
       const detector = await resolveDetector(cloud, o.detector);
       const items = readDataset(parseFormat(o.format), resolve(dir));
       // Check every label before the first upload: a bad dataset fails whole, not half-imported.
-      const labels = items.map((item) => labelForImport(detector.mode, item));
+      const labels = items.map((item) => labelForImport(detector, item));
       const bar = out.progress(items.length, `importing into ${detector.name}`);
       let created = 0;
       let labelled = 0;

@@ -3,7 +3,12 @@
  * dataset item again. Bounding-box detectors take boxes (none = NO_OBJECTS); counting detectors take a number
  * (a folder named "3", or the number of boxes); the other modes take the image's class.
  */
-import type { DetectorMode, ImageQuery } from '@intellioptics/schema';
+import {
+  classNamesOf,
+  normaliseBinaryLabel,
+  type DetectorMode,
+  type ImageQuery,
+} from '@intellioptics/schema';
 import { CliError } from '../errors';
 import type { Box, DatasetItem, ExportItem } from './dataset';
 
@@ -12,7 +17,14 @@ export interface LabelRequest {
   rois: { label: string; geometry: { left: number; top: number; right: number; bottom: number } }[] | null;
 }
 
-export function labelForImport(mode: DetectorMode, item: DatasetItem): LabelRequest {
+/** The detector as far as labelling needs it (a REST Detector fits). */
+export interface LabelTarget {
+  mode: DetectorMode;
+  mode_configuration?: Record<string, unknown> | null;
+}
+
+export function labelForImport(detector: LabelTarget, item: DatasetItem): LabelRequest {
+  const mode = detector.mode;
   switch (mode) {
     case 'BOUNDING_BOX': {
       if (item.boxes === null) {
@@ -37,6 +49,17 @@ export function labelForImport(mode: DetectorMode, item: DatasetItem): LabelRequ
       if (item.label === null) {
         throw new CliError(
           `${item.name}: no single class for this image (its annotations disagree or are missing).`,
+        );
+      }
+      if (mode === 'BINARY' && normaliseBinaryLabel(item.label) === null) {
+        throw new CliError(
+          `${item.name}: class ${JSON.stringify(item.label)} is not a binary answer: name the classes YES and NO (or PASS and FAIL).`,
+        );
+      }
+      const classes = mode === 'MULTI_CLASS' ? classNamesOf(detector.mode_configuration) : undefined;
+      if (classes && !classes.includes(item.label)) {
+        throw new CliError(
+          `${item.name}: class ${JSON.stringify(item.label)} is not one of the detector's classes (${classes.join(', ')}).`,
         );
       }
       return { label: item.label, rois: null };
