@@ -10,6 +10,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createGatewayRuntime, useCustomFetch } from '@graphql-hive/gateway-runtime';
+import { readBody } from '@intellioptics/http';
 import { composeServices } from '@theguild/federation-composition';
 import { parse } from 'graphql';
 import { createYoga } from 'graphql-yoga';
@@ -17,7 +18,6 @@ import type { Caller } from '../auth/caller';
 import type { HttpClient } from '../http/http-client';
 import { jsonBody } from '../http/http-client';
 import type { Logger } from '../logger';
-import { readBody } from '../rest/http';
 import type { KvRepository } from '../store/kv.repository';
 import type { EdgeGraphContext, EdgeGraphState } from './context';
 import { edgeSubgraphSchema, edgeSubgraphSdl } from './schema';
@@ -166,7 +166,8 @@ async function serveFetch(
   },
 ): Promise<void> {
   const method = req.method ?? 'GET';
-  const body = method === 'GET' || method === 'HEAD' ? null : await readBody(req, opts.maxBodyBytes);
+  const body =
+    method === 'GET' || method === 'HEAD' ? null : await readBody(req, { limit: opts.maxBodyBytes });
   const headers = new Headers();
   for (const [k, v] of Object.entries(req.headers)) {
     if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
