@@ -1,12 +1,10 @@
 /** io detectors create | list | get | update | delete (Groundlight REST /v1/detectors). */
 import { Option, type Command } from 'commander';
-import type { Detector } from '@intellioptics/schema';
+import { DetectorModeSchema, type Detector } from '@intellioptics/schema';
 import type { Context } from '../context';
 import { CliError } from '../errors';
 import { table } from '../output';
 import { allPages, resolveDetector } from './detector.resolve';
-
-const MODES = ['BINARY', 'MULTI_CLASS', 'COUNT', 'BOUNDING_BOX', 'TEXT'];
 
 const row = (d: Detector) => ({
   id: d.id,
@@ -54,7 +52,7 @@ export function registerDetectors(program: Command, ctx: Context): void {
     .description('create a detector (a question asked of images)')
     .requiredOption('--name <name>', 'unique name')
     .requiredOption('--query <question>', 'the question, e.g. "Is the guard rail closed?"')
-    .addOption(new Option('--mode <mode>', 'answer type').choices(MODES).default('BINARY'))
+    .addOption(new Option('--mode <mode>', 'answer type').choices(DetectorModeSchema.options).default('BINARY'))
     .option('--classes <a,b,…>', 'class names (MULTI_CLASS)')
     .option('--class-name <name>', 'what is counted or boxed (COUNT, BOUNDING_BOX)')
     .option('--max-count <n>', 'largest count or number of boxes', number('--max-count'))
