@@ -44,9 +44,9 @@ export interface ComposeOptions {
 }
 
 export async function composeCloud(env: Env, logger: Logger, opts: ComposeOptions = {}): Promise<Cloud> {
-  const deps = await createDeps(env, logger);
-  const engine = lazyEngine(logger);
   const metrics = createMetrics();
+  const deps = await createDeps(env, logger, { onPubSubFallback: () => metrics.pubsubLocalFallbacks.inc() });
+  const engine = lazyEngine(logger);
   const services = createServices({
     env,
     deps,

@@ -20,7 +20,11 @@ export interface Deps {
   close(): Promise<void>;
 }
 
-export async function createDeps(env: Env, logger: Logger): Promise<Deps> {
+export async function createDeps(
+  env: Env,
+  logger: Logger,
+  opts: { onPubSubFallback?: () => void } = {},
+): Promise<Deps> {
   const closers: (() => Promise<void>)[] = [];
   const close = async () => {
     for (const c of closers.reverse())
@@ -49,7 +53,9 @@ export async function createDeps(env: Env, logger: Logger): Promise<Deps> {
             publicBaseUrl: () => publicBaseUrl,
           });
 
-    const pubsub = await createAppPubSub(env.redis?.url ?? null);
+    const pubsub = await createAppPubSub(env.redis?.url ?? null, logger, {
+      onFallback: opts.onPubSubFallback,
+    });
     closers.push(() => pubsub.close());
     return {
       orm,

@@ -3,11 +3,12 @@ import { loadEnv } from './config/env';
 import { composeCloud, createTrainingWorker } from './composition';
 import { trainingWorkerConfig } from './modules/learning/training.config';
 import { createLogger } from './ops/logger';
-import { stopOnSignals } from './ops/shutdown';
+import { logProcessFaults, stopOnSignals } from './ops/shutdown';
 import { buildServer } from './server';
 
 const env = loadEnv();
 const logger = createLogger(env.log.level);
+logProcessFaults(logger);
 
 const cloud = await composeCloud(env, logger);
 const app = buildServer(cloud);

@@ -7,11 +7,12 @@ import { loadEnv } from './config/env';
 import { composeCloud } from './composition';
 import { trainingWorkerConfig } from './modules/learning/training.config';
 import { createLogger } from './ops/logger';
-import { stopOnSignals } from './ops/shutdown';
+import { logProcessFaults, stopOnSignals } from './ops/shutdown';
 import { buildWorkerProcess } from './worker.process';
 
 const env = loadEnv();
 const logger = createLogger(env.log.level);
+logProcessFaults(logger);
 if (!env.redis) {
   logger.warn('REDIS_URL is not set: modelVersionPublished events from this process reach no other process');
 }

@@ -29,6 +29,11 @@ export function createMetrics() {
       help: 'Open graphql-ws connections',
       registers: [registry],
     }),
+    pubsubLocalFallbacks: new Counter({
+      name: 'cloud_graph_pubsub_local_fallbacks_total',
+      help: 'Events delivered to this replica only because Redis was unreachable',
+      registers: [registry],
+    }),
     sweeps: new Counter({
       name: 'cloud_graph_escalation_sweeps_total',
       help: 'Escalations changed by the sweeper, by transition',
