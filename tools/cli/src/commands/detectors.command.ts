@@ -52,7 +52,9 @@ export function registerDetectors(program: Command, ctx: Context): void {
     .description('create a detector (a question asked of images)')
     .requiredOption('--name <name>', 'unique name')
     .requiredOption('--query <question>', 'the question, e.g. "Is the guard rail closed?"')
-    .addOption(new Option('--mode <mode>', 'answer type').choices(DetectorModeSchema.options).default('BINARY'))
+    .addOption(
+      new Option('--mode <mode>', 'answer type').choices(DetectorModeSchema.options).default('BINARY'),
+    )
     .option('--classes <a,b,…>', 'class names (MULTI_CLASS)')
     .option('--class-name <name>', 'what is counted or boxed (COUNT, BOUNDING_BOX)')
     .option('--max-count <n>', 'largest count or number of boxes', number('--max-count'))
