@@ -61,3 +61,38 @@ describe(parseEnv.name, () => {
     expect(parseEnv({ NODE_ENV: 'production', BLOB_SIGNING_SECRET: 'x'.repeat(32) }).blob.kind).toBe('local');
   });
 });
+
+describe('secrets', () => {
+  it.each([
+    ['BLOB_SIGNING_SECRET', 'change-me-to-64-random-hex-characters-0123456789abcdef'],
+    ['BLOB_SIGNING_SECRET', 'replace_me_with_something_long_enough'],
+    ['IO_BOOTSTRAP_TOKEN', 'io_change_me_0000000000000000000000000000'],
+    ['IO_BOOTSTRAP_TOKEN', '<your admin token goes here>'],
+  ])('refuses the placeholder %s=%s at start, naming the variable', (name, value) => {
+    expect(() => parseEnv({ [name]: value })).toThrow(EnvError);
+    expect(() => parseEnv({ [name]: value })).toThrow(new RegExp(`${name}: looks like a placeholder`));
+  });
+
+  it('refuses a placeholder database password and Azure account key', () => {
+    expect(() => parseEnv({ DATABASE_URL: 'postgresql://io:change-me@db:5432/io' })).toThrow(
+      /DATABASE_URL: its password is a placeholder/,
+    );
+    expect(() =>
+      parseEnv({
+        AZURE_STORAGE_CONNECTION_STRING: 'DefaultEndpointsProtocol=https;AccountName=a;AccountKey=...',
+      }),
+    ).toThrow(/AccountKey is a placeholder/);
+  });
+
+  it('wants a 32-character signing secret in production, 16 elsewhere', () => {
+    expect(() => parseEnv({ NODE_ENV: 'production', BLOB_SIGNING_SECRET: 'a1b2c3d4e5f6a7b8c9d0' })).toThrow(
+      /BLOB_SIGNING_SECRET: at least 32 characters in production/,
+    );
+    expect(parseEnv({ NODE_ENV: 'test', BLOB_SIGNING_SECRET: 'a1b2c3d4e5f6a7b8c9d0' }).blob).toMatchObject({
+      signingSecret: 'a1b2c3d4e5f6a7b8c9d0',
+    });
+    expect(parseEnv({ DATABASE_URL: 'postgresql://io:Vq3x9T2mK8@db:5432/io' }).database.kind).toBe(
+      'postgres',
+    );
+  });
+});

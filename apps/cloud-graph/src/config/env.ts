@@ -10,6 +10,17 @@ export { EnvError };
 
 const bool = z.enum(['1', '0', 'true', 'false']).transform((v) => v === '1' || v === 'true');
 
+/** Template values people forget to replace (`change-me…`, `io_change_me_…`, `AccountKey=...`). */
+const PLACEHOLDER = /change[-_ ]?me|replace[-_ ]?me|placeholder|example|<[^>]*>|\.\.\.|…/i;
+const HOW = 'set a long random value, e.g. `openssl rand -hex 32`';
+
+/** A secret: at least `min` characters and not a template placeholder. */
+const secret = (min: number) =>
+  z
+    .string()
+    .min(min)
+    .refine((v) => !PLACEHOLDER.test(v), { message: `looks like a placeholder: ${HOW}` });
+
 const RawEnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -23,7 +34,7 @@ const RawEnvSchema = z.object({
   PGLITE_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   BLOB_BACKEND: z.enum(['local', 'azure']).optional(),
   BLOB_DIR: z.string().min(1).optional(),
-  BLOB_SIGNING_SECRET: z.string().min(16).optional(),
+  BLOB_SIGNING_SECRET: secret(16).optional(),
   AZURE_STORAGE_CONNECTION_STRING: z.string().min(1).optional(),
   AZURE_STORAGE_CONTAINER: z
     .string()
@@ -31,7 +42,7 @@ const RawEnvSchema = z.object({
     .default('intellioptics'),
   SIGNED_URL_TTL_SECONDS: z.coerce.number().int().min(10).max(86_400).default(900),
   REDIS_URL: z.url().optional(),
-  IO_BOOTSTRAP_TOKEN: z.string().min(20).optional(),
+  IO_BOOTSTRAP_TOKEN: secret(20).optional(),
   ESCALATION_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   ESCALATION_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
   HUB_OFFLINE_AFTER_SECONDS: z.coerce.number().int().min(5).max(86_400).default(90),
@@ -88,6 +99,8 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
   } else {
     if (e.NODE_ENV === 'production' && !e.BLOB_SIGNING_SECRET) {
       problems.push('BLOB_SIGNING_SECRET: required in production with the local blob store');
+    } else if (e.NODE_ENV === 'production' && e.BLOB_SIGNING_SECRET && e.BLOB_SIGNING_SECRET.length < 32) {
+      problems.push(`BLOB_SIGNING_SECRET: at least 32 characters in production; ${HOW}`);
     }
     blob = {
       kind: 'local',
@@ -95,6 +108,15 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
       signingSecret: e.BLOB_SIGNING_SECRET ?? null,
       ttlSeconds: e.SIGNED_URL_TTL_SECONDS,
     };
+  }
+  if (e.DATABASE_URL && PLACEHOLDER.test(decodeURIComponentSafe(new URL(e.DATABASE_URL).password))) {
+    problems.push(`DATABASE_URL: its password is a placeholder; ${HOW}`);
+  }
+  if (
+    e.AZURE_STORAGE_CONNECTION_STRING &&
+    /AccountKey=(\.\.\.|…|<|change)/i.test(e.AZURE_STORAGE_CONNECTION_STRING)
+  ) {
+    problems.push('AZURE_STORAGE_CONNECTION_STRING: its AccountKey is a placeholder; paste the account key');
   }
   if (problems.length > 0) throw new EnvError(problems);
   return {
@@ -126,6 +148,14 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
     hubs: { offlineAfterSeconds: e.HUB_OFFLINE_AFTER_SECONDS },
     learning: { inProcess: e.LEARNING_IN_PROCESS },
   };
+}
+
+function decodeURIComponentSafe(v: string): string {
+  try {
+    return decodeURIComponent(v);
+  } catch {
+    return v;
+  }
 }
 
 let cached: Env | undefined;
