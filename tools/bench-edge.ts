@@ -6,7 +6,9 @@
  *      (parse, auth, detector cache, decision, durable SQLite write + image file, one JSON serialisation);
  *   3. the in-process limit with a real starter model: decode + preprocess + backbone + heads in this process;
  *   4. the real inference service alone over HTTP;
- *   5. the gateway in front of the real inference service.
+ *   5. the gateway in front of the real inference service;
+ *   6. one camera frame asked of 1 and of 5 detectors (the gateway's frame path, `submitFrame`, in its own child
+ *      process: one stored image, one /infer call), against the stand-in and against the real inference.
  * Gateway, stand-in and inference each run in their own child process; the load generator is this process
  * (bounded: a fixed number of requests per round, rounds interleaved so a noisy neighbour hits every row).
  *
@@ -24,6 +26,9 @@ import { parseArgs } from 'node:util';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FIXTURES = path.join(ROOT, 'libs/vision/test/fixtures');
 const DET = 'det_2BenchDetector0000000000001';
+/** The detectors of the multi-detector frame rows (the first is DET). */
+const FRAME_DETECTORS = [1, 2, 3, 4, 5].map((n) => `det_2BenchDetector000000000000${n}`);
+const FRAME_CHILD = 'apps/edge-gateway/test/support/frame-bench.child.ts';
 const TOKEN = 'bench_edge_token_0123456789';
 
 const { values: args } = parseArgs({
@@ -132,25 +137,82 @@ function stats(row: Row): { p50: number; p99: number; rps: number } {
 const STAND_IN = `
 const http = require('node:http');
 const det = ${JSON.stringify(DET)};
-const canned = JSON.stringify({ detector_id: det, mode: 'BINARY', label: { index: 0, name: 'YES' },
+const timings = { decode: 0, backbone: 0, heads: 0, total: 0 };
+const answer = (id) => ({ detector_id: id, mode: 'BINARY', label: { index: 0, name: 'YES' },
   probabilities: { YES: 0.98, NO: 0.02 }, confidence: 0.98, in_domain_probability: 0.99,
   adjusted_confidence: 0.9751, model_versions: { primary: { version: 1, model_id: 'mv_1' },
-  oodd: { version: 1, model_id: 'mv_2' } }, timings_ms: { decode: 0, backbone: 0, heads: 0, total: 0 } });
-const detector = JSON.stringify({ id: det, type: 'detector', created_at: new Date().toISOString(), name: 'bench',
+  oodd: { version: 1, model_id: 'mv_2' } } });
+const canned = JSON.stringify({ ...answer(det), timings_ms: timings });
+const detector = (id) => JSON.stringify({ id, type: 'detector', created_at: new Date().toISOString(), name: 'bench',
   query: 'Is it brick?', group_name: 'bench', metadata: null, mode: 'BINARY', mode_configuration: null,
   confidence_threshold: 0.9, patience_time: 30, status: 'ON', escalation_type: 'STANDARD' });
 http.createServer({ keepAliveTimeout: 65000 }, (req, res) => {
   req.resume();
   req.on('end', () => {
     let body = canned;
-    if (req.url.startsWith('/device-api/v1/detectors/')) body = detector;
-    else if (req.url.startsWith('/device-api/v1/detectors')) body = '{"count":1,"next":null,"previous":null,"results":[' + detector + ']}';
+    const url = new URL(req.url, 'http://x');
+    const ids = url.searchParams.getAll('detector_id');
+    if (url.pathname === '/infer' && ids.length > 1) body = JSON.stringify({ results: ids.map(answer), timings_ms: timings });
+    else if (url.pathname === '/infer' && ids.length === 1) body = JSON.stringify({ ...answer(ids[0]), timings_ms: timings });
+    else if (req.url.startsWith('/device-api/v1/detectors/')) body = detector(decodeURIComponent(url.pathname.split('/')[4]));
+    else if (req.url.startsWith('/device-api/v1/detectors')) body = '{"count":1,"next":null,"previous":null,"results":[' + detector(det) + ']}';
     else if (req.url.startsWith('/device-api/v1/me')) body = '{"username":"b","email":"b@x","is_superuser":false}';
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
     res.end(body);
   });
 }).listen(Number(process.env.PORT), '127.0.0.1');
 `;
+
+// ---------------------------------------------------------------- camera frames (1 vs 5 detectors)
+
+/** Runs the gateway's frame path in its own process against `inferencePort`; latencies in ms per frame. */
+async function frameRows(
+  work: string,
+  name: string,
+  env: Record<string, string>,
+  frames: number,
+): Promise<{ one: number[]; many: number[]; errors: number }> {
+  const home = path.join(work, `frames-${name}`);
+  await mkdir(path.join(home, 'config'), { recursive: true });
+  // no_cloud: the rows time the edge's own path (nothing is escalated whatever the model answers).
+  await writeFile(
+    path.join(home, 'config', 'edge-config.yaml'),
+    [
+      'global_config: { confident_audit_rate: 0 }',
+      'detectors:',
+      ...FRAME_DETECTORS.map((d) => `  - { detector_id: ${d}, edge_inference_config: no_cloud }`),
+    ].join('\n'),
+  );
+  const child = spawn(process.execPath, ['--import', 'tsx', FRAME_CHILD], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      LOG_LEVEL: 'warn',
+      ...env,
+      IO_HOME: home,
+      BENCH_DETECTORS: FRAME_DETECTORS.join(','),
+      BENCH_IMAGE: path.join(FIXTURES, 'textures/brick/09.jpg'),
+      BENCH_FRAMES: String(frames),
+      BENCH_ROUNDS: String(ROUNDS),
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  const code = await new Promise<number | null>((r) => child.on('exit', r));
+  if (code !== 0) throw new Error(`frame bench (${name}) exited with ${code}`);
+  return JSON.parse(out.trim().split('\n').pop() ?? '{}') as {
+    one: number[];
+    many: number[];
+    errors: number;
+  };
+}
+
+function frameRow(r: Row, latencies: number[], errors: number): void {
+  r.lat.push(...latencies);
+  r.ms += latencies.reduce((a, b) => a + b, 0);
+  r.errors += errors;
+}
 
 // ---------------------------------------------------------------- main
 
@@ -212,6 +274,16 @@ async function main(): Promise<void> {
       await measure(row('gateway+standin/16'), FAST_N, 16, viaGateway(gwPort));
     }
 
+    say('frame rows against the stand-in (1 vs 5 detectors per frame)...');
+    const standInFrames = await frameRows(
+      work,
+      'stand-in',
+      gatewayEnv(path.join(work, 'unused'), standInPort),
+      FAST_N / 10,
+    );
+    frameRow(row('frame1+standin/1'), standInFrames.one, 0);
+    frameRow(row('frame5+standin/1'), standInFrames.many, standInFrames.errors);
+
     let real = !args['no-real'];
     if (real) {
       say('building a starter model (brick vs grass/gravel) from fixture tiles...');
@@ -231,6 +303,10 @@ async function main(): Promise<void> {
       }
       const infHome = path.join(work, 'inference-home');
       const built = await buildStarterModel({ detectorId: DET, dataDir: data, ioHome: infHome, engine });
+      // The same model under the other frame detectors' ids: five heads on one backbone pass.
+      for (const d of FRAME_DETECTORS.slice(1)) {
+        await cp(path.join(infHome, 'models', DET), path.join(infHome, 'models', d), { recursive: true });
+      }
       const heads = await Promise.all([
         readModelPackage(built.primary.dir).then((p) => engine.loadHead(p)),
         readModelPackage(built.oodd.dir).then((p) => engine.loadHead(p)),
@@ -284,6 +360,17 @@ async function main(): Promise<void> {
           await measure(row('gateway+inference/16'), REAL_N, 16, viaGateway(gwRealPort));
         }
       }
+      if (real) {
+        say('frame rows against the real inference (1 vs 5 detectors per frame)...');
+        const realFrames = await frameRows(
+          work,
+          'real',
+          gatewayEnv(path.join(work, 'unused'), infPort),
+          REAL_N / 2,
+        );
+        frameRow(row('frame1+inference/1'), realFrames.one, 0);
+        frameRow(row('frame5+inference/1'), realFrames.many, realFrames.errors);
+      }
       await Promise.all(heads.map((h) => h.release()));
     }
 
@@ -298,6 +385,10 @@ async function main(): Promise<void> {
       inproc: 'in-process limit (decode+preprocess+backbone+heads)',
       inference: 'real inference service alone (HTTP)',
       'gateway+inference': 'gateway → real inference',
+      'frame1+standin': 'camera frame, 1 detector (stand-in)',
+      'frame5+standin': 'camera frame, 5 detectors (stand-in)',
+      'frame1+inference': 'camera frame, 1 detector (real inference)',
+      'frame5+inference': 'camera frame, 5 detectors (real inference)',
     };
     for (const [name, r] of rows) {
       const [setup, c] = name.split('/');
@@ -314,7 +405,16 @@ async function main(): Promise<void> {
       `gateway added p50 at 1 client: ${fmt(g1.p50 - s1.p50, 3)} ms (goal ≤ 1 ms); ` +
         `gateway throughput at 16 clients: ${fmt(g16.rps, 0)} req/s (goal ≥ 1,500)`,
     );
+    const f1 = stats(row('frame1+standin/1'));
+    const f5 = stats(row('frame5+standin/1'));
+    lines.push(`gateway frame path, 5 detectors / 1 detector (stand-in): p50 ${fmt(f5.p50 / f1.p50)}×`);
     if (real) {
+      const r1 = stats(row('frame1+inference/1'));
+      const r5 = stats(row('frame5+inference/1'));
+      lines.push(
+        `5 detectors on one frame / 1 detector (real inference): p50 ${fmt(r5.p50 / r1.p50)}×, ` +
+          `p99 ${fmt(r5.p99 / r1.p99)}× (goal ≤ 1.5×)`,
+      );
       const ip1 = stats(row('inproc/1'));
       const ipN = stats(row('inproc/16'));
       const gr1 = stats(row('gateway+inference/1'));

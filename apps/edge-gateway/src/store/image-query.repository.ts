@@ -38,26 +38,51 @@ export class ImageQueryRepository {
     private readonly outbox: OutboxRepository,
   ) {}
 
-  /** One image and the image queries asked about it (one per detector), with their escalations: one commit. */
+  /**
+   * One image and the image queries asked about it (one per detector), with their escalations: one commit.
+   * The image's own image query (same id: the REST case, or a frame's first) is inserted with it in one statement.
+   */
   async record(image: StagedImage, queries: readonly NewImageQuery[]): Promise<void> {
     if (queries.length === 0) return;
-    const stmts: InStatement[] = [this.images.insertStatement(image, queries[0]!.createdAt)];
+    const stmts: InStatement[] = [];
     let escalations = 0;
+    const owner = queries.find((q) => q.id === image.id);
+    if (!owner) stmts.push(this.images.insertStatement(image, queries[0]!.createdAt));
     for (const q of queries) {
-      stmts.push({
-        sql: `INSERT INTO image_queries (id, detector_id, created_at, json, image_id, escalation, final, updated_at)
+      if (q === owner) {
+        stmts.push({
+          sql: `INSERT INTO image_query_with_image
+                  (id, detector_id, created_at, json, escalation, final, updated_at, content_type, bytes, data)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          args: [
+            q.id,
+            q.detectorId,
+            q.createdAt,
+            q.json,
+            q.outbox ? 'pending' : 'none',
+            q.final ? 1 : 0,
+            q.createdAt,
+            image.contentType,
+            image.data.byteLength,
+            image.data,
+          ],
+        });
+      } else {
+        stmts.push({
+          sql: `INSERT INTO image_queries (id, detector_id, created_at, json, image_id, escalation, final, updated_at)
               VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-        args: [
-          q.id,
-          q.detectorId,
-          q.createdAt,
-          q.json,
-          image.id,
-          q.outbox ? 'pending' : 'none',
-          q.final ? 1 : 0,
-          q.createdAt,
-        ],
-      });
+          args: [
+            q.id,
+            q.detectorId,
+            q.createdAt,
+            q.json,
+            image.id,
+            q.outbox ? 'pending' : 'none',
+            q.final ? 1 : 0,
+            q.createdAt,
+          ],
+        });
+      }
       if (q.outbox) {
         escalations++;
         stmts.push(

@@ -5,6 +5,10 @@
  * - 2: images in their own table, referenced by `image_queries.image_id`, so one camera frame asked of N
  *   detectors is stored once for its N image queries. Migrating moves every stored image into `images` under
  *   its image query's id and keeps every row, escalation and cache entry.
+ *
+ * `image_query_with_image` (a view with an INSTEAD OF trigger) inserts an image query together with the image
+ * it owns in one statement: a lone statement commits without BEGIN/COMMIT, the common REST case (measured
+ * ~0.1 ms less per answer than a two-statement transaction).
  */
 import type { Client } from '@libsql/client';
 
@@ -57,15 +61,38 @@ const STABLE_TABLES = [
   `CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
 ];
 
+const OWN_IMAGE_INSERT = [
+  `CREATE VIEW IF NOT EXISTS image_query_with_image AS
+   SELECT q.id, q.detector_id, q.created_at, q.json, q.escalation, q.final, q.updated_at,
+          i.content_type, i.bytes, i.data
+   FROM image_queries q JOIN images i ON i.id = q.image_id`,
+  `CREATE TRIGGER IF NOT EXISTS image_query_with_image_insert INSTEAD OF INSERT ON image_query_with_image
+   BEGIN
+     INSERT INTO images (id, content_type, bytes, created_at, data)
+       VALUES (NEW.id, NEW.content_type, NEW.bytes, NEW.created_at, NEW.data);
+     INSERT INTO image_queries (id, detector_id, created_at, json, image_id, escalation, final, updated_at)
+       VALUES (NEW.id, NEW.detector_id, NEW.created_at, NEW.json, NEW.id, NEW.escalation, NEW.final, NEW.updated_at);
+   END`,
+];
+
 export async function migrate(client: Client): Promise<void> {
   const version = Number((await client.execute('PRAGMA user_version')).rows[0]?.user_version ?? 0);
-  if (version >= VERSION) return;
+  if (version >= VERSION) {
+    await client.batch(OWN_IMAGE_INSERT, 'write');
+    return;
+  }
   const legacy = await client.execute(
     `SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'image_queries'`,
   );
   const stmts = legacy.rows.length > 0 ? await fromVersion1(client) : [IMAGE_QUERIES, IMAGES];
   await client.batch(
-    [...STABLE_TABLES, ...stmts, ...IMAGE_QUERY_INDEXES, `PRAGMA user_version = ${VERSION}`],
+    [
+      ...STABLE_TABLES,
+      ...stmts,
+      ...IMAGE_QUERY_INDEXES,
+      ...OWN_IMAGE_INSERT,
+      `PRAGMA user_version = ${VERSION}`,
+    ],
     'write',
   );
 }
