@@ -265,7 +265,7 @@ describe('lintDockerfile catches', () => {
   });
 
   it('a workspace library the app needs but the image does not copy, or a deps stage of another app', () => {
-    expect(workspaceLibs('edge-gateway')).toEqual(['decision', 'schema']);
+    expect(workspaceLibs('edge-gateway')).toEqual(expect.arrayContaining(['decision', 'schema']));
     const t = replaceOnce(text, 'COPY libs/decision libs/decision\n', '');
     expect(lint(t)).toContain(
       `${edge} apps/edge-gateway depends on libs/decision: COPY libs/decision into the final stage`,
