@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   classLayout,
+  classNameOf,
+  maxNumBboxesOf,
+  valueMaxLengthOf,
   countClassNames,
   modelClassIndex,
   normaliseBinaryLabel,
@@ -89,5 +92,18 @@ describe(modelClassIndex.name, () => {
     ['COUNT: the index', 4, '4', 'COUNT', { max_count: 9 }, 4],
   ] as const)('%s', (_what, index, name, mode, config, expected) => {
     expect(modelClassIndex({ index, name, mode, modeConfiguration: config })).toBe(expected);
+  });
+});
+
+describe('mode_configuration readers', () => {
+  it.each([
+    [{ class_name: 'person', max_num_bboxes: 5, value_max_length: 20 }, 'person', 5, 20],
+    [{ class_name: '  ', max_num_bboxes: '5', value_max_length: null }, undefined, undefined, undefined],
+    [null, undefined, undefined, undefined],
+    [{ class_name: 7 }, undefined, undefined, undefined],
+  ])('%j → class_name %s, max_num_bboxes %s, value_max_length %s', (config, name, boxes, length) => {
+    expect(classNameOf(config)).toBe(name);
+    expect(maxNumBboxesOf(config)).toBe(boxes);
+    expect(valueMaxLengthOf(config)).toBe(length);
   });
 });

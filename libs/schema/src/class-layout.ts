@@ -49,6 +49,33 @@ export function maxCountOf(
   return typeof max === 'number' ? max : undefined;
 }
 
+/** `mode_configuration.class_name` (COUNT, BOUNDING_BOX) when it is a non-empty string. */
+export function classNameOf(
+  modeConfiguration: Record<string, unknown> | null | undefined,
+): string | undefined {
+  const name = modeConfiguration?.['class_name'];
+  return typeof name === 'string' && name.trim() !== '' ? name : undefined;
+}
+
+/** Groundlight's default when a BOUNDING_BOX detector does not say. */
+export const DEFAULT_MAX_NUM_BBOXES = 10;
+
+/** `mode_configuration.max_num_bboxes` when it is a number. */
+export function maxNumBboxesOf(
+  modeConfiguration: Record<string, unknown> | null | undefined,
+): number | undefined {
+  const max = modeConfiguration?.['max_num_bboxes'];
+  return typeof max === 'number' ? max : undefined;
+}
+
+/** `mode_configuration.value_max_length` (TEXT) when it is a number. */
+export function valueMaxLengthOf(
+  modeConfiguration: Record<string, unknown> | null | undefined,
+): number | undefined {
+  const max = modeConfiguration?.['value_max_length'];
+  return typeof max === 'number' ? max : undefined;
+}
+
 export interface ClassLayout {
   mode: DetectorMode;
   classNames: string[];

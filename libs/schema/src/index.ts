@@ -9,5 +9,6 @@ export * from './image-inspect';
 export * from './submit-command';
 export * from './escalation-metadata';
 export * from './inference-answer';
+export * from './answer-result';
 export * from './class-layout';
 export * from './model-store';

@@ -4,21 +4,63 @@
  *
  * `adjusted_confidence` is the OODD-adjusted confidence (libs/decision `adjustConfidenceWithOodd`), so the
  * consumer need not recompute it.
+ *
+ * Who answered (`answered_by`): a trained model package (classification heads on the backbone), the built-in
+ * COCO object detector (COUNT, BOUNDING_BOX) or the built-in OCR (TEXT). Built-in answers carry the mode's
+ * part (`count`, `boxes`, `text`), have no OODD model (`in_domain_probability` null) and name the built-in
+ * model as primary version 0. `label` is still filled so index-based consumers keep working: COUNT → the
+ * count class ("0"…, GREATER_THAN_MAX at max_count + 1, class-layout.ts), BOUNDING_BOX → the index into
+ * BOUNDING_BOX_LABELS, TEXT → index 0 with the text as name. `unanswered` says the service had no model for the
+ * detector's class (for example a class outside COCO): confidence 0, and the edge treats it as "no model".
  */
 import { z } from 'zod';
-import { DetectorModeSchema } from './enums';
+import { BOUNDING_BOX_LABELS, DetectorModeSchema } from './enums';
+import { RoiSchema } from './rest';
 
 const Probability = z.number().min(0).max(1);
 
 export const ModelVersionRefSchema = z.object({ version: z.number().int().min(0), model_id: z.string() });
 export type ModelVersionRef = z.infer<typeof ModelVersionRefSchema>;
 
+export const ANSWERED_BY = ['trained_model', 'coco_detector', 'ocr'] as const;
+export const AnsweredBySchema = z.enum(ANSWERED_BY);
+export type AnsweredBy = z.infer<typeof AnsweredBySchema>;
+
+/** COUNT from detections: the count capped at max_count, the boxes it rests on (best first). */
+export const CountPartSchema = z.object({
+  count: z.number().int().min(0),
+  greater_than_max: z.boolean(),
+  confidence: Probability,
+  rois: z.array(RoiSchema),
+});
+export type CountPart = z.infer<typeof CountPartSchema>;
+
+/** BOUNDING_BOX: the Groundlight label and at most max_num_bboxes boxes (normalised, best first). */
+export const BoxesPartSchema = z.object({
+  label: z.enum(BOUNDING_BOX_LABELS),
+  rois: z.array(RoiSchema),
+  confidence: Probability,
+});
+export type BoxesPart = z.infer<typeof BoxesPartSchema>;
+
+/** TEXT: the text cut at value_max_length (`truncated` says it was). */
+export const TextPartSchema = z.object({
+  text: z.string(),
+  truncated: z.boolean(),
+  confidence: Probability,
+});
+export type TextPart = z.infer<typeof TextPartSchema>;
+
+export const UNANSWERED_CODES = ['NO_MODEL_FOR_CLASS'] as const;
+export const UnansweredSchema = z.object({ code: z.enum(UNANSWERED_CODES), detail: z.string() });
+export type Unanswered = z.infer<typeof UnansweredSchema>;
+
 export const DetectorAnswerSchema = z.object({
   detector_id: z.string().min(1),
   mode: DetectorModeSchema,
   /** The primary model's top class. */
   label: z.object({ index: z.number().int().min(0), name: z.string() }),
-  /** Class name → probability, in the model's class order. */
+  /** Class name → probability, in the model's class order; empty for built-in answers (no distribution). */
   probabilities: z.record(z.string(), Probability),
   /** Raw top-class probability of the primary model. */
   confidence: Probability,
@@ -26,6 +68,12 @@ export const DetectorAnswerSchema = z.object({
   in_domain_probability: Probability.nullable(),
   adjusted_confidence: Probability,
   model_versions: z.object({ primary: ModelVersionRefSchema, oodd: ModelVersionRefSchema.nullable() }),
+  /** Absent in answers from services before the built-in models: read as 'trained_model'. */
+  answered_by: AnsweredBySchema.optional(),
+  count: CountPartSchema.optional(),
+  boxes: BoxesPartSchema.optional(),
+  text: TextPartSchema.optional(),
+  unanswered: UnansweredSchema.optional(),
 });
 export type DetectorAnswer = z.infer<typeof DetectorAnswerSchema>;
 
@@ -33,6 +81,10 @@ export const InferTimingsSchema = z.object({
   decode: z.number(),
   backbone: z.number(),
   heads: z.number(),
+  /** The COCO detector's run (preprocessing included), when a detector asked for it. */
+  detector: z.number().optional(),
+  /** OCR (detection + recognition, decoding included), when a TEXT detector asked for it. */
+  ocr: z.number().optional(),
   total: z.number(),
 });
 export type InferTimings = z.infer<typeof InferTimingsSchema>;

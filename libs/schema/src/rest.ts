@@ -4,7 +4,7 @@
  * `result` so the SDK's union resolution picks the right result class.
  */
 import { z } from 'zod';
-import { DetectorModeSchema, ResultTypeSchema, SourceSchema } from './enums';
+import { BOUNDING_BOX_LABELS, DetectorModeSchema, ResultTypeSchema, SourceSchema } from './enums';
 
 const Confidence = z.number().min(0).max(1);
 const IsoDateTime = z.string().datetime({ offset: true });
@@ -58,7 +58,7 @@ export const TextRecognitionResultSchema = z.object({
 export const BoundingBoxResultSchema = z.object({
   ...ResultCommon,
   result_type: z.literal('bounding_box'),
-  label: z.enum(['NO_OBJECTS', 'BOUNDING_BOX', 'GREATER_THAN_MAX', 'UNCLEAR']),
+  label: z.enum(BOUNDING_BOX_LABELS),
 });
 
 export const ImageQueryResultSchema = z.discriminatedUnion('result_type', [
@@ -106,10 +106,14 @@ export const BoundingBoxModeConfigurationSchema = z.object({
   class_name: z.string().min(1),
   max_num_bboxes: z.number().int().min(1).max(50).optional(),
 });
-export const TextModeConfigurationSchema = z.object({}).passthrough();
+/** `value_max_length`: the longest text an answer carries (longer text is cut and `truncated` set). */
+export const TextModeConfigurationSchema = z
+  .object({ value_max_length: z.number().int().min(1).max(250).optional() })
+  .passthrough();
 export type CountModeConfiguration = z.infer<typeof CountModeConfigurationSchema>;
 export type MultiClassModeConfiguration = z.infer<typeof MultiClassModeConfigurationSchema>;
 export type BoundingBoxModeConfiguration = z.infer<typeof BoundingBoxModeConfigurationSchema>;
+export type TextModeConfiguration = z.infer<typeof TextModeConfigurationSchema>;
 export type ModeConfiguration = Record<string, unknown>;
 
 /** The schema a mode's configuration must satisfy. */

@@ -11,6 +11,14 @@ import type { z } from 'zod';
 import {
   ApiTokenSchema,
   BBoxGeometrySchema,
+  BinaryClassificationResultSchema,
+  BoundingBoxModeConfigurationSchema,
+  BoundingBoxResultSchema,
+  CountModeConfigurationSchema,
+  CountingResultSchema,
+  MultiClassificationResultSchema,
+  TextModeConfigurationSchema,
+  TextRecognitionResultSchema,
   DetectorSchema,
   EdgeModelInfoSchema,
   ImageQuerySchema,
@@ -37,6 +45,14 @@ const pairs: [string, z.ZodObject][] = [
   ['PaginatedImageQueryList', PaginatedImageQueryListSchema],
   ['EdgeModelInfo', EdgeModelInfoSchema],
   ['ApiToken', ApiTokenSchema],
+  ['BinaryClassificationResult', BinaryClassificationResultSchema],
+  ['CountingResult', CountingResultSchema],
+  ['MultiClassificationResult', MultiClassificationResultSchema],
+  ['TextRecognitionResult', TextRecognitionResultSchema],
+  ['BoundingBoxResult', BoundingBoxResultSchema],
+  ['CountModeConfiguration', CountModeConfigurationSchema],
+  ['BoundingBoxModeConfiguration', BoundingBoxModeConfigurationSchema],
+  ['TextModeConfiguration', TextModeConfigurationSchema],
 ];
 
 describe('Groundlight OpenAPI contract', () => {
@@ -53,5 +69,10 @@ describe('Groundlight OpenAPI contract', () => {
     for (const key of Object.keys(schema.shape)) {
       if (!additions.includes(key)) expect(known, `${name}.${key}`).toContain(key);
     }
+  });
+
+  it('BoundingBoxResult.label takes exactly the spec enum', () => {
+    const spec_ = spec.components.schemas['BoundingBoxLabelEnum'] as unknown as { enum: string[] };
+    expect(BoundingBoxResultSchema.shape.label.options).toEqual(spec_.enum);
   });
 });
