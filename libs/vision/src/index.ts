@@ -111,3 +111,8 @@ export type { TextBox, DbOptions } from './ocr/db-postprocess';
 export { dbBoxes, readingOrder, DEFAULT_DB_OPTIONS } from './ocr/db-postprocess';
 export type { DecodedText } from './ocr/ctc-decode';
 export { ctcGreedyDecode } from './ocr/ctc-decode';
+
+export type { DensityHeadParams } from './heads/density.head';
+export { buildDensityHead, DENSITY_INPUT, DENSITY_OUTPUT, COUNT_OUTPUT } from './heads/density.head';
+export type { DensityModel, DensityFitOptions } from './training/density.fit';
+export { boxDensityTarget, fitDensityRegression, predictDensity } from './training/density.fit';
