@@ -105,7 +105,7 @@ function createServices(parts: {
   const imageQueries = new ImageQueryService(orm, blobs, pubsub, escalations, predictor, metrics, logger);
   return {
     auth: new AuthService(orm),
-    users: new UserService(orm),
+    users: new UserService(orm, { tokenTtlDays: env.auth.tokenTtlDays }),
     detectors: new DetectorService(orm, blobs, logger),
     imageQueries,
     labels: new LabelService(orm, escalations, imageQueries, metrics),

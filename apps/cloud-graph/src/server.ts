@@ -76,7 +76,12 @@ export function buildServer({ env, logger, deps, services, metrics }: ServerPart
         sendProblem(res, e, { requestId });
       });
   });
-  const ws = serveGraphQLWs(server, yoga, { services, pubsub: deps.pubsub, metrics });
+  const ws = serveGraphQLWs(server, yoga, {
+    services,
+    pubsub: deps.pubsub,
+    metrics,
+    recheckIntervalMs: env.auth.recheckIntervalMs,
+  });
 
   let sweeper: NodeJS.Timeout | null = null;
   const sockets = new Set<Socket>();

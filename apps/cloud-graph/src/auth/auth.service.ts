@@ -5,7 +5,10 @@ import { Hub } from '../modules/hubs/hub.entity';
 import type { Principal } from './principal';
 import { hashToken, tokenSnippet } from './token';
 
-/** Resolves `x-api-token` values to principals and creates the bootstrap admin. */
+/**
+ * Resolves `x-api-token` values to principals (a user token only while it is unexpired, unrevoked and its user
+ * enabled) and creates the bootstrap admin, whose token does not expire.
+ */
 export class AuthService {
   constructor(private readonly orm: Orm) {}
 
@@ -17,6 +20,8 @@ export class AuthService {
     if (apiToken) {
       const user = apiToken.user.getEntity();
       const now = new Date();
+      if (apiToken.revokedAt || user.disabledAt || (apiToken.expiresAt && apiToken.expiresAt <= now))
+        return null;
       if (!apiToken.lastUsedAt || now.getTime() - apiToken.lastUsedAt.getTime() > 60_000) {
         await em.nativeUpdate(ApiToken, { id: apiToken.id }, { lastUsedAt: now });
       }

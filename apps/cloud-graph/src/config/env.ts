@@ -43,6 +43,8 @@ const RawEnvSchema = z.object({
   SIGNED_URL_TTL_SECONDS: z.coerce.number().int().min(10).max(86_400).default(900),
   REDIS_URL: z.url().optional(),
   IO_BOOTSTRAP_TOKEN: secret(20).optional(),
+  API_TOKEN_TTL_DAYS: z.coerce.number().int().min(0).max(3650).default(90),
+  AUTH_RECHECK_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   ESCALATION_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   ESCALATION_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
   HUB_OFFLINE_AFTER_SECONDS: z.coerce.number().int().min(5).max(86_400).default(90),
@@ -73,7 +75,13 @@ export interface Env {
   database: DatabaseConfig;
   blob: BlobConfig;
   redis: { url: string } | null;
-  auth: { bootstrapToken: string | null };
+  auth: {
+    bootstrapToken: string | null;
+    /** Lifetime of new user API tokens in days; 0 = they never expire. */
+    tokenTtlDays: number;
+    /** How often open graphql-ws sessions re-check their token (revoked, expired, user disabled → closed). */
+    recheckIntervalMs: number;
+  };
   escalations: { leaseSeconds: number; sweepIntervalMs: number };
   hubs: { offlineAfterSeconds: number };
   /** Run the training worker inside this process (the embedded default); off when workers run apart. */
@@ -140,7 +148,11 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
         },
     blob,
     redis: e.REDIS_URL ? { url: e.REDIS_URL } : null,
-    auth: { bootstrapToken: e.IO_BOOTSTRAP_TOKEN ?? null },
+    auth: {
+      bootstrapToken: e.IO_BOOTSTRAP_TOKEN ?? null,
+      tokenTtlDays: e.API_TOKEN_TTL_DAYS,
+      recheckIntervalMs: e.AUTH_RECHECK_INTERVAL_MS,
+    },
     escalations: {
       leaseSeconds: e.ESCALATION_LEASE_SECONDS,
       sweepIntervalMs: e.ESCALATION_SWEEP_INTERVAL_MS,

@@ -35,11 +35,26 @@ export interface GraphQLWs {
 export function serveGraphQLWs(
   server: Server,
   yoga: CloudYoga,
-  parts: { services: Services; pubsub: AppPubSub; metrics: Metrics },
+  parts: { services: Services; pubsub: AppPubSub; metrics: Metrics; recheckIntervalMs: number },
 ): GraphQLWs {
   const { services, pubsub, metrics } = parts;
   const wss = new WebSocketServer({ server, path: '/graphql' });
   const principals = new WeakMap<object, Principal>();
+  // The token each open session signed in with, re-checked on a timer: a revoked or expired token, a disabled
+  // user or a rotated hub token closes the session (4403), on every replica, within one interval.
+  const sessions = new Map<WebSocket, string>();
+  const recheck = setInterval(() => {
+    for (const [socket, token] of sessions) {
+      services.auth.authenticate(token).then(
+        (still) => {
+          if (!still && sessions.delete(socket))
+            socket.close(4403, 'Forbidden: the token is no longer valid');
+        },
+        () => undefined, // the database is away: keep the session, check again next time
+      );
+    }
+  }, parts.recheckIntervalMs);
+  recheck.unref();
   useServer<Record<string, unknown>, { socket: WebSocket; request: IncomingMessage }>(
     {
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
@@ -55,6 +70,11 @@ export function serveGraphQLWs(
           return false;
         }
         principals.set(ctx.extra.socket, principal);
+        if (token) {
+          const socket = ctx.extra.socket;
+          sessions.set(socket, token);
+          socket.once('close', () => sessions.delete(socket));
+        }
         metrics.wsConnections.inc();
         return true;
       },
@@ -91,6 +111,8 @@ export function serveGraphQLWs(
   );
   return {
     async close() {
+      clearInterval(recheck);
+      sessions.clear();
       for (const client of wss.clients) client.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },

@@ -10,11 +10,16 @@ export const User = defineEntity({
     email: p.string().length(320),
     role: p.enum(['ADMIN', 'REVIEWER'] as const),
     createdAt: p.datetime().onCreate(() => new Date()),
+    /** A disabled user's tokens stop working (and its open sessions close) until it is enabled again. */
+    disabledAt: p.datetime().nullable(),
   },
 });
 export type UserEntity = InferEntity<typeof User>;
 
-/** An API token; only its sha256 is stored, with the first 20 characters as a snippet for look-ups. */
+/**
+ * An API token; only its sha256 is stored, with the first 20 characters as a snippet for look-ups. It works
+ * until it expires or is revoked, and only while its user is enabled.
+ */
 export const ApiToken = defineEntity({
   name: 'ApiToken',
   tableName: 'api_tokens',
@@ -26,6 +31,9 @@ export const ApiToken = defineEntity({
     snippet: p.string().length(20).index(),
     createdAt: p.datetime().onCreate(() => new Date()),
     lastUsedAt: p.datetime().nullable(),
+    /** Null: never expires (the bootstrap admin's token). */
+    expiresAt: p.datetime().nullable(),
+    revokedAt: p.datetime().nullable(),
   },
 });
 export type ApiTokenEntity = InferEntity<typeof ApiToken>;
