@@ -4,6 +4,7 @@
  * Every failure becomes a CliError that says what to do; GraphQL payload errors (`{ ok: false, error }`) too.
  */
 import { CliError } from './errors';
+import { networkCause } from './network-error';
 
 export interface RestOptions {
   query?: Record<string, string | number | boolean | undefined>;
@@ -93,7 +94,7 @@ export class CloudClient {
     try {
       res = await fetch(url, { method, headers, body, signal: AbortSignal.timeout(60_000) });
     } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+      const cause = networkCause(err);
       throw new CliError(
         `Cannot reach the cloud at ${this.url} (${cause}): check the URL, or run io login --url <cloud url>.`,
       );

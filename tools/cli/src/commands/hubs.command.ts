@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import type { Context } from '../context';
 import { CliError } from '../errors';
+import { networkCause } from '../network-error';
 import { HUBS, REGISTER_HUB, ROTATE_HUB_TOKEN, type Hub, type Payload } from '../graphql.operations';
 import { table } from '../output';
 import { resolveDetector } from './detector.resolve';
@@ -36,7 +37,7 @@ async function edgeFetch(url: string, init: RequestInit = {}): Promise<{ status:
     }
     return { status: res.status, body };
   } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+    const cause = networkCause(err);
     throw new CliError(
       `Cannot reach the edge at ${new URL(url).origin} (${cause}): check --url (nginx listens on :30101).`,
     );
