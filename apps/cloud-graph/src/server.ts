@@ -22,6 +22,9 @@ import { opsRoutes } from './ops/health.route';
 
 export const REST_PREFIXES = ['/device-api/v1', '/v1'] as const;
 
+/** A GraphQL request body (query + variables) is refused above this, before yoga reads it. */
+const GRAPHQL_MAX_BODY_BYTES = 1024 * 1024;
+
 export type ServerParts = Pick<Cloud, 'env' | 'logger' | 'deps' | 'services' | 'metrics'>;
 
 export interface CloudGraphServer {
@@ -54,6 +57,16 @@ export function buildServer({ env, logger, deps, services, metrics }: ServerPart
 
   const handleGraphQL = async (req: IncomingMessage, res: ServerResponse) => {
     const started = process.hrtime.bigint();
+    if (Number(req.headers['content-length'] ?? 0) > GRAPHQL_MAX_BODY_BYTES) {
+      sendProblem(
+        res,
+        new IntelliOpticsError(
+          'PAYLOAD_TOO_LARGE',
+          `A GraphQL request is at most ${GRAPHQL_MAX_BODY_BYTES} bytes.`,
+        ),
+      );
+      return;
+    }
     res.on('finish', () =>
       metrics.httpRequests.observe(
         { method: req.method ?? 'GET', route: '/graphql', status: String(res.statusCode) },

@@ -27,6 +27,9 @@ interface Enveloped extends EnvelopedRoot {
   validate: (schema: GraphQLSchema, document: DocumentNode) => readonly GraphQLError[];
 }
 
+/** Far above any operation within OPERATION_LIMITS (5,000 tokens). */
+export const WS_MAX_MESSAGE_BYTES = 64 * 1024;
+
 export interface GraphQLWs {
   /** Terminates every socket, then stops accepting. */
   close(): Promise<void>;
@@ -38,7 +41,9 @@ export function serveGraphQLWs(
   parts: { services: Services; pubsub: AppPubSub; metrics: Metrics; recheckIntervalMs: number },
 ): GraphQLWs {
   const { services, pubsub, metrics } = parts;
-  const wss = new WebSocketServer({ server, path: '/graphql' });
+  // Every message, connection_init (the token) included, is bounded before it is parsed: ws closes a
+  // connection sending more with 1009.
+  const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: WS_MAX_MESSAGE_BYTES });
   const principals = new WeakMap<object, Principal>();
   // The token each open session signed in with, re-checked on a timer: a revoked or expired token, a disabled
   // user or a rotated hub token closes the session (4403), on every replica, within one interval.

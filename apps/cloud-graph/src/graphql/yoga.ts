@@ -17,6 +17,7 @@ import type { Services } from '../services';
 import type { GraphQLContext } from './context';
 import { toGraphQLError } from './errors';
 import { createLoaders } from './loaders';
+import { useOperationLimits } from './limits';
 import { useNulGuard } from './nul-guard';
 import type { AppPubSub } from './pubsub';
 import { schema } from './schema';
@@ -40,7 +41,7 @@ export function createGraphQLYoga(parts: {
     graphqlEndpoint: '/graphql',
     landingPage: false,
     graphiql: parts.graphiql,
-    plugins: [useNulGuard()],
+    plugins: [useNulGuard(), useOperationLimits()],
     logging: {
       debug: (...args) => logger.debug(args.length === 1 ? args[0] : args),
       info: (...args) => logger.info(args.length === 1 ? args[0] : args),
