@@ -14,12 +14,29 @@ export interface User {
   email: string;
   role: 'ADMIN' | 'REVIEWER';
   createdAt: string;
+  disabledAt: string | null;
 }
-const USER = 'id username email role createdAt';
+const USER = 'id username email role createdAt disabledAt';
 export const USERS = `query { users { ${USER} } }`;
 export const CREATE_USER = `mutation($input: CreateUserInput!) { createUser(input: $input) { ok ${ERROR} user { ${USER} } } }`;
-export const CREATE_API_TOKEN = `mutation($name: String!, $userId: ID) {
-  createApiToken(name: $name, userId: $userId) { ok ${ERROR} token snippet user { ${USER} } } }`;
+export const CREATE_API_TOKEN = `mutation($name: String!, $userId: ID, $expiresInDays: Int) {
+  createApiToken(name: $name, userId: $userId, expiresInDays: $expiresInDays) { ok ${ERROR} token snippet user { ${USER} } } }`;
+export const SET_USER_DISABLED = `mutation($id: ID!, $disabled: Boolean!) {
+  setUserDisabled(id: $id, disabled: $disabled) { ok ${ERROR} user { ${USER} } } }`;
+
+export interface ApiToken {
+  id: string;
+  name: string;
+  snippet: string;
+  userId: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  expiresAt: string | null;
+  revokedAt: string | null;
+}
+const API_TOKEN = 'id name snippet userId createdAt lastUsedAt expiresAt revokedAt';
+export const API_TOKENS = `query($userId: ID) { apiTokens(userId: $userId) { ${API_TOKEN} } }`;
+export const REVOKE_API_TOKEN = `mutation($id: ID!) { revokeApiToken(id: $id) { ok ${ERROR} apiToken { ${API_TOKEN} } } }`;
 export const ME = 'query { me { id kind name email role } }';
 
 export interface Hub {

@@ -321,6 +321,36 @@ describe('io against a real cloud', () => {
     );
     expect(asRita.stderr).toContain('log in with an ADMIN token');
 
+    // Tokens: listed without their secret, revoked by snippet; a disabled user's tokens stop, enabled again work.
+    const status = async (t: string) =>
+      (await fetch(`${cloud.url}/v1/me`, { headers: { 'x-api-token': t } })).status;
+    const listed = await json<{ name: string; snippet: string; revokedAt: string | null }[]>(
+      ...['tokens', 'list', '--user', 'rita'],
+    );
+    expect(listed).toMatchObject([{ name: 'laptop', revokedAt: null }]);
+    expect(JSON.stringify(listed)).not.toContain(token);
+    const revoked = await json<{ revokedAt: string }>(
+      'tokens',
+      'revoke',
+      `${listed[0]!.snippet}…`,
+      '--user',
+      'rita',
+    );
+    expect(revoked.revokedAt).toEqual(expect.any(String));
+    expect(await status(token)).toBe(401);
+    const missing = await io('tokens', 'revoke', 'nope', '--user', 'rita');
+    expect(missing.stderr).toContain('No token "nope" of rita: see io tokens list --user rita.');
+    const second = (await json<{ token: string }>('tokens', 'create', '--name', 'phone', '--user', 'rita'))
+      .token;
+    expect(await status(second)).toBe(200);
+    expect(await json('users', 'disable', 'rita')).toMatchObject({
+      username: 'rita',
+      disabledAt: expect.any(String),
+    });
+    expect(await status(second)).toBe(401);
+    expect(await json('users', 'enable', 'rita')).toMatchObject({ username: 'rita', disabledAt: null });
+    expect(await status(second)).toBe(200);
+
     const hub = await json<{ hub: { id: string; name: string }; token: string }>(
       'hubs',
       'register',

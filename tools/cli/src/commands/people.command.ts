@@ -1,11 +1,22 @@
-/** io login | whoami, io users list | create, io tokens create (GraphQL; tokens are shown once). */
+/** io login | whoami, io users list | create | disable | enable, io tokens create | list | revoke (GraphQL). */
 import { Option, type Command } from 'commander';
 import type { Me } from '@intellioptics/schema';
 import { CloudClient } from '../cloud.client';
 import { saveConfig } from '../config.store';
 import type { Context } from '../context';
 import { CliError } from '../errors';
-import { CREATE_API_TOKEN, CREATE_USER, ME, USERS, type Payload, type User } from '../graphql.operations';
+import {
+  API_TOKENS,
+  CREATE_API_TOKEN,
+  CREATE_USER,
+  ME,
+  REVOKE_API_TOKEN,
+  SET_USER_DISABLED,
+  USERS,
+  type ApiToken,
+  type Payload,
+  type User,
+} from '../graphql.operations';
 import { table } from '../output';
 
 export function registerPeople(program: Command, ctx: Context): void {
@@ -73,25 +84,45 @@ export function registerPeople(program: Command, ctx: Context): void {
         );
     });
 
+  for (const [name, disabled] of [
+    ['disable', true],
+    ['enable', false],
+  ] as const) {
+    users
+      .command(`${name} <user>`)
+      .description(
+        disabled ? 'stop a user: none of their tokens work, their sessions close' : 'let a user in again',
+      )
+      .action(async function (this: Command, ref: string) {
+        const cloud = ctx.cloud();
+        const u = await resolveUser(cloud, ref);
+        const { user } = await cloud.mutate<Payload & { user: User }>(
+          SET_USER_DISABLED,
+          { id: u.id, disabled },
+          'setUserDisabled',
+        );
+        ctx.out(this).print(user, (x) => `${x.username} is ${x.disabledAt ? 'disabled' : 'enabled'}`);
+      });
+  }
+
   const tokens = program.command('tokens').description('API tokens');
   tokens
     .command('create')
     .description('a new API token (printed once)')
     .requiredOption('--name <name>', 'what the token is for')
     .option('--user <user>', 'username or id (default: yourself)')
+    .option(
+      '--expires-in-days <days>',
+      "lifetime (default: the cloud's API_TOKEN_TTL_DAYS; 0 = never)",
+      Number,
+    )
     .action(async function (this: Command) {
-      const o = this.opts<{ name: string; user?: string }>();
+      const o = this.opts<{ name: string; user?: string; expiresInDays?: number }>();
       const cloud = ctx.cloud();
-      let userId: string | undefined;
-      if (o.user) {
-        const { users: list } = await cloud.graphql<{ users: User[] }>(USERS);
-        const u = list.find((x) => x.id === o.user || x.username === o.user);
-        if (!u) throw new CliError(`No user ${JSON.stringify(o.user)}: see io users list.`);
-        userId = u.id;
-      }
+      const userId = o.user ? (await resolveUser(cloud, o.user)).id : undefined;
       const r = await cloud.mutate<Payload & { token: string; snippet: string; user: User }>(
         CREATE_API_TOKEN,
-        { name: o.name, userId },
+        { name: o.name, userId, expiresInDays: o.expiresInDays },
         'createApiToken',
       );
       ctx
@@ -102,4 +133,63 @@ export function registerPeople(program: Command, ctx: Context): void {
             `${t.token}\n(token for ${t.user}: shown only now; sign in with io login --url ${cloud.url} --token <it>)`,
         );
     });
+
+  tokens
+    .command('list')
+    .description("a user's tokens, newest first (secrets are never shown again)")
+    .option('--user <user>', 'username or id (default: yourself)')
+    .action(async function (this: Command) {
+      const o = this.opts<{ user?: string }>();
+      const cloud = ctx.cloud();
+      const userId = o.user ? (await resolveUser(cloud, o.user)).id : undefined;
+      const { apiTokens } = await cloud.graphql<{ apiTokens: ApiToken[] }>(API_TOKENS, { userId });
+      ctx.out(this).print(apiTokens, (l) =>
+        table(
+          l.map((t) => ({
+            id: t.id,
+            name: t.name,
+            snippet: `${t.snippet}…`,
+            created: t.createdAt,
+            lastUsed: t.lastUsedAt,
+            expires: t.expiresAt ?? 'never',
+            revoked: t.revokedAt,
+          })),
+        ),
+      );
+    });
+
+  tokens
+    .command('revoke <token>')
+    .description('stop a token at once (its id, or its first characters as io tokens list shows them)')
+    .option('--user <user>', 'whose token (default: yourself)')
+    .action(async function (this: Command, ref: string) {
+      const o = this.opts<{ user?: string }>();
+      const cloud = ctx.cloud();
+      const userId = o.user ? (await resolveUser(cloud, o.user)).id : undefined;
+      const { apiTokens } = await cloud.graphql<{ apiTokens: ApiToken[] }>(API_TOKENS, { userId });
+      const wanted = ref.replace(/…$/, '');
+      const found = apiTokens.filter(
+        (t) => t.id === wanted || t.snippet === wanted || wanted.startsWith(t.snippet),
+      );
+      if (found.length !== 1) {
+        throw new CliError(
+          found.length === 0
+            ? `No token ${JSON.stringify(ref)}${o.user ? ` of ${o.user}` : ''}: see io tokens list${o.user ? ` --user ${o.user}` : ''}.`
+            : `${JSON.stringify(ref)} matches ${found.length} tokens: give the id from io tokens list.`,
+        );
+      }
+      const { apiToken } = await cloud.mutate<Payload & { apiToken: ApiToken }>(
+        REVOKE_API_TOKEN,
+        { id: found[0]!.id },
+        'revokeApiToken',
+      );
+      ctx.out(this).print(apiToken, (t) => `revoked ${t.name} (${t.snippet}…)`);
+    });
+}
+
+async function resolveUser(cloud: CloudClient, ref: string): Promise<User> {
+  const { users } = await cloud.graphql<{ users: User[] }>(USERS);
+  const u = users.find((x) => x.id === ref || x.username === ref);
+  if (!u) throw new CliError(`No user ${JSON.stringify(ref)}: see io users list.`);
+  return u;
 }
