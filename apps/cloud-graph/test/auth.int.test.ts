@@ -22,7 +22,7 @@ beforeAll(async () => {
   const d = await t.services.detectors.create({ name: 'auth det', query: 'q?' });
   detectorId = d.id;
   const { iq } = await t.services.imageQueries.submit(
-    { kind: 'hub', id: t.hubId, name: 'test-hub' },
+    { kind: 'hub', id: t.hubId, name: 'test-hub', detectors: 'all' },
     parseSubmitImageQuery({
       query: new URLSearchParams({ detector_id: d.id }),
       contentType: 'image/jpeg',

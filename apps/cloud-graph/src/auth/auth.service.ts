@@ -27,8 +27,11 @@ export class AuthService {
       }
       return { kind: 'user', id: user.id, username: user.username, email: user.email, role: user.role };
     }
-    const hub = await em.findOne(Hub, { tokenHash: hash }, { fields: ['id', 'name'] });
-    if (hub) return { kind: 'hub', id: hub.id, name: hub.name };
+    const hub = await em.findOne(Hub, { tokenHash: hash }, { fields: ['id', 'name', 'assignedDetectorIds'] });
+    if (hub) {
+      const assigned = hub.assignedDetectorIds ?? null;
+      return { kind: 'hub', id: hub.id, name: hub.name, detectors: assigned ? new Set(assigned) : 'all' };
+    }
     return null;
   }
 

@@ -1,7 +1,7 @@
 import { builder } from '../../graphql/builder';
 import { DetectorModeEnum, DetectorStatusEnum, EscalationTypeEnum } from '../../graphql/enums';
 import { MutationErrorRef, asPayload, guard, type Payload } from '../../graphql/errors';
-import { ROLES } from '../../auth/principal';
+import { ROLES, canSeeDetector, visibleDetectorIds } from '../../auth/principal';
 import type { DetectorEntity } from './detector.entity';
 
 export const DetectorRef = builder.objectRef<DetectorEntity>('Detector');
@@ -27,7 +27,7 @@ DetectorRef.implement({
 builder.asEntity(DetectorRef, {
   key: builder.selection<{ id: string }>('id'),
   resolveReference: (ref, ctx) => {
-    guard(ctx, ROLES.any);
+    if (!canSeeDetector(guard(ctx, ROLES.any), ref.id)) return null;
     return ctx.services.detectors.get(ref.id).catch(() => null);
   },
 });
@@ -38,7 +38,7 @@ builder.queryFields((t) => ({
     nullable: true,
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_, { id }, ctx) => {
-      guard(ctx, ROLES.any);
+      if (!canSeeDetector(guard(ctx, ROLES.any), id)) return null;
       return ctx.loaders.detector.load(id);
     },
   }),
@@ -51,13 +51,14 @@ builder.queryFields((t) => ({
       offset: t.arg.int({ defaultValue: 0 }),
     },
     resolve: async (_, args, ctx) => {
-      guard(ctx, ROLES.any);
+      const who = guard(ctx, ROLES.any);
       const pageSize = Math.min(Math.max(args.first ?? 100, 1), 1000);
       const offset = Math.max(args.offset ?? 0, 0);
       const { items } = await ctx.services.detectors.list({
         page: Math.floor(offset / pageSize) + 1,
         pageSize,
         name: args.name ?? undefined,
+        ids: visibleDetectorIds(who),
       });
       return items;
     },

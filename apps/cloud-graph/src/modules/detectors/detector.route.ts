@@ -1,4 +1,4 @@
-import { ROLES } from '../../auth/principal';
+import { ROLES, assertCanSeeDetector, visibleDetectorIds } from '../../auth/principal';
 import { pageParams, paginated, type RestRouter } from '../../http/rest';
 import { toRestDetector } from './detector.mapper';
 import type { DetectorService } from './detector.service';
@@ -12,10 +12,10 @@ export function detectorRoutes(
     'GET',
     '/detectors',
     async (req) => {
-      await req.auth(ROLES.any);
+      const who = await req.auth(ROLES.any);
       const page = pageParams(req.query);
       const name = req.query.get('name') ?? undefined;
-      const { items, count } = await detectors.list({ ...page, name });
+      const { items, count } = await detectors.list({ ...page, name, ids: visibleDetectorIds(who) });
       return { status: 200, json: paginated(req, page, count, items.map(toRestDetector)) };
     },
     prefixes,
@@ -33,7 +33,7 @@ export function detectorRoutes(
     'GET',
     '/detectors/:id',
     async (req) => {
-      await req.auth(ROLES.any);
+      assertCanSeeDetector(await req.auth(ROLES.any), req.params.id!);
       return { status: 200, json: toRestDetector(await detectors.get(req.params.id!)) };
     },
     prefixes,

@@ -91,9 +91,12 @@ export class DetectorService {
     return this.orm.em.fork().find(Detector, { id: { $in: [...ids] } });
   }
 
-  /** Page `page` (1-based) of detectors, newest first; `name` is an exact-name filter. */
-  async list(opts: { page: number; pageSize: number; name?: string | undefined }) {
-    const where = opts.name === undefined ? {} : { name: opts.name };
+  /** Page `page` (1-based) of detectors, newest first; `name` is an exact-name filter, `ids` a scope. */
+  async list(opts: { page: number; pageSize: number; name?: string | undefined; ids?: string[] | null }) {
+    const where = {
+      ...(opts.name === undefined ? {} : { name: opts.name }),
+      ...(opts.ids ? { id: { $in: opts.ids } } : {}),
+    };
     const [items, count] = await this.orm.em.fork().findAndCount(Detector, where, {
       orderBy: { createdAt: 'desc', id: 'desc' },
       limit: opts.pageSize,

@@ -19,6 +19,8 @@ export const Hub = defineEntity({
     lastHeartbeatAt: p.datetime().nullable(),
     servedDetectors: p.json<ServedDetector[]>(),
     counters: p.json<Record<string, number>>(),
+    /** The detectors this hub may see and use; null: every detector (hubs from before assignments). */
+    assignedDetectorIds: p.json<string[]>().nullable(),
   },
 });
 export type HubEntity = InferEntity<typeof Hub>;

@@ -26,6 +26,11 @@ export const HubRef = builder.objectRef<HubEntity>('Hub').implement({
       resolve: (h) => h.tokenSnippet.slice(0, 8),
     }),
     createdAt: t.field({ type: 'DateTime', resolve: (h) => h.createdAt }),
+    assignedDetectorIds: t.idList({
+      nullable: true,
+      description: 'The detectors this hub may see and use; null: every detector (set with setHubDetectors).',
+      resolve: (h) => h.assignedDetectorIds ?? null,
+    }),
   }),
 });
 
@@ -105,6 +110,18 @@ builder.mutationFields((t) => ({
     resolve: (_, { name }, ctx) => {
       guard(ctx, ROLES.admin);
       return asPayload(() => ctx.services.hubs.register(name));
+    },
+  }),
+  setHubDetectors: t.field({
+    type: HubPayloadRef,
+    description:
+      'Limits the hub to these detectors (it sees and uses no other: 404 as for a detector that does not exist); null gives it every detector again.',
+    args: { hubId: t.arg.id({ required: true }), detectorIds: t.arg.idList() },
+    resolve: (_, { hubId, detectorIds }, ctx) => {
+      guard(ctx, ROLES.admin);
+      return asPayload(async () => ({
+        hub: await ctx.services.hubs.setDetectors(hubId, detectorIds ?? null),
+      }));
     },
   }),
   rotateHubToken: t.field({

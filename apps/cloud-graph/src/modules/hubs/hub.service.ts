@@ -4,6 +4,7 @@ import { flushOrConflict } from '../../db/flush-or-conflict';
 import type { Orm } from '../../db/orm';
 import type { AppPubSub } from '../../graphql/pubsub';
 import { generateToken, hashToken, tokenSnippet } from '../../auth/token';
+import { Detector } from '../detectors/detector.entity';
 import { Hub, type HubEntity, type ServedDetector } from './hub.entity';
 
 export class HubService {
@@ -40,6 +41,7 @@ export class HubService {
       tokenSnippet: tokenSnippet(token),
       servedDetectors: [],
       counters: {},
+      assignedDetectorIds: null,
     });
     await flushOrConflict(em, () => `A hub named ${JSON.stringify(name)} exists.`);
     return { hub, token };
@@ -55,6 +57,29 @@ export class HubService {
     hub.tokenSnippet = tokenSnippet(token);
     await em.flush();
     return { hub, token };
+  }
+
+  /**
+   * The detectors the hub may see and use from now on (each must exist); null gives it every detector again.
+   * Open sessions of the hub pick the change up at their next token re-check.
+   */
+  async setDetectors(hubId: string, detectorIds: readonly string[] | null): Promise<HubEntity> {
+    const em = this.orm.em.fork();
+    const hub = await em.findOne(Hub, { id: hubId });
+    if (!hub) throw new IntelliOpticsError('NOT_FOUND', `No hub has the id ${hubId}.`);
+    if (detectorIds) {
+      const unique = [...new Set(detectorIds)];
+      const found = await em.find(Detector, { id: { $in: unique } }, { fields: ['id'] });
+      const missing = unique.filter((id) => !found.some((d) => d.id === id));
+      if (missing.length > 0) {
+        throw new IntelliOpticsError('DETECTOR_NOT_FOUND', `No detector has the id ${missing.join(', ')}.`);
+      }
+      hub.assignedDetectorIds = unique;
+    } else {
+      hub.assignedDetectorIds = null;
+    }
+    await em.flush();
+    return hub;
   }
 
   async heartbeat(

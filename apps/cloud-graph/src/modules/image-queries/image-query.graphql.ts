@@ -3,7 +3,7 @@ import type { ImageQueryResult, ImageQueryUpdatedEvent, Roi } from '@intelliopti
 import { builder } from '../../graphql/builder';
 import { PageInfoRef, ResultTypeEnum, SourceEnum } from '../../graphql/enums';
 import { MutationErrorRef, asPayload, failure, guard, type Payload } from '../../graphql/errors';
-import { ROLES } from '../../auth/principal';
+import { ROLES, canSeeDetector } from '../../auth/principal';
 import { DetectorRef } from '../detectors/detector.graphql';
 import type { ImageQueryEntity, LabelEntity } from './image-query.entity';
 import { encodeIqCursor } from './image-query.service';
@@ -126,8 +126,9 @@ builder.queryFields((t) => ({
     nullable: true,
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_, { id }, ctx) => {
-      guard(ctx, ROLES.any);
-      return ctx.loaders.imageQuery.load(id);
+      const who = guard(ctx, ROLES.any);
+      const iq = await ctx.loaders.imageQuery.load(id);
+      return iq && canSeeDetector(who, iq.detector.id) ? iq : null;
     },
   }),
   imageQueries: t.field({
@@ -227,10 +228,10 @@ builder.subscriptionFields((t) => ({
     description: 'Fires when the result of one image query changes (human label, cloud answer).',
     args: { id: t.arg.id({ required: true }) },
     subscribe: (_, { id }, ctx) => {
-      guard(ctx, ROLES.any);
+      const who = guard(ctx, ROLES.any);
       return pipe(
         ctx.pubsub.subscribe('imageQueryUpdated', id),
-        filter((e: ImageQueryUpdatedEvent) => e.imageQueryId === id),
+        filter((e: ImageQueryUpdatedEvent) => e.imageQueryId === id && canSeeDetector(who, e.detectorId)),
       );
     },
     resolve: (e) => e,

@@ -44,8 +44,8 @@ export function imageQueryRoutes(
     'GET',
     '/image-queries/:id',
     async (req) => {
-      await req.auth(ROLES.any);
-      return { status: 200, json: toRestImageQuery(await imageQueries.get(req.params.id!)) };
+      const who = await req.auth(ROLES.any);
+      return { status: 200, json: toRestImageQuery(await imageQueries.get(req.params.id!, who)) };
     },
     prefixes,
   );
@@ -53,8 +53,8 @@ export function imageQueryRoutes(
     'GET',
     '/image-queries/:id/image',
     async (req) => {
-      await req.auth(ROLES.any);
-      const image = await imageQueries.image(req.params.id!);
+      const who = await req.auth(ROLES.any);
+      const image = await imageQueries.image(req.params.id!, who);
       return { status: 200, body: image.data, contentType: image.contentType };
     },
     prefixes,

@@ -18,7 +18,7 @@ import {
 } from '@intellioptics/schema';
 import type { Orm } from '../../db/orm';
 import type { BlobStore } from '../../blob/blob-store';
-import type { Principal } from '../../auth/principal';
+import { assertCanSeeDetector, canSeeDetector, type Principal } from '../../auth/principal';
 import type { AppPubSub } from '../../graphql/pubsub';
 import type { Logger } from '../../ops/logger';
 import type { Metrics } from '../../ops/metrics';
@@ -54,6 +54,7 @@ export class ImageQueryService {
     principal: Principal,
     cmd: SubmitImageQuery,
   ): Promise<{ iq: ImageQueryEntity; created: boolean }> {
+    assertCanSeeDetector(principal, cmd.detectorId);
     const em0 = this.orm.em.fork();
     const detector = await em0.findOne(Detector, { id: cmd.detectorId });
     if (!detector)
@@ -144,9 +145,11 @@ export class ImageQueryService {
     return { iq: existing, created: false };
   }
 
-  async get(id: string): Promise<ImageQueryEntity> {
+  /** The image query; IMAGE_QUERY_NOT_FOUND also when `viewer` may not see its detector (a scoped hub). */
+  async get(id: string, viewer?: Principal): Promise<ImageQueryEntity> {
     const iq = await this.orm.em.fork().findOne(ImageQuery, { id });
-    if (!iq) throw new IntelliOpticsError('IMAGE_QUERY_NOT_FOUND', `No image query has the id ${id}.`);
+    if (!iq || (viewer && !canSeeDetector(viewer, iq.detector.id)))
+      throw new IntelliOpticsError('IMAGE_QUERY_NOT_FOUND', `No image query has the id ${id}.`);
     return iq;
   }
 
@@ -154,8 +157,8 @@ export class ImageQueryService {
     return this.orm.em.fork().find(ImageQuery, { id: { $in: [...ids] } });
   }
 
-  async image(id: string): Promise<{ data: Buffer; contentType: string }> {
-    const iq = await this.get(id);
+  async image(id: string, viewer?: Principal): Promise<{ data: Buffer; contentType: string }> {
+    const iq = await this.get(id, viewer);
     const blob = await this.blobs.get(iq.imageKey);
     if (!blob) throw new IntelliOpticsError('NOT_FOUND', `The image of ${id} is gone.`);
     return { data: blob.data, contentType: iq.imageMime };

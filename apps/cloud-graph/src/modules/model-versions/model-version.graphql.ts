@@ -3,7 +3,7 @@ import type { ModelVersionPublishedEvent } from '@intellioptics/schema';
 import { builder } from '../../graphql/builder';
 import { ModelKindEnum, ModelVersionStateEnum } from '../../graphql/enums';
 import { MutationErrorRef, asPayload, failure, guard, type Payload } from '../../graphql/errors';
-import { ROLES } from '../../auth/principal';
+import { ROLES, canSeeDetector } from '../../auth/principal';
 import { DetectorRef } from '../detectors/detector.graphql';
 import type { ModelVersionEntity } from './model-version.entity';
 import type { ModelVersionOutcome } from './model-version.service';
@@ -41,13 +41,14 @@ builder.queryFields((t) => ({
       kind: t.arg({ type: ModelKindEnum }),
       state: t.arg({ type: ModelVersionStateEnum }),
     },
-    resolve: (_, args, ctx) => {
-      guard(ctx, ROLES.any);
-      return ctx.services.models.list({
+    resolve: async (_, args, ctx) => {
+      const who = guard(ctx, ROLES.any);
+      const versions = await ctx.services.models.list({
         detectorId: args.detectorId ?? null,
         kind: args.kind ?? null,
         state: args.state ?? null,
       });
+      return versions.filter((m) => canSeeDetector(who, m.detector.id));
     },
   }),
 }));
@@ -142,11 +143,14 @@ builder.subscriptionFields((t) => ({
     description: 'A model version was published; edges serving the detector download it.',
     args: { detectorIds: t.arg.idList() },
     subscribe: (_, { detectorIds }, ctx) => {
-      guard(ctx, ROLES.any);
+      const who = guard(ctx, ROLES.any);
       const wanted = detectorIds?.length ? new Set(detectorIds) : null;
       return pipe(
         ctx.pubsub.subscribe('modelVersionPublished'),
-        filter((e: ModelVersionPublishedEvent) => !wanted || wanted.has(e.detectorId)),
+        filter(
+          (e: ModelVersionPublishedEvent) =>
+            (!wanted || wanted.has(e.detectorId)) && canSeeDetector(who, e.detectorId),
+        ),
       );
     },
     resolve: (e) => e,
