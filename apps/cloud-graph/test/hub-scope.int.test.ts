@@ -50,7 +50,7 @@ describe('hub detector scope', () => {
   it('lists, reads and submits only to its detectors; the others are not found', async () => {
     const list = await hubGet('/v1/detectors');
     expect(list.json.count).toBe(1);
-    expect(list.json.results.map((d: { id: string }) => d.id)).toEqual([a]);
+    expect((list.json.results as { id: string }[]).map((d) => d.id)).toEqual([a]);
     expect((await hubGet(`/v1/detectors/${a}`)).status).toBe(200);
     expect(await hubGet(`/v1/detectors/${b}`)).toMatchObject({
       status: 404,
