@@ -5,6 +5,7 @@
  * whose package cannot be read or loaded answers "no model" (the query goes to review) and is logged once.
  */
 import { adjustConfidenceWithOodd, buildEdgeResult } from '@intellioptics/decision';
+import { IntelliOpticsError } from '@intellioptics/schema';
 import type { Head, VisionEngine } from '@intellioptics/vision';
 import type { BlobStore } from '../../blob/blob-store';
 import type { Logger } from '../../ops/logger';
@@ -14,6 +15,19 @@ import type { ModelVersionService } from '../model-versions/model-version.servic
 import type { CloudPrediction, CloudPredictor } from './cloud-predictor';
 
 const MAX_CACHED_HEADS = 32;
+
+/**
+ * An image that passed the structural check but does not decode is the client's fault: 400 with vision's
+ * message (CORRUPT_IMAGE…), before anything is stored, so an edge sets it aside instead of retrying a 500.
+ */
+async function asClientImageError(err: unknown): Promise<never> {
+  // Loaded already: the engine that threw comes from the same module.
+  const { VisionInputError } = await import('@intellioptics/vision');
+  if (err instanceof VisionInputError) {
+    throw new IntelliOpticsError(err.code === 'EMPTY_IMAGE' ? 'EMPTY_BODY' : err.code, err.message);
+  }
+  throw err;
+}
 
 export class VisionCloudPredictor implements CloudPredictor {
   private readonly heads = new Map<string, Promise<Head | null>>();
@@ -36,7 +50,7 @@ export class VisionCloudPredictor implements CloudPredictor {
     if (!primaryHead) return { kind: 'no_model' };
 
     const engine = await this.deps.engine();
-    const { features } = await engine.embed([new Uint8Array(input.image)]);
+    const { features } = await engine.embed([input.image]).catch(asClientImageError);
     const [p] = await primaryHead.run(features);
     const [o] = ooddHead ? await ooddHead.run(features) : [undefined];
     if (p?.kind !== 'primary') return { kind: 'no_model' };
