@@ -47,11 +47,15 @@ export interface Hub {
   servedDetectors: { detectorId: string; primaryVersion: number | null; ooddVersion: number | null }[];
   tokenSnippet: string;
   createdAt: string;
+  /** null: the hub may use every detector. */
+  assignedDetectorIds: string[] | null;
 }
 const HUB =
-  'id name online lastHeartbeatAt servedDetectors { detectorId primaryVersion ooddVersion } tokenSnippet createdAt';
+  'id name online lastHeartbeatAt servedDetectors { detectorId primaryVersion ooddVersion } tokenSnippet createdAt assignedDetectorIds';
 export const HUBS = `query { hubs { ${HUB} } }`;
 export const REGISTER_HUB = `mutation($name: String!) { registerHub(name: $name) { ok ${ERROR} token hub { ${HUB} } } }`;
+export const SET_HUB_DETECTORS = `mutation($hubId: ID!, $detectorIds: [ID!]) {
+  setHubDetectors(hubId: $hubId, detectorIds: $detectorIds) { ok ${ERROR} hub { ${HUB} } } }`;
 export const ROTATE_HUB_TOKEN = `mutation($hubId: ID!) { rotateHubToken(hubId: $hubId) { ok ${ERROR} token hub { ${HUB} } } }`;
 
 export interface ModelVersion {

@@ -368,6 +368,26 @@ describe('io against a real cloud', () => {
     expect(rotated.token).not.toBe(hub.token);
     const old = await fetch(`${cloud.url}/v1/me`, { headers: { 'x-api-token': hub.token } });
     expect(old.status).toBe(401);
+
+    // A hub limited to one detector sees only that one; --all gives it every detector again.
+    const hubDetectors = async () => {
+      const res = await fetch(`${cloud.url}/v1/detectors`, { headers: { 'x-api-token': rotated.token } });
+      return ((await res.json()) as { results: { name: string }[] }).results.map((d) => d.name).sort();
+    };
+    expect(await hubDetectors()).toEqual(['brick', 'sweets', 'sweets-yolo']);
+    const limited = await json<{ assignedDetectorIds: string[] }>(
+      'hubs',
+      'allow',
+      'line-1',
+      '--detectors',
+      'brick',
+    );
+    expect(limited.assignedDetectorIds).toEqual([brick]);
+    expect(await hubDetectors()).toEqual(['brick']);
+    expect((await io('hubs', 'list')).stdout).toContain(brick);
+    expect(await json('hubs', 'allow', 'line-1', '--all')).toMatchObject({ assignedDetectorIds: null });
+    expect(await hubDetectors()).toEqual(['brick', 'sweets', 'sweets-yolo']);
+    expect((await io('hubs', 'allow', 'line-1')).stderr).toContain('Give either --detectors a,b or --all.');
     expect((await json<{ name: string }[]>('hubs', 'list')).map((h) => h.name)).toEqual(['line-1']);
   });
 

@@ -1,12 +1,20 @@
 /**
- * io hubs list | register | rotate-token (cloud GraphQL), io hubs assign (an edge's detectors: the edge's own
+ * io hubs list | register | rotate-token | allow (cloud GraphQL), io hubs assign (an edge's detectors: the edge's own
  * GET/PUT /edge-config, the Groundlight edge-endpoint contract), io edge status (an edge's health routes).
  */
 import type { Command } from 'commander';
+import type { CloudClient } from '../cloud.client';
 import type { Context } from '../context';
 import { CliError } from '../errors';
 import { networkCause } from '../network-error';
-import { HUBS, REGISTER_HUB, ROTATE_HUB_TOKEN, type Hub, type Payload } from '../graphql.operations';
+import {
+  HUBS,
+  REGISTER_HUB,
+  ROTATE_HUB_TOKEN,
+  SET_HUB_DETECTORS,
+  type Hub,
+  type Payload,
+} from '../graphql.operations';
 import { table } from '../output';
 import { resolveDetector } from './detector.resolve';
 
@@ -17,7 +25,15 @@ const row = (h: Hub) => ({
   lastHeartbeat: h.lastHeartbeatAt,
   detectors: h.servedDetectors.map((s) => `${s.detectorId}@v${s.primaryVersion ?? '-'}`).join(' '),
   token: `${h.tokenSnippet}…`,
+  allowed: h.assignedDetectorIds === null ? 'all' : h.assignedDetectorIds.join(' ') || 'none',
 });
+
+async function resolveHub(cloud: CloudClient, ref: string): Promise<Hub> {
+  const { hubs } = await cloud.graphql<{ hubs: Hub[] }>(HUBS);
+  const hub = hubs.find((h) => h.id === ref || h.name === ref);
+  if (!hub) throw new CliError(`No hub ${JSON.stringify(ref)}: see io hubs list.`);
+  return hub;
+}
 
 interface EdgeConfigPayload {
   detectors: { detector_id: string; edge_inference_config: string }[];
@@ -79,9 +95,7 @@ export function registerHubs(program: Command, ctx: Context): void {
     .description('replace a hub token (id or name); the old one stops working')
     .action(async function (this: Command, ref: string) {
       const cloud = ctx.cloud();
-      const { hubs: list } = await cloud.graphql<{ hubs: Hub[] }>(HUBS);
-      const hub = list.find((h) => h.id === ref || h.name === ref);
-      if (!hub) throw new CliError(`No hub ${JSON.stringify(ref)}: see io hubs list.`);
+      const hub = await resolveHub(cloud, ref);
       const r = await cloud.mutate<Payload & { hub: Hub; token: string }>(
         ROTATE_HUB_TOKEN,
         { hubId: hub.id },
@@ -92,6 +106,37 @@ export function registerHubs(program: Command, ctx: Context): void {
         .print(
           { hub: r.hub, token: r.token },
           (x) => `${x.token}\n(new token of ${x.hub.name}: update EDGE_HUB_TOKEN on the edge)`,
+        );
+    });
+
+  hubs
+    .command('allow <hub>')
+    .description('limit which detectors a hub may see and use in the cloud (or --all)')
+    .option('--detectors <a,b,…>', 'detector ids or names (comma-separated; empty = none)')
+    .option('--all', 'every detector again')
+    .action(async function (this: Command, ref: string) {
+      const o = this.opts<{ detectors?: string; all?: boolean }>();
+      if (Boolean(o.all) === (o.detectors !== undefined))
+        throw new CliError('Give either --detectors a,b or --all.');
+      const cloud = ctx.cloud();
+      const hub = await resolveHub(cloud, ref);
+      const refs = (o.detectors ?? '')
+        .split(',')
+        .map((d) => d.trim())
+        .filter(Boolean);
+      const detectorIds = o.all
+        ? null
+        : await Promise.all(refs.map(async (d) => (await resolveDetector(cloud, d)).id));
+      const r = await cloud.mutate<Payload & { hub: Hub }>(
+        SET_HUB_DETECTORS,
+        { hubId: hub.id, detectorIds },
+        'setHubDetectors',
+      );
+      ctx
+        .out(this)
+        .print(
+          r.hub,
+          (h) => `${h.name} may use ${row(h).allowed === 'all' ? 'every detector' : row(h).allowed}`,
         );
     });
 
