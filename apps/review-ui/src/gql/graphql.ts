@@ -135,6 +135,7 @@ export type HubFieldsFragment = {
   lastHeartbeatAt: string | null;
   counters: unknown;
   createdAt: string;
+  assignedDetectorIds: Array<string> | null;
   servedDetectors: Array<{
     detectorId: string;
     primaryVersion: number | null;
@@ -544,6 +545,7 @@ export type FleetQuery = {
     lastHeartbeatAt: string | null;
     counters: unknown;
     createdAt: string;
+    assignedDetectorIds: Array<string> | null;
     servedDetectors: Array<{
       detectorId: string;
       primaryVersion: number | null;
@@ -576,6 +578,7 @@ export const FleetDocument = gql`
     lastHeartbeatAt
     counters
     createdAt
+    assignedDetectorIds
     servedDetectors {
       detectorId
       primaryVersion

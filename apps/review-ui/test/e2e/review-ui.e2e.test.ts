@@ -418,6 +418,17 @@ describe('review UI against a real cloud-graph', () => {
     await beat(300, 30, 11);
     await expect.poll(() => admin.getByTestId('hubs').textContent()).toContain('11 ms');
     expect(await admin.locator('.hub-charts circle').count()).toBeGreaterThanOrEqual(4);
+    // The hub's detector scope: every detector until an admin assigns some.
+    expect(await admin.getByTestId('hub-scope').textContent()).toBe('Sees every detector (no assignment)');
+    const assign = (ids: string[] | null) =>
+      h.gql('mutation($h: ID!, $d: [ID!]) { setHubDetectors(hubId: $h, detectorIds: $d) { ok } }', {
+        h: h.hubId,
+        d: ids,
+      });
+    expect((await assign([detectors.rail])).data).toEqual({ setHubDetectors: { ok: true } });
+    await admin.reload();
+    await expect.poll(() => admin.getByTestId('hub-scope').textContent()).toMatch(/^Limited to guard-rail/);
+    await assign(null);
     await admin.context().close();
   });
 

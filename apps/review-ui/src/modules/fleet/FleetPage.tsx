@@ -53,6 +53,7 @@ export default function FleetPage() {
           lastHeartbeatAt: null,
           counters: {},
           servedDetectors: [],
+          assignedDetectorIds: null,
           name: h.name,
           ...h,
         });
@@ -100,6 +101,11 @@ export default function FleetPage() {
                 </header>
                 <p className="muted small" title={shortTime(h.lastHeartbeatAt)}>
                   Last heartbeat {relativeTime(h.lastHeartbeatAt, now)}
+                </p>
+                <p className="muted small" data-testid="hub-scope">
+                  {h.assignedDetectorIds
+                    ? `Limited to ${h.assignedDetectorIds.map((id) => detectorNames.get(id) ?? id).join(', ') || 'no detectors'}`
+                    : 'Sees every detector (no assignment)'}
                 </p>
                 <div className="chips">
                   <Chip label="Escalation rate">{percent(escalationRate(counters), 1)}</Chip>
