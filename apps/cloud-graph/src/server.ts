@@ -24,6 +24,14 @@ export const REST_PREFIXES = ['/device-api/v1', '/v1'] as const;
 
 /** A GraphQL request body (query + variables) is refused above this, before yoga reads it. */
 const GRAPHQL_MAX_BODY_BYTES = 1024 * 1024;
+/** The POST body types yoga reads (GraphQL over HTTP: JSON; forms for simple clients). */
+const GRAPHQL_BODY_TYPES = new Set([
+  'application/json',
+  'application/graphql+json',
+  'application/graphql-response+json',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data',
+]);
 
 export type ServerParts = Pick<Cloud, 'env' | 'logger' | 'deps' | 'services' | 'metrics'>;
 
@@ -57,6 +65,15 @@ export function buildServer({ env, logger, deps, services, metrics }: ServerPart
 
   const handleGraphQL = async (req: IncomingMessage, res: ServerResponse) => {
     const started = process.hrtime.bigint();
+    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (req.method === 'POST' && !GRAPHQL_BODY_TYPES.has(type)) {
+      // yoga would answer an empty 415; say what to send instead.
+      sendProblem(
+        res,
+        new IntelliOpticsError('UNSUPPORTED_MEDIA_TYPE', 'Send the GraphQL request as application/json.'),
+      );
+      return;
+    }
     if (Number(req.headers['content-length'] ?? 0) > GRAPHQL_MAX_BODY_BYTES) {
       sendProblem(
         res,
