@@ -103,14 +103,15 @@ function createServices(parts: {
       ? new VisionCloudPredictor({ models, blobs, engine: parts.engine, logger })
       : new NoModelCloudPredictor();
   const imageQueries = new ImageQueryService(orm, blobs, pubsub, escalations, predictor, metrics, logger);
+  const detectors = new DetectorService(orm, blobs, logger);
   return {
     auth: new AuthService(orm),
     users: new UserService(orm, { tokenTtlDays: env.auth.tokenTtlDays }),
-    detectors: new DetectorService(orm, blobs, logger),
+    detectors,
     imageQueries,
     labels: new LabelService(orm, escalations, imageQueries, metrics),
     escalations,
-    hubs: new HubService(orm, pubsub, { offlineAfterSeconds: env.hubs.offlineAfterSeconds }),
+    hubs: new HubService(orm, pubsub, detectors, { offlineAfterSeconds: env.hubs.offlineAfterSeconds }),
     models,
     learning: new LearningService(orm, models),
     blobs,

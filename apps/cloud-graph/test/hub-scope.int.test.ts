@@ -94,4 +94,19 @@ describe('hub detector scope', () => {
     expect((await hubGet('/v1/detectors')).json.count).toBe(2);
     expect((await submit(b, t.tokens.hub)).status).toBe(201);
   });
+
+  it('can be given at registration', async () => {
+    const reg = await gql(t.url)(
+      'mutation($d: [ID!]) { registerHub(name: "scoped-at-birth", detectorIds: $d) { ok token hub { assignedDetectorIds } } }',
+      { d: [b] },
+    );
+    expect(reg.body.data.registerHub).toMatchObject({ ok: true, hub: { assignedDetectorIds: [b] } });
+    const list = await api(t.url)('/v1/detectors', { token: reg.body.data.registerHub.token as string });
+    expect(list.json.count).toBe(1);
+    const bad = await gql(t.url)(
+      'mutation { registerHub(name: "nope", detectorIds: ["det_nope"]) { ok error { code } } }',
+    );
+    expect(bad.body.data.registerHub).toMatchObject({ ok: false, error: { code: 'DETECTOR_NOT_FOUND' } });
+    expect((await t.services.hubs.list()).some((h) => h.name === 'nope')).toBe(false);
+  });
 });

@@ -87,6 +87,15 @@ export class DetectorService {
     return detector;
   }
 
+  /** DETECTOR_NOT_FOUND naming every id that is not a detector. */
+  async assertExist(ids: readonly string[]): Promise<void> {
+    const found = new Set((await this.getMany([...new Set(ids)])).map((d) => d.id));
+    const missing = ids.filter((id) => !found.has(id));
+    if (missing.length > 0) {
+      throw new IntelliOpticsError('DETECTOR_NOT_FOUND', `No detector has the id ${missing.join(', ')}.`);
+    }
+  }
+
   async getMany(ids: readonly string[]): Promise<DetectorEntity[]> {
     return this.orm.em.fork().find(Detector, { id: { $in: [...ids] } });
   }

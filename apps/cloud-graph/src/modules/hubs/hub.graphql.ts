@@ -106,10 +106,16 @@ function numericCounters(value: unknown): Record<string, number> | null {
 builder.mutationFields((t) => ({
   registerHub: t.field({
     type: HubTokenPayloadRef,
-    args: { name: t.arg.string({ required: true }) },
-    resolve: (_, { name }, ctx) => {
+    description:
+      'A new hub and its token (shown once). With `detectorIds` it sees and uses only those detectors; without, every detector until setHubDetectors limits it.',
+    args: { name: t.arg.string({ required: true }), detectorIds: t.arg.idList() },
+    resolve: (_, { name, detectorIds }, ctx) => {
       guard(ctx, ROLES.admin);
-      return asPayload(() => ctx.services.hubs.register(name));
+      return asPayload(async () => {
+        if (detectorIds) await ctx.services.detectors.assertExist(detectorIds);
+        const { hub, token } = await ctx.services.hubs.register(name);
+        return { hub: detectorIds ? await ctx.services.hubs.setDetectors(hub.id, detectorIds) : hub, token };
+      });
     },
   }),
   setHubDetectors: t.field({

@@ -4,13 +4,14 @@ import { flushOrConflict } from '../../db/flush-or-conflict';
 import type { Orm } from '../../db/orm';
 import type { AppPubSub } from '../../graphql/pubsub';
 import { generateToken, hashToken, tokenSnippet } from '../../auth/token';
-import { Detector } from '../detectors/detector.entity';
+import type { DetectorService } from '../detectors/detector.service';
 import { Hub, type HubEntity, type ServedDetector } from './hub.entity';
 
 export class HubService {
   constructor(
     private readonly orm: Orm,
     private readonly pubsub: AppPubSub,
+    private readonly detectors: Pick<DetectorService, 'assertExist'>,
     private readonly opts: { offlineAfterSeconds: number; now?: () => Date },
   ) {}
 
@@ -67,17 +68,8 @@ export class HubService {
     const em = this.orm.em.fork();
     const hub = await em.findOne(Hub, { id: hubId });
     if (!hub) throw new IntelliOpticsError('NOT_FOUND', `No hub has the id ${hubId}.`);
-    if (detectorIds) {
-      const unique = [...new Set(detectorIds)];
-      const found = await em.find(Detector, { id: { $in: unique } }, { fields: ['id'] });
-      const missing = unique.filter((id) => !found.some((d) => d.id === id));
-      if (missing.length > 0) {
-        throw new IntelliOpticsError('DETECTOR_NOT_FOUND', `No detector has the id ${missing.join(', ')}.`);
-      }
-      hub.assignedDetectorIds = unique;
-    } else {
-      hub.assignedDetectorIds = null;
-    }
+    if (detectorIds) await this.detectors.assertExist(detectorIds);
+    hub.assignedDetectorIds = detectorIds ? [...new Set(detectorIds)] : null;
     await em.flush();
     return hub;
   }
