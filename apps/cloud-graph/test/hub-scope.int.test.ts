@@ -109,4 +109,30 @@ describe('hub detector scope', () => {
     expect(bad.body.data.registerHub).toMatchObject({ ok: false, error: { code: 'DETECTOR_NOT_FOUND' } });
     expect((await t.services.hubs.list()).some((h) => h.name === 'nope')).toBe(false);
   });
+
+  it('keys idempotent retries on the submitter: another caller reusing an id gets 409, not the query', async () => {
+    const id = 'iq_idempotency01';
+    const first = await api(t.url)(`/v1/image-queries?detector_id=${a}&image_query_id=${id}`, {
+      method: 'POST',
+      token: t.tokens.hub,
+      headers: { 'content-type': 'image/jpeg' },
+      body: tinyJpeg(),
+    });
+    expect(first.status).toBe(201);
+    const retry = await api(t.url)(`/v1/image-queries?detector_id=${a}&image_query_id=${id}`, {
+      method: 'POST',
+      token: t.tokens.hub,
+      headers: { 'content-type': 'image/jpeg' },
+      body: tinyJpeg(),
+    });
+    expect(retry).toMatchObject({ status: 200, json: { id } });
+    const other = await api(t.url)(`/v1/image-queries?detector_id=${a}&image_query_id=${id}`, {
+      method: 'POST',
+      token: t.tokens.admin,
+      headers: { 'content-type': 'image/jpeg' },
+      body: tinyJpeg(),
+    });
+    expect(other).toMatchObject({ status: 409, json: { code: 'ALREADY_EXISTS' } });
+    expect(JSON.stringify(other.json)).not.toContain('"result"');
+  });
 });

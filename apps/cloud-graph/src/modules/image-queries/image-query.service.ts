@@ -62,7 +62,7 @@ export class ImageQueryService {
 
     if (cmd.imageQueryId) {
       const existing = await em0.findOne(ImageQuery, { id: cmd.imageQueryId });
-      if (existing) return this.sameOrConflict(existing, detector.id);
+      if (existing) return this.sameOrConflict(existing, detector.id, principal);
     }
 
     const id = cmd.imageQueryId ?? newId('imageQuery');
@@ -126,7 +126,7 @@ export class ImageQueryService {
       if (e instanceof UniqueConstraintViolationException && cmd.imageQueryId) {
         // A concurrent retry with the same id won the race.
         const existing = await this.orm.em.fork().findOne(ImageQuery, { id: cmd.imageQueryId });
-        if (existing) return this.sameOrConflict(existing, detector.id);
+        if (existing) return this.sameOrConflict(existing, detector.id, principal);
       }
       throw e;
     }
@@ -135,7 +135,17 @@ export class ImageQueryService {
     return { iq, created: true };
   }
 
-  private sameOrConflict(existing: ImageQueryEntity, detectorId: string) {
+  /**
+   * A retry is the same submitter sending the same id for the same detector (idempotency is keyed on the
+   * submitter, so nobody reads another caller's query by reusing its id); anything else is a conflict.
+   */
+  private sameOrConflict(existing: ImageQueryEntity, detectorId: string, submitter: Principal) {
+    if (existing.submittedBy !== submitter.id) {
+      throw new IntelliOpticsError(
+        'ALREADY_EXISTS',
+        `Image query ${existing.id} was submitted by someone else.`,
+      );
+    }
     if (existing.detector.id !== detectorId) {
       throw new IntelliOpticsError(
         'ALREADY_EXISTS',
