@@ -12,7 +12,9 @@ import { Router, sendJson, sendProblem, splitUrl } from '@intellioptics/http';
 import { IntelliOpticsError, isIntelliOpticsError } from '@intellioptics/schema';
 import { toCatalogueError } from './errors';
 import { addHealthRoutes, type Readiness, type RouteHandler } from './http/health.route';
-import { handleInfer, requestedDetectorIds } from './http/infer.route';
+import { handleInfer, requestedDetectorIds, requestedSpec } from './http/infer.route';
+import { BuiltinModels } from './builtin/builtin-models';
+import { DetectorResolver } from './models/detector-resolver';
 import { InferService } from './inference/infer.service';
 import type { Metrics } from './metrics';
 import { createMetrics } from './metrics';
@@ -53,6 +55,10 @@ export function buildServer(deps: ServerDeps): InferenceServer {
   let manager: ModelManager | null = null;
   let service: InferService | null = null;
   let watcher: ReturnType<typeof startModelWatcher> | null = null;
+  const builtin = new BuiltinModels(
+    { cacheDir: config.cacheDir, intraOpNumThreads: config.vision.intraOpThreads || undefined },
+    log,
+  );
   let notReadyReason = 'loading the backbone';
   let closing = false;
 
@@ -73,7 +79,8 @@ export function buildServer(deps: ServerDeps): InferenceServer {
     const batcher = new BackboneBatcher(engine, config.vision.maxBatch, (n) =>
       metrics.backboneBatch.observe(n),
     );
-    service = new InferService(engine, manager, batcher, metrics, config.vision.maxInputPixels);
+    const resolver = new DetectorResolver(manager, config.modelsDir, config.models.pollMs, log);
+    service = new InferService(engine, resolver, builtin, batcher, metrics, config.vision.maxInputPixels);
     for (const id of config.models.pinned) {
       await manager
         .get(id)
@@ -110,18 +117,21 @@ export function buildServer(deps: ServerDeps): InferenceServer {
   const apiRoutes = addHealthRoutes(new Router<RouteHandler>(), readiness, metrics.registry)
     .add('POST', '/infer', async (req, res) => {
       const started = performance.now();
-      const ids = requestedDetectorIds(req, splitUrl(req.url).query);
+      const query = splitUrl(req.url).query;
+      const ids = requestedDetectorIds(req, query);
       inferIds.set(req, ids);
+      const spec = requestedSpec(req, query, ids);
       if (!service) {
         req.resume();
         throw new IntelliOpticsError('NOT_READY', `Not ready: ${readiness().detail}.`);
       }
-      await handleInfer(req, res, ids, service, config.http.maxBodyBytes, started);
+      await handleInfer(req, res, ids, spec, service, config.http.maxBodyBytes, started);
       recordRequest(ids, 200, started);
     })
     .add('GET', '/models', async (_req, res) => {
       const m = manager;
       sendJson(res, 200, {
+        builtin: builtin.loaded(),
         loaded: (m?.loadedIds() ?? []).map((id) => {
           const d = m!.peek(id)!;
           return {
@@ -221,6 +231,7 @@ export function buildServer(deps: ServerDeps): InferenceServer {
       await ready.catch(() => undefined);
       for (const id of manager?.loadedIds() ?? []) manager?.unload(id, 'shutdown');
       await engine?.release();
+      await builtin.release();
     },
   };
 }

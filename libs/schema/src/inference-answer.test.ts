@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { inferResponse, parseInferResponse, type DetectorAnswer } from './inference-answer';
+import {
+  detectorSpecFromQuery,
+  detectorSpecQuery,
+  inferResponse,
+  parseInferResponse,
+  type DetectorAnswer,
+} from './inference-answer';
 
 const answer = (id: string): DetectorAnswer => ({
   detector_id: id,
@@ -47,6 +53,50 @@ describe('the /infer response', () => {
     ['no label', { ...answer('det_a'), label: undefined, timings_ms: timings }, /label/],
   ])('refuses %s with a readable error', (_what, json, error) => {
     const r = parseInferResponse(json);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toMatch(error);
+  });
+});
+
+describe('detectorSpecFromQuery', () => {
+  it.each([
+    ['', { ok: true, spec: null }],
+    [
+      'mode=COUNT&class_name=person&max_count=10',
+      { ok: true, spec: { mode: 'COUNT', mode_configuration: { class_name: 'person', max_count: 10 } } },
+    ],
+    [
+      'mode=BOUNDING_BOX&class_name=car&max_num_bboxes=5',
+      {
+        ok: true,
+        spec: { mode: 'BOUNDING_BOX', mode_configuration: { class_name: 'car', max_num_bboxes: 5 } },
+      },
+    ],
+    ['mode=TEXT', { ok: true, spec: { mode: 'TEXT', mode_configuration: null } }],
+    [
+      'mode=TEXT&value_max_length=20',
+      { ok: true, spec: { mode: 'TEXT', mode_configuration: { value_max_length: 20 } } },
+    ],
+  ])('%s → %j', (q, expected) => {
+    const r = detectorSpecFromQuery(new URLSearchParams(q));
+    expect(r).toEqual(expected);
+    if (r.ok && r.spec)
+      expect(detectorSpecFromQuery(new URLSearchParams(detectorSpecQuery(r.spec)))).toEqual(r);
+  });
+
+  it.each([
+    ['class_name=person', /mode is required/],
+    ['mode=SORT', /mode must be one of/],
+    ['mode=COUNT', /class_name/],
+    ['mode=COUNT&class_name=person&max_count=0', /max_count/],
+    ['mode=COUNT&class_name=person&max_count=51', /max_count/],
+    ['mode=COUNT&class_name=person&max_count=ten', /whole number/],
+    ['mode=COUNT&class_name=person&max_num_bboxes=3', /does not apply to COUNT/],
+    ['mode=TEXT&value_max_length=300', /value_max_length/],
+    ['mode=BINARY&class_name=x', /does not apply to BINARY/],
+    ['mode=COUNT&mode=TEXT&class_name=x', /once/],
+  ])('%s is refused', (q, error) => {
+    const r = detectorSpecFromQuery(new URLSearchParams(q));
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error).toMatch(error);
   });

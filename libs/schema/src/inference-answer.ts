@@ -14,8 +14,9 @@
  * detector's class (for example a class outside COCO): confidence 0, and the edge treats it as "no model".
  */
 import { z } from 'zod';
+import type { DetectorMode } from './enums';
 import { BOUNDING_BOX_LABELS, DetectorModeSchema } from './enums';
-import { RoiSchema } from './rest';
+import { modeConfigurationSchema, RoiSchema } from './rest';
 
 const Probability = z.number().min(0).max(1);
 
@@ -130,4 +131,94 @@ export function parseInferResponse(
 function stripTimings(r: z.infer<typeof SingleInferResponseSchema>): DetectorAnswer {
   const { timings_ms: _timings, ...answer } = r;
   return answer;
+}
+
+/**
+ * What the inference service must know of a detector to answer it without a trained package: its mode and
+ * `mode_configuration` (checked per mode, rest.ts). Comes with the request (`detectorSpecFromQuery`) or from
+ * `models/<id>/detector.json` (model-store.ts).
+ */
+export const DetectorSpecSchema = z
+  .object({
+    mode: DetectorModeSchema,
+    mode_configuration: z.record(z.string(), z.unknown()).nullable().default(null),
+  })
+  .superRefine((spec, ctx) => {
+    const parsed = modeConfigurationSchema(spec.mode).safeParse(spec.mode_configuration);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues)
+        ctx.addIssue({ code: 'custom', path: ['mode_configuration', ...issue.path], message: issue.message });
+    }
+  });
+export type DetectorSpec = z.infer<typeof DetectorSpecSchema>;
+
+/** The `/infer` query parameters that carry a spec, and the modes each configuration key belongs to. */
+const SPEC_KEYS = {
+  class_name: ['COUNT', 'BOUNDING_BOX'],
+  max_count: ['COUNT'],
+  max_num_bboxes: ['BOUNDING_BOX'],
+  value_max_length: ['TEXT'],
+} as const satisfies Record<string, readonly DetectorMode[]>;
+const INTEGER_KEYS = new Set(['max_count', 'max_num_bboxes', 'value_max_length']);
+export const DETECTOR_SPEC_PARAMS = ['mode', ...Object.keys(SPEC_KEYS)] as readonly string[];
+
+/**
+ * The spec a `/infer` query carries (`mode=COUNT&class_name=person&max_count=10`), null when it carries none;
+ * an error sentence for the client otherwise (no mode, an unknown mode, a key of another mode, a bad number).
+ */
+export function detectorSpecFromQuery(
+  query: URLSearchParams,
+): { ok: true; spec: DetectorSpec | null } | { ok: false; error: string } {
+  const present = DETECTOR_SPEC_PARAMS.filter((k) => query.has(k));
+  if (present.length === 0) return { ok: true, spec: null };
+  for (const k of present)
+    if (query.getAll(k).length > 1) return { ok: false, error: `${k} may be given once` };
+  const mode = query.get('mode');
+  if (mode === null) return { ok: false, error: `mode is required with ${present.join(', ')}` };
+  const parsedMode = DetectorModeSchema.safeParse(mode);
+  if (!parsedMode.success)
+    return {
+      ok: false,
+      error: `mode must be one of ${DetectorModeSchema.options.join(', ')}, got "${mode}"`,
+    };
+  const config: Record<string, unknown> = {};
+  for (const [key, modes] of Object.entries(SPEC_KEYS)) {
+    const raw = query.get(key);
+    if (raw === null) continue;
+    if (!(modes as readonly string[]).includes(parsedMode.data))
+      return { ok: false, error: `${key} does not apply to ${parsedMode.data} detectors` };
+    if (INTEGER_KEYS.has(key)) {
+      if (!/^[0-9]{1,4}$/.test(raw))
+        return { ok: false, error: `${key} must be a whole number, got "${raw}"` };
+      config[key] = Number(raw);
+    } else config[key] = raw;
+  }
+  if (
+    (parsedMode.data === 'COUNT' || parsedMode.data === 'BOUNDING_BOX') &&
+    config['class_name'] === undefined
+  )
+    return { ok: false, error: `class_name is required for ${parsedMode.data} detectors` };
+  const spec = DetectorSpecSchema.safeParse({
+    mode: parsedMode.data,
+    mode_configuration: Object.keys(config).length > 0 ? config : null,
+  });
+  if (!spec.success) {
+    const issue = spec.error.issues[0];
+    const key = issue?.path[issue.path.length - 1];
+    return {
+      ok: false,
+      error: `${parsedMode.data}: ${typeof key === 'string' ? `${key}: ` : ''}${issue?.message ?? 'invalid'}`,
+    };
+  }
+  return { ok: true, spec: spec.data };
+}
+
+/** The query string for a spec (what `detectorSpecFromQuery` reads back), for clients of `/infer`. */
+export function detectorSpecQuery(spec: DetectorSpec): string {
+  const q = new URLSearchParams({ mode: spec.mode });
+  for (const key of Object.keys(SPEC_KEYS)) {
+    const v = spec.mode_configuration?.[key];
+    if (typeof v === 'string' || typeof v === 'number') q.set(key, String(v));
+  }
+  return q.toString();
 }

@@ -55,3 +55,16 @@ export function modelVersionsFromNames(names: readonly string[]): number[] {
 export function nextModelVersion(installed: readonly number[]): number {
   return Math.max(0, ...installed) + 1;
 }
+
+/**
+ * `<modelsRoot>/<detector>/detector.json`: the detector's mode and `mode_configuration`
+ * (`DetectorSpecSchema`, inference-answer.ts), written by whoever knows the detector (the edge, from the cloud
+ * or edge-config.yaml). The inference service reads it to answer a detector that has no trained package with a
+ * built-in model (COCO detector for COUNT / BOUNDING_BOX, OCR for TEXT).
+ */
+export const DETECTOR_SPEC_FILE = 'detector.json';
+
+/** `<modelsRoot>/<detector>/detector.json` */
+export function detectorSpecPath(modelsRoot: string, detectorId: string): string {
+  return join(modelsRoot, detectorId, DETECTOR_SPEC_FILE);
+}

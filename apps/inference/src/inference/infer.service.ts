@@ -1,16 +1,23 @@
 /**
- * One inference request: resolve every asked detector (404 before any decoding), decode once, run the
- * backbone once, then every detector's primary and OODD heads on the same features.
+ * One inference request: resolve every asked detector (404 before any decoding), then run each model family
+ * at most once for the whole request: the backbone (decoded once) with every trained detector's primary and
+ * OODD heads on the same features; the COCO detector once per distinct class set; OCR once, cut per
+ * detector's value_max_length. libs/vision's detector and OCR take image bytes, so each family decodes the
+ * bytes itself (README "Modes").
  */
 import { adjustConfidenceForDomain } from '@intellioptics/decision';
-import type { DetectorAnswer, DetectorMode, InferTimings } from '@intellioptics/schema';
-import type { PipelineConfig, VisionEngine } from '@intellioptics/vision';
-import { preprocessImage } from '@intellioptics/vision';
+import type { DetectorAnswer, DetectorMode, DetectorSpec, InferTimings } from '@intellioptics/schema';
+import type { Detection, PipelineConfig, TextAnswer, VisionEngine } from '@intellioptics/vision';
+import { assertSupportedImage, CANDIDATE_FLOOR, preprocessImage } from '@intellioptics/vision';
+import { cocoAnswer, ocrAnswer, unansweredAnswer } from '../builtin/builtin-answers';
+import { BuiltinModels, OCR_MODEL } from '../builtin/builtin-models';
+import type { BuiltinPlan } from '../builtin/builtin-plan';
+import { classSetKey } from '../builtin/builtin-plan';
 import type { Metrics } from '../metrics';
 import type { BackboneBatcher } from '../models/backbone-batcher';
+import type { DetectorResolver } from '../models/detector-resolver';
 import type { ModelLease } from '../models/loaded-model';
 import { leaseModels } from '../models/loaded-model';
-import type { ModelManager } from '../models/model-manager';
 
 export type { DetectorAnswer, InferTimings } from '@intellioptics/schema';
 
@@ -29,6 +36,12 @@ export function adjustConfidence(
   return adjustConfidenceForDomain({ confidence, inDomainProbability: inDomain, mode, numClasses });
 }
 
+/** One OCR read serves detectors with different value_max_length: each gets the text cut at its own. */
+export function cutText(full: TextAnswer, maxLength: number | undefined): TextAnswer {
+  if (maxLength === undefined || full.text.length <= maxLength) return full;
+  return { ...full, text: full.text.slice(0, maxLength), truncated: true };
+}
+
 const ms = (from: number): number => Math.round((performance.now() - from) * 1000) / 1000;
 
 export class InferService {
@@ -36,7 +49,8 @@ export class InferService {
 
   constructor(
     private readonly engine: VisionEngine,
-    private readonly models: ModelManager,
+    private readonly resolver: DetectorResolver,
+    private readonly builtin: BuiltinModels,
     private readonly batcher: BackboneBatcher,
     private readonly metrics: Metrics,
     maxInputPixels: number,
@@ -44,30 +58,80 @@ export class InferService {
     this.pipeline = { ...engine.pipeline, limits: { max_input_pixels: maxInputPixels } };
   }
 
+  /** `spec`: the request's detector spec (one detector only), else each detector's own. */
   async infer(
     detectorIds: readonly string[],
     image: Uint8Array,
     started = performance.now(),
+    spec: DetectorSpec | null = null,
   ): Promise<InferResult> {
-    const entries = await Promise.all(detectorIds.map((id) => this.models.get(id)));
-    const leases: ModelLease[] = entries.map(leaseModels);
+    const resolved = await Promise.all(detectorIds.map((id) => this.resolver.resolve(id, spec)));
+    // Even a request whose answers need no pixels (a class no model knows) must send an image.
+    assertSupportedImage(image);
+    const leases: ModelLease[] = resolved.flatMap((r) =>
+      r.kind === 'trained' ? [leaseModels(r.entry)] : [],
+    );
+    const plans = resolved.flatMap((r) => (r.kind === 'builtin' ? [{ id: r.detectorId, plan: r.plan }] : []));
     try {
-      const t0 = performance.now();
-      const { tensor } = await preprocessImage(image, this.pipeline);
-      const decode = ms(t0);
-      const t1 = performance.now();
-      const features = await this.batcher.embed(tensor);
-      const backbone = ms(t1);
-      const t2 = performance.now();
-      const answers = await Promise.all(leases.map((l) => this.answer(l, features)));
-      const heads = ms(t2);
-      this.metrics.stageDuration.observe({ stage: 'decode' }, decode / 1000);
-      this.metrics.stageDuration.observe({ stage: 'backbone' }, backbone / 1000);
-      this.metrics.stageDuration.observe({ stage: 'heads' }, heads / 1000);
-      return { answers, timings_ms: { decode, backbone, heads, total: ms(started) } };
+      const timings: InferTimings = { decode: 0, backbone: 0, heads: 0, total: 0 };
+      const byId = new Map<string, DetectorAnswer>();
+      if (leases.length > 0) {
+        const t0 = performance.now();
+        const { tensor } = await preprocessImage(image, this.pipeline);
+        timings.decode = ms(t0);
+        const t1 = performance.now();
+        const features = await this.batcher.embed(tensor);
+        timings.backbone = ms(t1);
+        const t2 = performance.now();
+        const answers = await Promise.all(leases.map((l) => this.answer(l, features)));
+        timings.heads = ms(t2);
+        for (const a of answers) byId.set(a.detector_id, a);
+        this.metrics.stageDuration.observe({ stage: 'decode' }, timings.decode / 1000);
+        this.metrics.stageDuration.observe({ stage: 'backbone' }, timings.backbone / 1000);
+        this.metrics.stageDuration.observe({ stage: 'heads' }, timings.heads / 1000);
+      }
+      for (const a of await this.answerBuiltin(plans, image, timings)) byId.set(a.detector_id, a);
+      timings.total = ms(started);
+      return { answers: detectorIds.map((id) => byId.get(id)!), timings_ms: timings };
     } finally {
       for (const l of leases) l.release();
     }
+  }
+
+  private async answerBuiltin(
+    plans: readonly { id: string; plan: BuiltinPlan }[],
+    image: Uint8Array,
+    timings: InferTimings,
+  ): Promise<DetectorAnswer[]> {
+    const out: DetectorAnswer[] = [];
+    const coco = plans.flatMap((p) => (p.plan.kind === 'coco' ? [{ id: p.id, plan: p.plan }] : []));
+    if (coco.length > 0) {
+      const t0 = performance.now();
+      const detector = await this.builtin.objectDetector();
+      const ref = BuiltinModels.detectorRef(detector);
+      const runs = new Map<string, Promise<Detection[]>>();
+      for (const { plan } of coco) {
+        const key = classSetKey(plan.classes);
+        // Every candidate above the floor: the answer needs the dropped ones too (set confidence).
+        if (!runs.has(key))
+          runs.set(key, detector.detect(image, { classes: plan.classes, minScore: CANDIDATE_FLOOR }));
+      }
+      for (const { id, plan } of coco)
+        out.push(cocoAnswer(id, plan, await runs.get(classSetKey(plan.classes))!, ref));
+      timings.detector = ms(t0);
+      this.metrics.stageDuration.observe({ stage: 'detector' }, timings.detector / 1000);
+    }
+    const ocr = plans.flatMap((p) => (p.plan.kind === 'ocr' ? [{ id: p.id, plan: p.plan }] : []));
+    if (ocr.length > 0) {
+      const t0 = performance.now();
+      const full = await (await this.builtin.textReader()).readText(image);
+      for (const { id, plan } of ocr) out.push(ocrAnswer(id, cutText(full, plan.maxLength), OCR_MODEL));
+      timings.ocr = ms(t0);
+      this.metrics.stageDuration.observe({ stage: 'ocr' }, timings.ocr / 1000);
+    }
+    for (const { id, plan } of plans)
+      if (plan.kind === 'unanswered') out.push(unansweredAnswer(id, plan, { version: 0, model_id: 'none' }));
+    return out;
   }
 
   private async answer(lease: ModelLease, features: Float32Array): Promise<DetectorAnswer> {
@@ -85,6 +149,7 @@ export class InferService {
     return {
       detector_id: detectorId,
       mode: meta.mode,
+      answered_by: 'trained_model',
       label: { index: best, name: meta.class_names[best] ?? String(best) },
       probabilities: Object.fromEntries(probs.map((v, k) => [meta.class_names[k] ?? String(k), v])),
       confidence,
