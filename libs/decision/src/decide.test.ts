@@ -159,24 +159,11 @@ describe('modes other than BINARY', () => {
   });
 
   it.each([
-    [
-      'default',
-      DEFAULT_PRESETS.default,
-      { kind: 'escalate_sync', fallback: 'outbox', reason: 'UNSUPPORTED_MODE' },
-    ],
-    [
-      'edge_answers_with_escalation',
-      EAWE,
-      { kind: 'reject', status: 400, code: 'UNSUPPORTED_MODE', edgeOnly: true, reason: 'UNSUPPORTED_MODE' },
-    ],
-    [
-      'no_cloud',
-      NO_CLOUD,
-      { kind: 'reject', status: 400, code: 'UNSUPPORTED_MODE', edgeOnly: true, reason: 'UNSUPPORTED_MODE' },
-    ],
-  ] as const)('TEXT with %s is not answered on the edge', (_name, preset, expected) => {
+    ['confident OCR text', 0.97, { kind: 'answer_edge', escalate: 'none', reason: 'CONFIDENT' }],
+    ['doubtful OCR text', 0.4, { kind: 'escalate_sync', fallback: 'edge_answer', reason: 'BELOW_THRESHOLD' }],
+  ] as const)('TEXT is decided on its confidence like any mode: %s', (_name, conf, expected) => {
     const d = decide(
-      input({ preset, inference: { status: 'ok', mode: 'TEXT', primaryConfidence: 0.99, numClasses: 1 } }),
+      input({ inference: { status: 'ok', mode: 'TEXT', primaryConfidence: conf, outlierProbability: null } }),
     );
     expect(d).toMatchObject(expected);
   });

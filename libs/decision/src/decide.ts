@@ -8,7 +8,7 @@
  *   3. invalid combinations with an edge-prediction preset → 400
  *   4. want_async → IQ created at the edge, result null, outbox
  *   5. human_review=ALWAYS → cloud (sync; outbox when unreachable)
- *   6. no model / inference down / TEXT → cloud for `default`; error for edge-prediction presets
+ *   6. no model / inference down → cloud for `default`; error for edge-prediction presets
  *   7. OODD-adjusted confidence against the request's (else the detector's) threshold
  *   8. confident → edge answer, sometimes an invisible audit
  *   9. not confident → per preset: cloud sync, background escalation (cooldown), or edge answer only
@@ -119,14 +119,10 @@ export function decide(input: DecisionInput): Decision {
   const behaviour = presetBehaviour(input.preset);
   const { inference } = input;
 
-  // Step 6: the edge has nothing to answer with.
-  if (inference.status !== 'ok' || inference.mode === 'TEXT') {
-    const reason =
-      inference.status === 'ok'
-        ? 'UNSUPPORTED_MODE'
-        : inference.status === 'no_model'
-          ? 'NO_MODEL'
-          : 'INFERENCE_DOWN';
+  // Step 6: the edge has nothing to answer with. TEXT is no longer refused here: the edge answers it with OCR
+  // (libs/schema inference-answer.ts), decided on the OCR's confidence like any mode.
+  if (inference.status !== 'ok') {
+    const reason = inference.status === 'no_model' ? 'NO_MODEL' : 'INFERENCE_DOWN';
     switch (behaviour) {
       case 'disabled':
       case 'cloud_first':
@@ -135,16 +131,14 @@ export function decide(input: DecisionInput): Decision {
           : { kind: 'escalate_sync', fallback: 'outbox', edge: null, reason };
       case 'edge_with_escalation':
       case 'edge_only':
-        return reason === 'UNSUPPORTED_MODE'
-          ? reject('UNSUPPORTED_MODE', 'TEXT detectors cannot be answered on the edge.', true, reason)
-          : reject(
-              'EDGE_ONLY_UNAVAILABLE',
-              reason === 'NO_MODEL'
-                ? 'Edge predictions are required, but no edge model is installed for this detector yet.'
-                : 'Edge predictions are required, but the edge inference service is not available.',
-              true,
-              reason,
-            );
+        return reject(
+          'EDGE_ONLY_UNAVAILABLE',
+          inference.status === 'no_model'
+            ? `Edge predictions are required, but no edge model is installed for this detector yet.${inference.detail ? ` ${inference.detail}` : ''}`
+            : 'Edge predictions are required, but the edge inference service is not available.',
+          true,
+          reason,
+        );
     }
   }
 

@@ -4,6 +4,7 @@ export * from './confidence';
 export * from './audit-sampling';
 export * from './escalation-cooldown';
 export * from './label-mapping';
+export * from './answer-outcome';
 export * from './decide';
 export * from './escalation-outcome';
 export * from './cloud-answer';

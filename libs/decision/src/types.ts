@@ -24,8 +24,8 @@ export type InferenceOutcome =
       /** OODD probability that the image is out of domain, 0..1; missing = no OODD model, no adjustment. */
       outlierProbability?: number | null | undefined;
     }
-  /** No model installed for the detector yet. */
-  | { status: 'no_model' }
+  /** No model installed for the detector yet (`detail`: why, e.g. a class no built-in model knows). */
+  | { status: 'no_model'; detail?: string | undefined }
   /** A model is installed but the inference service is not ready or failed. */
   | { status: 'down' };
 
