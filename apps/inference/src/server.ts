@@ -88,6 +88,9 @@ export function buildServer(deps: ServerDeps): InferenceServer {
           log.warn({ detectorId: id, err: (err as Error).message }, 'pinned detector not loadable yet'),
         );
     }
+    // Preloading makes the first COUNT/BOX/TEXT answer as fast as the rest (containers: docker/README.md).
+    if (config.preloadBuiltin.coco) await builtin.objectDetector();
+    if (config.preloadBuiltin.ocr) await builtin.textReader();
     watcher = startModelWatcher(manager, config.models.pollMs, log);
     log.info({ backbone: engine.backbone.id, ms: Math.round(performance.now() - t0) }, 'inference ready');
   })();

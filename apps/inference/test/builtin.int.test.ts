@@ -112,6 +112,7 @@ beforeAll(async () => {
     INFERENCE_PORT: '0',
     INFERENCE_HEALTH_PORT: '0',
     INFERENCE_MODEL_POLL_MS: '60000',
+    INFERENCE_PRELOAD_BUILTIN: 'all',
   });
   const engine = await VisionEngine.create();
   server = buildServer({ config, logger: memoryLogger().logger, createEngine: async () => engine });
@@ -135,6 +136,11 @@ async function answerOf(query: string, body: Uint8Array): Promise<DetectorAnswer
   if (!parsed.ok) throw new Error(parsed.error);
   return parsed.answers[0]!;
 }
+
+it('preloads both built-in models before ready when asked', async () => {
+  const models = (await (await fetch(`${api}/models`)).json()) as { builtin: unknown };
+  expect(models.builtin).toEqual({ coco_detector: true, ocr: true });
+});
 
 describe('COUNT and BOUNDING_BOX by the COCO detector', () => {
   it('counts and boxes the one person in person.jpg', async () => {

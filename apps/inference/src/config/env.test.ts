@@ -9,6 +9,20 @@ describe('parseEnv', () => {
     expect(c.models).toEqual({ maxLoaded: 5, pinned: [], pollMs: 1000 });
     expect(c.vision.maxInputPixels).toBe(50_000_000);
     expect(c.logLevel).toBe('info');
+    expect(c.preloadBuiltin).toEqual({ coco: false, ocr: false });
+  });
+
+  it.each([
+    ['none', { coco: false, ocr: false }],
+    ['coco', { coco: true, ocr: false }],
+    ['ocr', { coco: false, ocr: true }],
+    ['all', { coco: true, ocr: true }],
+  ])('INFERENCE_PRELOAD_BUILTIN=%s → %j', (value, expected) => {
+    expect(parseEnv({ INFERENCE_PRELOAD_BUILTIN: value }).preloadBuiltin).toEqual(expected);
+  });
+
+  it('refuses an unknown INFERENCE_PRELOAD_BUILTIN', () => {
+    expect(() => parseEnv({ INFERENCE_PRELOAD_BUILTIN: 'yolo' })).toThrow(/INFERENCE_PRELOAD_BUILTIN/);
   });
 
   it('parses lists and numbers, and lists every invalid variable', () => {

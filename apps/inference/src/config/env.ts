@@ -34,6 +34,10 @@ const EnvSchema = z.object({
   INFERENCE_MAX_BATCH: int(1, 1),
   INFERENCE_INTRA_OP_THREADS: int(0),
   INFERENCE_SHUTDOWN_GRACE_MS: int(10_000),
+  INFERENCE_PRELOAD_BUILTIN: z
+    .enum(['', 'none', 'coco', 'ocr', 'all'])
+    .default('')
+    .transform((v) => ({ coco: v === 'coco' || v === 'all', ocr: v === 'ocr' || v === 'all' })),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -44,6 +48,8 @@ export interface InferenceConfig {
   http: { host: string; port: number; healthPort: number; maxBodyBytes: number; shutdownGraceMs: number };
   models: { maxLoaded: number; pinned: string[]; pollMs: number };
   vision: { maxInputPixels: number; maxBatch: number; intraOpThreads: number };
+  /** Built-in models loaded before the service reports ready (else on first use). */
+  preloadBuiltin: { coco: boolean; ocr: boolean };
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
 }
 
@@ -73,6 +79,7 @@ export function parseEnv(env: NodeJS.ProcessEnv): InferenceConfig {
       maxBatch: e.INFERENCE_MAX_BATCH,
       intraOpThreads: e.INFERENCE_INTRA_OP_THREADS,
     },
+    preloadBuiltin: e.INFERENCE_PRELOAD_BUILTIN,
     logLevel: e.LOG_LEVEL,
   };
 }
