@@ -19,7 +19,7 @@ import { VisionEngine } from '@intellioptics/vision';
 import { parseEnv } from '../src/config/env';
 import type { InferenceServer } from '../src/server';
 import { buildServer } from '../src/server';
-import { fixture, memoryLogger, tmpRoot } from './helpers';
+import { fixture, installAs, memoryLogger, tmpRoot, trainPackages } from './helpers';
 
 type Truth = [left: number, top: number, right: number, bottom: number];
 
@@ -115,6 +115,8 @@ beforeAll(async () => {
     INFERENCE_PRELOAD_BUILTIN: 'all',
   });
   const engine = await VisionEngine.create();
+  const brick = await trainPackages(engine, root, 'brick', { YES: ['brick'], NO: ['grass', 'gravel'] });
+  await installAs(brick, modelsDir, 'det_brick', 1);
   server = buildServer({ config, logger: memoryLogger().logger, createEngine: async () => engine });
   api = `http://127.0.0.1:${(await server.listen()).apiPort}`;
   await server.ready;
@@ -278,6 +280,31 @@ describe('specs, errors and several detectors', () => {
     expect(parsed.timings.detector).toBeGreaterThan(0);
     expect(parsed.timings.ocr).toBeGreaterThan(0);
     expect(parsed.timings.backbone).toBe(0); // no trained detector asked: the backbone did not run
+  });
+
+  it('answers a trained detector and a built-in one in one request, each model family once', async () => {
+    const r = await infer(
+      'detector_id=det_brick&detector_id=det_people_file',
+      await fixture('detection/person.jpg'),
+    );
+    expect(r.status).toBe(200);
+    const parsed = parseInferResponse(r.json);
+    if (!parsed.ok) throw new Error(parsed.error);
+    expect(parsed.answers.map((a) => [a.detector_id, a.answered_by, a.mode])).toEqual([
+      ['det_brick', 'trained_model', 'BINARY'],
+      ['det_people_file', 'coco_detector', 'COUNT'],
+    ]);
+    expect(parsed.answers[0]!.in_domain_probability).not.toBeNull();
+    expect(parsed.timings.backbone).toBeGreaterThan(0);
+    expect(parsed.timings.detector).toBeGreaterThan(0);
+    expect(parsed.timings.ocr).toBeUndefined();
+  });
+
+  it('a request whose mode differs from the installed package is answered by the built-in model', async () => {
+    const a = await answerOf('detector_id=det_brick&mode=TEXT', await fixture('detection/person.jpg'));
+    expect(a).toMatchObject({ mode: 'TEXT', answered_by: 'ocr' });
+    const same = await answerOf('detector_id=det_brick&mode=BINARY', await fixture('detection/person.jpg'));
+    expect(same).toMatchObject({ mode: 'BINARY', answered_by: 'trained_model' });
   });
 
   it.each([
