@@ -135,7 +135,7 @@ export class ImageQueryService {
     if (cmd.imageQueryId && (await this.deps.imageQueries.get(id))) {
       throw new IntelliOpticsError('ALREADY_EXISTS', `An image query with the id ${id} already exists.`);
     }
-    const image: StagedImage = { id, contentType: cmd.image.info.mime, data: cmd.image.bytes };
+    const image: StagedImage = { contentType: cmd.image.info.mime, data: cmd.image.bytes };
     const [answer] = await this.answer([this.draft(id, detector, cmd)], image, startedAt);
     if (!answer!.ok) throw answer!.error;
     return answer!.value;
@@ -165,11 +165,7 @@ export class ImageQueryService {
       this.deps.detectors.markQueried(f.value.id);
       drafts.push(this.draft(newImageQueryId(), f.value, options));
     }
-    const image: StagedImage = {
-      id: drafts[0]?.id ?? newImageQueryId(),
-      contentType: frame.image.info.mime,
-      data: frame.image.bytes,
-    };
+    const image: StagedImage = { contentType: frame.image.info.mime, data: frame.image.bytes };
     const answers = drafts.length > 0 ? await this.answer(drafts, image, startedAt) : [];
     let next = 0;
     return found.map((f, i): FrameAnswer => {

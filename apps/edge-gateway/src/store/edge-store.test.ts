@@ -30,6 +30,15 @@ const params = {
 };
 let store: EdgeStore | null = null;
 
+async function imageRows(dir: string): Promise<number> {
+  const c = createClient({ url: `file:${join(dir, 'edge-state.db')}` });
+  try {
+    return Number((await c.execute('SELECT COUNT(*) AS n FROM images')).rows[0]?.n);
+  } finally {
+    c.close();
+  }
+}
+
 afterEach(async () => {
   await store?.close();
   store = null;
@@ -76,7 +85,8 @@ describe('openEdgeStore', () => {
   });
 
   it('stores a frame image once for all its image queries and purges it with the last of them', async () => {
-    store = await openEdgeStore(mkdtempSync(join(tmpdir(), 'edge-store-')), 'process');
+    const dir = mkdtempSync(join(tmpdir(), 'edge-store-'));
+    store = await openEdgeStore(dir, 'process');
     const data = Buffer.alloc(2000, 7);
     const q = (id: string, detectorId: string, outbox: boolean) => ({
       id,
@@ -86,7 +96,7 @@ describe('openEdgeStore', () => {
       final: !outbox,
       outbox: outbox ? { kind: 'escalation' as const, params } : null,
     });
-    await store.imageQueries.record({ id: 'iq_1', contentType: 'image/jpeg', data }, [
+    await store.imageQueries.record({ contentType: 'image/jpeg', data }, [
       q('iq_1', 'det_a', false),
       q('iq_2', 'det_b', false),
       q('iq_3', 'det_c', true),
@@ -102,9 +112,12 @@ describe('openEdgeStore', () => {
     expect(await store.imageQueries.get('iq_1')).toBeNull();
     expect((await store.images.forImageQuery('iq_3'))?.bytes).toEqual(data);
 
+    // One image row for the frame.
+    expect(await imageRows(dir)).toBe(1);
     await store.outbox.markDelivered('iq_3', 2000);
     expect(store.pendingOutboxCount()).toBe(0);
     expect(await store.retention.purge(1000 + 2 * 86_400_000, limits)).toMatchObject({ imageQueries: 1 });
     expect(await store.images.forImageQuery('iq_3')).toBeNull();
+    expect(await imageRows(dir)).toBe(0);
   });
 });

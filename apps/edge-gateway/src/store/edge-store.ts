@@ -30,7 +30,7 @@ export async function openEdgeStore(dir: string, durability: Durability): Promis
   const outbox = new OutboxRepository(db);
   await outbox.init();
   return {
-    imageQueries: new ImageQueryRepository(db, images, outbox),
+    imageQueries: new ImageQueryRepository(db, outbox),
     images,
     outbox,
     detectors: new DetectorCacheRepository(db),

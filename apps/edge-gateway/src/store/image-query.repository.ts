@@ -4,7 +4,7 @@
  */
 import type { InStatement, Row } from '@libsql/client';
 import type { EdgeDatabase } from './edge-database';
-import type { ImageRepository, StagedImage } from './image.repository';
+import type { StagedImage } from './image.repository';
 import type { NewOutboxItem, OutboxRepository, OutboxState } from './outbox.repository';
 import { numOrNull, str } from './sql-values';
 
@@ -34,66 +34,65 @@ const COLUMNS = 'id, detector_id, created_at, json, escalation, final, refreshed
 export class ImageQueryRepository {
   constructor(
     private readonly db: EdgeDatabase,
-    private readonly images: ImageRepository,
     private readonly outbox: OutboxRepository,
   ) {}
 
   /**
    * One image and the image queries asked about it (one per detector), with their escalations: one commit.
-   * The image's own image query (same id: the REST case, or a frame's first) is inserted with it in one statement.
+   * The first image query is inserted with the image in one statement (the REST case is that one statement);
+   * the others refer to the same image row.
    */
   async record(image: StagedImage, queries: readonly NewImageQuery[]): Promise<void> {
-    if (queries.length === 0) return;
-    const stmts: InStatement[] = [];
+    const [first, ...rest] = queries;
+    if (!first) return;
+    const stmts: InStatement[] = [
+      {
+        sql: `INSERT INTO image_query_with_image
+                (id, detector_id, created_at, json, escalation, final, updated_at, content_type, bytes, refs, data)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        args: [
+          first.id,
+          first.detectorId,
+          first.createdAt,
+          first.json,
+          first.outbox ? 'pending' : 'none',
+          first.final ? 1 : 0,
+          first.createdAt,
+          image.contentType,
+          image.data.byteLength,
+          queries.length,
+          image.data,
+        ],
+      },
+    ];
+    for (const q of rest) {
+      stmts.push({
+        sql: `INSERT INTO image_queries (id, detector_id, created_at, json, image_id, escalation, final, updated_at)
+              VALUES (?, ?, ?, ?, (SELECT image_id FROM image_queries WHERE id = ?), ?, ?, ?)`,
+        args: [
+          q.id,
+          q.detectorId,
+          q.createdAt,
+          q.json,
+          first.id,
+          q.outbox ? 'pending' : 'none',
+          q.final ? 1 : 0,
+          q.createdAt,
+        ],
+      });
+    }
     let escalations = 0;
-    const owner = queries.find((q) => q.id === image.id);
-    if (!owner) stmts.push(this.images.insertStatement(image, queries[0]!.createdAt));
     for (const q of queries) {
-      if (q === owner) {
-        stmts.push({
-          sql: `INSERT INTO image_query_with_image
-                  (id, detector_id, created_at, json, escalation, final, updated_at, content_type, bytes, data)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          args: [
-            q.id,
-            q.detectorId,
-            q.createdAt,
-            q.json,
-            q.outbox ? 'pending' : 'none',
-            q.final ? 1 : 0,
-            q.createdAt,
-            image.contentType,
-            image.data.byteLength,
-            image.data,
-          ],
-        });
-      } else {
-        stmts.push({
-          sql: `INSERT INTO image_queries (id, detector_id, created_at, json, image_id, escalation, final, updated_at)
-              VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-          args: [
-            q.id,
-            q.detectorId,
-            q.createdAt,
-            q.json,
-            image.id,
-            q.outbox ? 'pending' : 'none',
-            q.final ? 1 : 0,
-            q.createdAt,
-          ],
-        });
-      }
-      if (q.outbox) {
-        escalations++;
-        stmts.push(
-          this.outbox.enqueueStatement({
-            ...q.outbox,
-            iqId: q.id,
-            detectorId: q.detectorId,
-            createdAt: q.createdAt,
-          }),
-        );
-      }
+      if (!q.outbox) continue;
+      escalations++;
+      stmts.push(
+        this.outbox.enqueueStatement({
+          ...q.outbox,
+          iqId: q.id,
+          detectorId: q.detectorId,
+          createdAt: q.createdAt,
+        }),
+      );
     }
     await this.db.write(stmts, escalations > 0 ? () => this.outbox.noteEnqueued(escalations) : undefined);
   }

@@ -1,11 +1,12 @@
-/** `images`: the bytes of each stored image, shared by every image query asked of the same frame. */
-import type { InStatement } from '@libsql/client';
+/**
+ * `images`: the bytes of each stored image, shared by every image query asked of the same frame and counted
+ * by reference (migrations.ts: the last image query to go deletes its image).
+ */
 import type { EdgeDatabase } from './edge-database';
 import { str } from './sql-values';
 
 /** An image accepted for storage; written together with its image queries. */
 export interface StagedImage {
-  id: string;
   contentType: string;
   data: Uint8Array;
 }
@@ -18,17 +19,10 @@ export interface StoredImage {
 export class ImageRepository {
   constructor(private readonly db: EdgeDatabase) {}
 
-  insertStatement(image: StagedImage, createdAt: number): InStatement {
-    return {
-      sql: `INSERT INTO images (id, content_type, bytes, created_at, data) VALUES (?, ?, ?, ?, ?)`,
-      args: [image.id, image.contentType, image.data.byteLength, createdAt, image.data],
-    };
-  }
-
   /** The image an image query was asked about. */
   async forImageQuery(iqId: string): Promise<StoredImage | null> {
     const rs = await this.db.read({
-      sql: `SELECT i.content_type, i.data FROM image_queries q JOIN images i ON i.id = q.image_id WHERE q.id = ?`,
+      sql: `SELECT i.content_type, i.data FROM image_queries q JOIN images i ON i.rowid = q.image_id WHERE q.id = ?`,
       args: [iqId],
     });
     const row = rs.rows[0];

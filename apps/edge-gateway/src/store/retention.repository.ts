@@ -1,7 +1,8 @@
 /**
  * Retention: deletes image queries that are past their limits and no longer needed, never one with a pending
- * escalation (that would lose data), and images once no image query refers to them. Oldest first: by age,
- * then down to the row and byte limits (an image shared by k image queries counts 1/k towards each).
+ * escalation (that would lose data); an image goes with the last image query that refers to it (a trigger,
+ * migrations.ts). Oldest first: by age, then down to the row and byte limits (an image shared by k image
+ * queries counts 1/k towards each).
  */
 import type { EdgeDatabase } from './edge-database';
 import { str } from './sql-values';
@@ -37,9 +38,8 @@ export class RetentionRepository {
     let bytes = Number(byteCount.rows[0]?.bytes ?? 0);
     if (rows > limits.maxRows || bytes > limits.maxBytes) {
       const oldest = await this.db.read({
-        sql: `SELECT q.id, COALESCE(i.bytes, 0) AS bytes,
-                     (SELECT COUNT(*) FROM image_queries s WHERE s.image_id = q.image_id) AS refs
-              FROM image_queries q LEFT JOIN images i ON i.id = q.image_id
+        sql: `SELECT q.id, COALESCE(i.bytes, 0) AS bytes, COALESCE(i.refs, 1) AS refs
+              FROM image_queries q LEFT JOIN images i ON i.rowid = q.image_id
               WHERE q.${PURGEABLE} ORDER BY q.created_at LIMIT ?`,
         args: [Math.max(1000, rows - limits.maxRows + 1000)],
       });
@@ -56,24 +56,9 @@ export class RetentionRepository {
     for (let i = 0; i < ids.length; i += CHUNK) {
       const chunk = ids.slice(i, i + CHUNK);
       const marks = chunk.map(() => '?').join(',');
-      const imageRows = await this.db.read({
-        sql: `SELECT DISTINCT image_id FROM image_queries WHERE id IN (${marks})`,
-        args: chunk,
-      });
-      const imageIds = imageRows.rows.map((r) => str(r.image_id));
-      const imageMarks = imageIds.map(() => '?').join(',');
       await this.db.write([
         { sql: `DELETE FROM image_queries WHERE id IN (${marks})`, args: chunk },
         { sql: `DELETE FROM outbox WHERE iq_id IN (${marks}) AND state != 'pending'`, args: chunk },
-        ...(imageIds.length > 0
-          ? [
-              {
-                sql: `DELETE FROM images WHERE id IN (${imageMarks})
-                      AND NOT EXISTS (SELECT 1 FROM image_queries q WHERE q.image_id = images.id)`,
-                args: imageIds,
-              },
-            ]
-          : []),
       ]);
     }
     // Finished outbox rows whose image query is gone (or older than retention).
