@@ -15,7 +15,7 @@
  *   npx tsx tools/bench-edge.ts [--rounds 5] [--quick] [--no-real]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -208,6 +208,19 @@ async function frameRows(
   };
 }
 
+/** The `frame1+<name>/1` and `frame5+<name>/1` rows: one frame asked of one detector, then of five. */
+async function frameRowPair(
+  row: (name: string) => Row,
+  work: string,
+  name: string,
+  env: Record<string, string>,
+  frames: number,
+): Promise<void> {
+  const r = await frameRows(work, name, env, frames);
+  frameRow(row(`frame1+${name}/1`), r.one, 0);
+  frameRow(row(`frame5+${name}/1`), r.many, r.errors);
+}
+
 function frameRow(r: Row, latencies: number[], errors: number): void {
   r.lat.push(...latencies);
   r.ms += latencies.reduce((a, b) => a + b, 0);
@@ -275,32 +288,16 @@ async function main(): Promise<void> {
     }
 
     say('frame rows against the stand-in (1 vs 5 detectors per frame)...');
-    const standInFrames = await frameRows(
-      work,
-      'stand-in',
-      gatewayEnv(path.join(work, 'unused'), standInPort),
-      FAST_N / 10,
-    );
-    frameRow(row('frame1+standin/1'), standInFrames.one, 0);
-    frameRow(row('frame5+standin/1'), standInFrames.many, standInFrames.errors);
+    await frameRowPair(row, work, 'standin', gatewayEnv(path.join(work, 'unused'), standInPort), FAST_N / 10);
 
     let real = !args['no-real'];
     if (real) {
       say('building a starter model (brick vs grass/gravel) from fixture tiles...');
       const { VisionEngine, readModelPackage } = await import('@intellioptics/vision');
-      const { buildStarterModel } = await import('./build-starter-model');
+      const { buildStarterModel, stageStarterData } = await import('./build-starter-model');
       const engine = await VisionEngine.create();
       const data = path.join(work, 'data');
-      for (const [cls, textures] of [
-        ['YES', ['brick']],
-        ['NO', ['grass', 'gravel']],
-      ] as const) {
-        await mkdir(path.join(data, cls), { recursive: true });
-        for (const t of textures) {
-          const dir = path.join(FIXTURES, 'textures', t);
-          for (const f of await readdir(dir)) await cp(path.join(dir, f), path.join(data, cls, `${t}-${f}`));
-        }
-      }
+      await stageStarterData(FIXTURES, data);
       const infHome = path.join(work, 'inference-home');
       const built = await buildStarterModel({ detectorId: DET, dataDir: data, ioHome: infHome, engine });
       // The same model under the other frame detectors' ids: five heads on one backbone pass.
@@ -362,14 +359,13 @@ async function main(): Promise<void> {
       }
       if (real) {
         say('frame rows against the real inference (1 vs 5 detectors per frame)...');
-        const realFrames = await frameRows(
+        await frameRowPair(
+          row,
           work,
-          'real',
+          'inference',
           gatewayEnv(path.join(work, 'unused'), infPort),
           REAL_N / 2,
         );
-        frameRow(row('frame1+inference/1'), realFrames.one, 0);
-        frameRow(row('frame5+inference/1'), realFrames.many, realFrames.errors);
       }
       await Promise.all(heads.map((h) => h.release()));
     }

@@ -15,7 +15,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -32,7 +32,7 @@ import {
   TextReader,
   VisionEngine,
 } from '@intellioptics/vision';
-import { buildStarterModel } from './build-starter-model';
+import { buildStarterModel, stageStarterData } from './build-starter-model';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FIXTURES = path.join(ROOT, 'libs/vision/test/fixtures');
@@ -83,16 +83,7 @@ async function main(): Promise<void> {
   progress('building a starter model (brick vs grass/gravel) from fixture tiles...');
   const engine = await VisionEngine.create();
   const data = path.join(work, 'data');
-  for (const [cls, textures] of [
-    ['YES', ['brick']],
-    ['NO', ['grass', 'gravel']],
-  ] as const) {
-    await mkdir(path.join(data, cls), { recursive: true });
-    for (const t of textures) {
-      const dir = path.join(FIXTURES, 'textures', t);
-      for (const f of await readdir(dir)) await cp(path.join(dir, f), path.join(data, cls, `${t}-${f}`));
-    }
-  }
+  await stageStarterData(FIXTURES, data);
   const built = await buildStarterModel({ detectorId: 'det_1', dataDir: data, ioHome, engine });
   for (const id of ['det_2', 'det_3', 'det_4', 'det_5', 'det_cold']) {
     await cp(path.join(modelsDir, 'det_1'), path.join(modelsDir, id), { recursive: true });

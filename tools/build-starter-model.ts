@@ -6,6 +6,7 @@
  *
  *   npx tsx tools/build-starter-model.ts --detector det_x --data ./images [--mode BINARY] [--out dir] [--io-home dir]
  */
+import { cp, mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -43,6 +44,24 @@ export interface BuildStarterResult {
 }
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * Lays out the repo's texture tiles as a starter data folder (YES = brick, NO = grass and gravel): the
+ * detector the benchmarks and the demo build from `<fixtures>/textures`.
+ */
+export async function stageStarterData(fixturesDir: string, dataDir: string): Promise<void> {
+  const classes = [
+    ['YES', ['brick']],
+    ['NO', ['grass', 'gravel']],
+  ] as const;
+  for (const [cls, textures] of classes) {
+    await mkdir(path.join(dataDir, cls), { recursive: true });
+    for (const t of textures) {
+      const dir = path.join(fixturesDir, 'textures', t);
+      for (const f of await readdir(dir)) await cp(path.join(dir, f), path.join(dataDir, cls, `${t}-${f}`));
+    }
+  }
+}
 
 export async function buildStarterModel(opts: BuildStarterOptions): Promise<BuildStarterResult> {
   const say = opts.progress ?? (() => undefined);
