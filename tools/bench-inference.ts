@@ -209,21 +209,9 @@ async function main(): Promise<void> {
       c: number,
       fn: (i: number) => Promise<void>,
     ): Promise<void> => {
-      let next = 0;
       const srv0 = served ? await serverCpuMs() : 0;
       const own0 = ownCpuMs();
-      const t0 = performance.now();
-      await Promise.all(
-        Array.from({ length: c }, async () => {
-          while (next < n) {
-            const i = next++;
-            const t = performance.now();
-            await fn(i);
-            row.lat.push(performance.now() - t);
-          }
-        }),
-      );
-      row.ms += performance.now() - t0;
+      row.ms += await closedLoop(n, c, fn, row.lat);
       const own = ownCpuMs() - own0;
       if (served) {
         row.cpuMs += (await serverCpuMs()) - srv0;
@@ -311,11 +299,14 @@ interface Timed {
   rps: number;
 }
 
-/** n calls of fn by c concurrent callers: p50 latency, CPU ms of this process per call, calls per second. */
-async function timed(n: number, c: number, fn: (i: number) => Promise<unknown>): Promise<Timed> {
-  const lat: number[] = [];
+/** n calls of fn by c concurrent callers, each latency pushed to `lat`; returns the wall-clock ms. */
+async function closedLoop(
+  n: number,
+  c: number,
+  fn: (i: number) => Promise<unknown>,
+  lat: number[],
+): Promise<number> {
   let next = 0;
-  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: c }, async () => {
@@ -327,7 +318,14 @@ async function timed(n: number, c: number, fn: (i: number) => Promise<unknown>):
       }
     }),
   );
-  const wall = performance.now() - t0;
+  return performance.now() - t0;
+}
+
+/** n calls of fn by c concurrent callers: p50 latency, CPU ms of this process per call, calls per second. */
+async function timed(n: number, c: number, fn: (i: number) => Promise<unknown>): Promise<Timed> {
+  const lat: number[] = [];
+  const cpu0 = process.cpuUsage();
+  const wall = await closedLoop(n, c, fn, lat);
   const cpu = process.cpuUsage(cpu0);
   return { p50: stats(lat, wall).p50, cpuMs: (cpu.user + cpu.system) / 1000 / n, rps: (n / wall) * 1000 };
 }
