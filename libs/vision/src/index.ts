@@ -116,3 +116,5 @@ export type { DensityHeadParams } from './heads/density.head';
 export { buildDensityHead, DENSITY_INPUT, DENSITY_OUTPUT, COUNT_OUTPUT } from './heads/density.head';
 export type { DensityModel, DensityFitOptions } from './training/density.fit';
 export { boxDensityTarget, fitDensityRegression, predictDensity } from './training/density.fit';
+export type { PreparedModel } from './prepare-models';
+export { prepareVisionModels } from './prepare-models';

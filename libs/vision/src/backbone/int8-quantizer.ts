@@ -24,10 +24,8 @@ interface Range {
   max: number;
 }
 
-const floats = (t: OnnxTensor): Float32Array => {
-  const raw = t.rawData!;
-  return new Float32Array(raw.slice().buffer);
-};
+// Copy: protobufjs may hand back a Buffer view whose slice() shares (and whose .buffer is) the whole pool.
+const floats = (t: OnnxTensor): Float32Array => new Float32Array(Uint8Array.from(t.rawData!).buffer);
 
 export async function quantizeBackbone(fp32: Uint8Array, opts: QuantizeOptions): Promise<Uint8Array> {
   const model = onnx.ModelProto.decode(fp32);
