@@ -2,6 +2,7 @@
  * VisionEngine: one backbone session shared by every head. Embed N images once (one batched backbone run),
  * then run any number of heads (primary / OODD, any detector) on the features.
  */
+import { backboneRunsHeadTrainedOn } from '../backbone/backbone-compat';
 import * as ort from 'onnxruntime-node';
 import type { BackboneInfo, BackbonePrecision } from '../backbone/backbone.cache';
 import { defaultCacheDir, loadBackboneArtifact } from '../backbone/backbone.cache';
@@ -155,7 +156,7 @@ export class VisionEngine {
     const { metadata } = pkg;
     const trainedOn = metadata.input.backbone.sha256;
     if (
-      (trainedOn !== this.backbone.sha256 && trainedOn !== this.backbone.approximates) ||
+      !backboneRunsHeadTrainedOn(this.backbone, trainedOn) ||
       metadata.input.dim !== this.backbone.featureDim
     ) {
       throw new ModelPackageError(
