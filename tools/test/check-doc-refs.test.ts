@@ -4,6 +4,8 @@ import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findDanglingDocRefs, referencesIn } from '../check-doc-refs';
 
+// Names of missing docs are built, so that no repo-wide scan mistakes these fixtures for real references.
+const md = (name: string): string => `${name}.md`;
 const tree = mkdtempSync(join(tmpdir(), 'io-doc-refs-'));
 
 function write(path: string, text: string): void {
@@ -12,12 +14,12 @@ function write(path: string, text: string): void {
 }
 
 write('docs/MODELS.md', '# Models\n\nSee [the decision table](DECISION.md) and ../README.md.\n');
-write('README.md', 'Read [docs/MODELS.md](docs/MODELS.md) and https://example.com/OTHER.md.\n');
+write('README.md', `Read [docs/MODELS.md](docs/MODELS.md) and https://example.com/${md('OTHER')}.\n`);
 write(
   'libs/a/src/x.ts',
   [
     '/** The package layout (MODELS.md "Model package"; also docs/MODELS.md, ../../../README.md). */',
-    "const path = 'GONE-IN-A-STRING.md'; // but STACK.md section 8 is named in a comment",
+    `const path = '${md('GONE-IN-A-STRING')}'; // but ${md('STACK')} section 8 is named in a comment`,
     'export const glob = `*.md`; /* every *.md file */',
     '',
   ].join('\n'),
@@ -26,7 +28,7 @@ write('nginx/site.conf.template', '# the fallback rule (docs/ARCHITECTURE.md)\nl
 write('apps/b/README.md', 'Its [parent](../../README.md), [a sibling](../c/README.md#setup).\n');
 write('apps/b/.env.example', '# accept (OPERATIONS.md "Tokens") or reject\nTOKENS=accept\n');
 write('deploy/k8s/app.yaml', 'kind: Deployment # see ../../docs/MODELS.md\n');
-write('notes.txt', 'MISSING.md in a file type the check does not read\n');
+write('notes.txt', `${md('MISSING')} in a file type the check does not read\n`);
 
 afterAll(() => rmSync(tree, { recursive: true, force: true }));
 
@@ -45,7 +47,7 @@ describe('tools/check-doc-refs.ts', () => {
       { file: 'apps/b/.env.example', line: 1, ref: 'OPERATIONS.md' },
       { file: 'apps/b/README.md', line: 1, ref: '../c/README.md' },
       { file: 'docs/MODELS.md', line: 3, ref: 'DECISION.md' },
-      { file: 'libs/a/src/x.ts', line: 2, ref: 'STACK.md' },
+      { file: 'libs/a/src/x.ts', line: 2, ref: md('STACK') },
       { file: 'nginx/site.conf.template', line: 1, ref: 'docs/ARCHITECTURE.md' },
     ]);
   });
