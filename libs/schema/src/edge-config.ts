@@ -308,13 +308,6 @@ export type StreamConfig = z.output<typeof StreamConfigSchema>;
 
 // ───────────────────────────── the file ─────────────────────────────
 
-export const EDGE_CONFIG_SECTIONS = [
-  'global_config',
-  'edge_inference_configs',
-  'detectors',
-  'streams',
-] as const;
-
 const RawEdgeConfigSchema = z.strictObject({
   global_config: GlobalConfigSchema.prefault({}),
   edge_inference_configs: z
@@ -333,6 +326,8 @@ const RawEdgeConfigSchema = z.strictObject({
     .prefault({}),
 });
 type RawEdgeConfig = z.output<typeof RawEdgeConfigSchema>;
+/** The top-level keys the file may hold (read off the schema, so the error message cannot drift from it). */
+export const EDGE_CONFIG_SECTIONS = Object.keys(RawEdgeConfigSchema.shape) as (keyof RawEdgeConfig)[];
 /** The file as written (either detector format, defaults not filled in). */
 export type EdgeConfigInput = z.input<typeof RawEdgeConfigSchema>;
 

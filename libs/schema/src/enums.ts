@@ -5,30 +5,22 @@ export const DETECTOR_MODES = ['BINARY', 'COUNT', 'MULTI_CLASS', 'TEXT', 'BOUNDI
 export const DetectorModeSchema = z.enum(DETECTOR_MODES);
 export type DetectorMode = z.infer<typeof DetectorModeSchema>;
 
-export const RESULT_TYPES = [
-  'binary_classification',
-  'counting',
-  'multi_classification',
-  'text_recognition',
-  'bounding_box',
-] as const;
+/** The result type an image query of each detector mode carries (Groundlight's `result_type`). */
+const RESULT_TYPE_OF_MODE = {
+  BINARY: 'binary_classification',
+  COUNT: 'counting',
+  MULTI_CLASS: 'multi_classification',
+  TEXT: 'text_recognition',
+  BOUNDING_BOX: 'bounding_box',
+} as const satisfies Record<DetectorMode, string>;
+
+export type ResultType = (typeof RESULT_TYPE_OF_MODE)[DetectorMode];
+export const RESULT_TYPES = Object.values(RESULT_TYPE_OF_MODE) as [ResultType, ...ResultType[]];
 export const ResultTypeSchema = z.enum(RESULT_TYPES);
-export type ResultType = z.infer<typeof ResultTypeSchema>;
 
 /** The result type an image query of a detector in `mode` carries. */
 export function resultTypeForMode(mode: DetectorMode): ResultType {
-  switch (mode) {
-    case 'BINARY':
-      return 'binary_classification';
-    case 'COUNT':
-      return 'counting';
-    case 'MULTI_CLASS':
-      return 'multi_classification';
-    case 'TEXT':
-      return 'text_recognition';
-    case 'BOUNDING_BOX':
-      return 'bounding_box';
-  }
+  return RESULT_TYPE_OF_MODE[mode];
 }
 
 export const SOURCES = [

@@ -3,57 +3,77 @@
  * status below; GraphQL errors carry the same code in `extensions.code`. Permanent failures are never 5xx:
  * Groundlight clients retry 5xx three times.
  */
-export const ERROR_CODES = {
-  // 400 — the request is wrong; retrying it unchanged cannot help
-  BAD_REQUEST: { status: 400, message: 'The request is not valid.' },
-  INVALID_PARAMETER: { status: 400, message: 'A query parameter has a value that is not allowed.' },
-  UNKNOWN_PARAMETER: { status: 400, message: 'A query parameter is not supported.' },
-  INVALID_COMBINATION: { status: 400, message: 'These options cannot be used together.' },
-  INVALID_EDGE_CONFIG: { status: 400, message: 'The edge configuration is not valid.' },
-  NOT_AN_IMAGE: { status: 400, message: 'The request body is not an image (JPEG, PNG or WebP).' },
-  CORRUPT_IMAGE: { status: 400, message: 'The image could not be decoded; it may be truncated.' },
-  EMPTY_BODY: { status: 400, message: 'The request body is empty; send the image bytes.' },
-  // 401 / 403 — who is asking
-  UNAUTHENTICATED: { status: 401, message: 'Send a valid API token in the x-api-token header.' },
-  FORBIDDEN: { status: 403, message: 'This token is not allowed to do that.' },
-  // 404 — the thing does not exist (here)
-  NOT_FOUND: { status: 404, message: 'Not found.' },
-  DETECTOR_NOT_FOUND: { status: 404, message: 'No detector has that id.' },
-  IMAGE_QUERY_NOT_FOUND: { status: 404, message: 'No image query has that id.' },
-  MODEL_NOT_FOUND: { status: 404, message: 'No model is installed for that detector.' },
-  ESCALATION_NOT_FOUND: { status: 404, message: 'No escalation has that id.' },
-  // 405 — the path exists, the method does not (answers carry an `Allow` header)
-  METHOD_NOT_ALLOWED: { status: 405, message: 'This method is not allowed on this path.' },
-  // 409 — the state does not allow it
-  CONFLICT: { status: 409, message: 'The request conflicts with the current state.' },
-  ALREADY_EXISTS: { status: 409, message: 'Something with that id or name already exists.' },
-  MODEL_OUTPUT_MISMATCH: {
-    status: 409,
-    message: "The installed model does not fit the detector's configuration; publish a model trained for it.",
+const MESSAGES_BY_STATUS = {
+  // the request is wrong; retrying it unchanged cannot help
+  400: {
+    BAD_REQUEST: 'The request is not valid.',
+    INVALID_PARAMETER: 'A query parameter has a value that is not allowed.',
+    UNKNOWN_PARAMETER: 'A query parameter is not supported.',
+    INVALID_COMBINATION: 'These options cannot be used together.',
+    INVALID_EDGE_CONFIG: 'The edge configuration is not valid.',
+    NOT_AN_IMAGE: 'The request body is not an image (JPEG, PNG or WebP).',
+    CORRUPT_IMAGE: 'The image could not be decoded; it may be truncated.',
+    EMPTY_BODY: 'The request body is empty; send the image bytes.',
+    UNSUPPORTED_MODE: 'This detector mode is not supported here.',
   },
-  ESCALATION_CLAIMED: { status: 409, message: 'Another reviewer holds this escalation.' },
-  LEASE_EXPIRED: { status: 409, message: 'Your claim on this escalation expired; claim it again.' },
-  // 413 / 415 — the payload
-  PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
-  IMAGE_TOO_LARGE: { status: 413, message: 'The image has too many pixels; resize it.' },
-  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Request body must be image bytes.' },
-  UNSUPPORTED_IMAGE_FORMAT: { status: 415, message: 'Send a JPEG, PNG or WebP image.' },
-  UNSUPPORTED_MODE: { status: 400, message: 'This detector mode is not supported here.' },
-  // 422 — well-formed but not understood (the edge's nginx replays these to the cloud)
-  UNPROCESSABLE: { status: 422, message: 'The request could not be processed.' },
-  // 429 / 503 — transient: clients may retry
-  RATE_LIMITED: { status: 429, message: 'Too many requests; slow down and retry.' },
-  EDGE_ONLY_UNAVAILABLE: {
-    status: 503,
-    message: 'Edge predictions are required for this detector, but no edge model is available yet.',
+  // who is asking
+  401: { UNAUTHENTICATED: 'Send a valid API token in the x-api-token header.' },
+  403: { FORBIDDEN: 'This token is not allowed to do that.' },
+  // the thing does not exist (here)
+  404: {
+    NOT_FOUND: 'Not found.',
+    DETECTOR_NOT_FOUND: 'No detector has that id.',
+    IMAGE_QUERY_NOT_FOUND: 'No image query has that id.',
+    MODEL_NOT_FOUND: 'No model is installed for that detector.',
+    ESCALATION_NOT_FOUND: 'No escalation has that id.',
   },
-  CLOUD_UNREACHABLE: { status: 503, message: 'The cloud cannot be reached; retry later.' },
-  NOT_READY: { status: 503, message: 'The service is starting or not ready.' },
-  // 500 — a bug; the message is masked
-  INTERNAL: { status: 500, message: 'Unexpected error.' },
-} as const satisfies Record<string, { status: number; message: string }>;
+  // the path exists, the method does not (answers carry an `Allow` header)
+  405: { METHOD_NOT_ALLOWED: 'This method is not allowed on this path.' },
+  // the state does not allow it
+  409: {
+    CONFLICT: 'The request conflicts with the current state.',
+    ALREADY_EXISTS: 'Something with that id or name already exists.',
+    MODEL_OUTPUT_MISMATCH:
+      "The installed model does not fit the detector's configuration; publish a model trained for it.",
+    ESCALATION_CLAIMED: 'Another reviewer holds this escalation.',
+    LEASE_EXPIRED: 'Your claim on this escalation expired; claim it again.',
+  },
+  // the payload
+  413: {
+    PAYLOAD_TOO_LARGE: 'The request body is too large.',
+    IMAGE_TOO_LARGE: 'The image has too many pixels; resize it.',
+  },
+  415: {
+    UNSUPPORTED_MEDIA_TYPE: 'Request body must be image bytes.',
+    UNSUPPORTED_IMAGE_FORMAT: 'Send a JPEG, PNG or WebP image.',
+  },
+  // well-formed but not understood (the edge's nginx replays these to the cloud)
+  422: { UNPROCESSABLE: 'The request could not be processed.' },
+  // transient: clients may retry
+  429: { RATE_LIMITED: 'Too many requests; slow down and retry.' },
+  503: {
+    EDGE_ONLY_UNAVAILABLE:
+      'Edge predictions are required for this detector, but no edge model is available yet.',
+    CLOUD_UNREACHABLE: 'The cloud cannot be reached; retry later.',
+    NOT_READY: 'The service is starting or not ready.',
+  },
+  // a bug; the message is masked
+  500: { INTERNAL: 'Unexpected error.' },
+} as const;
 
-export type ErrorCode = keyof typeof ERROR_CODES;
+type MessagesByStatus = typeof MESSAGES_BY_STATUS;
+export type ErrorCode = { [S in keyof MessagesByStatus]: keyof MessagesByStatus[S] }[keyof MessagesByStatus];
+
+type StatusOf<C extends ErrorCode> = {
+  [S in keyof MessagesByStatus]: C extends keyof MessagesByStatus[S] ? S : never;
+}[keyof MessagesByStatus];
+
+/** Every code with its HTTP status and default message (the table above, flattened). */
+export const ERROR_CODES = Object.fromEntries(
+  Object.entries(MESSAGES_BY_STATUS).flatMap(([status, codes]) =>
+    Object.entries(codes).map(([code, message]) => [code, { status: Number(status), message }]),
+  ),
+) as { [C in ErrorCode]: { status: StatusOf<C>; message: string } };
 
 export function httpStatusFor(code: ErrorCode): number {
   return ERROR_CODES[code].status;
