@@ -51,6 +51,9 @@ export function problemFor(err: unknown): { status: number; body: ProblemBody; h
   const headers: Headers = {};
   const allow = e.details?.['allow'];
   if (e.code === 'METHOD_NOT_ALLOWED' && Array.isArray(allow)) headers.allow = allow.join(', ');
+  // A transient refusal says when to come back (Groundlight clients and the edge outbox honour it).
+  const retryAfterS = e.details?.['retryAfterS'];
+  if (typeof retryAfterS === 'number') headers['retry-after'] = String(Math.ceil(retryAfterS));
   return { status: e.status, body: e.toProblem(), headers };
 }
 

@@ -43,7 +43,9 @@ describe('the catalogue', () => {
       .map(([k]) => k);
     expect(fiveHundreds.sort()).toEqual([
       'CLOUD_UNREACHABLE',
+      'DATABASE_UNAVAILABLE',
       'EDGE_ONLY_UNAVAILABLE',
+      'INSUFFICIENT_STORAGE',
       'INTERNAL',
       'NOT_READY',
     ]);

@@ -56,7 +56,10 @@ const MESSAGES_BY_STATUS = {
       'Edge predictions are required for this detector, but no edge model is available yet.',
     CLOUD_UNREACHABLE: 'The cloud cannot be reached; retry later.',
     NOT_READY: 'The service is starting or not ready.',
+    DATABASE_UNAVAILABLE: 'The database is unreachable; retry later.',
   },
+  // the server's disk is full: nothing was stored; retry once space is freed
+  507: { INSUFFICIENT_STORAGE: 'The device is out of disk space; nothing was stored. Retry later.' },
   // a bug; the message is masked
   500: { INTERNAL: 'Unexpected error.' },
 } as const;
