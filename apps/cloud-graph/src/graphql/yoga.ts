@@ -12,6 +12,7 @@ import {
 } from 'graphql-yoga';
 import { ERROR_CODES, isIntelliOpticsError } from '@intellioptics/schema';
 import type { Principal } from '../auth/principal';
+import { asDatabaseUnavailable } from '../db/unavailable';
 import type { Logger } from '../ops/logger';
 import type { Services } from '../services';
 import type { GraphQLContext } from './context';
@@ -63,7 +64,7 @@ export function createGraphQLYoga(parts: {
     maskedErrors: {
       maskError(error, message, isDev) {
         // No `instanceof GraphQLError` here: yoga may use another copy of graphql (CJS vs ESM under vitest).
-        const original = (error as { originalError?: unknown }).originalError ?? error;
+        const original = asDatabaseUnavailable((error as { originalError?: unknown }).originalError ?? error);
         if (isIntelliOpticsError(original)) {
           return toGraphQLError(original, error as GraphQLError);
         }

@@ -20,6 +20,7 @@ import {
 } from '@intellioptics/http';
 import { isIntelliOpticsError, type Paginated, type Role } from '@intellioptics/schema';
 import { requireRole, type Principal } from '../auth/principal';
+import { asDatabaseUnavailable } from '../db/unavailable';
 import type { Logger } from '../ops/logger';
 import { assertNoNul } from './nul';
 
@@ -90,10 +91,13 @@ export class RestRouter {
       } else {
         res.writeHead(204).end();
       }
-    } catch (e) {
+    } catch (caught) {
       const requestId = randomUUID();
+      const e = asDatabaseUnavailable(caught);
       if (!isIntelliOpticsError(e)) {
         this.deps.logger.error({ err: e, path, method, requestId }, 'unexpected error in REST handler');
+      } else if (e.code === 'DATABASE_UNAVAILABLE') {
+        this.deps.logger.warn({ err: caught, path, method, requestId }, 'database unavailable: answered 503');
       }
       status = sendProblem(res, e, { requestId });
     } finally {
