@@ -12,3 +12,13 @@ export {
 } from './test-cloud';
 export { createTestDatabase, PG_ADMIN_URL, type TestDatabase } from './test-db';
 export { tinyJpeg, tinyPng, tinyWebp } from './images';
+export {
+  graphqlAnswerFault,
+  graphqlFuzzer,
+  restAnswerFault,
+  restFuzzer,
+  seededRandom,
+  sendRaw,
+  type FuzzAnswer,
+  type FuzzRequest,
+} from './fuzz';

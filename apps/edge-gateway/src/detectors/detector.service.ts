@@ -9,6 +9,9 @@ import type { CloudClient } from '../cloud-client/cloud.client';
 import type { Logger } from '../logger';
 import type { DetectorCacheRepository } from '../store/detector-cache.repository';
 
+/** Printable, no path or query characters, bounded: anything else cannot name a detector anywhere. */
+const PLAUSIBLE_ID = /^[A-Za-z0-9_.:-]{1,200}$/;
+
 interface CacheEntry {
   detector: Detector;
   fetchedAt: number;
@@ -89,6 +92,11 @@ export class DetectorService {
       return hit.detector;
     }
     const fromConfigFirst = this.fromConfig(id);
+    // An id no detector can have (control characters, absurd length) is not worth a cloud round trip, and the
+    // cloud's 400 for it must not read as "unreachable".
+    if (!fromConfigFirst && !PLAUSIBLE_ID.test(id)) {
+      throw new IntelliOpticsError('DETECTOR_NOT_FOUND', 'No detector has that id.');
+    }
     const missed = this.missedAt.get(id);
     if (
       fromConfigFirst &&
