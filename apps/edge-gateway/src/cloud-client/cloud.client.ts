@@ -45,7 +45,8 @@ export interface SubmitResult {
 export interface CloudClient {
   getDetector(id: string, token: string | null): Promise<Fetched<Detector>>;
   listDetectors(): Promise<Fetched<Detector[]>>;
-  checkToken(token: string): Promise<'valid' | 'invalid' | 'unreachable'>;
+  /** `unreachable`: network error or timeout (offline); `unavailable`: the cloud answered 5xx/429/other. */
+  checkToken(token: string): Promise<TokenVerdict>;
   /** The token's role in the cloud (`me { role }`), asked with that token. */
   roleOf(token: string): Promise<Fetched<Role>>;
   submitImageQuery(input: SubmitEscalation): Promise<SubmitResult>;
@@ -56,6 +57,8 @@ export interface CloudClient {
   /** The hub heartbeat mutation (served versions, counters) with the hub token; true when the cloud took it. */
   hubHeartbeat(input: HubHeartbeat, hubToken: string): Promise<boolean>;
 }
+
+export type TokenVerdict = 'valid' | 'invalid' | 'unreachable' | 'unavailable';
 
 export interface HubHeartbeat {
   servedDetectors: { detectorId: string; primaryVersion: number | null; ooddVersion: number | null }[];
@@ -118,14 +121,15 @@ export class HttpCloudClient implements CloudClient {
     return { kind: 'ok', value: all };
   }
 
-  async checkToken(token: string): Promise<'valid' | 'invalid' | 'unreachable'> {
+  async checkToken(token: string): Promise<TokenVerdict> {
     const r = await this.http.request('/device-api/v1/me', {
       headers: { accept: 'application/json', 'x-api-token': token },
       timeoutMs: this.timeoutMs,
     });
-    if (!r.ok || r.response.status >= 500 || r.response.status === 429) return 'unreachable';
+    // Only a failure to reach the cloud means "offline"; a 5xx/429 is a cloud that answered but said nothing.
+    if (!r.ok) return 'unreachable';
     if (r.response.status === 401 || r.response.status === 403) return 'invalid';
-    return r.response.status < 300 ? 'valid' : 'unreachable';
+    return r.response.status >= 200 && r.response.status < 300 ? 'valid' : 'unavailable';
   }
 
   async roleOf(token: string): Promise<Fetched<Role>> {
