@@ -64,7 +64,12 @@ export interface EdgeGateway {
 
 export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
   const { env, log } = deps;
-  const store = deps.store ?? (await openEdgeStore(env.paths.stateDir, env.state.durability));
+  const store =
+    deps.store ??
+    (await openEdgeStore(env.paths.stateDir, env.state.durability, {
+      tokenCacheMax: env.auth.tokenCacheMax,
+      detectorCacheMax: env.detectors.cacheMax,
+    }));
   const inference =
     deps.inference ??
     new HttpInferenceClient(env.inference.url, env.inference.timeoutMs, env.inference.maxSockets);
@@ -84,7 +89,9 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
     log,
     edgeToken: env.cloud.edgeApiToken,
     revalidateMs: env.auth.revalidateS * 1000,
+    offlineTrustMs: env.auth.offlineTrustS * 1000,
     offlineUnknown: env.auth.offlineUnknownTokens,
+    maxCached: env.auth.tokenCacheMax,
   });
   const detectors = new DetectorService({
     cloud,

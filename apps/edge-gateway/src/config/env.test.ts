@@ -11,7 +11,9 @@ describe('parseEnv', () => {
     expect(env.state.durability).toBe('process');
     expect(env.cloud.edgeApiToken).toBeNull();
     expect(env.models.updates).toBe(true);
-    expect(env.auth.offlineUnknownTokens).toBe('accept');
+    expect(env.auth.offlineUnknownTokens).toBe('reject');
+    expect(env.auth.offlineTrustS).toBe(86_400);
+    expect(env.auth.revalidateS).toBeLessThanOrEqual(60);
   });
 
   it('reads and normalises values', () => {

@@ -22,6 +22,9 @@ const RawEnvSchema = z.object({
   INFERENCE_URL: z.url().default('http://127.0.0.1:8001'),
   INFERENCE_TIMEOUT_MS: millis(8000),
   INFERENCE_MAX_SOCKETS: z.coerce.number().int().min(1).max(1024).default(64),
+  INFERENCE_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).default(32),
+  INFERENCE_BREAKER_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
+  INFERENCE_BREAKER_OPEN_S: seconds(10, 3600),
   CLOUD_URL: z.url().default('http://127.0.0.1:8000'),
   CLOUD_TIMEOUT_MS: millis(3000),
   SYNC_ESCALATION_TIMEOUT_MS: millis(6000, 9000),
@@ -36,8 +39,22 @@ const RawEnvSchema = z.object({
     .default(10 * 1024 * 1024),
   MAX_IMAGE_PIXELS: z.coerce.number().int().min(1).default(40_000_000),
   DETECTOR_REFRESH_S: seconds(60),
-  TOKEN_REVALIDATE_S: seconds(300),
-  AUTH_OFFLINE_UNKNOWN_TOKENS: z.enum(['accept', 'reject']).default('accept'),
+  // At most 60 s: a token revoked in the cloud must stop working at the edge within a minute.
+  TOKEN_REVALIDATE_S: seconds(30, 60),
+  AUTH_OFFLINE_UNKNOWN_TOKENS: z.enum(['accept', 'reject']).default('reject'),
+  AUTH_OFFLINE_TRUST_S: seconds(86_400),
+  TOKEN_CACHE_MAX: z.coerce.number().int().min(1).max(10_000_000).default(10_000),
+  DETECTOR_CACHE_MAX: z.coerce.number().int().min(1).max(10_000_000).default(10_000),
+  STREAM_URL_ENV_ALLOWLIST: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((n) => n.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a variable name'))),
   STATE_DURABILITY: z.enum(['process', 'power']).default('process'),
   RETENTION_DAYS: seconds(7, 3650),
   RETENTION_MAX_ROWS: z.coerce.number().int().min(100).default(200_000),
@@ -50,6 +67,13 @@ const RawEnvSchema = z.object({
   OUTBOX_IDLE_POLL_MS: millis(1000),
   OUTBOX_BACKOFF_MAX_S: seconds(30, 3600),
   OUTBOX_SEND_TIMEOUT_MS: millis(15_000),
+  OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10_000).default(8),
+  OUTBOX_MAX_PENDING_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024 * 1024)
+    .default(1024 * 1024 * 1024),
+  OUTBOX_MAX_PENDING_AGE_S: seconds(7 * 86_400),
   IQ_REFRESH_INTERVAL_S: seconds(2),
   MODEL_UPDATES: bool.default(true),
   MODEL_POLL_FALLBACK_S: seconds(60),
@@ -82,11 +106,24 @@ export interface Env {
   http: { host: string; port: number; maxBodyBytes: number; maxImagePixels: number };
   log: { level: LogLevel };
   paths: { ioHome: string; configFile: string; stateDir: string; modelsDir: string };
-  inference: { url: string; timeoutMs: number; maxSockets: number };
+  inference: {
+    url: string;
+    timeoutMs: number;
+    maxSockets: number;
+    maxInFlight: number;
+    breakerFailures: number;
+    breakerOpenMs: number;
+  };
   cloud: { url: string; timeoutMs: number; syncEscalationTimeoutMs: number; edgeApiToken: string | null };
   hub: { token: string | null; name: string; heartbeatIntervalS: number };
-  detectors: { refreshS: number };
-  auth: { revalidateS: number; offlineUnknownTokens: 'accept' | 'reject' };
+  detectors: { refreshS: number; cacheMax: number };
+  auth: {
+    revalidateS: number;
+    offlineUnknownTokens: 'accept' | 'reject';
+    offlineTrustS: number;
+    tokenCacheMax: number;
+  };
+  streams: { urlEnvAllowlist: string[] };
   state: {
     durability: 'process' | 'power';
     retentionDays: number;
@@ -94,7 +131,15 @@ export interface Env {
     retentionMaxBytes: number;
     purgeIntervalS: number;
   };
-  outbox: { idlePollMs: number; backoffMaxS: number; sendTimeoutMs: number; iqRefreshIntervalS: number };
+  outbox: {
+    idlePollMs: number;
+    backoffMaxS: number;
+    sendTimeoutMs: number;
+    iqRefreshIntervalS: number;
+    maxAttempts: number;
+    maxPendingBytes: number;
+    maxPendingAgeS: number;
+  };
   models: { updates: boolean; pollFallbackS: number };
   config: { reloadDebounceMs: number };
   /** Cross-origin pages allowed to call /graphql (none by default); GraphiQL only in development. */
@@ -121,6 +166,9 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
       url: e.INFERENCE_URL.replace(/\/+$/, ''),
       timeoutMs: e.INFERENCE_TIMEOUT_MS,
       maxSockets: e.INFERENCE_MAX_SOCKETS,
+      maxInFlight: e.INFERENCE_MAX_IN_FLIGHT,
+      breakerFailures: e.INFERENCE_BREAKER_FAILURES,
+      breakerOpenMs: e.INFERENCE_BREAKER_OPEN_S * 1000,
     },
     cloud: {
       url: e.CLOUD_URL.replace(/\/+$/, ''),
@@ -133,8 +181,14 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
       name: e.EDGE_HUB_NAME ?? hostname(),
       heartbeatIntervalS: e.HEARTBEAT_INTERVAL_S,
     },
-    detectors: { refreshS: e.DETECTOR_REFRESH_S },
-    auth: { revalidateS: e.TOKEN_REVALIDATE_S, offlineUnknownTokens: e.AUTH_OFFLINE_UNKNOWN_TOKENS },
+    detectors: { refreshS: e.DETECTOR_REFRESH_S, cacheMax: e.DETECTOR_CACHE_MAX },
+    auth: {
+      revalidateS: e.TOKEN_REVALIDATE_S,
+      offlineUnknownTokens: e.AUTH_OFFLINE_UNKNOWN_TOKENS,
+      offlineTrustS: e.AUTH_OFFLINE_TRUST_S,
+      tokenCacheMax: e.TOKEN_CACHE_MAX,
+    },
+    streams: { urlEnvAllowlist: e.STREAM_URL_ENV_ALLOWLIST },
     state: {
       durability: e.STATE_DURABILITY,
       retentionDays: e.RETENTION_DAYS,
@@ -147,6 +201,9 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
       backoffMaxS: e.OUTBOX_BACKOFF_MAX_S,
       sendTimeoutMs: e.OUTBOX_SEND_TIMEOUT_MS,
       iqRefreshIntervalS: e.IQ_REFRESH_INTERVAL_S,
+      maxAttempts: e.OUTBOX_MAX_ATTEMPTS,
+      maxPendingBytes: e.OUTBOX_MAX_PENDING_BYTES,
+      maxPendingAgeS: e.OUTBOX_MAX_PENDING_AGE_S,
     },
     models: { updates: e.MODEL_UPDATES, pollFallbackS: e.MODEL_POLL_FALLBACK_S },
     config: { reloadDebounceMs: e.CONFIG_RELOAD_DEBOUNCE_MS },

@@ -1,4 +1,7 @@
-/** `detectors`: the cloud's detector descriptions as last fetched, so an edge restarting offline knows them. */
+/**
+ * `detectors`: the cloud's detector descriptions as last fetched, so an edge restarting offline knows them.
+ * At most `maxRows` are kept (DETECTOR_CACHE_MAX), the least recently fetched go first.
+ */
 import type { EdgeDatabase } from './edge-database';
 import { str } from './sql-values';
 
@@ -9,7 +12,10 @@ export interface CachedDetectorRow {
 }
 
 export class DetectorCacheRepository {
-  constructor(private readonly db: EdgeDatabase) {}
+  constructor(
+    private readonly db: EdgeDatabase,
+    private readonly maxRows = 10_000,
+  ) {}
 
   async save(id: string, json: string, fetchedAt: number): Promise<void> {
     await this.db.write([
@@ -18,11 +24,18 @@ export class DetectorCacheRepository {
               ON CONFLICT (id) DO UPDATE SET json = excluded.json, fetched_at = excluded.fetched_at`,
         args: [id, json, fetchedAt],
       },
+      {
+        sql: `DELETE FROM detectors WHERE id IN (SELECT id FROM detectors ORDER BY fetched_at DESC LIMIT -1 OFFSET ?)`,
+        args: [this.maxRows],
+      },
     ]);
   }
 
   async loadAll(): Promise<CachedDetectorRow[]> {
-    const rs = await this.db.read(`SELECT id, json, fetched_at FROM detectors`);
+    const rs = await this.db.read({
+      sql: `SELECT id, json, fetched_at FROM detectors ORDER BY fetched_at DESC LIMIT ?`,
+      args: [this.maxRows],
+    });
     return rs.rows.map((r) => ({ id: str(r.id), json: str(r.json), fetchedAt: Number(r.fetched_at) }));
   }
 }

@@ -24,7 +24,11 @@ export interface EdgeStore {
   close(): Promise<void>;
 }
 
-export async function openEdgeStore(dir: string, durability: Durability): Promise<EdgeStore> {
+export async function openEdgeStore(
+  dir: string,
+  durability: Durability,
+  bounds: { tokenCacheMax?: number; detectorCacheMax?: number } = {},
+): Promise<EdgeStore> {
   const db = await EdgeDatabase.open(dir, durability);
   const images = new ImageRepository(db);
   const outbox = new OutboxRepository(db);
@@ -33,8 +37,8 @@ export async function openEdgeStore(dir: string, durability: Durability): Promis
     imageQueries: new ImageQueryRepository(db, outbox),
     images,
     outbox,
-    detectors: new DetectorCacheRepository(db),
-    tokens: new TokenCacheRepository(db),
+    detectors: new DetectorCacheRepository(db, bounds.detectorCacheMax),
+    tokens: new TokenCacheRepository(db, bounds.tokenCacheMax),
     kv: new KvRepository(db),
     retention: new RetentionRepository(db),
     pendingOutboxCount: () => outbox.pendingCount(),

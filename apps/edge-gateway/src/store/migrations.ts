@@ -7,6 +7,8 @@
  *   camera frame asked of N detectors is stored once for its N image queries. Triggers keep the count: deleting
  *   an image query releases its image, the last one deletes it. Migrating keeps every image query, image,
  *   escalation and cache entry.
+ * - 4: `outbox.dead_cause` (why an escalation was set aside as a dead letter: state 'dead'), and indexes that
+ *   keep the bounded token and detector caches cheap to prune.
  *
  * `image_query_with_image` (a view with an INSTEAD OF trigger) inserts an image query with its image in one
  * statement: a lone statement commits without BEGIN/COMMIT, the common REST case. The rowid table and the
@@ -14,7 +16,7 @@
  */
 import type { Client } from '@libsql/client';
 
-const VERSION = 3;
+const VERSION = 4;
 
 const IMAGE_QUERIES = `CREATE TABLE image_queries (
    id TEXT PRIMARY KEY,
@@ -61,7 +63,14 @@ const TRIGGERS = [
    END`,
 ];
 
-/** Tables unchanged since version 1. */
+/** Version 4: dead letters and cache bounds. */
+const VERSION_4 = [
+  `CREATE INDEX IF NOT EXISTS tokens_checked ON tokens (checked_at)`,
+  `CREATE INDEX IF NOT EXISTS detectors_fetched ON detectors (fetched_at)`,
+  `CREATE INDEX IF NOT EXISTS outbox_dead ON outbox (state, finished_at) WHERE state = 'dead'`,
+];
+
+/** Tables unchanged since version 1 (the outbox gets `dead_cause` in version 4). */
 const STABLE_TABLES = [
   `CREATE TABLE IF NOT EXISTS outbox (
      seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -74,7 +83,8 @@ const STABLE_TABLES = [
      next_attempt_at INTEGER NOT NULL,
      last_error TEXT,
      created_at INTEGER NOT NULL,
-     finished_at INTEGER
+     finished_at INTEGER,
+     dead_cause TEXT
    )`,
   `CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_attempt_at, seq)`,
   `CREATE TABLE IF NOT EXISTS detectors (id TEXT PRIMARY KEY, json TEXT NOT NULL, fetched_at INTEGER NOT NULL)`,
@@ -90,13 +100,22 @@ export async function migrate(client: Client): Promise<void> {
   }
   const tables = await client.execute(`SELECT name FROM sqlite_master WHERE type IN ('table', 'view')`);
   const has = (name: string) => tables.rows.some((r) => r.name === name);
-  const stmts = !has('image_queries')
-    ? [IMAGE_QUERIES, IMAGES]
-    : has('images')
-      ? fromVersion2()
-      : await fromVersion1(client);
+  if (has('outbox')) {
+    const cols = await client.execute(`PRAGMA table_info(outbox)`);
+    if (!cols.rows.some((r) => r.name === 'dead_cause')) {
+      await client.execute(`ALTER TABLE outbox ADD COLUMN dead_cause TEXT`);
+    }
+  }
+  const stmts =
+    version === 3
+      ? []
+      : !has('image_queries')
+        ? [IMAGE_QUERIES, IMAGES]
+        : has('images')
+          ? fromVersion2()
+          : await fromVersion1(client);
   await client.batch(
-    [...STABLE_TABLES, ...stmts, ...INDEXES, ...TRIGGERS, `PRAGMA user_version = ${VERSION}`],
+    [...STABLE_TABLES, ...stmts, ...INDEXES, ...VERSION_4, ...TRIGGERS, `PRAGMA user_version = ${VERSION}`],
     'write',
   );
 }
