@@ -174,16 +174,17 @@ export class HttpCloudClient implements CloudClient {
     }
     const { status, headers } = r.response;
     const retryAfter = Number(headers['retry-after']);
+    const code = status >= 200 && status < 300 ? null : problemCode(r.response);
     const outcome: SendOutcome = {
       kind: 'http',
       status,
       retryAfterS: Number.isFinite(retryAfter) ? retryAfter : null,
+      code,
     };
     if (status >= 200 && status < 300) {
       const parsed = ImageQuerySchema.safeParse(jsonBody(r.response));
       return { outcome, imageQuery: parsed.success ? parsed.data : null, detail: null };
     }
-    const code = problemCode(r.response);
     return {
       outcome,
       imageQuery: null,
