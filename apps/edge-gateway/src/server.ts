@@ -11,6 +11,9 @@ import type { Env } from './config/env';
 import { EdgeConfigService } from './config/edge-config.service';
 import { DetectorService } from './detectors/detector.service';
 import { AnswerRefresher } from './escalation/answer-refresher';
+import { DeadLetterService } from './escalation/dead-letters';
+import { registerOutboxMetrics } from './escalation/outbox.metrics';
+import { OutboxShedder } from './escalation/outbox.shedder';
 import { OutboxSettler } from './escalation/outbox.settler';
 import { OutboxWorker } from './escalation/outbox.worker';
 import { SyncEscalator } from './escalation/sync-escalator';
@@ -106,6 +109,15 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
     metrics,
     log,
     backoffMaxS: env.outbox.backoffMaxS,
+    maxAttempts: env.outbox.maxAttempts,
+  });
+  const { shedTotal } = registerOutboxMetrics(metrics.registry, () => store.outbox.deadCount());
+  const shedder = new OutboxShedder({
+    outbox: store.outbox,
+    shedTotal,
+    log,
+    maxBytes: env.outbox.maxPendingBytes,
+    maxAgeMs: env.outbox.maxPendingAgeS * 1000,
   });
   const outbox = new OutboxWorker({
     outbox: store.outbox,
@@ -117,6 +129,7 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
     log,
     idlePollMs: env.outbox.idlePollMs,
     sendTimeoutMs: env.outbox.sendTimeoutMs,
+    shed: () => shedder.run(),
   });
   const refresher = new AnswerRefresher({
     imageQueries: store.imageQueries,
@@ -193,6 +206,7 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
 
   const graphqlCloud = new HttpClient(env.cloud.url, { maxSockets: 4 });
   const graphql = createEdgeGraphql({
+    deadLetters: new DeadLetterService({ outbox: store.outbox, tokens, wake: () => outbox.wake(), log }),
     state: createEdgeGraphState({
       hubName: env.hub.name,
       detectors,

@@ -48,8 +48,8 @@ function setup(
     markDelivered: async (id: string) => void marks.push(`delivered ${id}`),
     markRetry: async (id: string, attempts: number, next: number, error: string) =>
       void marks.push(`retry ${id} #${attempts} in ${next - NOW} ms: ${error}`),
-    markFailed: async (id: string, attempts: number, error: string) =>
-      void marks.push(`failed ${id} #${attempts}: ${error}`),
+    markDead: async (id: string, attempts: number, cause: string, error: string) =>
+      void marks.push(`dead ${id} #${attempts} ${cause}: ${error}`),
   };
   const metrics = new EdgeMetrics({ outboxDepth: () => 0, defaultMetrics: false });
   const log = createLogger('silent');
@@ -92,7 +92,12 @@ function setup(
 describe(OutboxWorker.name, () => {
   it.each<[string, SendOutcome, string, 'ok' | 'failed']>([
     ['2xx', { kind: 'http', status: 200 }, 'delivered iq_a', 'ok'],
-    ['409 (an earlier attempt got through)', { kind: 'http', status: 409 }, 'delivered iq_a', 'ok'],
+    [
+      '409 (a conflict: never counted delivered)',
+      { kind: 'http', status: 409 },
+      'dead iq_a #1 CONFLICT: 409: refused',
+      'ok',
+    ],
     ['5xx', { kind: 'http', status: 503 }, 'retry iq_a #1 in 500 ms: 503: refused', 'failed'],
     [
       '429 with Retry-After',
@@ -101,7 +106,7 @@ describe(OutboxWorker.name, () => {
       'failed',
     ],
     ['a timeout', { kind: 'timeout' }, 'retry iq_a #1 in 500 ms: timeout', 'failed'],
-    ['400 (refused for good)', { kind: 'http', status: 400 }, 'failed iq_a #1: 400: refused', 'ok'],
+    ['400 (refused for good)', { kind: 'http', status: 400 }, 'dead iq_a #1 REFUSED: 400: refused', 'ok'],
   ])('settles %s once', async (_name, outcome, mark, cloud) => {
     const t = setup([item('iq_a')], () => outcome);
     const pass = await t.worker.drainOnce();
@@ -144,8 +149,14 @@ describe(OutboxWorker.name, () => {
   it('sets an item aside when its image is gone, without calling the cloud', async () => {
     const t = setup([item('iq_a', { attempts: 2 })], () => ({ kind: 'http', status: 200 }), new Set());
     await t.worker.drainOnce();
-    expect(t.marks).toEqual(['failed iq_a #3: the image file is missing']);
+    expect(t.marks).toEqual(['dead iq_a #3 IMAGE_MISSING: the image file is missing']);
     expect(t.sent).toEqual([]);
+  });
+
+  it('sets a poison item (HTTP 500 every time) aside after the attempt cap', async () => {
+    const t = setup([item('iq_a', { attempts: 7 })], () => ({ kind: 'http', status: 500 }));
+    await t.worker.drainOnce();
+    expect(t.marks).toEqual(['dead iq_a #8 MAX_ATTEMPTS: 500: refused']);
   });
 
   it('backs off exponentially with the recorded attempts', async () => {

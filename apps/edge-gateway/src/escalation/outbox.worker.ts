@@ -1,9 +1,11 @@
 /**
  * Drains the escalation outbox to the cloud: `POST {CLOUD_URL}/device-api/v1/image-queries` with the same
  * image query id, `want_async=True`, and the edge's own token. In order per detector (only the oldest pending
- * item of a detector is ever in flight), detectors in parallel. Transient failures are retried with backoff
- * forever; permanent ones are recorded as failed with the reason (retry-policy.ts). A 409 for our id means an
- * earlier attempt got through, so nothing is sent twice and nothing is lost across crashes or outages.
+ * item of a detector is ever in flight), detectors in parallel. Outages are retried with backoff for as long
+ * as they last; an item the cloud refuses, conflicts on (409), or keeps failing on (capped retry class) is set
+ * aside as a dead letter, so the detector's next item goes (retry-policy.ts). The cloud answers a resend of
+ * our id 2xx, so nothing is sent twice and nothing is lost across crashes or outages. Every
+ * `shedIntervalMs` the pending cap (bytes/age) is applied (outbox.shedder.ts).
  * Delivering is all it does: answers are pulled back by answer-refresher.ts.
  */
 import type { CloudClient } from '../cloud-client/cloud.client';
@@ -16,7 +18,7 @@ import type { OutboxSettler } from './outbox.settler';
 import type { RetryAction } from './retry-policy';
 
 export interface OutboxWorkerDeps {
-  outbox: Pick<OutboxRepository, 'heads' | 'markFailed'>;
+  outbox: Pick<OutboxRepository, 'heads' | 'markDead'>;
   images: Pick<ImageRepository, 'forImageQuery'>;
   settler: Pick<OutboxSettler, 'settle'>;
   cloud: Pick<CloudClient, 'submitImageQuery'>;
@@ -25,6 +27,9 @@ export interface OutboxWorkerDeps {
   log: Logger;
   idlePollMs: number;
   sendTimeoutMs: number;
+  /** Applies the pending cap; run at most every `shedIntervalMs`. */
+  shed?: () => Promise<unknown>;
+  shedIntervalMs?: number;
   now?: () => number;
 }
 
@@ -33,6 +38,7 @@ export class OutboxWorker {
   private running = false;
   private wakeUp: (() => void) | null = null;
   private loopDone: Promise<void> | null = null;
+  private lastShedAt = -Infinity;
 
   constructor(private readonly deps: OutboxWorkerDeps) {}
 
@@ -88,6 +94,10 @@ export class OutboxWorker {
       let nextDue = Infinity;
       let sent = 0;
       try {
+        if (this.deps.shed && this.now() - this.lastShedAt >= (this.deps.shedIntervalMs ?? 60_000)) {
+          this.lastShedAt = this.now();
+          await this.deps.shed();
+        }
         const pass = await this.drainOnce();
         nextDue = pass.nextDue;
         sent = pass.results.filter((r) => r !== 'retry').length;
@@ -116,9 +126,10 @@ export class OutboxWorker {
     try {
       const image = await this.deps.images.forImageQuery(item.iqId);
       if (!image) {
-        await this.deps.outbox.markFailed(
+        await this.deps.outbox.markDead(
           item.iqId,
           item.attempts + 1,
+          'IMAGE_MISSING',
           'the image file is missing',
           this.now(),
         );

@@ -1,40 +1,68 @@
 /**
  * What the outbox does with each outcome of sending an escalation to the cloud. One table, mirrored in the
- * README; `retry-policy.test.ts` pins every row.
+ * README; `retry-policy.test.ts` pins every row. Retries are by class: a class that says "the cloud or the
+ * link is down" is retried without a cap (an outage of any length loses nothing; the pending cap by bytes/age
+ * bounds the disk), a class that may be this item's fault is capped at OUTBOX_MAX_ATTEMPTS, after which the
+ * item is set aside as a dead letter (state 'dead', listed in the edge GraphQL, retried or discarded by an
+ * admin), so one poison item never holds up its detector for long.
  *
- * | outcome                          | action    | why                                                               |
- * |----------------------------------|-----------|-------------------------------------------------------------------|
- * | 2xx                              | delivered | the cloud stored the image query under our id                     |
- * | 409 (ALREADY_EXISTS, same id)    | delivered | an earlier attempt got through; the id makes the send idempotent  |
- * | network error / timeout          | retry     | the cloud or the link is down; an outage of any length loses nothing |
- * | 5xx                              | retry     | the cloud failed transiently                                      |
- * | 429                              | retry     | rate limited; back off (honouring Retry-After)                    |
- * | 408                              | retry     | the request timed out on the way                                  |
- * | 401, 403                         | retry     | the edge's own token is wrong or rotated: fixable by an operator,  |
- * |                                  |           | and dropping every queued escalation over it would lose data      |
- * | other 4xx (400, 404, 413, 415…)  | failed    | the cloud refuses this item; resending it unchanged cannot help   |
+ * | outcome                          | class        | action                 | why                                     |
+ * |----------------------------------|--------------|------------------------|-----------------------------------------|
+ * | 2xx                              |              | delivered              | the cloud stored it under our id; an    |
+ * |                                  |              |                        | idempotent resend (same submitter, id,  |
+ * |                                  |              |                        | detector) is answered 2xx too           |
+ * | 409                              |              | dead letter (CONFLICT) | the id is taken by another submitter or |
+ * |                                  |              |                        | detector: not delivered, never counted  |
+ * |                                  |              |                        | as such                                 |
+ * | network error / timeout          | offline      | retry, no cap          | the cloud or the link is down           |
+ * | 502, 503, 504, 429, 408          | unavailable  | retry, no cap          | the cloud says "later" (Retry-After)    |
+ * | 401, 403                         | auth         | retry, no cap          | the edge's own token is wrong: fixable  |
+ * |                                  |              |                        | by an operator, dropping would lose data|
+ * | 500, other 5xx                   | server_error | retry ≤ max attempts,  | may be this item (an image the cloud    |
+ * |                                  |              | then MAX_ATTEMPTS      | cannot decode): capped                  |
+ * | other 4xx (400, 404, 413, 415…)  |              | dead letter (REFUSED)  | resending it unchanged cannot help      |
  */
 export type SendOutcome =
-  | { kind: 'http'; status: number; retryAfterS?: number | null }
+  | { kind: 'http'; status: number; retryAfterS?: number | null; code?: string | null }
   | { kind: 'network'; message: string }
   | { kind: 'timeout' };
 
 export type RetryAction = 'delivered' | 'retry' | 'failed';
+export type RetryClass = 'offline' | 'unavailable' | 'auth' | 'server_error';
+/** Why an escalation was set aside (the dead letter's `cause`). */
+export type DeadCause = 'CONFLICT' | 'REFUSED' | 'MAX_ATTEMPTS' | 'IMAGE_MISSING';
 
+export type AttemptPlan =
+  { action: 'delivered' } | { action: 'retry'; class: RetryClass } | { action: 'failed'; cause: DeadCause };
+
+/** Classes retried without a cap: they say nothing about the item itself. */
+const UNCAPPED: ReadonlySet<RetryClass> = new Set(['offline', 'unavailable', 'auth']);
+
+export function retryClass(outcome: SendOutcome): RetryClass | null {
+  if (outcome.kind !== 'http') return 'offline';
+  const s = outcome.status;
+  if (s === 502 || s === 503 || s === 504 || s === 429 || s === 408) return 'unavailable';
+  if (s === 401 || s === 403) return 'auth';
+  if (s >= 500) return 'server_error';
+  return null;
+}
+
+/** The outcome's action regardless of attempts (a capped class is 'retry' here). */
 export function classifyOutcome(outcome: SendOutcome): RetryAction {
-  switch (outcome.kind) {
-    case 'network':
-    case 'timeout':
-      return 'retry';
-    case 'http': {
-      const s = outcome.status;
-      if (s >= 200 && s < 300) return 'delivered';
-      if (s === 409) return 'delivered';
-      if (s >= 500) return 'retry';
-      if (s === 429 || s === 408 || s === 401 || s === 403) return 'retry';
-      return 'failed';
-    }
+  return planAttempt(outcome, 0, Infinity).action;
+}
+
+/** What to do after attempt number `attempt` (counting from 1) ended with `outcome`. */
+export function planAttempt(outcome: SendOutcome, attempt: number, maxAttempts: number): AttemptPlan {
+  if (outcome.kind === 'http') {
+    const s = outcome.status;
+    if (s >= 200 && s < 300) return { action: 'delivered' };
+    if (s === 409) return { action: 'failed', cause: 'CONFLICT' };
   }
+  const cls = retryClass(outcome);
+  if (cls === null) return { action: 'failed', cause: 'REFUSED' };
+  if (!UNCAPPED.has(cls) && attempt >= maxAttempts) return { action: 'failed', cause: 'MAX_ATTEMPTS' };
+  return { action: 'retry', class: cls };
 }
 
 /**
@@ -56,7 +84,7 @@ export function backoffSeconds(
 export function describeOutcome(outcome: SendOutcome): string {
   switch (outcome.kind) {
     case 'http':
-      return `HTTP ${outcome.status}`;
+      return `HTTP ${outcome.status}${outcome.code ? ` ${outcome.code}` : ''}`;
     case 'network':
       return `network: ${outcome.message}`;
     case 'timeout':

@@ -1,4 +1,6 @@
 /** What the edge subgraph's resolvers read: live edge state, no I/O to the cloud. */
+import type { DeadLetterService } from '../escalation/dead-letters';
+
 export interface EdgeDetectorStats {
   primaryVersion: number | null;
   ooddVersion: number | null;
@@ -17,6 +19,15 @@ export interface EdgeGraphState {
   cloudReachable(): boolean;
 }
 
+/** The dead-letter list's operations the resolvers use (escalation/dead-letters.ts). */
+export type DeadLetterAccess = Pick<
+  DeadLetterService,
+  'requireAdmin' | 'count' | 'list' | 'retry' | 'discard'
+>;
+
 export interface EdgeGraphContext {
   edge: EdgeGraphState;
+  deadLetters: DeadLetterAccess;
+  /** The caller's `x-api-token` (already authorised by the route; roles are checked per field). */
+  token: string | null;
 }

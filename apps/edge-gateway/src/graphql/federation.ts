@@ -19,7 +19,7 @@ import type { HttpClient } from '../http/http-client';
 import { jsonBody } from '../http/http-client';
 import type { Logger } from '../logger';
 import type { KvRepository } from '../store/kv.repository';
-import type { EdgeGraphContext, EdgeGraphState } from './context';
+import type { DeadLetterAccess, EdgeGraphContext, EdgeGraphState } from './context';
 import { edgeSubgraphSchema, edgeSubgraphSdl } from './schema';
 
 export const EDGE_SUBGRAPH_PATH = '/graphql/edge';
@@ -40,6 +40,7 @@ interface FetchHandler {
 
 export interface EdgeGraphqlDeps {
   state: EdgeGraphState;
+  deadLetters: DeadLetterAccess;
   cloud: HttpClient;
   cloudUrl: string;
   /** Only to read the cloud's schema (`_service { sdl }`); never forwarded for a caller. */
@@ -62,7 +63,11 @@ export function createEdgeGraphql(deps: EdgeGraphqlDeps): {
     graphiql: deps.graphiql,
     cors: false,
     logging: false,
-    context: () => ({ edge: deps.state }),
+    context: ({ request }) => ({
+      edge: deps.state,
+      deadLetters: deps.deadLetters,
+      token: request.headers.get('x-api-token'),
+    }),
   });
 
   let runtime: ReturnType<typeof createGatewayRuntime> | null = null;

@@ -3,6 +3,7 @@ import { printSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLSchema } from 'graphql';
 import { builder } from './builder';
 import './detector.graphql';
+import './dead-letter.graphql';
 
 let built: GraphQLSchema | null = null;
 
