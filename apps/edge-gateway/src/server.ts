@@ -23,6 +23,7 @@ import { ReadinessService } from './health/readiness.service';
 import { HttpClient } from './http/http-client';
 import { ImageQueryReadService } from './image-queries/image-query-read.service';
 import { ImageQueryService } from './image-queries/image-query.service';
+import { CircuitBreakingInferenceClient, breakerMetrics } from './inference-client/circuit-breaker';
 import { HttpInferenceClient, type InferenceClient } from './inference-client/inference.client';
 import type { Logger } from './logger';
 import { DetectorActivityReader } from './metrics/detector-activity';
@@ -73,12 +74,21 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
       tokenCacheMax: env.auth.tokenCacheMax,
       detectorCacheMax: env.detectors.cacheMax,
     }));
-  const inference =
-    deps.inference ??
-    new HttpInferenceClient(env.inference.url, env.inference.timeoutMs, env.inference.maxSockets);
   const cloud = deps.cloud ?? new HttpCloudClient(env.cloud.url, env.cloud.edgeApiToken, env.cloud.timeoutMs);
   const cloudStatus = new CloudStatus();
   const metrics = new EdgeMetrics({ outboxDepth: () => store.pendingOutboxCount() });
+  // A hung or failing inference service fails fast behind a breaker, with a bound on calls in flight.
+  const breakerObserver = breakerMetrics(metrics.registry, () => inference);
+  const inference = new CircuitBreakingInferenceClient(
+    deps.inference ??
+      new HttpInferenceClient(env.inference.url, env.inference.timeoutMs, env.inference.maxSockets),
+    {
+      failures: env.inference.breakerFailures,
+      openMs: env.inference.breakerOpenMs,
+      maxInFlight: env.inference.maxInFlight,
+    },
+    breakerObserver,
+  );
   const modelStore = new ModelStore(env.paths.modelsDir);
   const config = new EdgeConfigService({
     file: env.paths.configFile,

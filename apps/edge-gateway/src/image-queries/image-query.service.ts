@@ -278,7 +278,13 @@ export class ImageQueryService {
       case 'reject': {
         m.imageQueries.inc({ detector_id: detector.id, reason: decision.reason });
         const Err = decision.edgeOnly ? EdgeOnlyError : IntelliOpticsError;
-        throw new Err(decision.code, decision.detail);
+        // Inference down (or its breaker open) is transient: a 503 says when to come back.
+        const transient = decision.reason === 'INFERENCE_DOWN' || decision.code === 'CLOUD_UNREACHABLE';
+        throw new Err(
+          decision.code,
+          decision.detail,
+          transient ? { details: { retryAfterS: 5 } } : undefined,
+        );
       }
       case 'accept_async':
         m.escalations.inc({ detector_id: detector.id, kind: 'async' });
