@@ -15,6 +15,9 @@ export const ID_PREFIXES = {
   user: 'usr_',
   apiToken: 'tok_',
   job: 'job_',
+  note: 'note_',
+  detectorGroup: 'dgp_',
+  edgeMetricReport: 'emr_',
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 
