@@ -170,6 +170,7 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
         sink: createImageQueryFrameSink({ imageQueries, maxImagePixels: env.http.maxImagePixels }),
         log,
         registry: metrics.registry,
+        envAllowlist: env.streams.urlEnvAllowlist,
       })
     : null;
   let stopStreamsWatch: (() => void) | null = null;

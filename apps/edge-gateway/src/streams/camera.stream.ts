@@ -12,6 +12,7 @@ import { FrameRing } from './frame.ring';
 import { JpegFrameSplitter } from './jpeg-frame.splitter';
 import { MOTION_FRAME_BYTES, MotionGate } from './motion.gate';
 import { ReconnectBackoff, type BackoffOptions } from './reconnect.backoff';
+import { streamUrlEnv } from './stream-url.env';
 import { makeRedactor, redactUrl, secretPlaceholders, type Redactor } from './stream-url.redact';
 import type { StreamMetrics } from './stream.metrics';
 import type { FrameSink, StreamCounters, StreamFrame, StreamState, StreamStatus } from './stream.types';
@@ -19,6 +20,8 @@ import type { FrameSink, StreamCounters, StreamFrame, StreamState, StreamStatus 
 export interface CameraStreamOptions {
   ffmpegPath: string;
   env: Readonly<Record<string, string | undefined>>;
+  /** The only names a URL may use as `${NAME}` (STREAM_URL_ENV_ALLOWLIST), never in its host part. */
+  envAllowlist: readonly string[];
   backoff: BackoffOptions;
   /** Frames that may wait for the sink per stream; the oldest is dropped beyond this. */
   pendingFrames: number;
@@ -165,7 +168,13 @@ export class CameraStream {
   private async run(): Promise<void> {
     const { options } = this.deps;
     try {
-      const expanded = expandStreamUrl(this.config.url, options.env);
+      const allowed = streamUrlEnv(this.config.url, options.env, options.envAllowlist);
+      if (!allowed.ok) {
+        this.setError('error', allowed.problem);
+        this.log.error({ url: redactUrl(this.config.url), err: this.lastError }, 'camera stream not started');
+        return;
+      }
+      const expanded = expandStreamUrl(this.config.url, allowed.env);
       if (!expanded.ok) {
         this.setError('error', `environment variable(s) not set: ${expanded.missing.join(', ')}`);
         this.log.error({ url: redactUrl(this.config.url), err: this.lastError }, 'camera stream not started');

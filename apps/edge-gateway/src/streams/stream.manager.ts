@@ -20,10 +20,14 @@ export interface StreamManagerDeps {
   registry: Registry;
   /** Where `${VAR}` placeholders of stream URLs are read (default: process.env). */
   env?: Readonly<Record<string, string | undefined>>;
-  options?: Partial<Omit<CameraStreamOptions, 'env' | 'backoff'>> & { backoff?: Partial<BackoffOptions> };
+  /** Names a stream URL may use as `${NAME}` (STREAM_URL_ENV_ALLOWLIST; default none). */
+  envAllowlist?: readonly string[];
+  options?: Partial<Omit<CameraStreamOptions, 'env' | 'envAllowlist' | 'backoff'>> & {
+    backoff?: Partial<BackoffOptions>;
+  };
 }
 
-export const DEFAULT_STREAM_OPTIONS: Omit<CameraStreamOptions, 'env'> = {
+export const DEFAULT_STREAM_OPTIONS: Omit<CameraStreamOptions, 'env' | 'envAllowlist'> = {
   ffmpegPath: 'ffmpeg',
   backoff: DEFAULT_BACKOFF,
   pendingFrames: 2,
@@ -68,6 +72,7 @@ export class StreamManager {
       ...rest,
       backoff: { ...DEFAULT_STREAM_OPTIONS.backoff, ...backoff },
       env: deps.env ?? process.env,
+      envAllowlist: deps.envAllowlist ?? [],
     };
     this.metrics = new StreamMetrics(deps.registry, () => this.status());
   }

@@ -22,6 +22,8 @@ export interface Harness {
 
 export function createHarness(
   opts: { env?: Record<string, string>; options?: StreamManagerDeps['options'] } = {},
+  /** The streams' own credentials, as STREAM_URL_ENV_ALLOWLIST would list them. */
+  envAllowlist: readonly string[] = ['CAM_USER', 'CAM_PASS', 'CAM_TOKEN'],
 ): Harness {
   const logs: Record<string, unknown>[] = [];
   const raw: string[] = [];
@@ -41,6 +43,7 @@ export function createHarness(
     log,
     registry,
     env: opts.env ?? {},
+    envAllowlist,
     options: { backoff: { initialMs: 300, maxMs: 1500 }, ...opts.options },
   });
   return { manager, sink, registry, logs, logText: () => raw.join('') };
