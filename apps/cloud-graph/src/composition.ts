@@ -22,6 +22,11 @@ import type { TrainingWorkerConfig } from './modules/learning/training.config';
 import { TrainingWorker } from './modules/learning/training.worker';
 import { ModelVersionService } from './modules/model-versions/model-version.service';
 import { UserService } from './modules/users/user.service';
+import { DetectorStatsService } from './modules/detectors/detector-stats.service';
+import { NoteService } from './modules/notes/note.service';
+import { DetectorGroupService } from './modules/detector-groups/detector-group.service';
+import { AccountService } from './modules/account/account.service';
+import { EdgeMetricsService } from './modules/edge-metrics/edge-metrics.service';
 
 export interface Cloud {
   env: Env;
@@ -108,6 +113,11 @@ function createServices(parts: {
     auth: new AuthService(orm),
     users: new UserService(orm, { tokenTtlDays: env.auth.tokenTtlDays }),
     detectors,
+    detectorStats: new DetectorStatsService(orm),
+    notes: new NoteService(orm),
+    detectorGroups: new DetectorGroupService(orm),
+    account: new AccountService(orm),
+    edgeMetrics: new EdgeMetricsService(orm),
     imageQueries,
     labels: new LabelService(orm, escalations, imageQueries, metrics),
     escalations,

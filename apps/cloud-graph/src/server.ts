@@ -19,6 +19,10 @@ import { modelUrlRoutes } from './modules/model-versions/model-url.route';
 import { blobRoutes } from './blob/blob.route';
 import { LocalBlobStore } from './blob/local-blob.store';
 import { opsRoutes } from './ops/health.route';
+import { noteRoutes } from './modules/notes/note.route';
+import { detectorGroupRoutes } from './modules/detector-groups/detector-group.route';
+import { accountRoutes } from './modules/account/account.route';
+import { edgeMetricsRoutes } from './modules/edge-metrics/edge-metrics.route';
 
 export const REST_PREFIXES = ['/device-api/v1', '/v1'] as const;
 
@@ -57,7 +61,11 @@ export function buildServer({ env, logger, deps, services, metrics }: ServerPart
       metrics.httpRequests.observe({ method, route, status: String(status) }, seconds),
   });
   userRoutes(router, REST_PREFIXES);
-  detectorRoutes(router, services.detectors, REST_PREFIXES);
+  detectorRoutes(router, services.detectors, services.detectorStats, REST_PREFIXES);
+  noteRoutes(router, services.notes, REST_PREFIXES);
+  detectorGroupRoutes(router, services.detectorGroups, REST_PREFIXES);
+  accountRoutes(router, services.account, REST_PREFIXES);
+  edgeMetricsRoutes(router, services.edgeMetrics, REST_PREFIXES);
   imageQueryRoutes(router, services.imageQueries, services.labels, REST_PREFIXES, env.http.maxImageBytes);
   modelUrlRoutes(router, services.models);
   opsRoutes(router, deps.orm, metrics.registry);

@@ -12,11 +12,21 @@ import type { LabelService } from './modules/image-queries/label.service';
 import type { LearningService } from './modules/learning/learning.service';
 import type { ModelVersionService } from './modules/model-versions/model-version.service';
 import type { UserService } from './modules/users/user.service';
+import type { DetectorStatsService } from './modules/detectors/detector-stats.service';
+import type { NoteService } from './modules/notes/note.service';
+import type { DetectorGroupService } from './modules/detector-groups/detector-group.service';
+import type { AccountService } from './modules/account/account.service';
+import type { EdgeMetricsService } from './modules/edge-metrics/edge-metrics.service';
 
 export interface Services {
   auth: AuthService;
   users: UserService;
   detectors: DetectorService;
+  detectorStats: DetectorStatsService;
+  notes: NoteService;
+  detectorGroups: DetectorGroupService;
+  account: AccountService;
+  edgeMetrics: EdgeMetricsService;
   imageQueries: ImageQueryService;
   labels: LabelService;
   escalations: EscalationService;

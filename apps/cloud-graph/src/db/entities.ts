@@ -4,6 +4,9 @@ import { ImageQuery, Label } from '../modules/image-queries/image-query.entity';
 import { Escalation } from '../modules/escalations/escalation.entity';
 import { Hub } from '../modules/hubs/hub.entity';
 import { ModelVersion } from '../modules/model-versions/model-version.entity';
+import { Note } from '../modules/notes/note.entity';
+import { DetectorGroup } from '../modules/detector-groups/detector-group.entity';
+import { EdgeMetricReport } from '../modules/edge-metrics/edge-metric-report.entity';
 import { learningEntities } from '../modules/learning/training-job.entity';
 
 /** Every entity, in one list for the ORM and the migration generator. */
@@ -17,4 +20,7 @@ export const entities = [
   Hub,
   ModelVersion,
   ...learningEntities,
+  Note,
+  DetectorGroup,
+  EdgeMetricReport,
 ];

@@ -3,6 +3,7 @@ import { Migration20261127035738 } from './Migration20261127035738_initial';
 import { Migration20261127043000 } from './Migration20261127043000_learning';
 import { Migration20261202081500 } from './Migration20261202081500_token_lifecycle';
 import { Migration20261202083000 } from './Migration20261202083000_hub_detectors';
+import { Migration20261202140000 } from './Migration20261202140000_parity';
 
 /** Committed migrations, oldest first. Add each new migration class here (generated with tools or by hand). */
 export const migrationsList: MigrationObject[] = [
@@ -10,4 +11,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261127043000_learning', class: Migration20261127043000 },
   { name: 'Migration20261202081500_token_lifecycle', class: Migration20261202081500 },
   { name: 'Migration20261202083000_hub_detectors', class: Migration20261202083000 },
+  { name: 'Migration20261202140000_parity', class: Migration20261202140000 },
 ];

@@ -2,10 +2,12 @@ import { ROLES, assertCanSeeDetector, visibleDetectorIds } from '../../auth/prin
 import { pageParams, paginated, type RestRouter } from '../../http/rest';
 import { toRestDetector } from './detector.mapper';
 import type { DetectorService } from './detector.service';
+import type { DetectorStatsService } from './detector-stats.service';
 
 export function detectorRoutes(
   router: RestRouter,
   detectors: DetectorService,
+  stats: DetectorStatsService,
   prefixes: readonly string[],
 ): void {
   router.add(
@@ -54,6 +56,34 @@ export function detectorRoutes(
       await req.auth(ROLES.admin);
       await detectors.delete(req.params.id!);
       return { status: 204 };
+    },
+    prefixes,
+  );
+  router.add(
+    'DELETE',
+    '/detector-reset/:id',
+    async (req) => {
+      await req.auth(ROLES.admin);
+      await detectors.reset(req.params.id!);
+      return { status: 204 };
+    },
+    prefixes,
+  );
+  router.add(
+    'GET',
+    '/detectors/:id/metrics',
+    async (req) => {
+      assertCanSeeDetector(await req.auth(ROLES.any), req.params.id!);
+      return { status: 200, json: await stats.metrics(req.params.id!) };
+    },
+    prefixes,
+  );
+  router.add(
+    'GET',
+    '/detectors/:id/evaluation',
+    async (req) => {
+      assertCanSeeDetector(await req.auth(ROLES.any), req.params.id!);
+      return { status: 200, json: await stats.evaluation(req.params.id!) };
     },
     prefixes,
   );

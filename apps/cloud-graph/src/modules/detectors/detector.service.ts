@@ -15,6 +15,8 @@ import type { BlobStore } from '../../blob/blob-store';
 import type { Logger } from '../../ops/logger';
 import { ImageQuery } from '../image-queries/image-query.entity';
 import { ModelVersion } from '../model-versions/model-version.entity';
+import { TrainingJob } from '../learning/training-job.entity';
+import { ensureDetectorGroup } from '../detector-groups/detector-group.service';
 import { Detector, type DetectorEntity } from './detector.entity';
 
 export const DEFAULT_GROUP_NAME = 'default';
@@ -52,6 +54,14 @@ export class DetectorService {
     const parsed = DetectorCreationInputSchema.safeParse(body);
     if (!parsed.success) throw badInput(parsed.error);
     const input = parsed.data;
+    if (input.priming_group_id !== null && input.priming_group_id !== undefined) {
+      // IntelliOptics has no priming groups (pre-trained starting points): every id names none.
+      throw new IntelliOpticsError(
+        'BAD_REQUEST',
+        `priming_group_id: no priming group has the id ${JSON.stringify(input.priming_group_id)}.`,
+        { fieldErrors: [{ path: 'priming_group_id', message: 'no such priming group' }] },
+      );
+    }
     const mode = input.mode ?? 'BINARY';
     const modeConfig = modeConfigurationSchema(mode).safeParse(input.mode_configuration ?? null);
     if (!modeConfig.success) {
@@ -78,6 +88,7 @@ export class DetectorService {
       metadata,
     });
     await flushOrConflict(em, () => `A detector named ${JSON.stringify(input.name)} exists.`);
+    await ensureDetectorGroup(this.orm, detector.groupName);
     return detector;
   }
 
@@ -129,6 +140,7 @@ export class DetectorService {
     if (patch.group_name !== undefined) detector.groupName = patch.group_name;
     if (patch.metadata !== undefined) detector.metadata = parseMetadata(patch.metadata);
     await flushOrConflict(em, () => `A detector named ${JSON.stringify(patch.name)} exists.`);
+    if (patch.group_name !== undefined) await ensureDetectorGroup(this.orm, detector.groupName);
     return detector;
   }
 
@@ -142,7 +154,31 @@ export class DetectorService {
       await em.nativeDelete(Detector, { id });
       return [...iqs.map((q) => q.imageKey), ...models.map((m) => m.blobKey)];
     });
-    // Rows are gone; blobs are removed after the commit (a failure leaves an orphan blob, never a dangling row).
+    await this.deleteBlobs(keys);
+  }
+
+  /**
+   * `DELETE /v1/detector-reset/{id}` as the reference does it: the detector stays (name, query, threshold,
+   * notes) but starts over: its image queries go with their labels, escalations and cached features, and its
+   * model versions and training jobs with them (fetch-model-urls then answers "no model").
+   */
+  async reset(id: string): Promise<void> {
+    const keys = await this.orm.em.fork().transactional(async (em) => {
+      const detector = await em.findOne(Detector, { id });
+      if (!detector) throw new IntelliOpticsError('DETECTOR_NOT_FOUND', `No detector has the id ${id}.`);
+      const iqs = await em.find(ImageQuery, { detector: id }, { fields: ['imageKey'] });
+      const models = await em.find(ModelVersion, { detector: id }, { fields: ['blobKey'] });
+      // Labels, escalations and image features cascade from their image query.
+      await em.nativeDelete(ImageQuery, { detector: id });
+      await em.nativeDelete(TrainingJob, { detector: id });
+      await em.nativeDelete(ModelVersion, { detector: id });
+      return [...iqs.map((q) => q.imageKey), ...models.map((m) => m.blobKey)];
+    });
+    await this.deleteBlobs(keys);
+  }
+
+  /** After the commit: a failure leaves an orphan blob, never a dangling row. */
+  private async deleteBlobs(keys: readonly string[]): Promise<void> {
     for (const key of keys) {
       await this.blobs
         .delete(key)
