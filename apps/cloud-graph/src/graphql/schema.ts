@@ -8,5 +8,6 @@ import '../modules/hubs/hub.graphql';
 import '../modules/model-versions/model-version.graphql';
 import '../modules/users/user.graphql';
 import '../modules/learning/training-job.graphql';
+import '../modules/notes/note.graphql';
 
 export const schema = builder.toSubGraphSchema({ linkUrl: 'https://specs.apollo.dev/federation/v2.6' });

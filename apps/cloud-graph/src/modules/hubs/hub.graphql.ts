@@ -1,14 +1,37 @@
 import type { HubStatusEvent } from '@intellioptics/schema';
 import { builder } from '../../graphql/builder';
 import { MutationErrorRef, asPayload, failure, forbidden, guard, type Payload } from '../../graphql/errors';
-import { ROLES } from '../../auth/principal';
-import type { HubEntity, ServedDetector } from './hub.entity';
+import { ROLES, canSeeDetector } from '../../auth/principal';
+import { DetectorRef } from '../detectors/detector.graphql';
+import type { HubEntity, LatencySample, ServedDetector } from './hub.entity';
+import { latencyReportProblem } from './latency-samples';
 
 const ServedDetectorRef = builder.objectRef<ServedDetector>('ServedDetector').implement({
   fields: (t) => ({
     detectorId: t.exposeID('detectorId'),
     primaryVersion: t.exposeInt('primaryVersion', { nullable: true }),
     ooddVersion: t.exposeInt('ooddVersion', { nullable: true }),
+    detector: t.field({
+      type: DetectorRef,
+      nullable: true,
+      description:
+        'The detector (its name for the fleet page); null once deleted or when the caller cannot see it.',
+      resolve: (s, _, ctx) =>
+        ctx.principal && canSeeDetector(ctx.principal, s.detectorId)
+          ? ctx.loaders.detector.load(s.detectorId)
+          : null,
+    }),
+  }),
+});
+
+const LatencySampleRef = builder.objectRef<LatencySample>('HubLatencySample').implement({
+  description: "One heartbeat's view of the edge's answer latency since its previous heartbeat.",
+  fields: (t) => ({
+    at: t.field({ type: 'DateTime', resolve: (s) => new Date(s.at) }),
+    count: t.exposeInt('count', { description: 'Answers in the interval.' }),
+    meanMs: t.exposeFloat('meanMs', { nullable: true }),
+    p50Ms: t.exposeFloat('p50Ms', { nullable: true }),
+    p95Ms: t.exposeFloat('p95Ms', { nullable: true }),
   }),
 });
 
@@ -21,6 +44,17 @@ export const HubRef = builder.objectRef<HubEntity>('Hub').implement({
     lastHeartbeatAt: t.field({ type: 'DateTime', nullable: true, resolve: (h) => h.lastHeartbeatAt ?? null }),
     servedDetectors: t.field({ type: [ServedDetectorRef], resolve: (h) => h.servedDetectors }),
     counters: t.field({ type: 'JSON', resolve: (h) => h.counters }),
+    latencySamples: t.field({
+      type: [LatencySampleRef],
+      description: 'Answer latency per heartbeat interval, oldest first (the fleet latency chart).',
+      args: { last: t.arg.int({ description: 'Only the newest `last` samples.' }) },
+      resolve: (h, { last }) => {
+        const samples = h.latencySamples ?? [];
+        return last === null || last === undefined
+          ? samples
+          : samples.slice(Math.max(0, samples.length - Math.max(0, last)));
+      },
+    }),
     tokenSnippet: t.string({
       description: 'The first characters of its token.',
       resolve: (h) => h.tokenSnippet.slice(0, 8),
@@ -87,8 +121,19 @@ const ServedDetectorInput = builder.inputType('ServedDetectorInput', {
   }),
 });
 
+const HubLatencyInput = builder.inputType('HubLatencyInput', {
+  description: 'Answer latency over the interval since the previous heartbeat.',
+  fields: (t) => ({
+    count: t.int({ required: true, description: 'Answers in the interval.' }),
+    meanMs: t.float(),
+    p50Ms: t.float(),
+    p95Ms: t.float(),
+  }),
+});
+
 const HubHeartbeatInput = builder.inputType('HubHeartbeatInput', {
   fields: (t) => ({
+    latency: t.field({ type: HubLatencyInput }),
     hubId: t.id({ description: 'Optional; a hub token may only name its own hub.' }),
     servedDetectors: t.field({ type: [ServedDetectorInput], required: true }),
     counters: t.field({ type: 'JSON', description: 'Counter name → number.' }),
@@ -149,6 +194,16 @@ builder.mutationFields((t) => ({
       }
       const counters = numericCounters(input.counters);
       if (!counters) return failure('BAD_REQUEST', 'counters must be an object of numbers');
+      const latency = input.latency
+        ? {
+            count: input.latency.count,
+            meanMs: input.latency.meanMs ?? null,
+            p50Ms: input.latency.p50Ms ?? null,
+            p95Ms: input.latency.p95Ms ?? null,
+          }
+        : null;
+      const latencyProblem = latency ? latencyReportProblem(latency) : null;
+      if (latencyProblem) return failure('BAD_REQUEST', latencyProblem);
       return asPayload(async () => ({
         hub: await ctx.services.hubs.heartbeat(who.id, {
           servedDetectors: input.servedDetectors.map((s) => ({
@@ -157,6 +212,7 @@ builder.mutationFields((t) => ({
             ooddVersion: s.ooddVersion ?? null,
           })),
           counters,
+          latency,
         }),
       }));
     },

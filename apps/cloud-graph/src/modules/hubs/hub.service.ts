@@ -6,6 +6,7 @@ import type { AppPubSub } from '../../graphql/pubsub';
 import { generateToken, hashToken, tokenSnippet } from '../../auth/token';
 import type { DetectorService } from '../detectors/detector.service';
 import { Hub, type HubEntity, type ServedDetector } from './hub.entity';
+import { appendLatencySample, type LatencyReport } from './latency-samples';
 
 export class HubService {
   constructor(
@@ -42,6 +43,7 @@ export class HubService {
       tokenSnippet: tokenSnippet(token),
       servedDetectors: [],
       counters: {},
+      latencySamples: [],
       assignedDetectorIds: null,
     });
     await flushOrConflict(em, () => `A hub named ${JSON.stringify(name)} exists.`);
@@ -76,7 +78,12 @@ export class HubService {
 
   async heartbeat(
     hubId: string,
-    report: { servedDetectors: ServedDetector[]; counters: Record<string, number> },
+    report: {
+      servedDetectors: ServedDetector[];
+      counters: Record<string, number>;
+      /** Answer latency over the interval since the previous heartbeat (edges before it send none). */
+      latency?: LatencyReport | null;
+    },
   ): Promise<HubEntity> {
     const em = this.orm.em.fork();
     const hub = await em.findOne(Hub, { id: hubId });
@@ -84,6 +91,8 @@ export class HubService {
     hub.lastHeartbeatAt = this.now();
     hub.servedDetectors = report.servedDetectors;
     hub.counters = report.counters;
+    if (report.latency)
+      hub.latencySamples = appendLatencySample(hub.latencySamples, report.latency, this.now());
     await em.flush();
     this.pubsub.publish('hubStatusChanged', this.toEvent(hub));
     return hub;
