@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { groundlightAnswer, type ResultInput, type ResultOptions } from './answer-result';
+import { groundlightAnswer, priorAnswer, type ResultInput, type ResultOptions } from './answer-result';
 import { IntelliOpticsError } from './errors';
 import { DetectorAnswerSchema } from './inference-answer';
 import { ImageQueryResultSchema, RoiSchema, type Roi } from './rest';
@@ -230,5 +230,23 @@ describe('DetectorAnswer mode parts', () => {
     ['an old answer without the new fields', { answered_by: undefined }, true],
   ])('%s → accepted %s', (_name, extra, ok) => {
     expect(DetectorAnswerSchema.safeParse({ ...base, ...extra }).success).toBe(ok);
+  });
+});
+
+describe('priorAnswer: a detector without a model answers at chance level', () => {
+  const opts = { source: 'ALGORITHM', fromEdge: true } as const;
+  it.each([
+    ['BINARY', null, 'binary_classification', 1 / 2],
+    ['MULTI_CLASS', { class_names: ['a', 'b', 'c'] }, 'multi_classification', 1 / 3],
+    ['COUNT', { class_name: 'person', max_count: 4 }, 'counting', 1 / 5],
+    ['COUNT', { class_name: 'person' }, 'counting', 1 / 11],
+    ['BOUNDING_BOX', { class_name: 'person' }, 'bounding_box', 1 / 4],
+    ['TEXT', null, 'text_recognition', 0],
+  ] as const)('%s %j → %s with confidence %d', (mode, config, resultType, confidence) => {
+    const a = priorAnswer(mode, config, opts);
+    expect(ImageQueryResultSchema.parse(a.result)).toEqual(a.result);
+    expect(a.result).toMatchObject({ result_type: resultType, source: 'ALGORITHM', from_edge: true });
+    expect(a.result.confidence).toBeCloseTo(confidence, 12);
+    expect(a.rois).toBeNull();
   });
 });

@@ -8,7 +8,7 @@
  * means the model and the detector disagree (MODEL_OUTPUT_MISMATCH), and a TEXT answer without its text
  * cannot be answered (UNSUPPORTED_MODE).
  */
-import { BINARY_CLASS_NAMES, classNamesOf, maxCountOf } from './class-layout';
+import { BINARY_CLASS_NAMES, DEFAULT_MAX_COUNT, classNamesOf, maxCountOf } from './class-layout';
 import type { BoundingBoxLabel, DetectorMode, Source } from './enums';
 import { BOUNDING_BOX_LABELS } from './enums';
 import { IntelliOpticsError } from './errors';
@@ -163,5 +163,53 @@ export function groundlightAnswer(answer: ResultInput, opts: ResultOptions): Map
         value: { result: { ...common, result_type: 'text_recognition', text, truncated }, rois: null, text },
       };
     }
+  }
+}
+
+/**
+ * The answer of a detector that has no model yet: the mode's least-committal answer with the chance-level
+ * confidence, so Groundlight clients always find a `result` (they read `result.label` / `result.count`).
+ * The confidence is at most 1 / number of classes (BINARY 2 with UNCLEAR, MULTI_CLASS its class names, COUNT
+ * max_count + 1, BOUNDING_BOX its four labels); TEXT has no class count and no prior text: confidence 0.
+ * Whoever answers with it escalates the query as before; the prior never passes a threshold above chance.
+ */
+export function priorAnswer(
+  mode: DetectorMode,
+  modeConfiguration: ModeConfiguration | null | undefined,
+  opts: { source: Source; fromEdge: boolean },
+): GroundlightAnswer {
+  const base = { source: opts.source, from_edge: opts.fromEdge };
+  const plain = (result: ImageQueryResult): GroundlightAnswer => ({ result, rois: null, text: null });
+  switch (mode) {
+    case 'BINARY':
+      return plain({ ...base, confidence: 1 / 2, result_type: 'binary_classification', label: 'UNCLEAR' });
+    case 'MULTI_CLASS': {
+      // Under a uniform prior every class is as likely: the first is given, with 1 / n.
+      const names = classNamesOf(modeConfiguration) ?? [];
+      return plain({
+        ...base,
+        confidence: names.length > 0 ? 1 / names.length : 0,
+        result_type: 'multi_classification',
+        label: names[0] ?? 'UNCLEAR',
+      });
+    }
+    case 'COUNT': {
+      const max = maxCountOf(modeConfiguration) ?? DEFAULT_MAX_COUNT;
+      return plain({
+        ...base,
+        confidence: 1 / (max + 1),
+        result_type: 'counting',
+        count: null,
+      });
+    }
+    case 'BOUNDING_BOX':
+      return plain({
+        ...base,
+        confidence: 1 / BOUNDING_BOX_LABELS.length,
+        result_type: 'bounding_box',
+        label: 'UNCLEAR',
+      });
+    case 'TEXT':
+      return plain({ ...base, confidence: 0, result_type: 'text_recognition', text: null, truncated: false });
   }
 }

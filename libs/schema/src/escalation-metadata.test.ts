@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  userMetadata,
   EscalationMetadataSchema,
   edgeResultSummary,
   escalationMetadata,
@@ -108,5 +109,27 @@ describe(readEdgeResult.name, () => {
     ['an old writer', { confidence: 0.4 }, { confidence: 0.4 }],
   ])('%s', (_what, value, expected) => {
     expect(readEdgeResult(value)).toEqual(expected);
+  });
+});
+
+describe('userMetadata: the caller gets back what it sent', () => {
+  it.each([
+    ['edge-added keys are dropped', { a: 1, reason: 'NO_MODEL', edge_result: null }, { a: 1 }],
+    [
+      'all four edge keys go, is_from_edge stays',
+      { a: 1, is_from_edge: true, reason: 'AUDIT', is_edge_audit: true, inspection_id: 'x', edge_result: {} },
+      { a: 1, is_from_edge: true },
+    ],
+    ['nothing of the caller left → null', { reason: 'BELOW_THRESHOLD' }, null],
+    [
+      'a reason that is not a decision reason is the caller’s',
+      { reason: 'because', b: 2 },
+      { reason: 'because', b: 2 },
+    ],
+    ['no reason: untouched', { edge_result: 'mine' }, { edge_result: 'mine' }],
+    ['not an object', 'text', null],
+    ['null', null, null],
+  ])('%s', (_name, metadata, expected) => {
+    expect(userMetadata(metadata)).toEqual(expected);
   });
 });

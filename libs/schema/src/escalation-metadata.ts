@@ -142,3 +142,20 @@ export function readEscalationMetadata(metadata: unknown): EscalationMetadataRea
     inspection_id: typeof m.inspection_id === 'string' ? m.inspection_id : undefined,
   };
 }
+
+/** The keys `escalationMetadata` adds to the caller's (is_from_edge is the reference edge's and stays). */
+export const EDGE_METADATA_KEYS = ['reason', 'edge_result', 'is_edge_audit', 'inspection_id'] as const;
+
+/**
+ * The caller's own metadata of an image query, as Groundlight clients must get it back: an escalation's
+ * metadata without the keys the edge added. They are recognised by a `reason` that is a decision reason (the
+ * edge always writes one); metadata without one is the caller's as is, whatever keys it has. The cloud keeps
+ * the edge's part in its own fields (escalation reason and edge result, GraphQL metadata).
+ */
+export function userMetadata(metadata: unknown): Record<string, unknown> | null {
+  if (!isRecord(metadata)) return null;
+  if (!DecisionReasonSchema.safeParse(metadata.reason).success) return metadata;
+  const out: Record<string, unknown> = { ...metadata };
+  for (const key of EDGE_METADATA_KEYS) delete out[key];
+  return Object.keys(out).length > 0 ? out : null;
+}
