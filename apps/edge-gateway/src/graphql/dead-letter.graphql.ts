@@ -5,7 +5,7 @@
  * A mutation on an id that is not a dead letter answers `{ ok: false, error: { code: NOT_FOUND } }`.
  */
 import { isIntelliOpticsError } from '@intellioptics/schema';
-import { GraphQLError } from 'graphql';
+import { createGraphQLError } from 'graphql-yoga';
 import type { DeadLetter } from '../store/outbox.repository';
 import { builder } from './builder';
 import type { EdgeGraphContext } from './context';
@@ -73,7 +73,9 @@ async function admin(ctx: EdgeGraphContext) {
   try {
     await ctx.deadLetters.requireAdmin(ctx.token);
   } catch (e) {
-    if (isIntelliOpticsError(e)) throw new GraphQLError(e.message, { extensions: { code: e.code } });
+    if (isIntelliOpticsError(e))
+      // yoga's own GraphQLError class, so it is passed on unmasked.
+      throw createGraphQLError(e.message, { extensions: { code: e.code } });
     throw e;
   }
   return ctx.deadLetters;
