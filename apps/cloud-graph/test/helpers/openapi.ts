@@ -11,6 +11,10 @@ const spec = parse(
   readFileSync(resolve(import.meta.dirname, '../fixtures/groundlight-public-api.yaml'), 'utf8'),
 ) as {
   components: { schemas: Record<string, unknown> };
+  paths: Record<
+    string,
+    Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>
+  >;
 };
 
 /**
@@ -40,5 +44,19 @@ ajv.addSchema({ ...(nullableCombinators(spec) as object), $id: 'groundlight' });
 export function specErrors(schemaName: string, body: unknown): string[] {
   if (!spec.components.schemas[schemaName]) throw new Error(`no schema ${schemaName} in the spec`);
   const validate = ajv.compile({ $ref: `groundlight#/components/schemas/${schemaName}` });
+  return validate(body) ? [] : (validate.errors ?? []).map((e) => `${e.dataPath} ${e.message ?? ''}`);
+}
+
+/** Errors of `body` against the JSON response schema the spec gives for `method path` → `status`. */
+export function responseSpecErrors(path: string, method: string, status: number, body: unknown): string[] {
+  const schema =
+    spec.paths[path]?.[method.toLowerCase()]?.responses[String(status)]?.content?.['application/json']
+      ?.schema;
+  if (!schema) throw new Error(`no JSON response for ${method} ${path} ${status} in the spec`);
+  const validate = ajv.compile(
+    JSON.parse(
+      JSON.stringify(nullableCombinators(schema)).replaceAll('"#/components', '"groundlight#/components'),
+    ),
+  );
   return validate(body) ? [] : (validate.errors ?? []).map((e) => `${e.dataPath} ${e.message ?? ''}`);
 }
