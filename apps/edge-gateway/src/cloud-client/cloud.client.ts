@@ -63,6 +63,8 @@ export type TokenVerdict = 'valid' | 'invalid' | 'unreachable' | 'unavailable';
 export interface HubHeartbeat {
   servedDetectors: { detectorId: string; primaryVersion: number | null; ooddVersion: number | null }[];
   counters: Record<string, number>;
+  /** Answer latency since the previous heartbeat the cloud took (the fleet page's latency chart). */
+  latency?: { count: number; meanMs: number | null; p50Ms: number | null; p95Ms: number | null };
 }
 
 const HEARTBEAT = `mutation HubHeartbeat($input: HubHeartbeatInput!) {

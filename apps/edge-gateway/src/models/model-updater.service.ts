@@ -6,7 +6,8 @@
  * package through its signed URL, verifies its sha256, unpacks it into a temp folder and renames it into place
  * (the inference service watches the folder and swaps versions without dropping a request), then keeps the
  * newest 2 versions. A package that fails any check is refused and the previous version keeps serving.
- * It also reports heartbeats (served versions, counters) to the cloud with the hub token.
+ * It also reports heartbeats to the cloud with the hub token: every detector it serves (with the versions it
+ * holds, null before a first model), its counters, and the answer latency since the previous heartbeat.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
@@ -19,6 +20,7 @@ import type { Logger } from '../logger';
 import type { EdgeMetrics } from '../metrics/metrics';
 import { MODEL_KINDS, ModelStore } from './model-store';
 import { unpackModelPackage } from './package-archive';
+import { latencyBetween, snapshotOf, type HistogramSnapshot } from './latency-window';
 
 export interface ServedModel {
   version: number;
@@ -58,6 +60,8 @@ export class ModelUpdaterService {
   private lastPollAt = 0;
   private stopped = false;
   private readonly store: ModelStore;
+  /** The latency histogram as of the last heartbeat the cloud took (the next one reports what came after). */
+  private latencyReported: HistogramSnapshot | null = null;
 
   constructor(
     private readonly deps: {
@@ -66,7 +70,7 @@ export class ModelUpdaterService {
       token: string;
       modelsDir: string;
       log: Logger;
-      metrics: Pick<EdgeMetrics, 'modelInstalls' | 'modelInstallFailures'>;
+      metrics: Pick<EdgeMetrics, 'modelInstalls' | 'modelInstallFailures' | 'answerLatency'>;
       detectorIds: () => string[];
       refreshRateS: () => number;
       heartbeatIntervalS: number;
@@ -99,13 +103,20 @@ export class ModelUpdaterService {
     await Promise.allSettled([...this.running.values()]);
   }
 
-  /** What this edge serves, in the cloud's version numbers. */
+  /**
+   * Every detector this edge serves, in the cloud's version numbers: installed models, and the detectors it
+   * answers without one yet (null versions), so the fleet page lists them all.
+   */
   servedDetectors(): ServedDetector[] {
-    return [...this.served].map(([detectorId, s]) => ({
-      detectorId,
-      primaryVersion: s.primary?.version ?? null,
-      ooddVersion: s.oodd?.version ?? null,
-    }));
+    const ids = [...new Set([...this.served.keys(), ...this.deps.detectorIds()])];
+    return ids.map((detectorId) => {
+      const s = this.served.get(detectorId);
+      return {
+        detectorId,
+        primaryVersion: s?.primary?.version ?? null,
+        ooddVersion: s?.oodd?.version ?? null,
+      };
+    });
   }
 
   /** Poll when refresh_rate elapsed; (re)subscribe when the served detector set changed. */
@@ -305,9 +316,17 @@ export class ModelUpdaterService {
 
   async heartbeat(): Promise<boolean> {
     if (this.stopped) return false;
-    return this.deps.cloud.hubHeartbeat(
-      { servedDetectors: this.servedDetectors(), counters: await this.deps.counters() },
+    const latencyNow = snapshotOf((await this.deps.metrics.answerLatency.get()).values);
+    const took = await this.deps.cloud.hubHeartbeat(
+      {
+        servedDetectors: this.servedDetectors(),
+        counters: await this.deps.counters(),
+        latency: latencyBetween(this.latencyReported, latencyNow),
+      },
       this.deps.token,
     );
+    // A heartbeat the cloud missed leaves its interval to the next one (the chart loses no answers).
+    if (took) this.latencyReported = latencyNow;
+    return took;
   }
 }
