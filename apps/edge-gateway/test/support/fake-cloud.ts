@@ -105,7 +105,14 @@ export class FakeCloud {
       const d = this.detectors.get(params.detector_id ?? '');
       if (!d) return send(404, { detail: 'detector not found', code: 'DETECTOR_NOT_FOUND' });
       const id = params.image_query_id ?? `iq_cloud${this.iqs.size}`;
-      if (this.iqs.has(id)) return send(409, { detail: 'exists', code: 'ALREADY_EXISTS' });
+      // As the real cloud: a resend of an id by its submitter (one here) is idempotent, answered with the
+      // stored query; a 409 means the id is someone else's.
+      const existing = this.iqs.get(id);
+      if (existing) {
+        return existing.detector_id === d.id
+          ? send(200, existing)
+          : send(409, { detail: 'exists', code: 'ALREADY_EXISTS' });
+      }
       const iq: ImageQuery = {
         metadata: null,
         id,
