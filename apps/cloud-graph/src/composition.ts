@@ -6,7 +6,7 @@
 import type { VisionEngine } from '@intellioptics/vision';
 import type { Env } from './config/env';
 import { createDeps, type Deps } from './deps';
-import { createMetrics, type Metrics } from './ops/metrics';
+import { createMetrics, registerQueueGauges, type Metrics } from './ops/metrics';
 import type { Logger } from './ops/logger';
 import type { Services } from './services';
 import { AuthService } from './auth/auth.service';
@@ -51,6 +51,7 @@ export interface ComposeOptions {
 export async function composeCloud(env: Env, logger: Logger, opts: ComposeOptions = {}): Promise<Cloud> {
   const metrics = createMetrics();
   const deps = await createDeps(env, logger, { onPubSubFallback: () => metrics.pubsubLocalFallbacks.inc() });
+  registerQueueGauges(metrics.registry, deps.orm);
   const engine = lazyEngine(logger);
   const services = createServices({
     env,
@@ -83,6 +84,7 @@ export function createTrainingWorker(cloud: Cloud, config: TrainingWorkerConfig)
     engine: cloud.engine,
     logger: cloud.logger,
     config,
+    metrics: cloud.metrics,
   });
 }
 

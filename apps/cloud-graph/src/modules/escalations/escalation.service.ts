@@ -65,6 +65,7 @@ export class EscalationService {
   }
 
   announce(e: EscalationEntity): void {
+    this.metrics.escalationsCreated.inc({ detector_id: e.detector.id });
     this.pubsub.publish('escalationCreated', toEscalationEvent(e));
   }
 
@@ -197,6 +198,12 @@ export class EscalationService {
     esc.claimExpiresAt = null;
     esc.resolvedAt = now;
     esc.resolvedBy = who.id;
+    // Counted here, inside the label's transaction: only a database failure after this point would undo it.
+    this.metrics.humanAnswers.inc({ detector_id: esc.detector.id });
+    this.metrics.timeToHumanAnswer.observe(
+      { detector_id: esc.detector.id },
+      Math.max(0, (now.getTime() - esc.createdAt.getTime()) / 1000),
+    );
     return { ok: true, escalation: esc };
   }
 

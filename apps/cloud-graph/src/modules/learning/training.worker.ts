@@ -26,6 +26,7 @@ import type { VisionEngine } from '@intellioptics/vision';
 import type { BlobStore } from '../../blob/blob-store';
 import type { Orm } from '../../db/orm';
 import type { Logger } from '../../ops/logger';
+import type { Metrics } from '../../ops/metrics';
 import { Detector, type DetectorEntity } from '../detectors/detector.entity';
 import { ModelVersion, type ModelVersionEntity } from '../model-versions/model-version.entity';
 import type { ModelVersionService } from '../model-versions/model-version.service';
@@ -43,6 +44,8 @@ export interface TrainingWorkerDeps {
   engine: () => Promise<VisionEngine>;
   logger: Logger;
   config: TrainingWorkerConfig;
+  /** Jobs run and their wall time (the worker's `/metrics`). */
+  metrics?: Pick<Metrics, 'trainingJobs' | 'trainingSeconds'>;
 }
 
 class LeaseLostError extends Error {
@@ -124,8 +127,11 @@ export class TrainingWorker {
     const job = await this.jobs.claim(workerId, leaseSeconds);
     if (!job) return null;
     this.deps.logger.info({ jobId: job.id, detectorId: job.detector_id, attempt: job.attempts }, 'training');
+    const started = process.hrtime.bigint();
+    let outcome = 'FAILED';
     try {
       const result = await this.train(job);
+      outcome = result.outcome;
       await this.jobs.finish(job.id, workerId, {
         state: 'SUCCEEDED',
         outcome: result.outcome,
@@ -134,6 +140,7 @@ export class TrainingWorker {
       });
     } catch (err) {
       if (err instanceof LeaseLostError) {
+        outcome = 'LEASE_LOST';
         this.deps.logger.warn({ jobId: job.id }, 'lease lost; another worker owns the job now');
       } else {
         const message = err instanceof Error ? err.message : String(err);
@@ -144,6 +151,9 @@ export class TrainingWorker {
           log: [`failed: ${message}`],
         });
       }
+    } finally {
+      this.deps.metrics?.trainingJobs.inc({ outcome });
+      this.deps.metrics?.trainingSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
     }
     return this.jobs.get(job.id);
   }
