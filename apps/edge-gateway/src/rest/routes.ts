@@ -26,6 +26,7 @@ import type { GraphqlHandler } from '../graphql/federation';
 import type { Readiness } from '../health/readiness.service';
 import type { ImageQueryReadService } from '../image-queries/image-query-read.service';
 import type { ImageQueryService } from '../image-queries/image-query.service';
+import { decisionHeaders } from '../image-queries/submit-image-query';
 import type { Logger } from '../logger';
 import type { EdgeMetrics } from '../metrics/metrics';
 import type { CorsPolicy } from './cors';
@@ -81,7 +82,7 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
       { maxPixels: deps.maxImagePixels, unrecognised: 'UNSUPPORTED_IMAGE_FORMAT' },
     );
     const answer = await deps.imageQueries.submit(command, caller, startedAt);
-    sendJsonText(res, 200, answer.json);
+    sendJsonText(res, 200, answer.json, decisionHeaders(answer));
   });
   api('GET', '/image-queries/:id/image', async ({ req, res, params }) => {
     await deps.tokens.authorize(token(req));
