@@ -8,11 +8,12 @@ import {
   DEFAULT_PRESETS,
   inspectImage,
   type Detector,
+  type DetectorAnswer,
   type ImageQuery,
 } from '@intellioptics/schema';
 import { describe, expect, it } from 'vitest';
 import type { SyncEscalationResult } from '../escalation/sync-escalator';
-import type { InferenceCall } from '../inference-client/inference.client';
+import { predictionOf, type InferenceCall } from '../inference-client/inference.client';
 import { createLogger } from '../logger';
 import { EdgeMetrics } from '../metrics/metrics';
 import type { NewImageQuery } from '../store/image-query.repository';
@@ -43,18 +44,22 @@ function detector(id: string, over: Partial<Detector> = {}): Detector {
   };
 }
 
-const ok = (classIndex: number, confidence: number): InferenceCall => ({
-  kind: 'ok',
-  prediction: {
-    classIndex,
-    labelName: classIndex === 0 ? 'YES' : 'NO',
-    primaryConfidence: confidence,
-    numClasses: 2,
-    outlierProbability: 0,
-    modelVersions: { primary: 1, oodd: 1 },
-    modelIds: { primary: 'mv_p', oodd: 'mv_o' },
-  },
-});
+/** A trained BINARY package's answer (in-domain, OODD version 1). */
+const ok = (classIndex: number, confidence: number): InferenceCall => {
+  const answer: DetectorAnswer = {
+    detector_id: 'det',
+    mode: 'BINARY',
+    label: { index: classIndex, name: classIndex === 0 ? 'YES' : 'NO' },
+    probabilities:
+      classIndex === 0 ? { YES: confidence, NO: 1 - confidence } : { YES: 1 - confidence, NO: confidence },
+    confidence,
+    in_domain_probability: 1,
+    adjusted_confidence: confidence,
+    model_versions: { primary: { version: 1, model_id: 'mv_p' }, oodd: { version: 1, model_id: 'mv_o' } },
+    answered_by: 'trained_model',
+  };
+  return { kind: 'ok', prediction: predictionOf(answer) };
+};
 
 interface Setup {
   detectors?: Detector[];
@@ -109,12 +114,14 @@ function setup(s: Setup = {}) {
       update: async (id, json, final) => void updates.push({ id, json, final }),
     },
     inference: {
-      infer: async (id) => {
+      infer: async (target) => {
+        const id = typeof target === 'string' ? target : target.id;
         inferCalls.push([id]);
         return answers[id] ?? { kind: 'no_model' };
       },
-      inferMany: async (ids) => {
-        inferCalls.push([...ids]);
+      inferMany: async (targets) => {
+        const ids = targets.map((t) => (typeof t === 'string' ? t : t.id));
+        inferCalls.push(ids);
         return new Map(ids.map((id) => [id, answers[id] ?? { kind: 'no_model' }]));
       },
     },
@@ -186,7 +193,8 @@ describe(ImageQueryService.name, () => {
       source: 'ALGORITHM',
       from_edge: true,
     });
-    expect(a.imageQuery.metadata).toMatchObject({ line: 3, is_from_edge: true, reason: 'CONFIDENT' });
+    // The caller's metadata comes back as sent, with only the reference edge's is_from_edge.
+    expect(a.imageQuery.metadata).toEqual({ line: 3, is_from_edge: true });
     expect(parse(a.json)).toEqual(a.imageQuery);
     expect(t.inferCalls).toEqual([['det_a']]);
     expect(t.records).toHaveLength(1);
@@ -302,8 +310,139 @@ describe(ImageQueryService.name, () => {
     });
     const a = await t.service.submit(command(), CALLER, 0);
     expect(a).toMatchObject({ reason: 'NO_MODEL', answeredBy: 'edge_async' });
-    expect(a.imageQuery.result).toBeNull();
-    expect(a.imageQuery.metadata).toMatchObject({ edge_result: null });
+    // No class names: the prior has nothing to pick, so it answers UNCLEAR with confidence 0.
+    expect(a.imageQuery.result).toEqual({
+      result_type: 'multi_classification',
+      label: 'UNCLEAR',
+      confidence: 0,
+      source: 'ALGORITHM',
+      from_edge: true,
+    });
+    expect(a.imageQuery.metadata).toBeNull();
+    expect(t.records[0]!.queries[0]!.outbox!.params.metadata).toEqual({
+      reason: 'NO_MODEL',
+      edge_result: null,
+    });
+  });
+
+  describe('answers of the built-in models', () => {
+    const personBox = (score: number) => ({
+      geometry: { left: 0.1, top: 0.2, right: 0.3, bottom: 0.8, x: 0.2, y: 0.5 },
+      label: 'person',
+      score,
+    });
+    const builtin = (
+      mode: DetectorAnswer['mode'],
+      part: Partial<DetectorAnswer>,
+      confidence: number,
+    ): InferenceCall => ({
+      kind: 'ok',
+      prediction: predictionOf({
+        detector_id: 'det_a',
+        mode,
+        label: { index: 0, name: mode },
+        probabilities: {},
+        confidence,
+        in_domain_probability: null,
+        adjusted_confidence: confidence,
+        model_versions: { primary: { version: 0, model_id: 'builtin' }, oodd: null },
+        ...part,
+      }),
+    });
+
+    it('COUNT from the COCO detector: the count, greater_than_max and the boxes on the image query', async () => {
+      const counter = detector('det_a', {
+        mode: 'COUNT',
+        mode_configuration: { class_name: 'person', max_count: 1 },
+        confidence_threshold: 0.5,
+      });
+      const t = setup({
+        detectors: [counter],
+        inference: {
+          det_a: builtin(
+            'COUNT',
+            {
+              answered_by: 'coco_detector',
+              count: { count: 1, greater_than_max: true, confidence: 0.8, rois: [personBox(0.9)] },
+            },
+            0.8,
+          ),
+        },
+      });
+      const a = await t.service.submit(command(), CALLER, 0);
+      expect(a).toMatchObject({ reason: 'CONFIDENT', answeredBy: 'edge' });
+      expect(a.imageQuery.result).toEqual({
+        result_type: 'counting',
+        count: 1,
+        greater_than_max: true,
+        confidence: 0.8,
+        source: 'ALGORITHM',
+        from_edge: true,
+      });
+      expect(a.imageQuery.rois).toEqual([personBox(0.9)]);
+      expect(parse(a.json)).toEqual(a.imageQuery);
+    });
+
+    it('BOUNDING_BOX and TEXT carry their label, rois and text', async () => {
+      const t = setup({
+        detectors: [
+          detector('det_a', { mode: 'BOUNDING_BOX', mode_configuration: { class_name: 'person' } }),
+          detector('det_b', { mode: 'TEXT', mode_configuration: { value_max_length: 5 } }),
+        ],
+        inference: {
+          det_a: builtin(
+            'BOUNDING_BOX',
+            {
+              answered_by: 'coco_detector',
+              boxes: { label: 'BOUNDING_BOX', rois: [personBox(0.95)], confidence: 0.95 },
+            },
+            0.95,
+          ),
+          det_b: builtin(
+            'TEXT',
+            { answered_by: 'ocr', text: { text: 'LOT 4', truncated: true, confidence: 0.97 } },
+            0.97,
+          ),
+        },
+      });
+      const box = await t.service.submit(command(), CALLER, 0);
+      expect(box.imageQuery.result).toMatchObject({ result_type: 'bounding_box', label: 'BOUNDING_BOX' });
+      expect(box.imageQuery.rois).toEqual([personBox(0.95)]);
+      const text = await t.service.submit(command({ detectorId: 'det_b' }), CALLER, 0);
+      expect(text.imageQuery.result).toMatchObject({
+        result_type: 'text_recognition',
+        text: 'LOT 4',
+        truncated: true,
+        confidence: 0.97,
+      });
+      expect(text.imageQuery).toMatchObject({ text: 'LOT 4', rois: null });
+    });
+
+    it('a class no model knows escalates as NO_MODEL, answering the chance-level prior meanwhile', async () => {
+      const t = setup({
+        detectors: [
+          detector('det_a', { mode: 'COUNT', mode_configuration: { class_name: 'pallet', max_count: 3 } }),
+        ],
+        inference: {
+          det_a: builtin(
+            'COUNT',
+            { unanswered: { code: 'NO_MODEL_FOR_CLASS', detail: 'not a COCO class' } },
+            0,
+          ),
+        },
+      });
+      const a = await t.service.submit(command({ metadata: { a: 1 } }), CALLER, 0);
+      expect(a).toMatchObject({ reason: 'NO_MODEL', answeredBy: 'edge_async' });
+      expect(a.imageQuery.result).toEqual({
+        result_type: 'counting',
+        count: null,
+        confidence: 0.25,
+        source: 'ALGORITHM',
+        from_edge: true,
+      });
+      expect(a.imageQuery.metadata).toEqual({ a: 1 });
+      expect(t.cloudCalls.map((c) => c.mode)).toEqual(['sendStored']);
+    });
   });
 
   it('refuses an image query id the edge already has, before any inference', async () => {

@@ -9,13 +9,13 @@
 import { performance } from 'node:perf_hooks';
 import {
   EscalationCooldowns,
-  buildEdgeResult,
   decide,
   decideBeforeInference,
   decideWithoutModel,
   edgeAnswerIsFinal,
   effectiveThreshold,
   endSyncEscalation,
+  inferenceOutcomeFromAnswer,
   isFinalCloudAnswer,
   outboxKindFor,
   type Decision,
@@ -28,11 +28,13 @@ import {
 import {
   IntelliOpticsError,
   escalationMetadata,
+  groundlightAnswer,
   modelClassIndex,
+  priorAnswer,
   resultTypeForMode,
   type Detector,
+  type GroundlightAnswer,
   type ImageQuery,
-  type ImageQueryResult,
 } from '@intellioptics/schema';
 import type { CloudStatus } from '../cloud-client/cloud-status';
 import type { EdgeConfigService } from '../config/edge-config.service';
@@ -93,7 +95,8 @@ interface Draft {
 /** What the edge answers locally (and stores), per decision. */
 interface LocalAnswer {
   reason: DecisionReason;
-  result: ImageQueryResult | null;
+  /** The edge model's answer; null when it has none (the image query then carries the prior). */
+  result: GroundlightAnswer | null;
   doneProcessing: boolean;
   edge: EdgeConfidence | null;
   prediction: EdgePrediction | null;
@@ -203,7 +206,7 @@ export class ImageQueryService {
   ): Promise<Settled<SubmitAnswer>[]> {
     const early = drafts.map((d) => decideBeforeInference(d.context));
     const calls = await this.infer(
-      drafts.filter((_, i) => early[i] === undefined).map((d) => d.detector.id),
+      drafts.filter((_, i) => early[i] === undefined).map((d) => d.detector),
       image,
     );
     const plans = drafts.map((draft, i): Settled<Plan> => {
@@ -247,12 +250,14 @@ export class ImageQueryService {
     );
   }
 
-  private async infer(ids: string[], image: StagedImage): Promise<Map<string, InferenceCall>> {
-    if (ids.length === 0) return new Map();
-    if (ids.length === 1) {
-      return new Map([[ids[0]!, await this.deps.inference.infer(ids[0]!, image.data, image.contentType)]]);
+  /** The detectors go along whole: the client sends the spec a built-in model needs (COUNT, BOUNDING_BOX, TEXT). */
+  private async infer(detectors: Detector[], image: StagedImage): Promise<Map<string, InferenceCall>> {
+    if (detectors.length === 0) return new Map();
+    if (detectors.length === 1) {
+      const d = detectors[0]!;
+      return new Map([[d.id, await this.deps.inference.infer(d, image.data, image.contentType)]]);
     }
-    return this.deps.inference.inferMany(ids, image.data, image.contentType);
+    return this.deps.inference.inferMany(detectors, image.data, image.contentType);
   }
 
   private decideAfterInference(draft: Draft, call: InferenceCall): Decision {
@@ -262,7 +267,7 @@ export class ImageQueryService {
     }
     return decide({
       ...draft.context,
-      inference: toOutcome(call, draft.detector),
+      inference: toOutcome(call),
       lastEscalationAtMs: this.cooldowns.lastEscalationAt(draft.detector.id),
       nowMs: performance.now(),
       auditRoll: Math.min(0.999999999, (this.deps.random ?? Math.random)()),
@@ -350,7 +355,7 @@ export class ImageQueryService {
   private async finish(plan: Plan, image: StagedImage, startedAt: number): Promise<SubmitAnswer> {
     const { draft, answer } = plan;
     if (plan.kind === 'stored' && plan.sync === null) {
-      return this.answered(draft, plan.iq, plan.json, answer.reason, answer.answeredBy, startedAt);
+      return this.answered(plan, plan.iq, plan.json, answer.answeredBy, startedAt);
     }
     const send = {
       iqId: draft.id,
@@ -379,16 +384,16 @@ export class ImageQueryService {
         const iq = r.imageQuery!;
         const json = JSON.stringify(iq);
         if (local) await this.deps.imageQueries.update(draft.id, json, isFinalCloudAnswer(iq), this.now());
-        return this.answered(draft, iq, json, answer.reason, 'cloud', startedAt);
+        return this.answered(plan, iq, json, 'cloud', startedAt);
       }
       case 'edge_answer_final': {
         const iq = { ...local!.iq, done_processing: true };
         const json = JSON.stringify(iq);
         await this.deps.imageQueries.update(draft.id, json, true, this.now());
-        return this.answered(draft, iq, json, answer.reason, 'edge', startedAt);
+        return this.answered(plan, iq, json, 'edge', startedAt);
       }
       case 'local_answer':
-        return this.answered(draft, local!.iq, local!.json, answer.reason, end.answeredBy, startedAt);
+        return this.answered(plan, local!.iq, local!.json, end.answeredBy, startedAt);
       case 'reject':
         throw end.code === 'BAD_REQUEST'
           ? new IntelliOpticsError('BAD_REQUEST', `The cloud refused the image query: ${r.detail ?? ''}`)
@@ -400,16 +405,18 @@ export class ImageQueryService {
   }
 
   private answered(
-    draft: Draft,
+    plan: Plan,
     iq: ImageQuery,
     json: string,
-    reason: DecisionReason,
     by: AnsweredBy,
     startedAt: number,
   ): SubmitAnswer {
+    const { draft, answer } = plan;
+    const { reason } = answer;
+    const edgeResult = edgeResultOf(answer.edge, answer.prediction);
     this.deps.metrics.imageQueries.inc({ detector_id: draft.detector.id, reason });
     this.deps.metrics.answerLatency.observe({ answered_by: by }, (performance.now() - startedAt) / 1000);
-    return { imageQuery: iq, json, reason, answeredBy: by };
+    return { imageQuery: iq, json, reason, answeredBy: by, edgeResult };
   }
 
   private row(plan: Extract<Plan, { kind: 'stored' }>): NewImageQuery {
@@ -441,22 +448,31 @@ export class ImageQueryService {
     };
   }
 
+  /** The Groundlight answer (result, rois, text) of the model's answer; null when it does not fit. */
   private edgeResult(
     detector: Detector,
     prediction: EdgePrediction,
     confidence: number,
-  ): ImageQueryResult | null {
-    const r = buildEdgeResult({
+  ): GroundlightAnswer | null {
+    const { answer } = prediction;
+    if (answer.mode !== detector.mode) {
+      this.deps.log.error(
+        { detectorId: detector.id, model: answer.mode, detector: detector.mode },
+        'the model answers another mode than the detector',
+      );
+      return null;
+    }
+    // The model's class name wins over its index (a model trained with another class order).
+    const index = modelClassIndex({
+      index: answer.label.index,
+      name: answer.label.name,
       mode: detector.mode,
-      index: modelClassIndex({
-        index: prediction.classIndex,
-        name: prediction.labelName,
-        mode: detector.mode,
-        modeConfiguration: detector.mode_configuration,
-      }),
-      confidence,
       modeConfiguration: detector.mode_configuration,
     });
+    const r = groundlightAnswer(
+      { ...answer, label: { ...answer.label, index } },
+      { confidence, source: 'ALGORITHM', fromEdge: true, modeConfiguration: detector.mode_configuration },
+    );
     if (!r.ok) {
       this.deps.log.error({ detectorId: detector.id, err: r.error.message }, 'cannot map the model output');
       return null;
@@ -470,39 +486,39 @@ function stored(draft: Draft, sync: 'edge_answer' | 'outbox' | null, answer: Loc
   return { kind: 'stored', draft, answer, sync, iq, json: JSON.stringify(iq) };
 }
 
+/**
+ * The image query the edge stores and returns. Its metadata is the caller's, unchanged but for
+ * `is_from_edge` on an edge model's answer (as the reference edge adds); the decision's reason and numbers
+ * travel to the cloud in the escalation metadata, not here. Without an edge answer the result is the
+ * detector's chance-level prior, so Groundlight clients always find `result`.
+ */
 function buildImageQuery(draft: Draft, answer: LocalAnswer): ImageQuery {
+  const { detector } = draft;
+  const user = draft.options.metadata;
+  const answered =
+    answer.result ??
+    priorAnswer(detector.mode, detector.mode_configuration, { source: 'ALGORITHM', fromEdge: true });
   return {
-    metadata: {
-      ...draft.options.metadata,
-      is_from_edge: true,
-      reason: answer.reason,
-      edge_result: edgeResultOf(answer.edge, answer.prediction),
-    },
+    metadata: answer.result ? { ...user, is_from_edge: true } : user,
     id: draft.id,
     type: 'image_query',
     created_at: new Date(draft.createdAt).toISOString(),
     query: draft.detector.query,
     detector_id: draft.detector.id,
     result_type: resultTypeForMode(draft.detector.mode),
-    result: answer.result,
+    result: answered.result,
     patience_time: draft.patienceTime,
     confidence_threshold: draft.threshold,
-    rois: null,
-    text: null,
+    rois: answered.rois,
+    text: answered.text,
     done_processing: answer.doneProcessing,
   };
 }
 
-function toOutcome(call: InferenceCall, detector: Detector): InferenceOutcome {
+function toOutcome(call: InferenceCall): InferenceOutcome {
   switch (call.kind) {
     case 'ok':
-      return {
-        status: 'ok',
-        mode: detector.mode,
-        primaryConfidence: call.prediction.primaryConfidence,
-        numClasses: call.prediction.numClasses,
-        outlierProbability: call.prediction.outlierProbability,
-      };
+      return inferenceOutcomeFromAnswer(call.prediction.answer);
     case 'no_model':
       return { status: 'no_model' };
     case 'down':

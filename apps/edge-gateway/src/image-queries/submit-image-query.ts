@@ -3,7 +3,12 @@
  * (`parseSubmitImageQuery`); camera frames build a `SubmitFrame` (streams/image-query.frame-sink.ts).
  */
 import type { DecisionReason } from '@intellioptics/decision';
-import type { ImageQuery, InspectedImage, SubmitImageQueryParameters } from '@intellioptics/schema';
+import type {
+  EdgeResultSummary,
+  ImageQuery,
+  InspectedImage,
+  SubmitImageQueryParameters,
+} from '@intellioptics/schema';
 
 export type { Caller } from '../auth/caller';
 export type { SubmitImageQuery } from '@intellioptics/schema';
@@ -26,6 +31,20 @@ export interface SubmitAnswer {
   json: string;
   reason: DecisionReason;
   answeredBy: AnsweredBy;
+  /** The edge model's numbers (as escalations carry them); null when no model answered. */
+  edgeResult: EdgeResultSummary | null;
+}
+
+/**
+ * The decision of an answer as response headers: IntelliOptics' own channel, so the image query's
+ * `metadata` stays the caller's (Groundlight clients ignore unknown headers).
+ */
+export function decisionHeaders(a: SubmitAnswer): Record<string, string> {
+  return {
+    'x-intellioptics-reason': a.reason,
+    'x-intellioptics-answered-by': a.answeredBy,
+    ...(a.edgeResult ? { 'x-intellioptics-edge-result': JSON.stringify(a.edgeResult) } : {}),
+  };
 }
 
 export type FrameAnswer =

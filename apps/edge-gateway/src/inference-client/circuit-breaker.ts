@@ -22,7 +22,7 @@
  * of the image (4xx) or a missing model is an answer, not a failure.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { InferenceCall, InferenceClient } from './inference.client';
+import type { InferenceCall, InferenceClient, InferenceTarget } from './inference.client';
 
 export type BreakerState =
   { kind: 'closed'; failures: number } | { kind: 'open'; until: number } | { kind: 'half_open' };
@@ -100,7 +100,11 @@ export class CircuitBreakingInferenceClient implements InferenceClient {
     return Math.max(1, Math.ceil(wait / 1000));
   }
 
-  infer(detectorId: string, image: Uint8Array, contentType: string): Promise<InferenceCall> {
+  infer(
+    detectorId: string | InferenceTarget,
+    image: Uint8Array,
+    contentType: string,
+  ): Promise<InferenceCall> {
     return this.guard(
       () => this.inner.infer(detectorId, image, contentType),
       (c) => c.kind === 'down',
@@ -109,14 +113,14 @@ export class CircuitBreakingInferenceClient implements InferenceClient {
   }
 
   inferMany(
-    detectorIds: readonly string[],
+    detectorIds: readonly (string | InferenceTarget)[],
     image: Uint8Array,
     contentType: string,
   ): Promise<Map<string, InferenceCall>> {
     return this.guard(
       () => this.inner.inferMany(detectorIds, image, contentType),
       (m) => m.size > 0 && [...m.values()].every((c) => c.kind === 'down'),
-      (down) => new Map(detectorIds.map((id) => [id, down])),
+      (down) => new Map(detectorIds.map((t) => [typeof t === 'string' ? t : t.id, down])),
     );
   }
 

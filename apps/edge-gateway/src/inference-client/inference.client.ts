@@ -1,9 +1,21 @@
 /**
  * `POST {INFERENCE_URL}/infer` with the raw image bytes, over a keep-alive agent. One call answers several
  * detectors from one backbone pass (`?detector_id=a&detector_id=b` → `{results: [...]}`); the answer
- * (libs/schema `DetectorAnswer`) is reduced to what the decision and the edge image query need.
+ * (libs/schema `DetectorAnswer`) is kept whole for the decision and the Groundlight answer, with the numbers
+ * the escalation metadata needs beside it.
+ *
+ * The detector's spec (mode and mode_configuration) travels in the query (`mode=COUNT&class_name=person…`)
+ * for the modes a built-in model can answer (COUNT, BOUNDING_BOX, TEXT), so a detector with no trained
+ * package is answered by the COCO detector or the OCR. The service takes a spec for one detector per call,
+ * so those detectors are asked alone; BINARY and MULTI_CLASS detectors share one call.
  */
-import { parseInferResponse, type DetectorAnswer } from '@intellioptics/schema';
+import {
+  DetectorSpecSchema,
+  detectorSpecQuery,
+  parseInferResponse,
+  type Detector,
+  type DetectorAnswer,
+} from '@intellioptics/schema';
 import { HttpClient, jsonBody, problemCode, problemDetail, type HttpResult } from '../http/http-client';
 
 /** One detector's answer as the edge uses it. */
@@ -20,7 +32,12 @@ export interface EdgePrediction {
   modelVersions: { primary: number | null; oodd: number | null };
   /** The cloud's model version ids (model_id.txt) when known. */
   modelIds: { primary: string | null; oodd: string | null };
+  /** The service's whole answer (count, boxes, text, unanswered for the built-in models). */
+  answer: DetectorAnswer;
 }
+
+/** What the client must know of a detector to ask for it: its id, and its spec for the built-in models. */
+export type InferenceTarget = Pick<Detector, 'id' | 'mode' | 'mode_configuration'>;
 
 export type InferenceCall =
   | { kind: 'ok'; prediction: EdgePrediction }
@@ -32,10 +49,11 @@ export type InferenceCall =
   | { kind: 'rejected'; status: number; code: string | null; detail: string };
 
 export interface InferenceClient {
-  infer(detectorId: string, image: Uint8Array, contentType: string): Promise<InferenceCall>;
-  /** Every detector's answer for one image, from one backbone pass when the service can. */
+  /** `detectorId`: an id (no spec) or the detector (its spec goes along for the built-in modes). */
+  infer(detectorId: string | InferenceTarget, image: Uint8Array, contentType: string): Promise<InferenceCall>;
+  /** Every detector's answer for one image, from one backbone pass when the service can. Keyed by id. */
   inferMany(
-    detectorIds: readonly string[],
+    detectorIds: readonly (string | InferenceTarget)[],
     image: Uint8Array,
     contentType: string,
   ): Promise<Map<string, InferenceCall>>;
@@ -63,8 +81,18 @@ export class HttpInferenceClient implements InferenceClient {
     this.http = new HttpClient(baseUrl, { maxSockets });
   }
 
-  async infer(detectorId: string, image: Uint8Array, contentType: string): Promise<InferenceCall> {
-    const r = await this.post(`detector_id=${encodeURIComponent(detectorId)}`, image, contentType);
+  async infer(
+    target: string | InferenceTarget,
+    image: Uint8Array,
+    contentType: string,
+  ): Promise<InferenceCall> {
+    const detectorId = idOf(target);
+    const spec = specQueryOf(target);
+    const r = await this.post(
+      `detector_id=${encodeURIComponent(detectorId)}${spec ? `&${spec}` : ''}`,
+      image,
+      contentType,
+    );
     const call =
       r.ok && r.response.status === 200
         ? answered(jsonBody(r.response), [detectorId]).get(detectorId)!
@@ -74,18 +102,24 @@ export class HttpInferenceClient implements InferenceClient {
   }
 
   async inferMany(
-    detectorIds: readonly string[],
+    detectorIds: readonly (string | InferenceTarget)[],
     image: Uint8Array,
     contentType: string,
   ): Promise<Map<string, InferenceCall>> {
-    const ids = [...new Set(detectorIds)];
+    const targets = new Map(detectorIds.map((t) => [idOf(t), t] as const));
+    const ids = [...targets.keys()];
     const now = Date.now();
     const alone = new Set(
-      ids.filter((id) => now - (this.noModelAt.get(id) ?? -Infinity) < NO_MODEL_MEMORY_MS),
+      ids.filter(
+        (id) =>
+          specQueryOf(targets.get(id)!) !== null ||
+          now - (this.noModelAt.get(id) ?? -Infinity) < NO_MODEL_MEMORY_MS,
+      ),
     );
     const shared = ids.filter((id) => !alone.has(id));
     const out = new Map<string, InferenceCall>();
-    const one = async (id: string) => void out.set(id, await this.infer(id, image, contentType));
+    const one = async (id: string) =>
+      void out.set(id, await this.infer(targets.get(id)!, image, contentType));
     const together = async () => {
       if (shared.length <= 1) return void (await Promise.all(shared.map(one)));
       const r = await this.post(
@@ -144,14 +178,15 @@ function answered(json: unknown, ids: readonly string[]): Map<string, InferenceC
     out.set(
       id,
       answer
-        ? { kind: 'ok', prediction: toPrediction(answer) }
+        ? { kind: 'ok', prediction: predictionOf(answer) }
         : { kind: 'down', message: parsed.ok ? `inference gave no answer for ${id}` : parsed.error },
     );
   }
   return out;
 }
 
-function toPrediction(a: DetectorAnswer): EdgePrediction {
+/** The edge's view of one answer of the service. */
+export function predictionOf(a: DetectorAnswer): EdgePrediction {
   return {
     classIndex: a.label.index,
     labelName: a.label.name,
@@ -163,7 +198,23 @@ function toPrediction(a: DetectorAnswer): EdgePrediction {
       oodd: a.model_versions.oodd?.version ?? null,
     },
     modelIds: { primary: a.model_versions.primary.model_id, oodd: a.model_versions.oodd?.model_id ?? null },
+    answer: a,
   };
+}
+
+const idOf = (t: string | InferenceTarget): string => (typeof t === 'string' ? t : t.id);
+
+/** The spec query of a detector a built-in model may answer; null for ids, other modes, or an invalid spec. */
+export function specQueryOf(t: string | InferenceTarget): string | null {
+  if (typeof t === 'string' || t.mode === 'BINARY' || t.mode === 'MULTI_CLASS') return null;
+  const spec = DetectorSpecSchema.safeParse({
+    mode: t.mode,
+    mode_configuration: t.mode_configuration ?? null,
+  });
+  // COUNT and BOUNDING_BOX need a class name; without one the service would refuse the whole call.
+  const config = spec.success ? spec.data.mode_configuration : null;
+  if (!spec.success || (t.mode !== 'TEXT' && typeof config?.['class_name'] !== 'string')) return null;
+  return detectorSpecQuery(spec.data);
 }
 
 function failure(r: HttpResult): InferenceCall {

@@ -31,7 +31,13 @@ function fakeService(fail: (detectorId: string) => Error | null = () => null) {
           : {
               detectorId,
               ok: true,
-              answer: { imageQuery: {} as never, json: '{}', reason: 'CONFIDENT', answeredBy: 'edge' },
+              answer: {
+                imageQuery: {} as never,
+                json: '{}',
+                reason: 'CONFIDENT',
+                answeredBy: 'edge',
+                edgeResult: null,
+              },
             };
       });
     },
