@@ -74,8 +74,11 @@ describe('POST /device-api/v1/image-queries', () => {
     });
     expect(iq.result?.confidence).toBeCloseTo(0.97, 5);
     expect(iq.done_processing).toBe(true);
-    expect(iq.metadata).toMatchObject({ is_from_edge: true, reason: 'CONFIDENT' });
-    expect((iq.metadata?.edge_result as Record<string, unknown>).raw_primary_confidence).toBeCloseTo(0.97, 5);
+    // The caller's metadata is the caller's; the decision comes in IntelliOptics' own headers.
+    expect(iq.metadata).toEqual({ is_from_edge: true });
+    expect(res.headers.get('x-intellioptics-reason')).toBe('CONFIDENT');
+    const edgeResult = JSON.parse(res.headers.get('x-intellioptics-edge-result')!) as Record<string, number>;
+    expect(edgeResult.raw_primary_confidence).toBeCloseTo(0.97, 5);
     expect(iq.id).toMatch(/^iq_[A-Za-z0-9]{27}$/);
 
     const got = await fetch(`${h.url}/device-api/v1/image-queries/${iq.id}`, {
@@ -130,7 +133,7 @@ describe('POST /device-api/v1/image-queries', () => {
     const before = cloud.received.length;
     const res = await post({ detector_id: DET_NO_CLOUD });
     const iq = ImageQuerySchema.parse(await res.json());
-    expect(iq.metadata?.reason).toBe('EDGE_ONLY');
+    expect(res.headers.get('x-intellioptics-reason')).toBe('EDGE_ONLY');
     expect(iq.done_processing).toBe(true);
     const noModel = await post({ detector_id: DET_NO_MODEL_NC });
     expect(noModel.status).toBe(503);
@@ -213,8 +216,10 @@ describe('POST /device-api/v1/image-queries', () => {
     expect(res.status).toBe(200);
     const iq = ImageQuerySchema.parse(await res.json());
     expect(iq.id).toBe(id);
-    expect(iq.result).toBeNull();
-    expect(iq.metadata).toMatchObject({ a: 1, reason: 'WANT_ASYNC' });
+    // An async answer still has a result object: the detector's chance-level prior until the cloud answers.
+    expect(iq.result).toMatchObject({ label: 'UNCLEAR', confidence: 0.5, source: 'ALGORITHM' });
+    expect(iq.metadata).toEqual({ a: 1 });
+    expect(res.headers.get('x-intellioptics-reason')).toBe('WANT_ASYNC');
     await waitFor(() => cloud.iqs.has(id), 5000, 'the async escalation');
     const again = await post({ detector_id: DET_DEFAULT, image_query_id: id });
     expect(again.status).toBe(409);
