@@ -68,7 +68,7 @@ export function buildServer({ env, logger, deps, services, metrics }: ServerPart
   edgeMetricsRoutes(router, services.edgeMetrics, REST_PREFIXES);
   imageQueryRoutes(router, services.imageQueries, services.labels, REST_PREFIXES, env.http.maxImageBytes);
   modelUrlRoutes(router, services.models);
-  opsRoutes(router, deps.orm, metrics.registry);
+  opsRoutes(router, deps.orm, metrics.registry, env.metrics.token);
   if (deps.blobs instanceof LocalBlobStore) blobRoutes(router, deps.blobs);
 
   const handleGraphQL = async (req: IncomingMessage, res: ServerResponse) => {

@@ -1,13 +1,16 @@
 /**
  * The training worker process over a composed cloud: the job loop plus a health server for orchestrators
- * (compose, Kubernetes). `/health/live` answers 200 while the process runs; every other path is readiness:
- * 200 while the loop runs and the database answers, 503 otherwise.
+ * (compose, Kubernetes) and Prometheus, on PORT. `/metrics` is the process's registry (training jobs and
+ * durations, the queue gauges, process metrics), behind METRICS_TOKEN when set (ops/metrics-auth.ts);
+ * `/health/live` answers 200 while the process runs; every other path is readiness: 200 while the loop runs
+ * and the database answers, 503 otherwise.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createTrainingWorker, type Cloud } from './composition';
 import type { TrainingWorkerConfig } from './modules/learning/training.config';
 import type { TrainingWorker } from './modules/learning/training.worker';
+import { mayScrape } from './ops/metrics-auth';
 
 export interface WorkerProcess {
   worker: TrainingWorker;
@@ -32,6 +35,23 @@ export function buildWorkerProcess(cloud: Cloud, config: TrainingWorkerConfig): 
   };
   const health = createServer((req, res) => {
     void (async () => {
+      if (req.url?.split('?')[0] === '/metrics') {
+        const { registry } = cloud.metrics;
+        if (!mayScrape(cloud.env.metrics.token, req.headers.authorization)) {
+          res.writeHead(401, { 'content-type': 'application/json' });
+          res.end(
+            JSON.stringify({
+              detail: 'Send Authorization: Bearer <METRICS_TOKEN>.',
+              code: 'UNAUTHENTICATED',
+            }),
+          );
+          return;
+        }
+        const body = await registry.metrics();
+        res.writeHead(200, { 'content-type': registry.contentType });
+        res.end(body);
+        return;
+      }
       const ok = req.url?.startsWith('/health/live') || (await ready());
       res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
       res.end(JSON.stringify(ok ? { status: 'ready' } : { detail: 'not ready', code: 'NOT_READY' }));

@@ -49,6 +49,7 @@ const RawEnvSchema = z.object({
   ESCALATION_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
   HUB_OFFLINE_AFTER_SECONDS: z.coerce.number().int().min(5).max(86_400).default(90),
   LEARNING_IN_PROCESS: bool.default(true),
+  METRICS_TOKEN: secret(16).optional(),
   MAX_IMAGE_BYTES: z.coerce
     .number()
     .int()
@@ -86,6 +87,8 @@ export interface Env {
   hubs: { offlineAfterSeconds: number };
   /** Run the training worker inside this process (the embedded default); off when workers run apart. */
   learning: { inProcess: boolean };
+  /** `/metrics` (API and worker) wants `Authorization: Bearer <token>` when set; open to the network otherwise. */
+  metrics: { token: string | null };
 }
 
 /** Parse an environment (default: process.env) into the typed config; throws EnvError listing every problem. */
@@ -159,6 +162,7 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
     },
     hubs: { offlineAfterSeconds: e.HUB_OFFLINE_AFTER_SECONDS },
     learning: { inProcess: e.LEARNING_IN_PROCESS },
+    metrics: { token: e.METRICS_TOKEN ?? null },
   };
 }
 
