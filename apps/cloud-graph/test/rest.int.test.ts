@@ -294,7 +294,8 @@ describe('image queries', () => {
       patience_time: 12.5,
       confidence_threshold: 0.8,
       result: null,
-      metadata: { camera: 'dock-1', edge_result: { confidence: 0.4 }, reason: 'BELOW_THRESHOLD' },
+      // The caller's keys only: the edge's escalation keys live in the escalation (below).
+      metadata: { camera: 'dock-1' },
     });
     const esc = await t.services.escalations.forImageQuery('iq_customid');
     expect(esc).toMatchObject({ reason: 'BELOW_THRESHOLD', edgeResult: { confidence: 0.4 } });

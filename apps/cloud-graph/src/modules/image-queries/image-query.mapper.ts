@@ -1,10 +1,14 @@
-import type { ImageQuery as RestImageQuery } from '@intellioptics/schema';
+import { userMetadata, type ImageQuery as RestImageQuery } from '@intellioptics/schema';
 import type { ImageQueryEntity } from './image-query.entity';
 
-/** The Groundlight `ImageQuery` wire shape; `result_type` is repeated inside `result`. */
+/**
+ * The Groundlight `ImageQuery` wire shape; `result_type` is repeated inside `result`. `metadata` is the
+ * caller's: an edge's escalation keys (reason, edge_result…) stay in IntelliOptics' own fields (the
+ * escalation, GraphQL `metadata`).
+ */
 export function toRestImageQuery(q: ImageQueryEntity): RestImageQuery {
   return {
-    metadata: q.metadata ?? null,
+    metadata: userMetadata(q.metadata),
     id: q.id,
     type: 'image_query',
     created_at: q.createdAt.toISOString(),
