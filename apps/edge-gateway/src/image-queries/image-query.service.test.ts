@@ -445,6 +445,41 @@ describe(ImageQueryService.name, () => {
     });
   });
 
+  it('keeps its own result (here the prior) when the cloud answers a new detector with result null', async () => {
+    const t = setup({
+      cloud: (id) => ({
+        attempt: { delivery: 'delivered', refused: false, cloudAnswered: true },
+        imageQuery: {
+          metadata: { a: 1 },
+          id,
+          type: 'image_query',
+          created_at: '2026-11-27T04:00:01.000Z',
+          query: 'q',
+          detector_id: 'det_a',
+          result_type: 'binary_classification',
+          result: null,
+          patience_time: 30,
+          confidence_threshold: 0.9,
+          rois: null,
+          text: null,
+          done_processing: false,
+        },
+        detail: null,
+      }),
+    });
+    const a = await t.service.submit(command({ metadata: { a: 1 } }), CALLER, 0);
+    expect(a).toMatchObject({ reason: 'NO_MODEL', answeredBy: 'cloud' });
+    expect(a.imageQuery.result).toEqual({
+      result_type: 'binary_classification',
+      label: 'UNCLEAR',
+      confidence: 0.5,
+      source: 'ALGORITHM',
+      from_edge: true,
+    });
+    expect(a.imageQuery.metadata).toEqual({ a: 1 });
+    expect(t.updates.map((u) => JSON.parse(u.json) as ImageQuery)).toEqual([a.imageQuery]);
+  });
+
   it('refuses an image query id the edge already has, before any inference', async () => {
     const t = setup({ inference: { det_a: ok(0, 0.97) } });
     const first = await t.service.submit(command({ imageQueryId: 'iq_mine1' }), CALLER, 0);

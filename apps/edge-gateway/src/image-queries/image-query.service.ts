@@ -381,7 +381,7 @@ export class ImageQueryService {
     const end = endSyncEscalation(fallback, r.attempt, answer.result !== null);
     switch (end.kind) {
       case 'cloud_answer': {
-        const iq = r.imageQuery!;
+        const iq = withLocalResult(r.imageQuery!, local ? local.iq : buildImageQuery(draft, answer));
         const json = JSON.stringify(iq);
         if (local) await this.deps.imageQueries.update(draft.id, json, isFinalCloudAnswer(iq), this.now());
         return this.answered(plan, iq, json, 'cloud', startedAt);
@@ -513,6 +513,15 @@ function buildImageQuery(draft: Draft, answer: LocalAnswer): ImageQuery {
     text: answered.text,
     done_processing: answer.doneProcessing,
   };
+}
+
+/**
+ * The cloud's image query, with the edge's result (its model's answer, or the prior) while the cloud has
+ * none yet (no cloud model, no human yet): Groundlight clients always find a `result`.
+ */
+function withLocalResult(cloud: ImageQuery, local: ImageQuery): ImageQuery {
+  if (cloud.result !== null) return cloud;
+  return { ...cloud, result: local.result, rois: cloud.rois ?? local.rois, text: cloud.text ?? local.text };
 }
 
 function toOutcome(call: InferenceCall): InferenceOutcome {
