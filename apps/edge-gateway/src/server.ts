@@ -113,6 +113,7 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
     log,
     refreshMs: env.detectors.refreshS * 1000,
     configured: () => config.config.detectors,
+    maxCached: env.detectors.cacheMax,
   });
   const settler = new OutboxSettler({
     outbox: store.outbox,

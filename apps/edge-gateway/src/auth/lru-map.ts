@@ -43,4 +43,9 @@ export class LruMap<K, V> {
   has(key: K): boolean {
     return this.map.has(key);
   }
+
+  /** Least recently used first; iterating does not mark anything used. */
+  [Symbol.iterator](): IterableIterator<[K, V]> {
+    return this.map.entries();
+  }
 }

@@ -7,6 +7,7 @@
 import { IntelliOpticsError, type Detector, type EdgeDetectorConfig } from '@intellioptics/schema';
 import type { CloudClient } from '../cloud-client/cloud.client';
 import type { Logger } from '../logger';
+import { LruMap } from '../auth/lru-map';
 import type { DetectorCacheRepository } from '../store/detector-cache.repository';
 
 /** Printable, no path or query characters, bounded: anything else cannot name a detector anywhere. */
@@ -18,10 +19,11 @@ interface CacheEntry {
 }
 
 export class DetectorService {
-  private readonly cache = new Map<string, CacheEntry>();
+  // Bounded (DETECTOR_CACHE_MAX): ids come from callers, so neither map may grow with what they send.
+  private readonly cache: LruMap<string, CacheEntry>;
   private readonly inflight = new Map<string, Promise<CacheEntry | 'not_found' | null>>();
   /** When the cloud last failed to describe a detector we only know from the config (no retry storm offline). */
-  private readonly missedAt = new Map<string, number>();
+  private readonly missedAt: LruMap<string, number>;
   private timer: NodeJS.Timeout | null = null;
   /** Detectors this edge has been asked about (they get models, like configured ones). */
   private readonly queried = new Set<string>();
@@ -37,9 +39,13 @@ export class DetectorService {
       refreshMs: number;
       /** Detectors described in edge-config.yaml (for offline answers). */
       configured: () => Record<string, EdgeDetectorConfig>;
+      maxCached?: number;
       now?: () => number;
     },
-  ) {}
+  ) {
+    this.cache = new LruMap(deps.maxCached ?? 10_000);
+    this.missedAt = new LruMap(deps.maxCached ?? 10_000);
+  }
 
   private now(): number {
     return (this.deps.now ?? Date.now)();
