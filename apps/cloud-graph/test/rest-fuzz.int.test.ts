@@ -151,6 +151,15 @@ const TEMPLATES = [
   '/device-api/v1/edge/fetch-model-urls/:x/',
   '/blobs/:x',
   '/blobs/images/:x/:x',
+  '/v1/detector-reset/:x',
+  '/v1/detectors/:x/metrics',
+  '/v1/detectors/:x/evaluation',
+  '/device-api/v1/detectors/:x/metrics',
+  '/v1/notes',
+  '/device-api/v1/notes',
+  '/v1/detector-groups',
+  '/v1/month-to-date-account-info',
+  '/v1/edge/report-metrics',
   '/health/live',
   '/health/ready',
   '/ping',
@@ -168,6 +177,24 @@ const body = (): { body?: Buffer; type?: string } =>
     () => ({ body: Buffer.from('{"name": "x", "query": '), type: 'application/json' }),
     () => ({
       body: Buffer.from(
+        r.pick([`content=${ascii(6)}&is_pinned=${value()}`, `name=${value()}`, '%', 'a=%00']),
+      ),
+      type: 'application/x-www-form-urlencoded',
+    }),
+    () => ({
+      body: Buffer.from(
+        r.pick([
+          `--B\r\nContent-Disposition: form-data; name="content"\r\n\r\n${ascii(5)}\r\n--B--\r\n`,
+          `--B\r\nContent-Disposition: form-data; name="image"; filename="x"\r\n\r\n${ascii(5)}\r\n--B--`,
+          `--B\r\nno header end`,
+          `--B\r\nContent-Disposition: form-data\r\n\r\nx\r\n--B--`,
+          ascii(30),
+        ]),
+      ),
+      type: r.pick(['multipart/form-data; boundary=B', 'multipart/form-data']),
+    }),
+    () => ({
+      body: Buffer.from(
         JSON.stringify(
           r.pick([
             {
@@ -178,6 +205,9 @@ const body = (): { body?: Buffer; type?: string } =>
             },
             { image_query_id: iqId, label: r.pick(['YES', 'NO', '3', 'a\u0000', 7]) },
             { query: '{ me { name } }' },
+            { content: r.pick([ascii(10), 7, null, 'a\u0000']), is_pinned: r.pick([true, 'yes', null]) },
+            { name: r.pick([ascii(5), '', 'x'.repeat(200), 3]) },
+            { cpu: r.next(), detectors: { [segment()]: { p50: r.next() } } },
             { query: `{ detector(id: "${segment()}") { id } }` },
             [1, 2, 3],
             null,
