@@ -251,11 +251,8 @@ describe('/notes', () => {
         id,
       },
     );
-    expect(g.body.data.detector.notes.map((n: { content: string }) => n.content)).toEqual([
-      'pinned one',
-      'first',
-      'from multipart ✓',
-    ]);
+    const notes = g.body.data.detector.notes as { content: string }[];
+    expect(notes.map((n) => n.content)).toEqual(['pinned one', 'first', 'from multipart ✓']);
     const q = await graphql(
       `
         query ($id: ID!) {

@@ -56,7 +56,7 @@ export function responseSpecErrors(path: string, method: string, status: number,
   const validate = ajv.compile(
     JSON.parse(
       JSON.stringify(nullableCombinators(schema)).replaceAll('"#/components', '"groundlight#/components'),
-    ),
+    ) as object,
   );
   return validate(body) ? [] : (validate.errors ?? []).map((e) => `${e.dataPath} ${e.message ?? ''}`);
 }
