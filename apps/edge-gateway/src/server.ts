@@ -35,6 +35,7 @@ import { createRouter } from './rest/routes';
 import { openEdgeStore, type EdgeStore } from './store/edge-store';
 import { RetentionScheduler } from './store/retention.scheduler';
 import { createImageQueryFrameSink } from './streams/image-query.frame-sink';
+import { streamUrlProblems } from './streams/stream-url.env';
 import { StreamManager } from './streams/stream.manager';
 
 export interface ServerDeps {
@@ -95,6 +96,7 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
     log,
     debounceMs: env.config.reloadDebounceMs,
     onReloadFailure: () => metrics.configReloadFailures.inc(),
+    check: (c) => streamUrlProblems(c.streams, env.streams.urlEnvAllowlist),
   });
   const tokens = new TokenService({
     cloud,

@@ -249,3 +249,35 @@ describe('PUT /edge-config', () => {
     }
   });
 });
+
+describe('stream URLs in PUT /edge-config', () => {
+  const putStream = (url: string) => {
+    const det = newId('detector');
+    return fetch(`${edge.url}/edge-config`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', 'x-api-token': ADMIN },
+      body: JSON.stringify({
+        global_config: { refresh_rate: 30, confident_audit_rate: 0 },
+        detectors: [{ detector_id: det, edge_inference_config: 'default' }],
+        streams: { cam: { url, detector_ids: [det], fps: 1 } },
+      }),
+    });
+  };
+
+  it.each([
+    [
+      'an environment variable not allow-listed (the edge’s own token)',
+      'rtsp://cam.local/live?t=${EDGE_API_TOKEN}',
+    ],
+    ['a placeholder in the host part', 'rtsp://${CAM_USER}@${CAM_HOST}/live'],
+  ])('refuses %s with a 400 naming the field', async (_what, url) => {
+    const res = await putStream(url);
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { code: string; errors?: { path: string }[] };
+    expect(body.code).toBe('INVALID_EDGE_CONFIG');
+    expect(body.errors?.map((e) => e.path)).toEqual(['streams.cam.url']);
+    // The active config is unchanged.
+    const active = (await (await fetch(`${edge.url}/edge-config`)).json()) as { streams?: object };
+    expect(Object.keys(active.streams ?? {})).toEqual([]);
+  });
+});

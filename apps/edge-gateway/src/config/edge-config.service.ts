@@ -41,6 +41,8 @@ export class EdgeConfigService {
       log: Logger;
       debounceMs: number;
       onReloadFailure?: () => void;
+      /** Checks beyond the schema that need the edge's environment (stream URL placeholders). */
+      check?: (config: EdgeConfig) => EdgeConfigError[];
     },
   ) {}
 
@@ -131,8 +133,9 @@ export class EdgeConfigService {
       return false;
     }
     const parsed = parseEdgeConfig(text);
-    if (!parsed.ok) {
-      this.fail(parsed.errors);
+    const extra = parsed.ok ? (this.deps.check?.(parsed.config) ?? []) : [];
+    if (!parsed.ok || extra.length > 0) {
+      this.fail(parsed.ok ? extra : parsed.errors);
       return false;
     }
     this.problem = null;
@@ -146,7 +149,9 @@ export class EdgeConfigService {
 
   /** Validate a `PUT /edge-config` body, persist it atomically and make it active. */
   async replace(body: unknown): Promise<EdgeConfig> {
-    const parsed = normaliseEdgeConfig(body);
+    const normalised = normaliseEdgeConfig(body);
+    const extra = normalised.ok ? (this.deps.check?.(normalised.config) ?? []) : [];
+    const parsed: typeof normalised = extra.length > 0 ? { ok: false, errors: extra } : normalised;
     if (!parsed.ok) {
       throw new IntelliOpticsError(
         'INVALID_EDGE_CONFIG',

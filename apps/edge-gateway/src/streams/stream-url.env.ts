@@ -21,6 +21,17 @@ export function hostPart(template: string): string {
   return at >= 0 ? authority.slice(at + 1) : authority;
 }
 
+/** The problems of every stream URL in a config (for PUT /edge-config's 400 and reload refusals). */
+export function streamUrlProblems(
+  streams: Readonly<Record<string, { url: string }>> | undefined,
+  allowlist: readonly string[],
+): { path: string; message: string }[] {
+  return Object.entries(streams ?? {}).flatMap(([name, s]) => {
+    const r = streamUrlEnv(s.url, {}, allowlist);
+    return r.ok ? [] : [{ path: `streams.${name}.url`, message: r.problem }];
+  });
+}
+
 export function streamUrlEnv(
   template: string,
   env: Readonly<Record<string, string | undefined>>,
