@@ -127,6 +127,15 @@ export class ImageQueryRepository {
     return rs.rows.map(toStoredIq);
   }
 
+  /** The newest image queries of a detector (listings through the edge include what it just accepted). */
+  async recentForDetector(detectorId: string, limit: number): Promise<StoredImageQuery[]> {
+    const rs = await this.db.read({
+      sql: `SELECT ${COLUMNS} FROM image_queries WHERE detector_id = ? ORDER BY created_at DESC LIMIT ?`,
+      args: [detectorId, limit],
+    });
+    return rs.rows.map(toStoredIq);
+  }
+
   /** Detectors this edge has image queries for (the detectors it has been asked about). */
   async detectorIds(): Promise<string[]> {
     const rs = await this.db.read(`SELECT DISTINCT detector_id FROM image_queries`);
