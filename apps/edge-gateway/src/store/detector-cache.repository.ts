@@ -31,6 +31,11 @@ export class DetectorCacheRepository {
     ]);
   }
 
+  /** A detector deleted in the cloud (through this edge): forgotten here too. */
+  async delete(id: string): Promise<void> {
+    await this.db.write([{ sql: `DELETE FROM detectors WHERE id = ?`, args: [id] }]);
+  }
+
   async loadAll(): Promise<CachedDetectorRow[]> {
     const rs = await this.db.read({
       sql: `SELECT id, json, fetched_at FROM detectors ORDER BY fetched_at DESC LIMIT ?`,
