@@ -41,7 +41,10 @@ export class EdgeConfigService {
       log: Logger;
       debounceMs: number;
       onReloadFailure?: () => void;
-      /** Checks beyond the schema that need the edge's environment (stream URL placeholders). */
+      /**
+       * Checks of a PUT body beyond the schema that need the edge's environment (stream URL placeholders). A
+       * file on disk is not refused over them: the stream concerned shows the error instead.
+       */
       check?: (config: EdgeConfig) => EdgeConfigError[];
     },
   ) {}
@@ -133,9 +136,8 @@ export class EdgeConfigService {
       return false;
     }
     const parsed = parseEdgeConfig(text);
-    const extra = parsed.ok ? (this.deps.check?.(parsed.config) ?? []) : [];
-    if (!parsed.ok || extra.length > 0) {
-      this.fail(parsed.ok ? extra : parsed.errors);
+    if (!parsed.ok) {
+      this.fail(parsed.errors);
       return false;
     }
     this.problem = null;
