@@ -216,10 +216,11 @@ describe('edge + cloud + inference', () => {
   it('answers a confident query at the edge', async () => {
     const res = await post(det.def, brick, { confidence_threshold: '0.5' });
     const iq = ImageQuerySchema.parse(await res.json());
-    expect(iq.metadata).toMatchObject({ is_from_edge: true, reason: 'CONFIDENT' });
+    expect(iq.metadata).toEqual({ is_from_edge: true });
+    expect(res.headers.get('x-intellioptics-reason')).toBe('CONFIDENT');
     expect(iq.done_processing).toBe(true);
     expect(iq.result?.result_type).toBe('binary_classification');
-    const edgeResult = iq.metadata?.edge_result as Record<string, number>;
+    const edgeResult = JSON.parse(res.headers.get('x-intellioptics-edge-result')!) as Record<string, number>;
     expect(edgeResult.raw_primary_confidence).toBeGreaterThan(0.5);
     expect(edgeResult.primary_model_version).toBe(1);
     expect((await cloudGet(`/device-api/v1/image-queries/${iq.id}`)).status).toBe(404); // nothing sent
@@ -230,12 +231,15 @@ describe('edge + cloud + inference', () => {
     const res = await post(det.def, cat, { confidence_threshold: '0.999999' });
     expect(res.status).toBe(200);
     escalated = ImageQuerySchema.parse(await res.json());
-    expect(escalated.result?.from_edge ?? false).toBe(false); // the cloud's answer
+    // The cloud took it for review and has no answer yet: the edge's own answer stands in (never result null).
+    expect(escalated.result).toMatchObject({ source: 'ALGORITHM', from_edge: true });
+    expect(escalated.done_processing).toBe(false);
     const inCloud = ImageQuerySchema.parse(
       await (await cloudGet(`/device-api/v1/image-queries/${escalated.id}`)).json(),
     );
-    expect(['BELOW_THRESHOLD', 'OUT_OF_DOMAIN']).toContain(inCloud.metadata?.reason);
-    expect(inCloud.metadata?.edge_result).toBeTruthy();
+    expect(['BELOW_THRESHOLD', 'OUT_OF_DOMAIN']).toContain(res.headers.get('x-intellioptics-reason'));
+    // The caller sent no metadata: the cloud returns none (the edge's keys stay in its escalation).
+    expect(inCloud.metadata).toBeNull();
 
     const label = await fetch(`${cloudUrl}/device-api/v1/labels`, {
       method: 'POST',
@@ -260,7 +264,7 @@ describe('edge + cloud + inference', () => {
   it('never sends a no_cloud detector to the cloud', async () => {
     const res = await post(det.nc, cat, { confidence_threshold: '0.999999' });
     const iq = ImageQuerySchema.parse(await res.json());
-    expect(iq.metadata?.reason).toBe('EDGE_ONLY');
+    expect(res.headers.get('x-intellioptics-reason')).toBe('EDGE_ONLY');
     expect(iq.result?.from_edge).toBe(true);
     await new Promise((r) => setTimeout(r, 500));
     expect((await cloudGet(`/device-api/v1/image-queries/${iq.id}`)).status).toBe(404);
@@ -324,10 +328,11 @@ describe('edge + cloud + inference', () => {
         const res = await post(det.esc, brick, { confidence_threshold: '0.5' });
         statuses.push(res.status);
         if (res.status === 200) {
-          const iq = ImageQuerySchema.parse(await res.json());
-          versions.push(
-            (iq.metadata?.edge_result as { primary_model_version: number }).primary_model_version,
-          );
+          ImageQuerySchema.parse(await res.json());
+          const edgeResult = JSON.parse(res.headers.get('x-intellioptics-edge-result')!) as {
+            primary_model_version: number;
+          };
+          versions.push(edgeResult.primary_model_version);
         }
       }
     })();
