@@ -85,8 +85,38 @@ describe(TokenService.name, () => {
     expect(await outcome(sut.authorize('bad'))).toBe('401');
     expect(calls()).toBe(2);
     clock.now += 31 * S;
-    expect(await outcome(sut.authorize('good'))).toBe('200');
+    expect(await outcome(sut.authorize('good'))).toBe('200'); // accepted, re-checked in the background
     expect(calls()).toBe(3);
+  });
+
+  it('refuses a token on the first request after the background re-check found it revoked', async () => {
+    const verdicts: Record<string, 'valid' | 'invalid'> = { t: 'valid' };
+    const clock = { now: 0 };
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const sut = new TokenService({
+      cloud: {
+        checkToken: async (token: string) => {
+          if (clock.now > 0) await gate;
+          return verdicts[token] ?? 'invalid';
+        },
+      } as unknown as CloudClient,
+      store: memoryStore().store,
+      log,
+      edgeToken: null,
+      revalidateMs: 30 * S,
+      offlineTrustMs: 24 * H,
+      offlineUnknown: 'reject',
+      maxCached: 10,
+      now: () => clock.now,
+    });
+    expect(await outcome(sut.authorize('t'))).toBe('200');
+    verdicts['t'] = 'invalid'; // revoked in the cloud
+    clock.now = 31 * S;
+    expect(await outcome(sut.authorize('t'))).toBe('200'); // the re-check is still out
+    release();
+    await new Promise((r) => setImmediate(r));
+    expect(await outcome(sut.authorize('t'))).toBe('401');
   });
 
   it('trusts a verified token offline for the bound, measured from its verification, across a restart', async () => {

@@ -5,8 +5,9 @@
  *
  * - the edge's own EDGE_API_TOKEN is always accepted; a missing token is a 401;
  * - a token the cloud verified less than TOKEN_REVALIDATE_S ago is accepted without asking (one Map lookup);
- *   older, the request asks the cloud again (one call per token at a time), so a revoked token stops working
- *   within TOKEN_REVALIDATE_S (≤ 60 s) while the cloud is reachable;
+ *   older (but within the offline bound), it is accepted and re-verified in the background (one call per
+ *   token at a time), so a revoked token stops working within TOKEN_REVALIDATE_S (≤ 60 s) plus one cloud
+ *   round trip while the cloud is reachable, and a hung cloud never holds up a known token's requests;
  * - when the cloud cannot answer, `decideToken` (token-decision.ts) rules: a token verified within
  *   AUTH_OFFLINE_TRUST_S is trusted, an unknown one is refused (401 offline, 503 + Retry-After when the cloud
  *   answered 5xx/429). A failed attempt is reused for FAILED_ASK_REUSE_MS so an outage costs each request
@@ -79,6 +80,12 @@ export class TokenService {
     if (remembered) {
       const age = now - remembered.checkedAt;
       if (remembered.valid && age < this.deps.revalidateMs) return;
+      if (remembered.valid && age <= this.deps.offlineTrustMs) {
+        void this.ask(token, key).catch((e: unknown) =>
+          this.deps.log.warn({ err: e }, 'token re-check failed'),
+        );
+        return;
+      }
       if (!remembered.valid && age < INVALID_RECHECK_MS) throw invalid();
     }
     const verdict = await this.ask(token, key);
