@@ -205,9 +205,16 @@ export class ModelUpdaterService {
 
   private async check(detectorId: string): Promise<void> {
     const info = await this.deps.cloud.fetchModelUrls(detectorId, this.deps.token);
+    if (info.kind === 'not_found') {
+      // Deleted in the cloud (or no longer assigned to this hub): stop reporting versions of it.
+      if (this.served.delete(detectorId)) {
+        this.deps.log.warn({ detectorId }, 'detector unknown to the cloud: no longer reported as served');
+        void this.heartbeat();
+      }
+      return;
+    }
     if (info.kind !== 'ok') {
-      if (info.kind !== 'not_found')
-        this.deps.log.debug({ detectorId, result: info.kind }, 'fetch-model-urls failed');
+      this.deps.log.debug({ detectorId, result: info.kind }, 'fetch-model-urls failed');
       return;
     }
     let meta: { primary?: CloudModelMeta | null; oodd?: CloudModelMeta | null } = {};
