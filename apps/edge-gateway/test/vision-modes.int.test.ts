@@ -14,7 +14,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImageQuerySchema, type ImageQuery, type Roi } from '@intellioptics/schema';
 import { fixture } from '@intellioptics/vision/test-fixtures';
-import { specErrors } from '../../cloud-graph/test/helpers/openapi';
+import { specErrors } from '@intellioptics/cloud-graph/test-openapi';
 import { freePort } from './support/child';
 import { startGateway, type Harness } from './support/harness';
 import { ServiceChild, createDatabase } from './support/real-services';
