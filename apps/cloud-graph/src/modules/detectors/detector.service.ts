@@ -87,8 +87,9 @@ export class DetectorService {
       escalationType: input.escalation_type === 'NO_HUMAN_LABELING' ? 'NO_HUMAN_LABELING' : 'STANDARD',
       metadata,
     });
-    await flushOrConflict(em, () => `A detector named ${JSON.stringify(input.name)} exists.`);
+    // The group first: a detector never exists without its group (a group without detectors is fine).
     await ensureDetectorGroup(this.orm, detector.groupName);
+    await flushOrConflict(em, () => `A detector named ${JSON.stringify(input.name)} exists.`);
     return detector;
   }
 
@@ -139,8 +140,8 @@ export class DetectorService {
     if (patch.escalation_type !== undefined) detector.escalationType = patch.escalation_type;
     if (patch.group_name !== undefined) detector.groupName = patch.group_name;
     if (patch.metadata !== undefined) detector.metadata = parseMetadata(patch.metadata);
-    await flushOrConflict(em, () => `A detector named ${JSON.stringify(patch.name)} exists.`);
     if (patch.group_name !== undefined) await ensureDetectorGroup(this.orm, detector.groupName);
+    await flushOrConflict(em, () => `A detector named ${JSON.stringify(patch.name)} exists.`);
     return detector;
   }
 
