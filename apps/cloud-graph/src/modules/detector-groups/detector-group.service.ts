@@ -22,8 +22,19 @@ export async function ensureDetectorGroup(orm: Orm, name: string): Promise<void>
 export class DetectorGroupService {
   constructor(private readonly orm: Orm) {}
 
-  /** Every group, oldest first (the reference answers an unpaginated list). */
+  /**
+   * Every group, oldest first (the reference answers an unpaginated list). Group names detectors carry from
+   * before groups were rows (or written around the service) become rows first; normally there are none.
+   */
   async list(): Promise<DetectorGroupEntity[]> {
+    const missing = await this.orm.em
+      .fork()
+      .getConnection()
+      .execute<{ group_name: string }[]>(
+        `select distinct d."group_name" from "detectors" d
+          where not exists (select 1 from "detector_groups" g where g."name" = d."group_name")`,
+      );
+    for (const { group_name } of missing) await ensureDetectorGroup(this.orm, group_name);
     return this.orm.em.fork().find(DetectorGroup, {}, { orderBy: { createdAt: 'asc', id: 'asc' } });
   }
 
