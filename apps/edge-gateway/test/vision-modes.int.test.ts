@@ -5,7 +5,7 @@
  * here (normalised left, top, right, bottom, read off the images by hand, as in apps/inference's
  * builtin.int.test.ts). Every answer is checked against the Groundlight OpenAPI spec (the repo's fixture).
  * Tolerances: person.jpg counted exactly (1) and boxed with IoU ≥ 0.5; the street frame within ±1 of the hand
- * count; rendered labels read with a character error rate ≤ 5% over the characters other than spaces.
+ * count; rendered labels read with a character error rate ≤ 5%, with and without the word spaces.
  */
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -210,7 +210,7 @@ describe('built-in models answer through the edge REST API (no trained model)', 
     expect(iq.rois![0]).toMatchObject({ label: 'person' });
   }, 120_000);
 
-  it('TEXT: rendered labels read with CER ≤ 5% (spaces aside), truncated at value_max_length', async () => {
+  it('TEXT: rendered labels read with CER ≤ 5% (spaces included), truncated at value_max_length', async () => {
     // The labels of apps/inference's builtin.int.test.ts, rendered the same way.
     const labels = ['LOT 4821-B', 'SERIAL X7Q-3390', 'GATE 7 CLOSED', 'MAX LOAD 500 KG'];
     let errors = 0;
@@ -235,6 +235,8 @@ describe('built-in models answer through the edge REST API (no trained model)', 
       `edge TEXT CER: ${(100 * cer).toFixed(1)}% without spaces, ${((100 * errorsWithSpaces) / charsWithSpaces).toFixed(1)}% with`,
     );
     expect(cer).toBeLessThanOrEqual(0.05);
+    // Word spaces come from the recogniser's space class in the gaps (libs/vision ctc-decode.ts).
+    expect(errorsWithSpaces / charsWithSpaces).toBeLessThanOrEqual(0.05);
     const short = await ask(det.short, await renderLabel('GATE 7 CLOSED', 36));
     expect(short.iq.result).toMatchObject({ text: 'GAT', truncated: true });
     expect(short.iq.text).toBe('GAT');

@@ -22,6 +22,24 @@ describe('CTC greedy decoding', () => {
     expect(out.text).toBe('aa c');
     expect(out.charProbabilities.map((p) => +p.toFixed(2))).toEqual([0.9, 0.7, 0.9, 0.9]);
   });
+
+  it('reads a blank run whose space class rises to SPACE_HINT as a word space, not one below it', () => {
+    // blank wins, space at 0.3 (between words) or 0.02 (inside a word)
+    const blank = (space: number): number[] => [1 - space - 0.03, 0.01, 0.01, 0.01, space];
+    const between = ctcGreedyDecode(steps([onehot(1), blank(0.3), blank(0.1), onehot(2)]), 4, 5, dict);
+    expect(between.text).toBe('a b');
+    expect(between.charProbabilities.map((p) => +p.toFixed(2))).toEqual([0.9, 0.9]);
+    const inside = ctcGreedyDecode(steps([onehot(1), blank(0.02), onehot(2)]), 3, 5, dict);
+    expect(inside.text).toBe('ab');
+    // Never a leading space, never two spaces.
+    const lead = ctcGreedyDecode(
+      steps([blank(0.3), onehot(1), blank(0.3), onehot(4), onehot(2)]),
+      5,
+      5,
+      dict,
+    );
+    expect(lead.text).toBe('a b');
+  });
 });
 
 describe('DB post-processing', () => {
