@@ -137,7 +137,7 @@ describe('edge.conf.template (real nginx)', () => {
     expect(gateway.requests[0]!.headers.host).toBe(`127.0.0.1:${httpPort}`);
   });
 
-  for (const status of [404, 405, 422, 503, 504]) {
+  for (const status of [502, 503, 504]) {
     it(`replays a gateway ${status} to the cloud with the same method, path, query and body`, async () => {
       const body = JSON.stringify({ n: status, text: 'ünïcode' });
       const r = await request(`${base}/device-api/v1/status/${status}?a=1&b=%20x`, {
@@ -160,8 +160,8 @@ describe('edge.conf.template (real nginx)', () => {
     });
   }
 
-  it('does not replay other gateway errors (400, 401, 413, 429, 500)', async () => {
-    for (const status of [400, 401, 413, 429, 500]) {
+  it('does not replay other gateway answers (400, 401, 404, 405, 413, 422, 429, 500): the gateway asked the cloud itself', async () => {
+    for (const status of [400, 401, 404, 405, 413, 422, 429, 500]) {
       const r = await request(`${base}/status/${status}`);
       expect(r.status).toBe(status);
       expect(JSON.parse(r.body.toString())).toEqual({ detail: `gateway says ${status}` });
@@ -172,7 +172,7 @@ describe('edge.conf.template (real nginx)', () => {
   it('never replays the edge-local routes (/edge-config, /edge-detector-readiness, /health/*)', async () => {
     const cases = [
       ['PUT', '/edge-config', 422],
-      ['GET', '/edge-detector-readiness', 404],
+      ['GET', '/edge-detector-readiness', 503],
       ['GET', '/health/ready', 503],
       ['GET', '/health/live', 502],
     ] as const;
@@ -186,15 +186,15 @@ describe('edge.conf.template (real nginx)', () => {
       expect(JSON.parse(r.body.toString()), path).toEqual({ detail: `gateway forced ${status} on ${path}` });
     }
     expect(cloud.requests).toHaveLength(0);
-    // The same forced status elsewhere is replayed: the exemption is by route.
-    const other = await request(`${base}/edge-configs`, { headers: { 'x-test-status': '422' } });
+    // The same forced 503 elsewhere is replayed: the exemption is by route.
+    const other = await request(`${base}/edge-configs`, { headers: { 'x-test-status': '503' } });
     expect(other.headers['x-io-served-by']).toBe('cloud');
   });
 
   it('replays a 1 MB binary POST byte-identical, query included', async () => {
     const image = randomBytes(1024 * 1024);
     const r = await request(
-      `${base}/device-api/v1/status/404/image-queries?detector_id=det_1&want_async=true`,
+      `${base}/device-api/v1/status/503/image-queries?detector_id=det_1&want_async=true`,
       {
         method: 'POST',
         headers: { 'content-type': 'image/jpeg' },
@@ -205,7 +205,7 @@ describe('edge.conf.template (real nginx)', () => {
     expect(gateway.requests[0]!.body.equals(image)).toBe(true);
     const seen = cloud.requests[0]!;
     expect(seen.method).toBe('POST');
-    expect(seen.url).toBe('/device-api/v1/status/404/image-queries?detector_id=det_1&want_async=true');
+    expect(seen.url).toBe('/device-api/v1/status/503/image-queries?detector_id=det_1&want_async=true');
     expect(seen.headers['content-type']).toBe('image/jpeg');
     expect(seen.body.length).toBe(image.length);
     expect(seen.body.equals(image)).toBe(true);
@@ -215,7 +215,7 @@ describe('edge.conf.template (real nginx)', () => {
     const image = randomBytes(512 * 1024 + 17);
     const status = await new Promise<number>((done, reject) => {
       const req = httpRequest(
-        `${base}/device-api/v1/status/405/chunked?x=1`,
+        `${base}/device-api/v1/status/504/chunked?x=1`,
         { method: 'POST', headers: { 'transfer-encoding': 'chunked', 'content-type': 'image/png' } },
         (res) => {
           res.resume();
@@ -228,7 +228,7 @@ describe('edge.conf.template (real nginx)', () => {
     });
     expect(status).toBe(200);
     const seen = cloud.requests[0]!;
-    expect(seen.url).toBe('/device-api/v1/status/405/chunked?x=1');
+    expect(seen.url).toBe('/device-api/v1/status/504/chunked?x=1');
     expect(seen.body.equals(image)).toBe(true);
   });
 
@@ -290,18 +290,18 @@ describe('edge.conf.template (real nginx)', () => {
   });
 
   it('writes a JSON access log line with request and upstream times', async () => {
-    await request(`${base}/device-api/v1/status/404?log=1`);
+    await request(`${base}/device-api/v1/status/503?log=1`);
     await new Promise((r) => setTimeout(r, 100));
     const lines = readFileSync(nginx.accessLog, 'utf8').trim().split('\n');
     const entry = lines
       .map((l) => JSON.parse(l) as Record<string, unknown>)
-      .find((e) => e.uri === '/device-api/v1/status/404?log=1');
+      .find((e) => e.uri === '/device-api/v1/status/503?log=1');
     expect(entry).toBeDefined();
     expect(entry!.status).toBe(200);
     expect(typeof entry!.request_time).toBe('number');
     expect(String(entry!.upstream_response_time)).toMatch(/^\d+\.\d{3} : \d+\.\d{3}$/);
     // " : " separates the gateway's answer from the cloud's after the internal redirect.
-    expect(entry!.upstream_status).toBe('404 : 200');
+    expect(entry!.upstream_status).toBe('503 : 200');
     expect(entry!.served_by).toBe('cloud');
   });
 

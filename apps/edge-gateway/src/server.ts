@@ -30,8 +30,10 @@ import { DetectorActivityReader } from './metrics/detector-activity';
 import { EdgeMetrics } from './metrics/metrics';
 import { ModelStore } from './models/model-store';
 import { ModelUpdaterService } from './models/model-updater.service';
+import { CloudForwarder } from './rest/cloud-forward';
 import { CorsPolicy } from './rest/cors';
 import { createRouter } from './rest/routes';
+import { createWriteThrough } from './rest/write-through';
 import { openEdgeStore, type EdgeStore } from './store/edge-store';
 import { RetentionScheduler } from './store/retention.scheduler';
 import { createImageQueryFrameSink } from './streams/image-query.frame-sink';
@@ -240,6 +242,8 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
     maxBodyBytes: env.graphql.maxBodyBytes,
   });
 
+  // What the edge does not serve goes to the cloud as the caller (the rule nginx applies too).
+  const forwarder = new CloudForwarder({ cloudUrl: env.cloud.url, maxBodyBytes: env.http.maxBodyBytes });
   const router = createRouter({
     imageQueries,
     reader,
@@ -254,6 +258,13 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
     detectorReadiness: () => readiness.detectors(),
     cors: new CorsPolicy(env.graphql.corsOrigins),
     graphql: { path: EDGE_SUBGRAPH_PATH, subgraph: graphql.subgraph, gateway: graphql.gateway },
+    forwarder,
+    writeThrough: createWriteThrough({
+      detectors,
+      reader,
+      cloudGet: (path, token) => forwarder.getJson(path, token),
+      log,
+    }),
   });
   const server = http.createServer({ keepAliveTimeout: 65_000, requestTimeout: 30_000 }, router);
   server.on('clientError', (err, socket) => {
@@ -318,6 +329,7 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
       await outbox.stop();
       await store.close();
       inference.close();
+      forwarder.close();
       if (cloud instanceof HttpCloudClient) cloud.close();
     },
   };

@@ -272,8 +272,10 @@ describe('edge routes', () => {
     );
     expect(metrics).toContain('edge_outbox_depth');
     expect(metrics).toContain('edge_answer_latency_seconds_bucket');
-    expect((await fetch(`${h.url}/nope`)).status).toBe(404);
-    expect((await fetch(`${h.url}/device-api/v1/image-queries`)).status).toBe(405);
+    // Routes the edge does not serve are the cloud's (rest/cloud-forward.ts); the cloud answers them.
+    expect((await fetch(`${h.url}/nope`)).headers.get('x-io-served-by')).toBe('cloud');
+    const put = await fetch(`${h.url}/device-api/v1/image-queries`, { method: 'PUT' });
+    expect(put.headers.get('x-io-served-by')).toBe('cloud');
   });
 
   it('validates PUT /edge-config, persists a good one and reports readiness', async () => {

@@ -32,7 +32,7 @@ export class DetectorService {
   constructor(
     private readonly deps: {
       cloud: CloudClient;
-      store: Pick<DetectorCacheRepository, 'save' | 'loadAll'>;
+      store: Pick<DetectorCacheRepository, 'save' | 'loadAll' | 'delete'>;
       /** Detectors the edge has image queries for (it has been asked about them before a restart). */
       queriedDetectorIds: () => Promise<string[]>;
       log: Logger;
@@ -124,6 +124,26 @@ export class DetectorService {
       'CLOUD_UNREACHABLE',
       `The edge has not seen detector ${id} yet and the cloud cannot be reached to look it up; retry later.`,
     );
+  }
+
+  /**
+   * The cloud's description of a detector it just created or changed through this edge: the edge answers with
+   * it at once (read-your-writes), not after the next refresh.
+   */
+  async remember(detector: Detector): Promise<void> {
+    this.missedAt.delete(detector.id);
+    await this.put(detector, this.now());
+  }
+
+  /** A detector the cloud deleted through this edge: no longer listed nor answered here. */
+  async forget(id: string): Promise<void> {
+    this.cache.delete(id);
+    this.queried.delete(id);
+    try {
+      await this.deps.store.delete(id);
+    } catch (e) {
+      this.deps.log.warn({ err: e }, 'could not forget a detector');
+    }
   }
 
   /** Record that a client asked about this detector (after it was found). */

@@ -3,7 +3,8 @@
  * while the cloud catches up. For an escalated one that may still change, the cloud's answer is pulled (at
  * most once a second per id, besides the background refresh) so a human label shows up here.
  */
-import { IntelliOpticsError } from '@intellioptics/schema';
+import { isFinalCloudAnswer } from '@intellioptics/decision';
+import { IntelliOpticsError, type ImageQuery } from '@intellioptics/schema';
 import type { AnswerRefresher } from '../escalation/answer-refresher';
 import type { ImageQueryRepository } from '../store/image-query.repository';
 import type { ImageRepository, StoredImage } from '../store/image.repository';
@@ -11,7 +12,7 @@ import type { ImageRepository, StoredImage } from '../store/image.repository';
 const REFRESH_ON_READ_MS = 1000;
 
 export interface ImageQueryReadServiceDeps {
-  imageQueries: Pick<ImageQueryRepository, 'get'>;
+  imageQueries: Pick<ImageQueryRepository, 'get' | 'update' | 'recentForDetector'>;
   images: Pick<ImageRepository, 'forImageQuery'>;
   refresher: Pick<AnswerRefresher, 'refreshOne'>;
   now?: () => number;
@@ -34,6 +35,24 @@ export class ImageQueryReadService {
       if (fresh) return fresh;
     }
     return stored.json;
+  }
+
+  /**
+   * The cloud's image query after a change made through this edge (a label): stored over the edge's copy at
+   * once, so the next `GET /image-queries/{id}` here shows it. False when this edge never made that query.
+   */
+  async applyCloudAnswer(iq: ImageQuery): Promise<boolean> {
+    const stored = await this.deps.imageQueries.get(iq.id);
+    if (!stored) return false;
+    const now = (this.deps.now ?? Date.now)();
+    await this.deps.imageQueries.update(iq.id, JSON.stringify(iq), isFinalCloudAnswer(iq), now);
+    return true;
+  }
+
+  /** The JSON of this edge's newest image queries of a detector, newest first. */
+  async recent(detectorId: string, limit: number): Promise<ImageQuery[]> {
+    const rows = await this.deps.imageQueries.recentForDetector(detectorId, limit);
+    return rows.map((r) => JSON.parse(r.json) as ImageQuery);
   }
 
   async image(id: string): Promise<StoredImage> {

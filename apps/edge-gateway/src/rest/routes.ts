@@ -1,8 +1,10 @@
 /**
  * The HTTP surface of the edge (Groundlight `/device-api/v1/*` with the `/v1/*` alias, the root-level edge
  * routes and GraphQL) on libs/http's kit. Each handler checks the token from the headers before it reads any
- * body, parses the request once and hands a typed command to a service. Unknown routes are 404 and known
- * paths with another method 405 with `Allow` (the kit's one rule); nginx replays both to the cloud.
+ * body, parses the request once and hands a typed command to a service. What the edge does not serve (an
+ * unknown route, another method, or a 404/405/422 of a handler, forward-rule.ts) goes to the cloud with the
+ * caller's token and the same bytes (cloud-forward.ts); changes accepted there are applied here at once
+ * (write-through.ts), so a client reads its own writes through the edge, with or without nginx in front.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -18,7 +20,12 @@ import {
   sendProblem,
   splitUrl,
 } from '@intellioptics/http';
-import { IntelliOpticsError, isIntelliOpticsError, parseSubmitImageQuery } from '@intellioptics/schema';
+import {
+  IntelliOpticsError,
+  PaginatedImageQueryListSchema,
+  isIntelliOpticsError,
+  parseSubmitImageQuery,
+} from '@intellioptics/schema';
 import type { TokenService } from '../auth/token.service';
 import type { EdgeConfigService } from '../config/edge-config.service';
 import type { DetectorService } from '../detectors/detector.service';
@@ -29,8 +36,13 @@ import type { ImageQueryService } from '../image-queries/image-query.service';
 import { decisionHeaders } from '../image-queries/submit-image-query';
 import type { Logger } from '../logger';
 import type { EdgeMetrics } from '../metrics/metrics';
+import { jsonBody } from '../http/http-client';
+import type { CloudForwarder } from './cloud-forward';
 import type { CorsPolicy } from './cors';
 import { edgeOnlyHeaders, isEdgeOnly } from './edge-only';
+import { shouldForwardToCloud } from './forward-rule';
+import { mergeFirstPage } from './image-query-listing';
+import type { ForwardedWrite } from './write-through';
 
 export interface RouteDeps {
   imageQueries: Pick<ImageQueryService, 'submit'>;
@@ -46,6 +58,9 @@ export interface RouteDeps {
   detectorReadiness: () => Promise<Record<string, { ready: boolean }>>;
   cors: CorsPolicy;
   graphql: { path: string; subgraph: GraphqlHandler; gateway: GraphqlHandler };
+  forwarder: Pick<CloudForwarder, 'send' | 'reply' | 'readReplayableBody'>;
+  /** Applies a change the cloud accepted through this edge to the edge's state (write-through.ts). */
+  writeThrough: (w: ForwardedWrite) => Promise<void>;
 }
 
 interface Ctx {
@@ -54,6 +69,8 @@ interface Ctx {
   path: string;
   query: URLSearchParams;
   params: Record<string, string>;
+  /** The request body once a handler read it (kept so a 404/422 can still be replayed to the cloud). */
+  body?: Buffer;
 }
 
 type Handler = (ctx: Ctx) => Promise<void>;
@@ -73,10 +90,12 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
     for (const prefix of API_PREFIXES) router.add(method, `${prefix}${path}`, handler);
   };
 
-  api('POST', '/image-queries', async ({ req, res, query }) => {
+  api('POST', '/image-queries', async (ctx) => {
+    const { req, res, query } = ctx;
     const startedAt = performance.now();
     const caller = await deps.tokens.caller(token(req));
     const body = await readBody(req, { limit: deps.maxBodyBytes });
+    ctx.body = body;
     const command = parseSubmitImageQuery(
       { query, contentType: header(req, 'content-type'), body },
       { maxPixels: deps.maxImagePixels, unrecognised: 'UNSUPPORTED_IMAGE_FORMAT' },
@@ -93,6 +112,49 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
   api('GET', '/image-queries/:id', async ({ req, res, params }) => {
     await deps.tokens.authorize(token(req));
     sendJsonText(res, 200, await deps.reader.get(params.id!));
+  });
+  api('GET', '/image-queries', async ({ req, res, path, query }) => {
+    const page = parsePageRequest(query);
+    const detectorId = query.get('detector_id');
+    const outcome = await deps.forwarder.send(req, Buffer.alloc(0));
+    if (!outcome.ok && detectorId !== null) {
+      // Offline: this edge's own queries of that detector.
+      await deps.tokens.authorize(token(req));
+      const local = page.page === 1 ? await deps.reader.recent(detectorId, page.pageSize) : [];
+      const baseUrl = `http://${req.headers.host ?? 'localhost'}`;
+      return sendJson(
+        res,
+        200,
+        paginateList(local, { page: 1, pageSize: page.pageSize }, { baseUrl, path, query }),
+        {
+          'x-io-served-by': 'edge',
+        },
+      );
+    }
+    const cloudPage =
+      outcome.ok && outcome.response.status === 200 && detectorId !== null && page.page === 1
+        ? PaginatedImageQueryListSchema.safeParse(jsonBody(outcome.response))
+        : null;
+    if (!cloudPage?.success) return void deps.forwarder.reply(req, res, outcome);
+    const local = await deps.reader.recent(detectorId!, page.pageSize);
+    sendJson(res, 200, mergeFirstPage(cloudPage.data, local, page.pageSize), {
+      'x-io-served-by': 'cloud+edge',
+    });
+  });
+  // The SDK's constructor: GET /me (token check), then GET /api-tokens/by-snippet/{snippet} (SDK >= 0.31, a
+  // 404 or `token_ttl: null` means "keep the configured token"). Asked of the cloud as the caller; offline,
+  // answered for a caller the edge has verified.
+  api('GET', '/me', async ({ req, res }) => {
+    const outcome = await deps.forwarder.send(req, Buffer.alloc(0));
+    if (outcome.ok) return void deps.forwarder.reply(req, res, outcome);
+    await deps.tokens.authorize(token(req));
+    sendJson(res, 200, { username: '', email: '', is_superuser: false }, { 'x-io-served-by': 'edge' });
+  });
+  api('GET', '/api-tokens/by-snippet/:snippet', async ({ req, res }) => {
+    const outcome = await deps.forwarder.send(req, Buffer.alloc(0));
+    if (outcome.ok) return void deps.forwarder.reply(req, res, outcome);
+    await deps.tokens.authorize(token(req));
+    throw new IntelliOpticsError('NOT_FOUND', 'Automatic API token refresh is not available offline.');
   });
   api('GET', '/detectors', async ({ req, res, path, query }) => {
     await deps.tokens.authorize(token(req));
@@ -165,19 +227,65 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
     deps.metrics.httpErrors.inc({ status: String(status) });
   };
 
+  /** Replays the request to the cloud; a change it accepted is applied here before the answer goes out. */
+  const forward = async (req: IncomingMessage, res: ServerResponse, path: string, body: Buffer) => {
+    const outcome = await deps.forwarder.send(req, body);
+    if (outcome.ok) {
+      const method = (req.method ?? 'GET').toUpperCase();
+      await deps.writeThrough({
+        method,
+        path,
+        requestBody: body,
+        response: outcome.response,
+        token: token(req),
+      });
+    }
+    deps.forwarder.reply(req, res, outcome);
+  };
+
+  /** The edge's refusal, or the cloud's answer when the rule says the cloud may know better. */
+  const failOrForward = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    err: unknown,
+    read: Buffer | undefined,
+  ) => {
+    const status = problemFor(err).status;
+    if (!shouldForwardToCloud({ status, edgeOnly: isEdgeOnly(err), path })) {
+      if (read === undefined && !req.readableEnded) req.resume();
+      return fail(req, res, err);
+    }
+    let body = read;
+    if (body === undefined) {
+      // A handler that consumed a body without keeping it cannot have it replayed.
+      if (req.readableEnded) {
+        if (hadBody(req)) return fail(req, res, err);
+        body = Buffer.alloc(0);
+      } else {
+        body = await deps.forwarder.readReplayableBody(req);
+      }
+    }
+    await forward(req, res, path, body);
+  };
+
   return (req, res) => {
     let match: ReturnType<typeof router.match>;
     const { path, query } = splitUrl(req.url);
+    const refuse = (err: unknown, read: Buffer | undefined) =>
+      failOrForward(req, res, path, err, read).catch((e: unknown) => fail(req, res, e));
     try {
       match = router.match(req.method ?? 'GET', path);
       if (!match) throw new IntelliOpticsError('NOT_FOUND', 'Not Found');
     } catch (err) {
-      // Routing refusals (404, 405) come before any handler: drain the body and keep the connection.
-      req.resume();
-      return fail(req, res, err);
+      // Routing refusals (404, 405) come before any handler: the cloud may serve the route.
+      return void refuse(err, undefined);
     }
-    match
-      .handler({ req, res, path, query, params: match.params })
-      .catch((err: unknown) => fail(req, res, err));
+    const ctx: Ctx = { req, res, path, query, params: match.params };
+    match.handler(ctx).catch((err: unknown) => refuse(err, ctx.body));
   };
+}
+
+function hadBody(req: IncomingMessage): boolean {
+  return Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
 }
