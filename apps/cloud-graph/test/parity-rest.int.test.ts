@@ -253,6 +253,39 @@ describe('/notes', () => {
     );
     const notes = g.body.data.detector.notes as { content: string }[];
     expect(notes.map((n) => n.content)).toEqual(['pinned one', 'first', 'from multipart ✓']);
+    // …and in the review queue, on each queued escalation's detector.
+    await submit(id);
+    const queue = await graphql(
+      `
+        {
+          reviewQueue(first: 100) {
+            edges {
+              node {
+                detector {
+                  id
+                  notes {
+                    content
+                  }
+                }
+              }
+            }
+          }
+        }
+      `,
+      {},
+      t.tokens.reviewer,
+    );
+    expect(queue.body.errors).toBeUndefined();
+    const mine = (
+      queue.body.data.reviewQueue.edges as {
+        node: { detector: { id: string; notes: { content: string }[] } };
+      }[]
+    ).find((e) => e.node.detector.id === id);
+    expect(mine?.node.detector.notes.map((n) => n.content)).toEqual([
+      'pinned one',
+      'first',
+      'from multipart ✓',
+    ]);
     const q = await graphql(
       `
         query ($id: ID!) {
