@@ -89,7 +89,7 @@ describe('cloud /metrics', () => {
     expect(
       sample(page, 'cloud_graph_time_to_human_answer_seconds_bucket', { detector_id: det.id, le: '+Inf' }),
     ).toBe(1);
-    expect(sample(page, 'cloud_worker_training_queue_depth', { state: 'QUEUED' })).toBe(0);
+    expect(sample(page, 'cloud_graph_training_queue_depth', { state: 'QUEUED' })).toBe(0);
   });
 });
 
@@ -128,14 +128,14 @@ describe('worker /metrics', () => {
     // A job the worker cannot train (no labels): it runs to FAILED and is counted.
     const det = await cloud.services.detectors.create({ name: 'obs-w', query: 'W?' });
     expect((await cloud.services.learning.requestTraining(det.id)).ok).toBe(true);
-    expect(sample(await scrape(), 'cloud_worker_training_queue_depth', { state: 'QUEUED' })).toBe(1);
-    expect(sample(await scrape(), 'cloud_worker_training_jobs_total', { outcome: 'FAILED' })).toBeNull();
+    expect(sample(await scrape(), 'cloud_graph_training_queue_depth', { state: 'QUEUED' })).toBe(1);
+    expect(sample(await scrape(), 'cloud_graph_training_jobs_total', { outcome: 'FAILED' })).toBeNull();
     expect((await proc.worker.runOnce())?.state).toBe('FAILED');
     const page = await scrape();
-    expect(sample(page, 'cloud_worker_training_jobs_total', { outcome: 'FAILED' })).toBe(1);
-    expect(sample(page, 'cloud_worker_training_duration_seconds_count')).toBe(1);
-    expect(sample(page, 'cloud_worker_training_queue_depth', { state: 'QUEUED' })).toBe(0);
-    expect(sample(page, 'cloud_worker_training_queue_depth', { state: 'RUNNING' })).toBe(0);
+    expect(sample(page, 'cloud_graph_training_jobs_total', { outcome: 'FAILED' })).toBe(1);
+    expect(sample(page, 'cloud_graph_training_duration_seconds_count')).toBe(1);
+    expect(sample(page, 'cloud_graph_training_queue_depth', { state: 'QUEUED' })).toBe(0);
+    expect(sample(page, 'cloud_graph_training_queue_depth', { state: 'RUNNING' })).toBe(0);
     expect(page).toContain('process_cpu_seconds_total');
   });
 });

@@ -61,13 +61,13 @@ export function createMetrics() {
       registers: [registry],
     }),
     trainingJobs: new Counter({
-      name: 'cloud_worker_training_jobs_total',
+      name: 'cloud_graph_training_jobs_total',
       help: 'Training jobs this process ran to the end, by outcome (PUBLISHED, REFUSED, FAILED, LEASE_LOST)',
       labelNames: ['outcome'] as const,
       registers: [registry],
     }),
     trainingSeconds: new Histogram({
-      name: 'cloud_worker_training_duration_seconds',
+      name: 'cloud_graph_training_duration_seconds',
       help: 'Wall time of one training job in this process (claim to finish)',
       buckets: [1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800],
       registers: [registry],
@@ -109,7 +109,7 @@ export function registerQueueGauges(registry: Registry, orm: Orm): void {
     },
   });
   new Gauge({
-    name: 'cloud_worker_training_queue_depth',
+    name: 'cloud_graph_training_queue_depth',
     help: 'Training jobs waiting (QUEUED) or being trained (RUNNING)',
     labelNames: ['state'] as const,
     registers: [registry],
