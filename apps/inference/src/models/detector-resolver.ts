@@ -16,8 +16,8 @@ import {
   isIntelliOpticsError,
 } from '@intellioptics/schema';
 import type { Logger } from 'pino';
-import type { BuiltinPlan } from '../builtin/builtin-plan';
-import { builtinPlan } from '../builtin/builtin-plan';
+import type { BuiltinPlan } from '@intellioptics/vision';
+import { builtinPlan } from '@intellioptics/vision';
 import type { DetectorModels } from './loaded-model';
 import type { ModelManager } from './model-manager';
 

