@@ -354,6 +354,7 @@ async function main(): Promise<void> {
       const t = now();
       say(`  [${t.toFixed(0)} s] stopping the cloud (SIGTERM)...`);
       await cloud.stop();
+      say(`  [${now().toFixed(0)} s] cloud stopped (drained in ${(now() - t).toFixed(1)} s)`);
       await sleep(5_000); // a real outage window: escalations must queue
       await cloud.start();
       restartNote = `cloud down ${t.toFixed(0)}–${now().toFixed(0)} s`;
@@ -400,7 +401,9 @@ async function main(): Promise<void> {
       if (r?.status !== 200) unreadable++;
     }
     const answeredAtEdge = accepted.filter((s) => s.reason === 'CONFIDENT');
-    const escalated = accepted.filter((s) => s.kind !== 'edge');
+    // What the edge sent (or queued) for the cloud: everything it did not answer confidently itself (the
+    // escalation share, and any query the model could not answer in time).
+    const escalated = accepted.filter((s) => s.reason !== 'CONFIDENT');
     const escalatedIds = new Set(escalated.map((s) => s.id!));
     // Confident answers stay at the edge (audits are off): an edge answer in the cloud would be a leak.
     const cloudRows = psql(dbUrl.toString(), `SELECT id FROM image_queries WHERE detector_id = '${det}'`);
@@ -433,8 +436,10 @@ async function main(): Promise<void> {
       }) |`,
     );
     lines.push(`| answered at the edge (CONFIDENT) | ${answeredAtEdge.length} |`);
+    const reasons = new Map<string, number>();
+    for (const s of escalated) reasons.set(s.reason ?? '?', (reasons.get(s.reason ?? '?') ?? 0) + 1);
     lines.push(
-      `| escalated (sync / want_async) | ${escalated.length} (${escalated.filter((s) => s.kind === 'escalate').length} / ${escalated.filter((s) => s.kind === 'escalate-async').length}) |`,
+      `| escalated (asked: sync / want_async; by reason) | ${escalated.length} (${escalated.filter((s) => s.kind === 'escalate').length} / ${escalated.filter((s) => s.kind === 'escalate-async').length}; ${[...reasons].map(([r, n]) => `${r} ${n}`).join(', ')}) |`,
     );
     lines.push(
       `| escalations answered by the edge while the cloud was away | ${escalated.filter((s) => s.fromEdge).length} |`,
@@ -444,7 +449,7 @@ async function main(): Promise<void> {
       `| lost (escalations missing in the cloud + accepted unreadable at the edge) | ${lost} (${lostEscalations} + ${unreadable}) |`,
     );
     lines.push(`| duplicated (rows per id in the cloud, ids answered twice) | ${duplicated} |`);
-    lines.push(`| edge answers found in the cloud | ${unexpectedInCloud} |`);
+    lines.push(`| confident edge answers found in the cloud (must be 0) | ${unexpectedInCloud} |`);
     lines.push(`| outbox peak / drained after the load | ${outboxPeak} / ${fmt(drainS)} s |`);
     lines.push('');
     lines.push(
