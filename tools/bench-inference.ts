@@ -14,19 +14,25 @@
  *     [--precision-requests 100] [--skip-accuracy]
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { gunzipSync } from 'node:zlib';
 import sharp from 'sharp';
 import { auroc, evaluatePredictions, trainCandidate } from '@intellioptics/learning';
+import {
+  FASHION_MNIST_DIR,
+  FOOTWEAR_CLASSES,
+  fashionMnist,
+  greyPng,
+  handwrittenDigits,
+  hasFashionMnist,
+  seededSample,
+} from '@intellioptics/learning/datasets';
 import type { BackbonePrecision, Head } from '@intellioptics/vision';
 import {
-  mulberry32,
   ObjectDetector,
   readModelPackage,
   TextReader,
@@ -427,62 +433,10 @@ async function precisionBench(): Promise<void> {
 
 // ---- the int8 accuracy check: bench:learning's selections (same seeds), its 1,000-label footwear detector
 
-const FMNIST_DIR = '/usr/share/datasets/fashion-mnist';
-const DIGITS_PNG = path.join(ROOT, 'libs/learning/test/fixtures/digits.png');
-const FOOTWEAR = new Set([5, 7, 9]);
-
-function sample(n: number, count: number, seed: number): number[] {
-  const rng = mulberry32(seed);
-  const idx = Array.from({ length: n }, (_, i) => i);
-  for (let i = idx.length - 1; i > 0; i--) {
-    const j = Math.floor(rng() * (i + 1));
-    [idx[i], idx[j]] = [idx[j]!, idx[i]!];
-  }
-  return idx.slice(0, count);
-}
-
-async function fashion(
-  split: 'train' | 't10k',
-  indices: number[],
-): Promise<{ grey: Uint8Array[]; cls: number[] }> {
-  const read = async (kind: string): Promise<Buffer> =>
-    gunzipSync(
-      await readFile(path.join(FMNIST_DIR, `${split}-${kind}-idx${kind === 'images' ? 3 : 1}-ubyte.gz`)),
-    );
-  const [img, lab] = [await read('images'), await read('labels')];
-  return {
-    grey: indices.map((i) => new Uint8Array(img.buffer, img.byteOffset + 16 + i * 784, 784)),
-    cls: indices.map((i) => lab[8 + i]!),
-  };
-}
-
-/** 100 digits per class from digits.png, 20×20 cells centred in 28×28 (as bench:learning does). */
-async function digits(): Promise<Uint8Array[]> {
-  const { data, info } = await sharp(DIGITS_PNG).greyscale().raw().toBuffer({ resolveWithObject: true });
-  const out: Uint8Array[] = [];
-  for (let d = 0; d < 10; d++)
-    for (let k = 0; k < 100; k++) {
-      const cell = k * 5;
-      const [row, col] = [d * 5 + Math.floor(cell / 100), cell % 100];
-      const img = new Uint8Array(784);
-      for (let y = 0; y < 20; y++)
-        for (let x = 0; x < 20; x++)
-          img[(y + 4) * 28 + x + 4] = data[(row * 20 + y) * info.width + col * 20 + x]!;
-      out.push(img);
-    }
-  return out;
-}
-
 async function embedGrey(engine: VisionEngine, grey: Uint8Array[]): Promise<Float32Array[]> {
   const out: Float32Array[] = [];
   for (let i = 0; i < grey.length; i += 32) {
-    const pngs = await Promise.all(
-      grey.slice(i, i + 32).map((g) =>
-        sharp(Buffer.from(g), { raw: { width: 28, height: 28, channels: 1 } })
-          .png()
-          .toBuffer(),
-      ),
-    );
+    const pngs = await Promise.all(grey.slice(i, i + 32).map(greyPng));
     out.push(...(await engine.embed(pngs)).features);
   }
   return out;
@@ -497,16 +451,14 @@ interface Quality {
 async function int8Accuracy(
   engines: Record<BackbonePrecision, VisionEngine>,
 ): Promise<{ fp32: Quality; int8: Quality } | null> {
-  if (!existsSync(path.join(FMNIST_DIR, 'train-images-idx3-ubyte.gz'))) {
-    progress(
-      `int8 accuracy: ${FMNIST_DIR} missing (npm run bench:learning installs dataset-fashion-mnist): n/a`,
-    );
+  if (!hasFashionMnist()) {
+    progress(`int8 accuracy: ${FASHION_MNIST_DIR} missing (npm run bench:learning installs it): n/a`);
     return null;
   }
-  const poolIdx = sample(60_000, 1000, 11);
-  const pool = await fashion('train', poolIdx);
-  const test = await fashion('t10k', sample(10_000, 2000, 13));
-  const digitGrey = await digits();
+  const poolIdx = seededSample(60_000, 1000, 11);
+  const pool = await fashionMnist('train', poolIdx);
+  const test = await fashionMnist('t10k', seededSample(10_000, 2000, 13));
+  const digitGrey = (await handwrittenDigits(100)).grey;
   const fp32 = engines.fp32;
   progress(
     'int8 accuracy: embedding 1,000 labels, 2,000 test images and 1,000 digits (fp32), then test + digits (int8)...',
@@ -520,20 +472,24 @@ async function int8Accuracy(
     },
   };
   progress('int8 accuracy: training the 1,000-label candidate on fp32 features...');
-  const answer = (c: number): string => (FOOTWEAR.has(c) ? 'YES' : 'NO');
+  const answer = (c: number): string => (FOOTWEAR_CLASSES.has(c) ? 'YES' : 'NO');
   const cand = trainCandidate({
     detector: { id: 'det_bench_footwear', mode: 'BINARY', confidenceThreshold: 0.9 },
     backbone: fp32.backbone,
     pipeline: fp32.pipeline,
-    examples: poolF.map((f, i) => ({ id: `train-${poolIdx[i]}`, features: f, label: answer(pool.cls[i]!) })),
+    examples: poolF.map((f, i) => ({
+      id: `train-${poolIdx[i]}`,
+      features: f,
+      label: answer(pool.classes[i]!),
+    })),
     outOfDomain: features.fp32.digits,
   });
   const quality = (p: BackbonePrecision): Quality => {
     const preds = features[p].test.map((f) => cand.predict(f));
     const digitPreds = features[p].digits.map((f) => cand.predict(f));
     const ev = evaluatePredictions({
-      exampleIds: test.cls.map((_, i) => `t10k-${i}`),
-      labels: test.cls.map((c) => (FOOTWEAR.has(c) ? 0 : 1)),
+      exampleIds: test.classes.map((_, i) => `t10k-${i}`),
+      labels: test.classes.map((c) => (FOOTWEAR_CLASSES.has(c) ? 0 : 1)),
       predictions: preds,
       classNames: cand.classNames,
       threshold: 0.9,

@@ -17,15 +17,12 @@
  *      policy decides when to train and the promotion rule when to publish. Per 100 queries: escalation rate
  *      and accuracy of the edge answers.
  */
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
-import sharp from 'sharp';
 import {
   adjustedConfidence,
   argmax,
@@ -40,12 +37,20 @@ import {
   type LabelledExample,
   type Prediction,
 } from '@intellioptics/learning';
-import { VisionEngine, mulberry32 } from '@intellioptics/vision';
+import {
+  FOOTWEAR_CLASSES,
+  ensureFashionMnist,
+  fashionMnist,
+  greyPng,
+  handwrittenDigits,
+  seededSample,
+  type FashionSplit,
+  type GreyImageSet,
+} from '@intellioptics/learning/datasets';
+import { VisionEngine } from '@intellioptics/vision';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CACHE = path.join(REPO, '.cache', 'learning');
-const FMNIST_DIR = '/usr/share/datasets/fashion-mnist';
-const DIGITS_PNG = path.join(REPO, 'libs/learning/test/fixtures/digits.png');
 const CLASS_NAMES = [
   'T-shirt/top',
   'Trouser',
@@ -58,97 +63,20 @@ const CLASS_NAMES = [
   'Bag',
   'Ankle boot',
 ];
-const FOOTWEAR = new Set([5, 7, 9]);
 const THRESHOLD = 0.9;
 const DETECTOR = { id: 'det_bench_footwear', mode: 'BINARY' as const, confidenceThreshold: THRESHOLD };
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
-const answer = (fashionClass: number): string => (FOOTWEAR.has(fashionClass) ? 'YES' : 'NO');
-const answerIndex = (fashionClass: number): number => (FOOTWEAR.has(fashionClass) ? 0 : 1);
+const answer = (fashionClass: number): string => (FOOTWEAR_CLASSES.has(fashionClass) ? 'YES' : 'NO');
+const answerIndex = (fashionClass: number): number => (FOOTWEAR_CLASSES.has(fashionClass) ? 0 : 1);
 
 // ---------------------------------------------------------------- data
 
-function ensureFashionMnist(): void {
-  const need = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz'];
-  if (need.every((f) => existsSync(path.join(FMNIST_DIR, f)))) return;
-  log(
-    `Fashion-MNIST not found in ${FMNIST_DIR}: installing Debian package dataset-fashion-mnist with apt-get`,
-  );
-  for (let attempt = 1; ; attempt++) {
-    try {
-      execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'dataset-fashion-mnist'], {
-        stdio: ['ignore', 'ignore', 'inherit'],
-        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-      });
-      break;
-    } catch (err) {
-      if (attempt === 1) {
-        log('apt-get install failed; running apt-get update and retrying');
-        execFileSync('apt-get', ['update'], { stdio: ['ignore', 'ignore', 'inherit'] });
-      } else if (attempt < 20) {
-        log(
-          `apt-get install failed (attempt ${attempt}, dpkg may be locked by another process); retrying in 15 s`,
-        );
-        execFileSync('sleep', ['15']);
-      } else throw err;
-    }
-  }
-}
+const fashionSet = async (split: FashionSplit, indices: number[], name: string): Promise<GreyImageSet> => ({
+  ...(await fashionMnist(split, indices)),
+  name,
+});
 
-async function readIdx(file: string): Promise<{ dims: number[]; data: Uint8Array }> {
-  const buf = gunzipSync(await readFile(file));
-  const nd = buf[3]!;
-  const dims = Array.from({ length: nd }, (_, i) => buf.readUInt32BE(4 + 4 * i));
-  return { dims, data: new Uint8Array(buf.buffer, buf.byteOffset + 4 + 4 * nd, buf.length - 4 - 4 * nd) };
-}
-
-interface ImageSet {
-  name: string;
-  /** Grey 28×28 pixels per image. */
-  pixels: Uint8Array[];
-  classes: number[];
-  ids: string[];
-}
-
-async function fashionSet(split: 'train' | 't10k', indices: number[], name: string): Promise<ImageSet> {
-  const images = await readIdx(path.join(FMNIST_DIR, `${split}-images-idx3-ubyte.gz`));
-  const labels = await readIdx(path.join(FMNIST_DIR, `${split}-labels-idx1-ubyte.gz`));
-  return {
-    name,
-    pixels: indices.map((i) => images.data.subarray(i * 784, (i + 1) * 784)),
-    classes: indices.map((i) => labels.data[i]!),
-    ids: indices.map((i) => `${split}-${i}`),
-  };
-}
-
-/** Digits from digits.png: 20×20 cells padded to 28×28 (as MNIST centres its 20×20 digits). */
-async function digitSet(perDigit: number): Promise<ImageSet> {
-  const { data, info } = await sharp(DIGITS_PNG).greyscale().raw().toBuffer({ resolveWithObject: true });
-  const pixels: Uint8Array[] = [];
-  const classes: number[] = [];
-  const ids: string[] = [];
-  for (let d = 0; d < 10; d++) {
-    for (let k = 0; k < perDigit; k++) {
-      const cell = Math.floor((k * 500) / perDigit); // spread over the 500 cells of digit d
-      const row = d * 5 + Math.floor(cell / 100);
-      const col = cell % 100;
-      const img = new Uint8Array(784);
-      for (let y = 0; y < 20; y++)
-        for (let x = 0; x < 20; x++)
-          img[(y + 4) * 28 + x + 4] = data[(row * 20 + y) * info.width + col * 20 + x]!;
-      pixels.push(img);
-      classes.push(d);
-      ids.push(`digit-${d}-${cell}`);
-    }
-  }
-  return { name: `digits-${perDigit}`, pixels, classes, ids };
-}
-
-const toPng = (grey: Uint8Array): Promise<Buffer> =>
-  sharp(Buffer.from(grey), { raw: { width: 28, height: 28, channels: 1 } })
-    .png()
-    .toBuffer();
-
-async function features(engine: VisionEngine, set: ImageSet): Promise<Float32Array[]> {
+async function features(engine: VisionEngine, set: GreyImageSet): Promise<Float32Array[]> {
   const dim = engine.backbone.featureDim;
   const key = createHash('sha256')
     .update(`${engine.backbone.sha256}|${set.ids.join(',')}`)
@@ -166,12 +94,12 @@ async function features(engine: VisionEngine, set: ImageSet): Promise<Float32Arr
   const out: Float32Array[] = [];
   const t0 = performance.now();
   const batch = 32;
-  for (let i = 0; i < set.pixels.length; i += batch) {
-    const pngs = await Promise.all(set.pixels.slice(i, i + batch).map(toPng));
+  for (let i = 0; i < set.grey.length; i += batch) {
+    const pngs = await Promise.all(set.grey.slice(i, i + batch).map(greyPng));
     out.push(...(await engine.embed(pngs)).features);
-    if ((i / batch) % 10 === 0 || i + batch >= set.pixels.length) {
+    if ((i / batch) % 10 === 0 || i + batch >= set.grey.length) {
       const ms = (performance.now() - t0) / out.length;
-      log(`features ${set.name}: ${out.length}/${set.pixels.length} (${ms.toFixed(1)} ms/image)`);
+      log(`features ${set.name}: ${out.length}/${set.grey.length} (${ms.toFixed(1)} ms/image)`);
     }
   }
   await mkdir(CACHE, { recursive: true });
@@ -179,16 +107,6 @@ async function features(engine: VisionEngine, set: ImageSet): Promise<Float32Arr
   out.forEach((f, i) => all.set(f, i * dim));
   await writeFile(file, new Uint8Array(all.buffer));
   return out;
-}
-
-function sample(n: number, count: number, seed: number, exclude = new Set<number>()): number[] {
-  const rng = mulberry32(seed);
-  const idx = Array.from({ length: n }, (_, i) => i).filter((i) => !exclude.has(i));
-  for (let i = idx.length - 1; i > 0; i--) {
-    const j = Math.floor(rng() * (i + 1));
-    [idx[i], idx[j]] = [idx[j]!, idx[i]!];
-  }
-  return idx.slice(0, count);
 }
 
 // ---------------------------------------------------------------- helpers
@@ -202,11 +120,11 @@ function table(headers: string[], rows: string[][]): string {
   return [line(headers), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
 }
 
-function examplesOf(set: ImageSet, feats: Float32Array[], idx: number[]): LabelledExample[] {
+function examplesOf(set: GreyImageSet, feats: Float32Array[], idx: number[]): LabelledExample[] {
   return idx.map((i) => ({ id: set.ids[i]!, features: feats[i]!, label: answer(set.classes[i]!) }));
 }
 
-function testEvaluation(cand: Candidate, set: ImageSet, preds: Prediction[]) {
+function testEvaluation(cand: Candidate, set: GreyImageSet, preds: Prediction[]) {
   return evaluatePredictions({
     exampleIds: set.ids,
     labels: set.classes.map(answerIndex),
@@ -255,19 +173,19 @@ function knnCosineScorer(train: readonly Float32Array[]): (f: Float32Array) => n
 
 async function main(): Promise<void> {
   const started = performance.now();
-  ensureFashionMnist();
+  ensureFashionMnist(log);
   log(`loading the backbone (${os.cpus().length} cores)`);
   const engine = await VisionEngine.create();
   const backbone = { ...engine.backbone, featureDim: engine.backbone.featureDim };
   const base = { detector: DETECTOR, backbone, pipeline: engine.pipeline };
 
   // Disjoint selections from the training split: a 1,000-image label pool and a 1,500-query stream.
-  const poolIdx = sample(60_000, 1000, 11);
-  const streamIdx = sample(60_000, 1500, 12, new Set(poolIdx));
+  const poolIdx = seededSample(60_000, 1000, 11);
+  const streamIdx = seededSample(60_000, 1500, 12, new Set(poolIdx));
   const pool = await fashionSet('train', poolIdx, 'fmnist-pool');
   const stream = await fashionSet('train', streamIdx, 'fmnist-stream');
-  const test = await fashionSet('t10k', sample(10_000, 2000, 13), 'fmnist-test');
-  const digits = await digitSet(100);
+  const test = await fashionSet('t10k', seededSample(10_000, 2000, 13), 'fmnist-test');
+  const digits = await handwrittenDigits(100);
   const poolF = await features(engine, pool);
   const streamF = await features(engine, stream);
   const testF = await features(engine, test);
