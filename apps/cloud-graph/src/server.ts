@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { Cloud } from './composition';
 import { sendProblem } from '@intellioptics/http';
 import { IntelliOpticsError } from '@intellioptics/schema';
@@ -19,6 +19,7 @@ import { modelUrlRoutes } from './modules/model-versions/model-url.route';
 import { blobRoutes } from './blob/blob.route';
 import { LocalBlobStore } from './blob/local-blob.store';
 import { opsRoutes } from './ops/health.route';
+import { drainHttpServer } from './ops/shutdown';
 import { noteRoutes } from './modules/notes/note.route';
 import { detectorGroupRoutes } from './modules/detector-groups/detector-group.route';
 import { accountRoutes } from './modules/account/account.route';
@@ -122,11 +123,6 @@ export function buildServer({ env, logger, deps, services, metrics }: ServerPart
   });
 
   let sweeper: NodeJS.Timeout | null = null;
-  const sockets = new Set<Socket>();
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
 
   return {
     server,
@@ -150,10 +146,7 @@ export function buildServer({ env, logger, deps, services, metrics }: ServerPart
     async close() {
       if (sweeper) clearInterval(sweeper);
       await ws.close();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const s of sockets) s.destroy();
-      });
+      await drainHttpServer(server);
     },
   };
 }

@@ -2,6 +2,7 @@
  * Process lifecycle for the entry points: `stop` runs once on SIGTERM/SIGINT, then the process exits; faults
  * nobody handled are logged, not fatal.
  */
+import type { Server } from 'node:http';
 import type { Logger } from './logger';
 
 export function stopOnSignals(logger: Logger, stop: () => Promise<void>, what = 'shutting down'): void {
@@ -33,5 +34,27 @@ export function logProcessFaults(logger: Logger): void {
   });
   process.on('uncaughtException', (err: Error) => {
     logger.error({ err }, 'uncaught exception (kept running)');
+  });
+}
+
+/** How long a stopping server lets in-flight requests finish before it cuts the rest. */
+export const DRAIN_GRACE_MS = 5_000;
+
+/**
+ * Stops accepting connections and lets in-flight requests finish: idle keep-alive sockets are closed at once
+ * and again as each one goes idle (a client must not slip a new request onto a connection that is about to
+ * close); after `graceMs` whatever is left is cut. Resolves when no request is left, so the caller can close
+ * the database only after every handler that needs it has answered.
+ */
+export function drainHttpServer(server: Server, graceMs = DRAIN_GRACE_MS): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const idle = setInterval(() => server.closeIdleConnections(), 50);
+    const cut = setTimeout(() => server.closeAllConnections(), graceMs);
+    server.close(() => {
+      clearInterval(idle);
+      clearTimeout(cut);
+      resolve();
+    });
+    server.closeIdleConnections();
   });
 }
