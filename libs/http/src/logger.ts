@@ -36,7 +36,7 @@ export interface LoggerOptions {
   /** Default: `resolveLogFormat(process.env.LOG_FORMAT, process.stdout.isTTY)`. */
   format?: LogFormat;
   /** Default stdout (tests pass a stream). */
-  destination?: DestinationStream | NodeJS.WritableStream;
+  destination?: DestinationStream;
   /** Colours in pretty output; default: the destination is a colour terminal, or FORCE_COLOR is set. */
   colorize?: boolean;
 }
@@ -50,7 +50,7 @@ export function createLogger(opts: LoggerOptions): Logger {
     redact: { paths: SECRET_PATHS, censor: '[redacted]' },
   };
   if (format === 'json') {
-    return opts.destination ? pino(base, opts.destination as DestinationStream) : pino(base);
+    return opts.destination ? pino(base, opts.destination) : pino(base);
   }
   const colorize =
     opts.colorize ??
