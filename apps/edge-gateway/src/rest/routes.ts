@@ -154,7 +154,14 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
     const outcome = await deps.forwarder.send(req, Buffer.alloc(0));
     if (outcome.ok) return void deps.forwarder.reply(req, res, outcome);
     await deps.tokens.authorize(token(req));
-    throw new IntelliOpticsError('NOT_FOUND', 'Automatic API token refresh is not available offline.');
+    // Answered, not thrown: a thrown 404 would be replayed to the cloud that just failed.
+    sendProblem(
+      res,
+      new IntelliOpticsError('NOT_FOUND', 'Automatic API token refresh is not available offline.'),
+      {
+        headers: { 'x-io-served-by': 'edge' },
+      },
+    );
   });
   api('GET', '/detectors', async ({ req, res, path, query }) => {
     await deps.tokens.authorize(token(req));
