@@ -4,12 +4,20 @@
  * versions; `NoModelCloudPredictor` answers "no model", so every query goes to the review queue (tests that
  * are about the queue use it).
  */
-import type { ImageQueryResult } from '@intellioptics/schema';
+import type { ImageQueryResult, Roi } from '@intellioptics/schema';
 import type { DetectorEntity } from '../detectors/detector.entity';
 
 export type CloudPrediction =
   | { kind: 'no_model' }
-  | { kind: 'prediction'; result: ImageQueryResult & { confidence: number }; modelVersionId: string };
+  | {
+      kind: 'prediction';
+      result: ImageQueryResult & { confidence: number };
+      /** The image query's top-level `rois` (COUNT and BOUNDING_BOX boxes) and `text` (TEXT). */
+      rois: Roi[] | null;
+      text: string | null;
+      /** The published model version; null for the built-in models (COCO detector, OCR). */
+      modelVersionId: string | null;
+    };
 
 export interface CloudPredictor {
   predict(input: { detector: DetectorEntity; image: Buffer; mime: string }): Promise<CloudPrediction>;

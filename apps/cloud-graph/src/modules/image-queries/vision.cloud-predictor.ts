@@ -3,10 +3,15 @@
  * the edge (libs/vision + libs/decision), so a cloud answer means what an edge answer means. Heads are cached
  * by model version id (a publish or rollback changes the id, so the next query loads the new one). A version
  * whose package cannot be read or loaded answers "no model" (the query goes to review) and is logged once.
+ *
+ * Without a published model, COUNT and BOUNDING_BOX of a COCO class and TEXT are answered by the built-in
+ * models as at the edge (libs/vision builtinPlan / cocoAnswer / ocrAnswer, mapped by groundlightAnswer), so
+ * cloud-answered queries carry the same count, boxes (`rois`) and text. A class outside COCO is "no model".
  */
 import { adjustConfidenceWithOodd, buildEdgeResult } from '@intellioptics/decision';
-import { IntelliOpticsError } from '@intellioptics/schema';
-import type { Head, VisionEngine } from '@intellioptics/vision';
+import { IntelliOpticsError, groundlightAnswer } from '@intellioptics/schema';
+import type { Head, ObjectDetector, TextReader, VisionEngine } from '@intellioptics/vision';
+import type { DetectorEntity } from '../detectors/detector.entity';
 import type { BlobStore } from '../../blob/blob-store';
 import type { Logger } from '../../ops/logger';
 import { getPackage } from '../learning/model-package.blobs';
@@ -29,8 +34,37 @@ async function asClientImageError(err: unknown): Promise<never> {
   throw err;
 }
 
+/** The built-in models, loaded on first use and shared; a failed load is retried by the next query. */
+export interface BuiltinVisionModels {
+  objectDetector(): Promise<ObjectDetector>;
+  textReader(): Promise<TextReader>;
+}
+
+function lazyBuiltins(): BuiltinVisionModels {
+  let detector: Promise<ObjectDetector> | null = null;
+  let reader: Promise<TextReader> | null = null;
+  const vision = () => import('@intellioptics/vision');
+  return {
+    objectDetector: () =>
+      (detector ??= vision()
+        .then((v) => v.ObjectDetector.load())
+        .catch((e: unknown) => {
+          detector = null;
+          throw e;
+        })),
+    textReader: () =>
+      (reader ??= vision()
+        .then((v) => v.TextReader.load())
+        .catch((e: unknown) => {
+          reader = null;
+          throw e;
+        })),
+  };
+}
+
 export class VisionCloudPredictor implements CloudPredictor {
   private readonly heads = new Map<string, Promise<Head | null>>();
+  private readonly builtins: BuiltinVisionModels;
 
   constructor(
     private readonly deps: {
@@ -38,14 +72,19 @@ export class VisionCloudPredictor implements CloudPredictor {
       blobs: BlobStore;
       engine: () => Promise<VisionEngine>;
       logger: Logger;
+      builtins?: BuiltinVisionModels;
     },
-  ) {}
+  ) {
+    this.builtins = deps.builtins ?? lazyBuiltins();
+  }
 
   async predict(input: Parameters<CloudPredictor['predict']>[0]): Promise<CloudPrediction> {
     const { detector } = input;
-    if (detector.mode === 'TEXT') return { kind: 'no_model' };
-    const { primary, oodd } = await this.deps.models.published(detector.id);
-    if (!primary) return { kind: 'no_model' };
+    const { primary, oodd } =
+      detector.mode === 'TEXT'
+        ? { primary: null, oodd: null }
+        : await this.deps.models.published(detector.id);
+    if (!primary) return this.builtin(detector, input.image);
     const [primaryHead, ooddHead] = await Promise.all([this.head(primary), oodd ? this.head(oodd) : null]);
     if (!primaryHead) return { kind: 'no_model' };
 
@@ -80,7 +119,61 @@ export class VisionCloudPredictor implements CloudPredictor {
     return {
       kind: 'prediction',
       result: { ...mapped.value, confidence: mapped.value.confidence ?? adjusted },
+      rois: null,
+      text: null,
       modelVersionId: primary.id,
+    };
+  }
+
+  /** The built-in models' answer for a detector without a published model (the edge's implementation). */
+  private async builtin(detector: DetectorEntity, image: Buffer): Promise<CloudPrediction> {
+    const v = await import('@intellioptics/vision');
+    const plan = v.builtinPlan({
+      mode: detector.mode,
+      mode_configuration: detector.modeConfiguration ?? null,
+    });
+    if (!plan || plan.kind === 'unanswered') return { kind: 'no_model' };
+    let answer;
+    try {
+      if (plan.kind === 'coco') {
+        const d = await this.builtins.objectDetector();
+        const found = await d.detect(image, { classes: plan.classes, minScore: v.CANDIDATE_FLOOR });
+        answer = v.cocoAnswer(detector.id, plan, found, v.cocoDetectorRef(d));
+      } else {
+        const text = await (
+          await this.builtins.textReader()
+        ).readText(image, plan.maxLength === undefined ? {} : { maxLength: plan.maxLength });
+        answer = v.ocrAnswer(detector.id, text, v.OCR_MODEL);
+      }
+    } catch (e) {
+      if (e instanceof v.VisionInputError) return asClientImageError(e);
+      // A built-in model that cannot load or run: the query goes to review, as without a model.
+      this.deps.logger.warn(
+        { detectorId: detector.id, err: e instanceof Error ? e.message : String(e) },
+        'built-in model unavailable cloud-side; the query goes to review',
+      );
+      return { kind: 'no_model' };
+    }
+    const mapped = groundlightAnswer(answer, {
+      confidence: answer.confidence,
+      source: 'ALGORITHM',
+      fromEdge: false,
+      modeConfiguration: detector.modeConfiguration ?? null,
+    });
+    if (!mapped.ok) {
+      this.deps.logger.warn(
+        { detectorId: detector.id, err: mapped.error.message },
+        'built-in answer unusable',
+      );
+      return { kind: 'no_model' };
+    }
+    const { result, rois, text } = mapped.value;
+    return {
+      kind: 'prediction',
+      result: { ...result, confidence: answer.confidence },
+      rois,
+      text,
+      modelVersionId: null,
     };
   }
 
