@@ -242,6 +242,39 @@ describe('built-in models answer through the edge REST API (no trained model)', 
     expect(short.iq.text).toBe('GAT');
   }, 120_000);
 
+  it('the cloud answers the same detectors with the same shapes (count, rois, text) when asked directly', async () => {
+    const cloudAsk = async (detectorId: string, image: Buffer): Promise<ImageQuery> => {
+      const res = await fetch(`${cloudUrl}/device-api/v1/image-queries?detector_id=${detectorId}`, {
+        method: 'POST',
+        headers: { 'x-api-token': ADMIN, 'content-type': 'image/jpeg' },
+        body: new Uint8Array(image),
+      });
+      const body: unknown = await res.json();
+      expect(res.status, JSON.stringify(body)).toBeLessThan(300);
+      expect(specErrors('ImageQuery', body)).toEqual([]);
+      return ImageQuerySchema.parse(body);
+    };
+    const person = await fixture('detection/person.jpg');
+    const count = await cloudAsk(det.count, person);
+    expect(count.result).toMatchObject({
+      result_type: 'counting',
+      count: 1,
+      source: 'CLOUD',
+      from_edge: false,
+    });
+    expect(iou(PERSON, count.rois![0]!.geometry)).toBeGreaterThanOrEqual(0.5);
+    const boxes = await cloudAsk(det.boxes, person);
+    expect(boxes.result).toMatchObject({ result_type: 'bounding_box', label: 'BOUNDING_BOX' });
+    expect(Math.max(...boxes.rois!.map((r) => iou(PERSON, r.geometry)))).toBeGreaterThanOrEqual(0.5);
+    const text = await cloudAsk(det.text, await renderLabel('GATE 7 CLOSED', 36));
+    expect(text.result).toMatchObject({
+      result_type: 'text_recognition',
+      text: 'GATE 7 CLOSED',
+      truncated: false,
+    });
+    expect(text.text).toBe('GATE 7 CLOSED');
+  }, 180_000);
+
   it('a class outside COCO escalates as NO_MODEL and answers the chance-level prior meanwhile', async () => {
     const { iq, reason } = await ask(det.pallet, await fixture('detection/person.jpg'), {
       metadata: Buffer.from(JSON.stringify({ line: 2 })).toString('base64url'),
