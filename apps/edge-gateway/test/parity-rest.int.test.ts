@@ -68,7 +68,7 @@ beforeAll(async () => {
       NGINX_ACCESS_LOG: join(nginxDir, 'access.log'),
       CLOUD_CA_FILE: '/etc/ssl/certs/ca-certificates.crt',
     },
-    [httpPort!, httpsPort!],
+    [httpPort, httpsPort],
   );
   nginxUrl = `http://127.0.0.1:${httpPort}`;
 }, 120_000);
