@@ -109,6 +109,8 @@ describe(ModelUpdaterService.name, () => {
     expect(cloud.heartbeats.at(-1)).toEqual({
       servedDetectors: [{ detectorId: DET, primaryVersion: 3, ooddVersion: 3 }],
       counters: { edge_image_queries_total: 3 },
+      // No answer was timed since the last accepted heartbeat.
+      latency: { count: 0, meanMs: null, p50Ms: null, p95Ms: null },
     });
   });
 
