@@ -61,6 +61,8 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 128 });
 interface Answer {
   status: number;
   body: string;
+  /** The edge's decision (X-IntelliOptics-Reason): the image query's metadata is the caller's. */
+  reason: string | null;
 }
 
 function request(
@@ -74,7 +76,14 @@ function request(
     const req = http.request({ host: '127.0.0.1', port, path: p, method, agent, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+      res.on('end', () => {
+        const reason = res.headers['x-intellioptics-reason'];
+        resolve({
+          status: res.statusCode ?? 0,
+          body: Buffer.concat(chunks).toString(),
+          reason: typeof reason === 'string' ? reason : null,
+        });
+      });
     });
     req.setTimeout(30_000, () => req.destroy(new Error('timeout')));
     req.on('error', reject);
@@ -314,13 +323,9 @@ async function main(): Promise<void> {
           inFlight--;
           const s: Sample = { t, ms: (now() - t) * 1000, status: r.status, kind };
           if (r.status === 200) {
-            const iq = JSON.parse(r.body) as {
-              id: string;
-              metadata?: { reason?: string } | null;
-              result?: { from_edge?: boolean } | null;
-            };
+            const iq = JSON.parse(r.body) as { id: string; result?: { from_edge?: boolean } | null };
             s.id = iq.id;
-            if (iq.metadata?.reason) s.reason = iq.metadata.reason;
+            if (r.reason) s.reason = r.reason;
             s.fromEdge = iq.result?.from_edge ?? false;
           }
           samples.push(s);
