@@ -172,6 +172,34 @@ describe(parseSubmitImageQueryParameters.name, () => {
   });
 });
 
+describe('unknown parameters with onUnknown (the edge)', () => {
+  it('ignores them, reports their names, and still parses the known ones', () => {
+    const heard: string[][] = [];
+    const p = parseSubmitImageQueryParameters(
+      new URLSearchParams({ detector_id: DET, wait: '30', colour: 'red', want_async: 'True' }),
+      { onUnknown: (names) => heard.push(names) },
+    );
+    expect(p).toMatchObject({ detectorId: DET, wantAsync: true });
+    expect(heard).toEqual([['wait', 'colour']]);
+  });
+
+  it('still refuses a bad value of a known parameter, and says nothing when all are known', () => {
+    const heard: string[][] = [];
+    const onUnknown = (names: string[]) => heard.push(names);
+    const bad = problem(() =>
+      parseSubmitImageQueryParameters(
+        new URLSearchParams({ detector_id: DET, wait: '1', human_review: 'X' }),
+        {
+          onUnknown,
+        },
+      ),
+    );
+    expect(bad?.code).toBe('INVALID_PARAMETER');
+    parseSubmitImageQueryParameters(new URLSearchParams({ detector_id: DET }), { onUnknown });
+    expect(heard).toEqual([['wait']]);
+  });
+});
+
 describe(parseSubmitImageQuery.name, () => {
   const query = new URLSearchParams({ detector_id: DET });
 

@@ -4,7 +4,8 @@
  * command directly. Parameters as docs/REST-COMPAT.md "Submitting an image query" lists them: detector_id
  * (required), patience_time, confidence_threshold, human_review (DEFAULT|ALWAYS|NEVER), want_async
  * (True/true/1/False/false/0), metadata (URL-safe base64 JSON ≤ 1 KiB), image_query_id, inspection_id; anything
- * else is UNKNOWN_PARAMETER.
+ * else is UNKNOWN_PARAMETER, unless the transport passes `onUnknown` (the edge: newer SDKs add parameters, and
+ * the reference edge ignores what it does not know), which drops them and hears their names.
  */
 import type { HumanReview } from './enums';
 import { IntelliOpticsError } from './errors';
@@ -67,14 +68,30 @@ function hasNul(value: unknown): boolean {
   return Object.entries(value).some(([k, v]) => k.includes('\u0000') || hasNul(v));
 }
 
+export interface ParameterOptions {
+  /** Unknown names are ignored and reported here instead of refused with UNKNOWN_PARAMETER. */
+  onUnknown?: (names: string[]) => void;
+}
+
 /** The query parameters alone: INVALID_PARAMETER / UNKNOWN_PARAMETER with one message per problem. */
-export function parseSubmitImageQueryParameters(query: URLSearchParams): SubmitImageQueryParameters {
+export function parseSubmitImageQueryParameters(
+  query: URLSearchParams,
+  options: ParameterOptions = {},
+): SubmitImageQueryParameters {
   const raw: Record<string, string> = {};
   for (const [k, v] of query) {
     if (v.includes('\u0000')) throw nulIn(k);
     raw[k] = v;
   }
-  const parsed = SubmitImageQueryParamsSchema.safeParse(raw);
+  let parsed = SubmitImageQueryParamsSchema.safeParse(raw);
+  const ignored = parsed.success
+    ? undefined
+    : parsed.error.issues.find((i) => i.code === 'unrecognized_keys');
+  if (options.onUnknown && ignored && 'keys' in ignored) {
+    for (const k of ignored.keys) delete raw[k];
+    options.onUnknown(ignored.keys);
+    parsed = SubmitImageQueryParamsSchema.safeParse(raw);
+  }
   if (!parsed.success) {
     const unknown = parsed.error.issues.find((i) => i.code === 'unrecognized_keys');
     if (unknown && 'keys' in unknown) {
@@ -118,9 +135,10 @@ export function parseSubmitImageQueryParameters(query: URLSearchParams): SubmitI
 export function parseSubmitImageQuery(
   request: SubmitRequestParts,
   inspect: InspectImageOptions = {},
+  parameterOptions: ParameterOptions = {},
 ): SubmitImageQuery {
   assertImageContentType(request.contentType);
-  const parameters = parseSubmitImageQueryParameters(request.query);
+  const parameters = parseSubmitImageQueryParameters(request.query, parameterOptions);
   return { ...parameters, image: { bytes: request.body, info: inspectImage(request.body, inspect) } };
 }
 
