@@ -3,11 +3,10 @@
  * SSE; graphql-ws on the same port and path), the Groundlight REST routes, signed blob downloads, health and
  * metrics, and the escalation sweeper. It only wires; it listens only when asked.
  */
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Cloud } from './composition';
-import { sendProblem } from '@intellioptics/http';
+import { requestIdOf, sendProblem, withRequestLog } from '@intellioptics/http';
 import { IntelliOpticsError } from '@intellioptics/schema';
 import { RestRouter } from './http/rest';
 import { createGraphQLYoga } from './graphql/yoga';
@@ -102,19 +101,25 @@ export function buildServer({ env, logger, deps, services, metrics }: ServerPart
     await yoga(req, res);
   };
 
-  const server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
-    const work = path === '/graphql' ? handleGraphQL(req, res) : router.handle(req, res);
-    Promise.resolve(work)
-      .then((handled) => {
-        if (handled === false) sendProblem(res, new IntelliOpticsError('NOT_FOUND', 'Not found.'));
-      })
-      .catch((e: unknown) => {
-        const requestId = randomUUID();
-        logger.error({ err: e, path, requestId }, 'unhandled request error');
-        sendProblem(res, e, { requestId });
-      });
-  });
+  const server = createServer(
+    withRequestLog(
+      (req, res) => {
+        const path = (req.url ?? '/').split('?')[0] ?? '/';
+        const work = path === '/graphql' ? handleGraphQL(req, res) : router.handle(req, res);
+        Promise.resolve(work)
+          .then((handled) => {
+            if (handled === false) sendProblem(res, new IntelliOpticsError('NOT_FOUND', 'Not found.'));
+          })
+          .catch((e: unknown) => {
+            const requestId = requestIdOf(req);
+            logger.error({ err: e, path, requestId }, 'unhandled request error');
+            sendProblem(res, e, { requestId });
+          });
+      },
+      logger,
+      { quiet: (p) => p.startsWith('/health') || p === '/metrics' },
+    ),
+  );
   const ws = serveGraphQLWs(server, yoga, {
     services,
     pubsub: deps.pubsub,

@@ -1,9 +1,9 @@
-/** Structured JSON logs (pino). Debug lines cost one level check when the level is higher. */
-import { pino, type Logger } from 'pino';
+/** The edge's logger: libs/http's (one coloured line per event on a terminal, JSON lines otherwise; LOG_FORMAT). */
+import { createLogger as createServiceLogger, type Logger } from '@intellioptics/http';
 import type { LogLevel } from './config/env';
 
 export type { Logger };
 
 export function createLogger(level: LogLevel): Logger {
-  return pino({ level, base: { service: 'edge-gateway' }, timestamp: pino.stdTimeFunctions.isoTime });
+  return createServiceLogger({ service: 'edge-gateway', level });
 }

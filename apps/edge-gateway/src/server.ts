@@ -4,6 +4,7 @@
  * integration tests build it on a free port.
  */
 import http from 'node:http';
+import { withRequestLog } from '@intellioptics/http';
 import { TokenService } from './auth/token.service';
 import { HttpCloudClient, type CloudClient } from './cloud-client/cloud.client';
 import { CloudStatus } from './cloud-client/cloud-status';
@@ -68,6 +69,9 @@ export interface EdgeGateway {
   listen(port: number, host?: string): Promise<number>;
   close(): Promise<void>;
 }
+
+/** Probes and scrapes log at debug when they succeed. */
+const isProbe = (path: string) => path.startsWith('/health') || path === '/metrics' || path === '/ping';
 
 export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
   const { env, log } = deps;
@@ -266,7 +270,10 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
       log,
     }),
   });
-  const server = http.createServer({ keepAliveTimeout: 65_000, requestTimeout: 30_000 }, router);
+  const server = http.createServer(
+    { keepAliveTimeout: 65_000, requestTimeout: 30_000 },
+    withRequestLog(router, log, { quiet: isProbe }),
+  );
   server.on('clientError', (err, socket) => {
     log.debug({ err }, 'client error');
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');

@@ -1,10 +1,10 @@
 /** Entry point: env → buildServer → listen; SIGTERM/SIGINT drain in-flight requests, then exit. */
-import { pino } from 'pino';
 import { getConfig } from './config/env';
+import { createLogger } from './logger';
 import { buildServer } from './server';
 
 const config = getConfig();
-const logger = pino({ level: config.logLevel, base: { service: 'inference' } });
+const logger = createLogger(config.logLevel);
 const server = buildServer({ config, logger });
 
 let stopping = false;

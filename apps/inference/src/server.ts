@@ -8,7 +8,7 @@ import type { VisionEngine } from '@intellioptics/vision';
 import { DEFAULT_PIPELINE_CONFIG, VisionEngine as Engine } from '@intellioptics/vision';
 import type { Logger } from 'pino';
 import type { InferenceConfig } from './config/env';
-import { Router, sendJson, sendProblem, splitUrl } from '@intellioptics/http';
+import { Router, sendJson, sendProblem, splitUrl, withRequestLog } from '@intellioptics/http';
 import { IntelliOpticsError, isIntelliOpticsError } from '@intellioptics/schema';
 import { toCatalogueError } from './errors';
 import { addHealthRoutes, type Readiness, type RouteHandler } from './http/health.route';
@@ -177,18 +177,25 @@ export function buildServer(deps: ServerDeps): InferenceServer {
 
   const api = http.createServer(
     { keepAlive: true },
-    (req, res) => void serve(apiRoutes, (path, method) => `No route ${method} ${path}.`, req, res),
+    withRequestLog(
+      (req, res) => void serve(apiRoutes, (path, method) => `No route ${method} ${path}.`, req, res),
+      log,
+    ),
   );
   api.keepAliveTimeout = 65_000;
   api.headersTimeout = 66_000;
   const health = http.createServer(
-    (req, res) =>
-      void serve(
-        healthRoutes,
-        () => 'Health port serves /health/live, /health/ready and /metrics.',
-        req,
-        res,
-      ),
+    withRequestLog(
+      (req, res) =>
+        void serve(
+          healthRoutes,
+          () => 'Health port serves /health/live, /health/ready and /metrics.',
+          req,
+          res,
+        ),
+      log,
+      { quiet: () => true },
+    ),
   );
 
   const listenOn = (server: http.Server, port: number): Promise<number> =>

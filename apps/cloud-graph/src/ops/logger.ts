@@ -1,8 +1,8 @@
-import { pino, type Logger } from 'pino';
+import { createLogger as createServiceLogger, type Logger } from '@intellioptics/http';
 
 export type { Logger };
 
-/** Structured JSON logs on stdout; `LOG_LEVEL=silent` turns them off at no cost. */
-export function createLogger(level: string): Logger {
-  return pino({ level, base: { service: 'cloud-graph' }, timestamp: pino.stdTimeFunctions.isoTime });
+/** libs/http's logger: pretty on a terminal, JSON lines otherwise (LOG_FORMAT); `LOG_LEVEL=silent` costs nothing. */
+export function createLogger(level: string, service = 'cloud-graph'): Logger {
+  return createServiceLogger({ service, level });
 }
