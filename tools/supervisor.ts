@@ -103,7 +103,7 @@ export class Supervisor {
     service.starts += 1;
     const child = spawn(spec.command, spec.args, {
       cwd: spec.cwd,
-      env: spec.env,
+      env: { ...childLogHints(process.stdout), ...spec.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     service.child = child;
@@ -192,4 +192,16 @@ export async function waitReady(url: string, seconds: number, cancelled = () => 
     await new Promise((r) => setTimeout(r, 500));
   }
   return false;
+}
+
+/**
+ * Children write to a pipe, so they would log JSON: when a person watches this supervisor's terminal, they are
+ * told to log pretty (and in colour if the terminal has colours). A LOG_FORMAT or FORCE_COLOR the caller set wins.
+ */
+export function childLogHints(stdout: {
+  isTTY?: boolean;
+  hasColors?: () => boolean;
+}): Record<string, string> {
+  if (stdout.isTTY !== true) return {};
+  return { LOG_FORMAT: 'pretty', ...(stdout.hasColors?.() === true ? { FORCE_COLOR: '1' } : {}) };
 }
