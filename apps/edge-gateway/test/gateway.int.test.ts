@@ -176,7 +176,6 @@ describe('POST /device-api/v1/image-queries', () => {
     ['a 50 MP image', { detector_id: DET_DEFAULT }, hugePngHeader(10_000, 5_000), {}, 413],
     ['an unknown detector', { detector_id: DET_UNKNOWN }, image, {}, 404],
     ['a bad human_review', { detector_id: DET_DEFAULT, human_review: 'SOMETIMES' }, image, {}, 400],
-    ['an unknown parameter', { detector_id: DET_DEFAULT, colour: 'red' }, image, {}, 400],
     ['a bad metadata', { detector_id: DET_DEFAULT, metadata: '!!!' }, image, {}, 400],
     ['a threshold above 1', { detector_id: DET_DEFAULT, confidence_threshold: '1.5' }, image, {}, 400],
     ['no token', { detector_id: DET_DEFAULT }, image, { 'x-api-token': '' }, 401],

@@ -216,6 +216,15 @@ describe.each(doors)('through %s', (door, base) => {
     expect(read.json.result).toMatchObject({ label: 'YES', confidence: 1, source: 'USER' });
   });
 
+  it('ignores unknown submit parameters (newer SDKs add some) instead of refusing them', async () => {
+    const r = await call(
+      `/v1/image-queries?detector_id=${detectorId}&want_async=True&wait=30&some_2027_option=1`,
+      { method: 'POST', token: cloud.tokens.admin, headers: { 'content-type': 'image/jpeg' }, body: image },
+    );
+    expect(r.status, r.text).toBe(200);
+    expect(r.json).toMatchObject({ detector_id: detectorId });
+  });
+
   it('forwards an unknown id and an unknown route to the cloud with its {"detail"}', async () => {
     const r = await call('/v1/image-queries/iq_0000000000000000000000000zz', { token: cloud.tokens.admin });
     expect(r.status).toBe(404);

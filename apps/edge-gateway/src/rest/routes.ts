@@ -86,6 +86,15 @@ function header(req: IncomingMessage, name: string): string | undefined {
 export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const token = (req: IncomingMessage) => header(req, 'x-api-token');
   const router = new Router<Handler>();
+  // Unknown submit parameters are ignored as the reference edge does (newer SDKs add some): logged once a name.
+  const unknownSeen = new Set<string>();
+  const noteUnknownParameters = (names: string[]) => {
+    for (const name of names) {
+      if (unknownSeen.has(name) || unknownSeen.size >= 256) continue;
+      unknownSeen.add(name);
+      deps.log.warn({ parameter: name.slice(0, 100) }, 'ignoring an unknown image-query parameter');
+    }
+  };
   const api = (method: string, path: string, handler: Handler) => {
     for (const prefix of API_PREFIXES) router.add(method, `${prefix}${path}`, handler);
   };
@@ -99,6 +108,7 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
     const command = parseSubmitImageQuery(
       { query, contentType: header(req, 'content-type'), body },
       { maxPixels: deps.maxImagePixels, unrecognised: 'UNSUPPORTED_IMAGE_FORMAT' },
+      { onUnknown: noteUnknownParameters },
     );
     const answer = await deps.imageQueries.submit(command, caller, startedAt);
     sendJsonText(res, 200, answer.json, decisionHeaders(answer));
