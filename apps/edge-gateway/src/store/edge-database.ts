@@ -16,7 +16,25 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClient, type Client, type InStatement, type ResultSet } from '@libsql/client';
+import { IntelliOpticsError } from '@intellioptics/schema';
 import { migrate } from './migrations';
+
+/** Seconds a client should wait before retrying a write refused because the disk is full. */
+const DISK_FULL_RETRY_AFTER_S = 30;
+
+/**
+ * A full disk (SQLITE_FULL, or ENOSPC from the file system) as the 507 a client can act on. SQLite rolls the
+ * transaction back, so nothing half-written stays behind, and writes succeed again once space is freed.
+ */
+export function asStorageFull(e: unknown): unknown {
+  const { code, message } = (e ?? {}) as { code?: unknown; message?: unknown };
+  const text = `${String(code)} ${String(message)}`;
+  if (!/SQLITE_FULL|ENOSPC|database or disk is full/i.test(text)) return e;
+  return new IntelliOpticsError('INSUFFICIENT_STORAGE', undefined, {
+    details: { retryAfterS: DISK_FULL_RETRY_AFTER_S },
+    cause: e,
+  });
+}
 
 export type Durability = 'process' | 'power';
 
@@ -81,7 +99,7 @@ export class EdgeDatabase {
         only.onCommit?.();
         only.resolve();
       } catch (e) {
-        only.reject(e);
+        only.reject(asStorageFull(e));
       }
       return;
     }
@@ -101,7 +119,7 @@ export class EdgeDatabase {
           w.onCommit?.();
           w.resolve();
         } catch (e) {
-          w.reject(e);
+          w.reject(asStorageFull(e));
         }
       }
     }
