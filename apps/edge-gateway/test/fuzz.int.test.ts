@@ -121,7 +121,7 @@ describe('edge fuzzing', () => {
         '/:x',
         '/v1/:x/:x',
       ],
-      jsonBodies: [
+      jsonBodies: () => [
         { global_config: { refresh_rate: 'x' } },
         { detectors: [{ detector_id: detectorId, edge_inference_config: 'nope' }] },
         { image_query_id: iqId, label: 'YES' },

@@ -91,14 +91,25 @@ export interface RestFuzzOptions {
   tokens: readonly (string | undefined)[];
   /** Query parameter names (a random one is added). */
   params: readonly string[];
-  /** Extra JSON bodies the service understands (the generic ones are always in the mix). */
-  jsonBodies?: readonly unknown[];
+  /** Extra JSON bodies the service understands (the generic ones are always in the mix), drawn per case. */
+  jsonBodies?: (g: FuzzValues) => readonly unknown[];
+  /** Other bodies (forms, multipart), drawn per case. */
+  rawBodies?: (g: FuzzValues) => readonly { body: Buffer; type: string }[];
   images: { jpeg: Buffer; png: Buffer };
   methods?: readonly string[];
 }
 
+/** The generators a service's own bodies may draw on. */
+export interface FuzzValues {
+  random: SeededRandom;
+  /** A path segment: a real id, an odd one, malformed encoding. */
+  segment: () => string;
+  /** A parameter value: a segment, a number-ish string, an enum value, encoded metadata. */
+  value: () => string;
+}
+
 /** An endless, reproducible stream of hostile REST requests. */
-export function restFuzzer(o: RestFuzzOptions): { next(): FuzzRequest; random: SeededRandom } {
+export function restFuzzer(o: RestFuzzOptions): FuzzValues & { next(): FuzzRequest } {
   const r = seededRandom(o.seed);
   const segment = (): string =>
     r.pick([
@@ -132,8 +143,9 @@ export function restFuzzer(o: RestFuzzOptions): { next(): FuzzRequest; random: S
     const parts = Array.from({ length: n }, () => `${r.pick(params)}=${value()}`);
     return `?${parts.join('&')}${r.next() < 0.1 ? '%' : ''}`;
   };
-  const jsonBodies: readonly unknown[] = [
-    ...(o.jsonBodies ?? []),
+  const g: FuzzValues = { random: r, segment, value };
+  const jsonBodies = (): readonly unknown[] => [
+    ...(o.jsonBodies?.(g) ?? []),
     { query: '{ me { name } }' },
     { query: `{ detector(id: "${r.pick(o.ids)}") { id } }` },
     [1, 2, 3],
@@ -150,11 +162,12 @@ export function restFuzzer(o: RestFuzzOptions): { next(): FuzzRequest; random: S
         type: r.pick(['text/plain', 'application/json', 'image/jpeg']),
       }),
       () => ({ body: Buffer.from('{"name": "x", "query": '), type: 'application/json' }),
-      () => ({ body: Buffer.from(JSON.stringify(r.pick(jsonBodies))), type: 'application/json' }),
+      () => ({ body: Buffer.from(JSON.stringify(r.pick(jsonBodies()))), type: 'application/json' }),
+      ...(o.rawBodies ? [() => r.pick(o.rawBodies!(g))] : []),
     ])();
   const methods = o.methods ?? ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE', 'PUT'];
   return {
-    random: r,
+    ...g,
     next: () => ({
       method: r.pick(methods),
       path: r.pick(o.templates).replace(/:x/g, segment) + query(),
