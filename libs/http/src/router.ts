@@ -35,7 +35,7 @@ function decode(value: string): string {
 }
 
 export class Router<H> {
-  private readonly routes: Route<H>[] = [];
+  private readonly table: Route<H>[] = [];
 
   /** Registers `path` (`/a/:id/b`) for `method`. */
   add(method: string, path: string, handler: H): this {
@@ -49,7 +49,7 @@ export class Router<H> {
         return '([^/]+)';
       })
       .join('/');
-    this.routes.push({
+    this.table.push({
       method: method.toUpperCase(),
       pattern: new RegExp(`^${source}/?$`),
       keys,
@@ -59,11 +59,16 @@ export class Router<H> {
     return this;
   }
 
+  /** Every registered route as `{ method, route }`, in registration order (what API docs describe). */
+  routes(): { method: string; route: string }[] {
+    return this.table.map((r) => ({ method: r.method, route: r.route }));
+  }
+
   /** The route for `method` and `path` (no query string); throws METHOD_NOT_ALLOWED; null when no path matches. */
   match(method: string, path: string): RouteMatch<H> | null {
     const m = method.toUpperCase();
     const allow: string[] = [];
-    for (const r of this.routes) {
+    for (const r of this.table) {
       const found = r.pattern.exec(path);
       if (!found) continue;
       if (r.method === m || (m === 'HEAD' && r.method === 'GET')) {

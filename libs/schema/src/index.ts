@@ -12,3 +12,4 @@ export * from './inference-answer';
 export * from './answer-result';
 export * from './class-layout';
 export * from './model-store';
+export * from './openapi';
