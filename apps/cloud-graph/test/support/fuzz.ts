@@ -19,6 +19,7 @@ import {
   type GraphQLObjectType,
 } from 'graphql';
 import { encodeMetadata } from '@intellioptics/schema';
+import { mulberry32 } from '@intellioptics/vision';
 
 export interface FuzzRequest {
   method: string;
@@ -63,15 +64,9 @@ export function sendRaw(baseUrl: string, c: FuzzRequest): Promise<FuzzAnswer> {
   });
 }
 
-/** mulberry32: small, seeded, good enough to pick cases. */
+/** Seeded picks (mulberry32: small, fast, good enough to choose cases). */
 export function seededRandom(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
   const int = (n: number) => Math.floor(next() * n);
   const ascii = (n: number) =>
