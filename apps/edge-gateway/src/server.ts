@@ -21,6 +21,7 @@ import { SyncEscalator } from './escalation/sync-escalator';
 import { createEdgeGraphState } from './graphql/edge-graph-state';
 import { EDGE_SUBGRAPH_PATH, createEdgeGraphql } from './graphql/federation';
 import { ReadinessService } from './health/readiness.service';
+import { resourceStatus } from './health/resources';
 import { HttpClient } from './http/http-client';
 import { ImageQueryReadService } from './image-queries/image-query-read.service';
 import { ImageQueryService } from './image-queries/image-query.service';
@@ -260,6 +261,7 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
     maxImagePixels: env.http.maxImagePixels,
     readiness: () => readiness.readiness(),
     detectorReadiness: () => readiness.detectors(),
+    resources: () => resourceStatus({ models: modelStore, servedIds: () => detectors.servedIds() }),
     cors: new CorsPolicy(env.graphql.corsOrigins),
     graphql: { path: EDGE_SUBGRAPH_PATH, subgraph: graphql.subgraph, gateway: graphql.gateway },
     forwarder,

@@ -225,6 +225,17 @@ describe.each(doors)('through %s', (door, base) => {
     expect(r.json).toMatchObject({ detector_id: detectorId });
   });
 
+  it('reports CPU, memory and per-detector model versions on /status/resources.json (token required)', async () => {
+    expect((await call('/status/resources.json')).status).toBe(401);
+    const r = await call('/status/resources.json', { token: cloud.tokens.reviewer });
+    expect(r.status).toBe(200);
+    expect(r.headers.get('x-io-served-by')).toBeNull();
+    expect(r.json.cpu.cores).toBeGreaterThan(0);
+    expect(r.json.memory.process_rss_bytes).toBeGreaterThan(0);
+    // The detector this edge was asked about, with no model installed yet.
+    expect(r.json.detectors[detectorId]).toEqual({ primary_version: null, oodd_version: null });
+  });
+
   it('forwards an unknown id and an unknown route to the cloud with its {"detail"}', async () => {
     const r = await call('/v1/image-queries/iq_0000000000000000000000000zz', { token: cloud.tokens.admin });
     expect(r.status).toBe(404);

@@ -38,6 +38,7 @@ import type { Logger } from '../logger';
 import type { EdgeMetrics } from '../metrics/metrics';
 import { jsonBody } from '../http/http-client';
 import type { CloudForwarder } from './cloud-forward';
+import { createApiDocs } from './api-docs';
 import type { CorsPolicy } from './cors';
 import { edgeOnlyHeaders, isEdgeOnly } from './edge-only';
 import { shouldForwardToCloud } from './forward-rule';
@@ -56,6 +57,8 @@ export interface RouteDeps {
   maxImagePixels: number;
   readiness: () => Readiness;
   detectorReadiness: () => Promise<Record<string, { ready: boolean }>>;
+  /** `/status/resources.json` (health/resources.ts). */
+  resources: () => Promise<unknown>;
   cors: CorsPolicy;
   graphql: { path: string; subgraph: GraphqlHandler; gateway: GraphqlHandler };
   forwarder: Pick<CloudForwarder, 'send' | 'reply' | 'readReplayableBody'>;
@@ -204,6 +207,10 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
   router.add('GET', '/edge-detector-readiness', async ({ res }) =>
     sendJson(res, 200, await deps.detectorReadiness()),
   );
+  router.add('GET', '/status/resources.json', async ({ req, res }) => {
+    await deps.tokens.authorize(token(req));
+    sendJson(res, 200, await deps.resources());
+  });
   router.add('GET', '/health/live', async ({ res }) => sendJson(res, 200, { status: 'alive' }));
   const health: Handler = async ({ res }) => {
     const r = deps.readiness();
@@ -213,6 +220,9 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
   router.add('GET', '/health', health);
   router.add('GET', '/health/ready', health);
   router.add('GET', '/ping', async ({ res }) => sendJson(res, 200, { message: 'Hello!' }));
+  const docs = createApiDocs(() => router.routes(), (req) => deps.tokens.authorize(token(req)));
+  router.add('GET', '/openapi.json', ({ req, res }) => docs.json(req, res));
+  router.add('GET', '/docs', ({ req, res }) => docs.html(req, res));
   router.add('GET', '/metrics', async ({ res }) => {
     const text = await deps.metrics.registry.metrics();
     res.writeHead(200, { 'content-type': deps.metrics.registry.contentType });
