@@ -32,7 +32,9 @@ beforeAll(async () => {
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=3m', 'tmpfs', mount], { stdio: 'pipe' });
     mounted = true;
   } catch (e) {
-    throw new Error(`this drill mounts a 3 MB tmpfs and needs root (mount failed: ${String(e)})`);
+    throw new Error(`this drill mounts a 3 MB tmpfs and needs root (mount failed: ${String(e)})`, {
+      cause: e,
+    });
   }
   db = createDatabase();
   const cloudPort = await freePort();
