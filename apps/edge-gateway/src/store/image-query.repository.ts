@@ -2,7 +2,7 @@
  * `image_queries`: every image query the edge accepted, with the JSON exactly as last served. A new image query
  * is committed with its image and its escalation in one transaction, before the answer leaves.
  */
-import type { InStatement, Row } from '@libsql/client';
+import type { InStatement, InValue, Row } from '@libsql/client';
 import type { EdgeDatabase } from './edge-database';
 import type { StagedImage } from './image.repository';
 import type { NewOutboxItem, OutboxRepository, OutboxState } from './outbox.repository';
@@ -48,39 +48,16 @@ export class ImageQueryRepository {
     const stmts: InStatement[] = [
       {
         sql: `INSERT INTO image_query_with_image
-                (id, detector_id, created_at, json, escalation, final, updated_at, content_type, bytes, refs, data)
+                (${IQ_COLUMNS}, content_type, bytes, refs, data)
               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        args: [
-          first.id,
-          first.detectorId,
-          first.createdAt,
-          first.json,
-          first.outbox ? 'pending' : 'none',
-          first.final ? 1 : 0,
-          first.createdAt,
-          image.contentType,
-          image.data.byteLength,
-          queries.length,
-          image.data,
-        ],
+        args: [...iqValues(first), image.contentType, image.data.byteLength, queries.length, image.data],
       },
+      ...rest.map((q) => ({
+        sql: `INSERT INTO image_queries (${IQ_COLUMNS}, image_id)
+              VALUES (?, ?, ?, ?, ?, ?, ?, (SELECT image_id FROM image_queries WHERE id = ?))`,
+        args: [...iqValues(q), first.id],
+      })),
     ];
-    for (const q of rest) {
-      stmts.push({
-        sql: `INSERT INTO image_queries (id, detector_id, created_at, json, image_id, escalation, final, updated_at)
-              VALUES (?, ?, ?, ?, (SELECT image_id FROM image_queries WHERE id = ?), ?, ?, ?)`,
-        args: [
-          q.id,
-          q.detectorId,
-          q.createdAt,
-          q.json,
-          first.id,
-          q.outbox ? 'pending' : 'none',
-          q.final ? 1 : 0,
-          q.createdAt,
-        ],
-      });
-    }
     let escalations = 0;
     for (const q of queries) {
       if (!q.outbox) continue;
@@ -141,6 +118,21 @@ export class ImageQueryRepository {
     const rs = await this.db.read(`SELECT DISTINCT detector_id FROM image_queries`);
     return rs.rows.map((r) => str(r.detector_id));
   }
+}
+
+/** The columns every new image query row sets, in the order of `iqValues`. */
+const IQ_COLUMNS = 'id, detector_id, created_at, json, escalation, final, updated_at';
+
+function iqValues(q: NewImageQuery): InValue[] {
+  return [
+    q.id,
+    q.detectorId,
+    q.createdAt,
+    q.json,
+    q.outbox ? 'pending' : 'none',
+    q.final ? 1 : 0,
+    q.createdAt,
+  ];
 }
 
 function toStoredIq(row: Row): StoredImageQuery {
