@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import { canOpen } from '../modules/auth/roles';
 import { useAuth, useSession } from '../modules/auth/useAuth';
+import { ThemeToggle } from '../ui/ThemeToggle';
 import { NAV, areaOf, hrefFor, type Route } from './router';
 
 export function Layout({ route, children }: { route: Route; children: ReactNode }) {
@@ -37,6 +38,7 @@ export function Layout({ route, children }: { route: Route; children: ReactNode 
           <span className="who" data-testid="who">
             {me.name} <span className="role">{me.uiRole}</span>
           </span>
+          <ThemeToggle />
           <button type="button" className="btn btn-ghost" onClick={signOut}>
             Sign out
           </button>

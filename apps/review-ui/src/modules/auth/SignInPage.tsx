@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react';
+import { ThemeToggle } from '../../ui/ThemeToggle';
 import { useAuth } from './useAuth';
 
 export function SignInPage({ message }: { message: string | null }) {
@@ -18,6 +19,9 @@ export function SignInPage({ message }: { message: string | null }) {
 
   return (
     <main className="signin">
+      <div className="signin-tools">
+        <ThemeToggle />
+      </div>
       <form className="card signin-card" onSubmit={(e) => void submit(e)} aria-labelledby="signin-title">
         <div className="brand brand-large">
           <span className="brand-mark" aria-hidden="true" />
