@@ -211,6 +211,7 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
     config,
     cloudStatus,
     models: modelStore,
+    cloudModel: (id) => cloud.fetchModelUrls(id, hubToken),
     outboxPending: () => store.pendingOutboxCount(),
     streams: () => streams?.status() ?? [],
   });

@@ -136,6 +136,19 @@ describe.each(doors)('through %s', (door, base) => {
     expect(byId.json).toMatchObject({ id: detectorId, confidence_threshold: 0.8 });
   });
 
+  it('is ready at once for a configured detector the cloud has no model for (SDK edge.set_config)', async () => {
+    const put = await call('/edge-config', {
+      method: 'PUT',
+      token: cloud.tokens.admin,
+      headers: json,
+      body: JSON.stringify({ detectors: [{ detector_id: detectorId, edge_inference_config: 'default' }] }),
+    });
+    expect(put.status, put.text).toBe(200);
+    const ready = await call('/edge-detector-readiness', { token: cloud.tokens.admin });
+    expect(ready.status).toBe(200);
+    expect(ready.json).toEqual({ [detectorId]: { ready: true } });
+  });
+
   it('a PATCH through the edge takes effect at the edge at once', async () => {
     const patched = await call(`/v1/detectors/${detectorId}`, {
       method: 'PATCH',
