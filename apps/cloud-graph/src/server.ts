@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Cloud } from './composition';
+import { apiDocsRoutes } from './http/api-docs.route';
 import { requestIdOf, sendProblem, withRequestLog } from '@intellioptics/http';
 import { IntelliOpticsError } from '@intellioptics/schema';
 import { RestRouter } from './http/rest';
@@ -70,6 +71,7 @@ export function buildServer({ env, logger, deps, services, metrics }: ServerPart
   modelUrlRoutes(router, services.models);
   opsRoutes(router, deps.orm, metrics.registry, env.metrics.token);
   if (deps.blobs instanceof LocalBlobStore) blobRoutes(router, deps.blobs);
+  apiDocsRoutes(router, REST_PREFIXES);
 
   const handleGraphQL = async (req: IncomingMessage, res: ServerResponse) => {
     const started = process.hrtime.bigint();

@@ -13,6 +13,7 @@ import {
   paginated as paginatedEnvelope,
   readBody,
   readJsonBody,
+  requestIdOf,
   sendJson,
   sendProblem,
   splitUrl,
@@ -64,6 +65,11 @@ export class RestRouter {
     for (const prefix of prefixes) this.router.add(method, `${prefix}${path}`, handler);
   }
 
+  /** The registered routes (what /openapi.json describes). */
+  routes(): { method: string; route: string }[] {
+    return this.router.routes();
+  }
+
   /** Handles the request if a route's path matches; returns false when no path matches. */
   async handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     const started = process.hrtime.bigint();
@@ -92,7 +98,7 @@ export class RestRouter {
         res.writeHead(204).end();
       }
     } catch (caught) {
-      const requestId = randomUUID();
+      const requestId = requestIdOf(req) ?? randomUUID();
       const e = asDatabaseUnavailable(caught);
       if (!isIntelliOpticsError(e)) {
         this.deps.logger.error({ err: e, path, method, requestId }, 'unexpected error in REST handler');
