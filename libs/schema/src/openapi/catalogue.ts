@@ -78,12 +78,16 @@ export const REST_OPERATIONS: Readonly<Record<string, OperationDoc>> = {
     response: { schema: LabelValueSchema },
   },
   'GET /me': { summary: 'The caller (token check)', response: { schema: MeSchema } },
-  'GET /edge-config': { summary: "The edge's configuration (detectors, presets, streams)" },
+  // The edge serves these two without a token today (as the reference edge does); the docs say so.
+  'GET /edge-config': { summary: "The edge's configuration (detectors, presets, streams)", public: true },
   'PUT /edge-config': {
     summary: "Replace the edge's configuration (administrators)",
     body: { contentType: 'application/json' },
   },
-  'GET /edge-detector-readiness': { summary: 'Whether each configured detector has a model loaded' },
+  'GET /edge-detector-readiness': {
+    summary: 'Whether each configured detector has a model loaded',
+    public: true,
+  },
   'GET /edge/fetch-model-urls/:detectorId': {
     summary: "A detector's model package URLs (edges)",
     response: { schema: EdgeModelInfoSchema },
@@ -92,7 +96,11 @@ export const REST_OPERATIONS: Readonly<Record<string, OperationDoc>> = {
   'GET /health/live': { summary: 'Liveness', public: true },
   'GET /health/ready': { summary: 'Readiness (503 until ready)', public: true },
   'GET /ping': { summary: 'Ping', public: true },
-  'GET /metrics': { summary: 'Prometheus metrics', response: { contentType: 'text/plain' } },
+  'GET /metrics': {
+    summary: 'Prometheus metrics (the cloud asks for METRICS_TOKEN as a bearer token when it is set)',
+    response: { contentType: 'text/plain' },
+    public: true,
+  },
   'GET /openapi.json': { summary: 'This document' },
   'GET /docs': { summary: 'This document as a page', response: { contentType: 'text/html' } },
 };
