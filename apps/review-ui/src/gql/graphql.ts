@@ -20,6 +20,9 @@ export type ModelKind = (typeof ModelKindValues)[number];
 export const ModelVersionStateValues = ['CANDIDATE', 'PUBLISHED', 'RETIRED', 'REJECTED'] as const;
 export type ModelVersionState = (typeof ModelVersionStateValues)[number];
 
+export const NoteCategoryValues = ['CUSTOMER', 'GL'] as const;
+export type NoteCategory = (typeof NoteCategoryValues)[number];
+
 export const ResultTypeValues = [
   'binary_classification',
   'counting',
@@ -71,9 +74,17 @@ export interface CreateUserInput {
 }
 
 export interface HubHeartbeatInput {
+  latency?: HubLatencyInput | null;
   hubId?: string | null;
   servedDetectors: Array<ServedDetectorInput>;
   counters?: unknown;
+}
+
+export interface HubLatencyInput {
+  count: number;
+  meanMs?: number | null;
+  p50Ms?: number | null;
+  p95Ms?: number | null;
 }
 
 export interface ImageQueryFilter {
@@ -174,6 +185,15 @@ export type QueueItemFragment = {
     imageUrl: string;
     createdAt: string;
     metadata: unknown;
+    rois: Array<{
+      label: string;
+      score: number;
+      left: number;
+      top: number;
+      right: number;
+      bottom: number;
+    }> | null;
+    text: string | null;
     result: {
       resultType: ResultType;
       source: Source;
@@ -641,6 +661,15 @@ export type ReviewQueueQuery = {
           imageUrl: string;
           createdAt: string;
           metadata: unknown;
+          rois: Array<{
+            label: string;
+            score: number;
+            left: number;
+            top: number;
+            right: number;
+            bottom: number;
+          }> | null;
+          text: string | null;
           result: {
             resultType: ResultType;
             source: Source;
@@ -705,6 +734,15 @@ export const ReviewQueueDocument = gql`
       imageUrl
       createdAt
       metadata
+      rois {
+        label
+        score
+        left
+        top
+        right
+        bottom
+      }
+      text
       result {
         resultType
         source
@@ -748,6 +786,15 @@ export type EscalationCreatedSubscription = {
         imageUrl: string;
         createdAt: string;
         metadata: unknown;
+        rois: Array<{
+          label: string;
+          score: number;
+          left: number;
+          top: number;
+          right: number;
+          bottom: number;
+        }> | null;
+        text: string | null;
         result: {
           resultType: ResultType;
           source: Source;
@@ -803,6 +850,15 @@ export const EscalationCreatedDocument = gql`
       imageUrl
       createdAt
       metadata
+      rois {
+        label
+        score
+        left
+        top
+        right
+        bottom
+      }
+      text
       result {
         resultType
         source

@@ -23,6 +23,7 @@ import {
   type Point,
   type View,
 } from './geometry';
+import { boxTag, type ReviewBox } from './answers';
 
 export interface ImageViewerHandle {
   zoom: (factor: number) => void;
@@ -33,7 +34,7 @@ interface Props {
   src: string;
   alt: string;
   drawBoxes: boolean;
-  boxes: readonly NormBox[];
+  boxes: readonly ReviewBox[];
   onAddBox: (box: NormBox) => void;
   /** The image failed to load (for example an expired signed URL); the parent may pass a fresher `src`. */
   onError?: () => void;
@@ -224,8 +225,15 @@ export function ImageViewer({ src, alt, drawBoxes, boxes, onAddBox, onError, ref
             }}
           />
           {boxes.map((b, i) => (
-            <div key={i} className="box" style={boxStyle(b)} data-testid="box">
-              <span className="box-tag">{i + 1}</span>
+            <div
+              key={i}
+              className={b.score === null ? 'box' : 'box box-model'}
+              style={boxStyle(b)}
+              data-testid="box"
+            >
+              <span className="box-tag">
+                {i + 1} · {boxTag(b)}
+              </span>
             </div>
           ))}
           {draft ? <div className="box box-draft" style={boxStyle(draft)} /> : null}

@@ -1,13 +1,17 @@
 /** The answer buttons for the current item's mode (every button names its key). */
 import { useState, type FormEvent } from 'react';
-import type { NormBox } from './geometry';
+import { boxTag, type ReviewBox } from './answers';
 import type { LabelMode } from './keyboard';
 
 interface Props {
   mode: LabelMode;
   classes: readonly string[];
   countBuffer: string;
-  boxes: readonly NormBox[];
+  boxes: readonly ReviewBox[];
+  /** COUNT: what Enter submits with nothing typed (the model's count). */
+  suggestedCount: number | null;
+  /** TEXT: the text the model read, the starting value of the answer. */
+  recognisedText: string;
   busy: boolean;
   onLabel: (label: string) => void;
   onCount: (count: number) => void;
@@ -68,13 +72,22 @@ function ModeButtons(p: Props) {
       return (
         <>
           <span className="count-readout" aria-live="polite" data-testid="count-readout">
-            {p.countBuffer || <span className="muted">type a number</span>}
+            {p.countBuffer || (
+              <span className="muted">
+                {p.suggestedCount === null ? 'type a number' : `model: ${p.suggestedCount}`}
+              </span>
+            )}
           </span>
+          {p.boxes.length > 0 ? (
+            <span className="muted small" data-testid="box-count">
+              {p.boxes.length} box{p.boxes.length === 1 ? '' : 'es'} on the image
+            </span>
+          ) : null}
           <button
             type="button"
             className="btn btn-primary"
-            disabled={p.busy || !p.countBuffer}
-            onClick={() => p.onCount(Number(p.countBuffer))}
+            disabled={p.busy || (!p.countBuffer && p.suggestedCount === null)}
+            onClick={() => p.onCount(p.countBuffer ? Number(p.countBuffer) : (p.suggestedCount ?? 0))}
           >
             Submit <kbd>Enter</kbd>
           </button>
@@ -84,7 +97,7 @@ function ModeButtons(p: Props) {
     case 'TEXT':
       return (
         <>
-          <TextAnswer busy={p.busy} onSubmit={p.onLabel} />
+          <TextAnswer busy={p.busy} initial={p.recognisedText} onSubmit={p.onLabel} />
           {unclear}
         </>
       );
@@ -94,7 +107,10 @@ function ModeButtons(p: Props) {
           <ol className="box-list">
             {p.boxes.map((b, i) => (
               <li key={i}>
-                {(b.right - b.left).toFixed(2)}×{(b.bottom - b.top).toFixed(2)}{' '}
+                <span data-testid="box-item">{boxTag(b)}</span>{' '}
+                <span className="muted small">
+                  {(b.right - b.left).toFixed(2)}×{(b.bottom - b.top).toFixed(2)}
+                </span>{' '}
                 <button
                   type="button"
                   className="link"
@@ -116,8 +132,17 @@ function ModeButtons(p: Props) {
   }
 }
 
-function TextAnswer({ busy, onSubmit }: { busy: boolean; onSubmit: (text: string) => void }) {
-  const [text, setText] = useState('');
+function TextAnswer({
+  busy,
+  initial,
+  onSubmit,
+}: {
+  busy: boolean;
+  initial: string;
+  onSubmit: (text: string) => void;
+}) {
+  // Starts from what the model read; the parent remounts this per item (key), so edits never carry over.
+  const [text, setText] = useState(initial);
   const submit = (e: FormEvent) => {
     e.preventDefault();
     if (text.trim()) onSubmit(text.trim());
@@ -125,7 +150,13 @@ function TextAnswer({ busy, onSubmit }: { busy: boolean; onSubmit: (text: string
   };
   return (
     <form className="text-answer" onSubmit={submit}>
-      <input value={text} onChange={(e) => setText(e.target.value)} placeholder="Type the text, then Enter" />
+      <input
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+        placeholder="Type the text, then Enter"
+        aria-label="Text in the image"
+        data-testid="text-answer"
+      />
       <button type="submit" className="btn btn-primary" disabled={busy || !text.trim()}>
         Submit
       </button>

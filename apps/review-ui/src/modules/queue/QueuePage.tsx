@@ -20,8 +20,18 @@ import { percent } from '../../ui/format';
 import { EmptyState, ErrorState, Loading, describeError } from '../../ui/States';
 import { useNow } from '../../ui/useNow';
 import { useSession } from '../auth/useAuth';
-import { classNames, maxCount, objectClass, readEdgeResult, resultText } from './answers';
-import { roundBox, type NormBox } from './geometry';
+import {
+  classNames,
+  maxCount,
+  modelBoxes,
+  objectClass,
+  readEdgeResult,
+  recognisedText,
+  resultText,
+  suggestedCount,
+  type ReviewBox,
+} from './answers';
+import { roundBox } from './geometry';
 import { HelpOverlay } from './HelpOverlay';
 import { ImageViewer, type ImageViewerHandle } from './ImageViewer';
 import { resolveKey, type LabelMode } from './keyboard';
@@ -47,7 +57,7 @@ export function QueuePage({ detectorId }: { detectorId: string | null }) {
   const [selection, setSelection] = useState<ReadonlySet<string>>(new Set());
   const [helpOpen, setHelpOpen] = useState(false);
   const [countBuffer, setCountBuffer] = useState('');
-  const [boxes, setBoxes] = useState<NormBox[]>([]);
+  const [boxes, setBoxes] = useState<ReviewBox[]>([]);
   const [busy, setBusy] = useState(false);
   const [notice, setNotice] = useState<Notice>(null);
   const lastIndex = useRef(0);
@@ -100,10 +110,13 @@ export function QueuePage({ detectorId }: { detectorId: string | null }) {
     return () => window.clearTimeout(t);
   }, [notice]);
 
-  // Answers typed for one item never carry over to the next.
+  // Answers typed for one item never carry over to the next; the model's boxes are the starting point.
+  const currentRois = current?.imageQuery?.rois;
   useEffect(() => {
     setCountBuffer('');
-    setBoxes([]);
+    setBoxes(modelBoxes(currentRois));
+    // Only a new item resets the boxes: a queue refresh of the same item keeps the reviewer's edits.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [current?.id]);
 
   const { lease, forget } = useLease(current?.id ?? null, token, {
@@ -252,10 +265,13 @@ export function QueuePage({ detectorId }: { detectorId: string | null }) {
       void labelItems([current], 'NO_OBJECTS', []);
       return;
     }
-    const label = objectClass(current.detector?.modeConfiguration) ?? 'object';
-    const rois = boxes.map((b) => ({ label, score: 1, ...roundBox(b) }));
+    // A reviewer's answer is the truth: every box it keeps, the model's included, goes with score 1.
+    const rois = boxes.map((b) => ({ label: b.label, score: 1, ...roundBox(b) }));
     void labelItems([current], 'BOUNDING_BOX', rois);
   }, [current, busy, boxes, labelItems]);
+
+  const suggested =
+    mode === 'COUNT' ? suggestedCount(current?.imageQuery?.result?.count, boxes.length) : null;
 
   const move = useCallback(
     (delta: number) => {
@@ -283,7 +299,14 @@ export function QueuePage({ detectorId }: { detectorId: string | null }) {
         !!target && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName));
       const action = resolveKey(
         { key: e.key, ctrlKey: e.ctrlKey, metaKey: e.metaKey, altKey: e.altKey, inEditable },
-        { mode, classes, countBuffer, helpOpen, maxCount: maxCount(current?.detector?.modeConfiguration) },
+        {
+          mode,
+          classes,
+          countBuffer,
+          helpOpen,
+          maxCount: maxCount(current?.detector?.modeConfiguration),
+          suggestedCount: suggested,
+        },
       );
       if (action.type === 'none') return;
       e.preventDefault();
@@ -362,6 +385,7 @@ export function QueuePage({ detectorId }: { detectorId: string | null }) {
     selectedItems,
     visible,
     heldByOther,
+    suggested,
   ]);
 
   // A signed image URL is kept per item while it works, so the 10 s queue refresh does not reload the image.
@@ -496,7 +520,12 @@ export function QueuePage({ detectorId }: { detectorId: string | null }) {
               alt={current.imageQuery?.query ?? 'image query'}
               drawBoxes={mode === 'BOUNDING_BOX'}
               boxes={boxes}
-              onAddBox={(b) => setBoxes((prev) => [...prev, b])}
+              onAddBox={(b) =>
+                setBoxes((prev) => [
+                  ...prev,
+                  { ...b, label: objectClass(current.detector?.modeConfiguration) ?? 'object', score: null },
+                ])
+              }
               onError={() => {
                 if (imageUrl && urls.current.get(current.id) !== imageUrl) {
                   urls.current.set(current.id, imageUrl);
@@ -506,7 +535,10 @@ export function QueuePage({ detectorId }: { detectorId: string | null }) {
             />
             <div className="detail-foot">
               <LabelPanel
+                key={current.id}
                 mode={mode}
+                suggestedCount={suggested}
+                recognisedText={recognisedText(current.imageQuery)}
                 classes={classes}
                 countBuffer={countBuffer}
                 boxes={boxes}

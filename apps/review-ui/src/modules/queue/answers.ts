@@ -89,3 +89,56 @@ export function resultText(
   if (result.count !== null && result.count !== undefined) return String(result.count);
   return result.label ?? result.text ?? '—';
 }
+
+/** A box on the image under review: the model's (with its label and score) or one a reviewer drew. */
+export interface ReviewBox {
+  left: number;
+  top: number;
+  right: number;
+  bottom: number;
+  label: string;
+  /** The model's score; null for a box a reviewer drew. */
+  score: number | null;
+}
+
+const clamp01 = (v: number): number => Math.min(1, Math.max(0, v));
+
+/** The model's boxes of an image query (its `rois`), clamped to the image; boxes with no area are dropped. */
+export function modelBoxes(
+  rois:
+    | readonly { label: string; score: number; left: number; top: number; right: number; bottom: number }[]
+    | null
+    | undefined,
+): ReviewBox[] {
+  return (rois ?? []).flatMap((r) => {
+    const box = {
+      left: clamp01(Math.min(r.left, r.right)),
+      top: clamp01(Math.min(r.top, r.bottom)),
+      right: clamp01(Math.max(r.left, r.right)),
+      bottom: clamp01(Math.max(r.top, r.bottom)),
+    };
+    if (box.right <= box.left || box.bottom <= box.top) return [];
+    return [{ ...box, label: r.label, score: num(r.score) }];
+  });
+}
+
+/** A box's tag on the image: its label, with the model's score when it has one ("person 87%"). */
+export function boxTag(box: Pick<ReviewBox, 'label' | 'score'>): string {
+  return box.score === null ? box.label : `${box.label} ${Math.round(box.score * 100)}%`;
+}
+
+/** The text the model read (the image query's text, else its result's), as the reviewer's starting label. */
+export function recognisedText(
+  iq: { text?: string | null; result?: { text?: string | null } | null } | null | undefined,
+): string {
+  return iq?.text ?? iq?.result?.text ?? '';
+}
+
+/**
+ * What Enter submits on a counting detector with nothing typed: the model's count, else the number of boxes
+ * the model drew; null when there is neither (the reviewer must type a number).
+ */
+export function suggestedCount(modelCount: number | null | undefined, boxes: number): number | null {
+  if (typeof modelCount === 'number' && Number.isInteger(modelCount) && modelCount >= 0) return modelCount;
+  return boxes > 0 ? boxes : null;
+}

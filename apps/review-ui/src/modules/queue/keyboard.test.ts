@@ -105,3 +105,19 @@ describe('shortcutHelp', () => {
     expect(shortcutHelp('COUNT', []).some((s) => s.keys === 'Enter')).toBe(true);
   });
 });
+
+describe("counting with the model's count", () => {
+  it("Enter with nothing typed submits the model's count; typed digits win", () => {
+    const withSuggestion = { ...count, suggestedCount: 3 };
+    expect(resolveKey({ key: 'Enter' }, withSuggestion)).toEqual({ type: 'count', count: 3 });
+    expect(resolveKey({ key: 'Enter' }, { ...withSuggestion, countBuffer: '12' })).toEqual({
+      type: 'count',
+      count: 12,
+    });
+    expect(resolveKey({ key: 'Enter' }, count)).toEqual({ type: 'none' });
+    expect(resolveKey({ key: 'Enter' }, { ...count, suggestedCount: 0 })).toEqual({
+      type: 'count',
+      count: 0,
+    });
+  });
+});

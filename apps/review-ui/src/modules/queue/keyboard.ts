@@ -42,6 +42,8 @@ export interface KeyContext {
   helpOpen: boolean;
   /** Largest count accepted (the detector's max_count), if any. */
   maxCount?: number | null;
+  /** COUNT: what Enter submits with nothing typed (the model's count), if any. */
+  suggestedCount?: number | null;
 }
 
 const NONE: KeyAction = { type: 'none' };
@@ -95,7 +97,7 @@ export function resolveKey(input: KeyInput, ctx: KeyContext): KeyAction {
     case 'MULTI_CLASS':
       return multiClassKey(key, ctx.classes);
     case 'COUNT':
-      return countKey(key, ctx.countBuffer, ctx.maxCount ?? null);
+      return countKey(key, ctx.countBuffer, ctx.maxCount ?? null, ctx.suggestedCount ?? null);
     case 'BOUNDING_BOX':
       return boxKey(key);
     case 'TEXT':
@@ -128,7 +130,7 @@ function multiClassKey(key: string, classes: readonly string[]): KeyAction {
   return key.toLowerCase() === 'u' ? { type: 'label', label: 'UNCLEAR' } : NONE;
 }
 
-function countKey(key: string, buffer: string, maxCount: number | null): KeyAction {
+function countKey(key: string, buffer: string, maxCount: number | null, suggested: number | null): KeyAction {
   if (/^[0-9]$/.test(key)) {
     const next = (buffer + key).replace(/^0+(?=\d)/, '');
     if (next.length > 6) return NONE;
@@ -136,7 +138,10 @@ function countKey(key: string, buffer: string, maxCount: number | null): KeyActi
     return { type: 'countBuffer', buffer: next };
   }
   if (key === 'Backspace') return buffer ? { type: 'countBuffer', buffer: buffer.slice(0, -1) } : NONE;
-  if (key === 'Enter') return buffer ? { type: 'count', count: Number(buffer) } : NONE;
+  if (key === 'Enter') {
+    if (buffer) return { type: 'count', count: Number(buffer) };
+    return suggested === null ? NONE : { type: 'count', count: suggested };
+  }
   return key.toLowerCase() === 'u' ? { type: 'label', label: 'UNCLEAR' } : NONE;
 }
 
@@ -181,7 +186,7 @@ export function shortcutHelp(mode: LabelMode, classes: readonly string[]): { key
     case 'COUNT':
       return [
         { keys: '0–9', does: 'type the count' },
-        { keys: 'Enter', does: 'submit the count' },
+        { keys: 'Enter', does: "submit the count (nothing typed: the model's count)" },
         { keys: 'Backspace', does: 'delete a digit' },
         { keys: 'U', does: 'label UNCLEAR' },
         ...common,
