@@ -22,3 +22,4 @@ export {
   type FuzzAnswer,
   type FuzzRequest,
 } from './fuzz';
+export { startThrowawayPostgres, type ThrowawayPostgres } from '../drills/throwaway-postgres';
