@@ -116,7 +116,6 @@ export function QueuePage({ detectorId }: { detectorId: string | null }) {
     setCountBuffer('');
     setBoxes(modelBoxes(currentRois));
     // Only a new item resets the boxes: a queue refresh of the same item keeps the reviewer's edits.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [current?.id]);
 
   const { lease, forget } = useLease(current?.id ?? null, token, {
