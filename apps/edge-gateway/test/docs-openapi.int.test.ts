@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from './support/child';
-import { startGateway, type Harness } from './support/harness';
+import { startGateway, waitFor, type Harness } from './support/harness';
 import { ServiceChild, createDatabase } from './support/real-services';
 
 const ADMIN = 'io_admin_docs_openapi_test_token_00001';
@@ -39,6 +39,8 @@ beforeAll(async () => {
       HOST: '127.0.0.1',
       LEARNING_IN_PROCESS: '0',
       NODE_ENV: 'production',
+      LOG_LEVEL: 'info',
+      LOG_FORMAT: 'json',
     },
     `${cloudUrl}/health/ready`,
   );
@@ -126,5 +128,35 @@ describe.each([
     expect(kept.headers.get('x-request-id')).toBe('docs-test-1');
     const made = await fetch(`${base()}/openapi.json`, { headers: { 'x-request-id': 'no spaces allowed' } });
     expect(made.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe('the request log of a real service (the cloud child, LOG_FORMAT=json)', () => {
+  it('writes one JSON line per request with its id, method, redacted path, status and ms; no token', async () => {
+    const res = await fetch(`${cloudUrl}/openapi.json?token=sekret-in-query&x=1`, {
+      headers: { 'x-request-id': 'log-line-1', 'x-api-token': ADMIN },
+    });
+    expect(res.status).toBe(200);
+    await res.arrayBuffer();
+    const line = await waitFor(
+      () =>
+        cloud
+          .output()
+          .split('\n')
+          .filter((l) => l.includes('"log-line-1"'))
+          .map((l) => JSON.parse(l) as Record<string, unknown>)[0],
+      10_000,
+      'the request line',
+    );
+    expect(line).toMatchObject({
+      service: 'cloud-graph',
+      requestId: 'log-line-1',
+      method: 'GET',
+      path: '/openapi.json?token=[redacted]&x=1',
+      status: 200,
+    });
+    expect(typeof line.ms).toBe('number');
+    expect(cloud.output()).not.toContain('sekret-in-query');
+    expect(cloud.output()).not.toContain(ADMIN);
   });
 });
