@@ -220,7 +220,10 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
   router.add('GET', '/health', health);
   router.add('GET', '/health/ready', health);
   router.add('GET', '/ping', async ({ res }) => sendJson(res, 200, { message: 'Hello!' }));
-  const docs = createApiDocs(() => router.routes(), (req) => deps.tokens.authorize(token(req)));
+  const docs = createApiDocs(
+    () => router.routes(),
+    (req) => deps.tokens.authorize(token(req)),
+  );
   router.add('GET', '/openapi.json', ({ req, res }) => docs.json(req, res));
   router.add('GET', '/docs', ({ req, res }) => docs.html(req, res));
   router.add('GET', '/metrics', async ({ res }) => {
@@ -277,10 +280,12 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
     path: string,
     err: unknown,
     read: Buffer | undefined,
+    routing: boolean,
   ) => {
     const status = problemFor(err).status;
     if (!shouldForwardToCloud({ status, edgeOnly: isEdgeOnly(err), path })) {
-      if (read === undefined && !req.readableEnded) req.resume();
+      // A routing refusal keeps the connection (drain the body); a handler's refusal of an unread body closes it.
+      if (routing) req.resume();
       return fail(req, res, err);
     }
     let body = read;
@@ -299,14 +304,14 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
   return (req, res) => {
     let match: ReturnType<typeof router.match>;
     const { path, query } = splitUrl(req.url);
-    const refuse = (err: unknown, read: Buffer | undefined) =>
-      failOrForward(req, res, path, err, read).catch((e: unknown) => fail(req, res, e));
+    const refuse = (err: unknown, read: Buffer | undefined, routing = false) =>
+      failOrForward(req, res, path, err, read, routing).catch((e: unknown) => fail(req, res, e));
     try {
       match = router.match(req.method ?? 'GET', path);
       if (!match) throw new IntelliOpticsError('NOT_FOUND', 'Not Found');
     } catch (err) {
       // Routing refusals (404, 405) come before any handler: the cloud may serve the route.
-      return void refuse(err, undefined);
+      return void refuse(err, undefined, true);
     }
     const ctx: Ctx = { req, res, path, query, params: match.params };
     match.handler(ctx).catch((err: unknown) => refuse(err, ctx.body));
