@@ -447,7 +447,7 @@ async function main(): Promise<void> {
       `| escalated (asked: sync / want_async; by reason) | ${escalated.length} (${escalated.filter((s) => s.kind === 'escalate').length} / ${escalated.filter((s) => s.kind === 'escalate-async').length}; ${[...reasons].map(([r, n]) => `${r} ${n}`).join(', ')}) |`,
     );
     lines.push(
-      `| escalations answered by the edge while the cloud was away | ${escalated.filter((s) => s.fromEdge).length} |`,
+      `| escalations answered with the edge's own answer (cloud down or no cloud answer yet) | ${escalated.filter((s) => s.fromEdge).length} |`,
     );
     lines.push(`| delivered (in the cloud's database) | ${delivered} |`);
     lines.push(
