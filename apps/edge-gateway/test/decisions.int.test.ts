@@ -101,7 +101,9 @@ describe('decision paths', () => {
     const local = await fetch(`${h.url}/device-api/v1/image-queries/${iq.id}`, {
       headers: { 'x-api-token': TOKEN },
     });
-    expect(local.status).toBe(404);
+    // The edge has no copy; the read is forwarded to the cloud, which answers it.
+    expect(local.headers.get('x-io-served-by')).toBe('cloud');
+    expect(await h.gateway.store.imageQueries.get(iq.id)).toBeNull();
   });
 
   it('queues human_review=ALWAYS while the cloud is down and answers with the chance-level prior at once', async () => {
