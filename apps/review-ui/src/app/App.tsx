@@ -12,6 +12,7 @@ const DetectorsPage = lazy(() => import('../modules/detectors/DetectorsPage'));
 const DetectorPage = lazy(() => import('../modules/detectors/DetectorPage'));
 const NewDetectorPage = lazy(() => import('../modules/detectors/NewDetectorPage'));
 const FleetPage = lazy(() => import('../modules/fleet/FleetPage'));
+const AdminPage = lazy(() => import('../modules/admin/AdminPage'));
 
 export function App() {
   const { state, retry } = useAuth();
@@ -72,6 +73,8 @@ function Page({ route }: { route: Route }) {
       return <DetectorPage id={route.id} />;
     case 'fleet':
       return <FleetPage />;
+    case 'admin':
+      return <AdminPage tab={route.tab} />;
     case 'signIn':
       return (
         <EmptyState title="You are signed in">

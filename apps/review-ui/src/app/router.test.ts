@@ -10,6 +10,9 @@ describe('hash routes', () => {
     ['#/detectors/new', { page: 'detectorNew' }],
     ['#/detectors/det%201', { page: 'detector', id: 'det 1' }],
     ['#/fleet', { page: 'fleet' }],
+    ['#/admin/users', { page: 'admin', tab: 'users' }],
+    ['#/admin/hubs', { page: 'admin', tab: 'hubs' }],
+    ['#/admin/training', { page: 'admin', tab: 'training' }],
     ['#/sign-in', { page: 'signIn' }],
     ['#/nope', { page: 'notFound', path: '/nope' }],
   ])('%s', (hash, route) => {
@@ -19,6 +22,11 @@ describe('hash routes', () => {
 });
 
 describe('route table', () => {
+  it('opens the users tab for #/admin and refuses an unknown tab', () => {
+    expect(parseRoute('#/admin')).toEqual({ page: 'admin', tab: 'users' });
+    expect(parseRoute('#/admin/secrets')).toEqual({ page: 'notFound', path: '/admin/secrets' });
+  });
+
   it('keeps a malformed escape as typed instead of throwing', () => {
     expect(parseRoute('#/detectors/%E0%A4%A')).toEqual({ page: 'detector', id: '%E0%A4%A' });
   });
@@ -29,6 +37,7 @@ describe('route table', () => {
     [{ page: 'detectorNew' }, 'detectors'],
     [{ page: 'detector', id: 'det_1' }, 'detectors'],
     [{ page: 'fleet' }, 'fleet'],
+    [{ page: 'admin', tab: 'hubs' }, 'admin'],
     [{ page: 'signIn' }, null],
     [{ page: 'notFound', path: '/x' }, null],
   ])('%j belongs to %s', (route, area) => {

@@ -12,7 +12,11 @@ export type Route =
   | { page: 'detectorNew' }
   | { page: 'detector'; id: string }
   | { page: 'fleet' }
+  | { page: 'admin'; tab: AdminTab }
   | { page: 'notFound'; path: string };
+
+export type AdminTab = 'users' | 'hubs' | 'training';
+const ADMIN_TABS: readonly AdminTab[] = ['users', 'hubs', 'training'];
 
 export function parseRoute(hash: string): Route {
   const raw = hash.replace(/^#/, '') || '/queue';
@@ -31,6 +35,10 @@ export function parseRoute(hash: string): Route {
       return { page: 'detectors' };
     case 'fleet':
       return { page: 'fleet' };
+    case 'admin': {
+      const tab = ADMIN_TABS.find((t) => t === (parts[1] ?? 'users'));
+      return tab ? { page: 'admin', tab } : { page: 'notFound', path };
+    }
     default:
       return { page: 'notFound', path };
   }
@@ -50,6 +58,7 @@ export const NAV: readonly { area: Area; label: string; route: Route }[] = [
   { area: 'queue', label: 'Review queue', route: { page: 'queue', detectorId: null } },
   { area: 'detectors', label: 'Detectors', route: { page: 'detectors' } },
   { area: 'fleet', label: 'Fleet', route: { page: 'fleet' } },
+  { area: 'admin', label: 'Admin', route: { page: 'admin', tab: 'users' } },
 ];
 
 /** The area a page belongs to (what the nav highlights and the role check guards); null for open pages. */
@@ -63,6 +72,8 @@ export function areaOf(route: Route): Area | null {
       return 'detectors';
     case 'fleet':
       return 'fleet';
+    case 'admin':
+      return 'admin';
     case 'signIn':
     case 'notFound':
       return null;
@@ -83,6 +94,8 @@ export function hrefFor(route: Route): string {
       return `#/detectors/${encodeURIComponent(route.id)}`;
     case 'fleet':
       return '#/fleet';
+    case 'admin':
+      return `#/admin/${route.tab}`;
     case 'notFound':
       return `#${route.path}`;
   }

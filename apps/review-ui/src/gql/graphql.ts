@@ -124,6 +124,42 @@ export interface UpdateDetectorInput {
   metadata?: unknown;
 }
 
+export type AdminJobFragment = {
+  id: string;
+  detectorId: string;
+  state: string;
+  trigger: string;
+  outcome: string | null;
+  progress: number;
+  stage: string | null;
+  attempts: number;
+  labelCount: number | null;
+  error: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+};
+
+export type AdminTokenFragment = {
+  id: string;
+  name: string;
+  snippet: string;
+  userId: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  expiresAt: string | null;
+  revokedAt: string | null;
+};
+
+export type AdminUserFragment = {
+  id: string;
+  username: string;
+  email: string;
+  role: UserRole;
+  createdAt: string;
+  disabledAt: string | null;
+};
+
 export type DetectorFieldsFragment = {
   id: string;
   name: string;
@@ -213,6 +249,489 @@ export type QueueItemFragment = {
     confidenceThreshold: number;
   } | null;
 };
+
+export type AdminUsersQuery = {
+  users: Array<{
+    id: string;
+    username: string;
+    email: string;
+    role: UserRole;
+    createdAt: string;
+    disabledAt: string | null;
+  }>;
+};
+
+export type AdminUsersQueryVariables = Record<string, never>;
+
+export const AdminUsersDocument = gql`
+  query AdminUsers {
+    users {
+      ...AdminUser
+    }
+  }
+
+  fragment AdminUser on User {
+    id
+    username
+    email
+    role
+    createdAt
+    disabledAt
+  }
+` as TypedDocumentNode<AdminUsersQuery, AdminUsersQueryVariables>;
+
+export type AdminTokensQuery = {
+  apiTokens: Array<{
+    id: string;
+    name: string;
+    snippet: string;
+    userId: string;
+    createdAt: string;
+    lastUsedAt: string | null;
+    expiresAt: string | null;
+    revokedAt: string | null;
+  }>;
+};
+
+export type AdminTokensQueryVariables = {
+  userId: string;
+};
+
+export const AdminTokensDocument = gql`
+  query AdminTokens($userId: ID!) {
+    apiTokens(userId: $userId) {
+      ...AdminToken
+    }
+  }
+
+  fragment AdminToken on ApiToken {
+    id
+    name
+    snippet
+    userId
+    createdAt
+    lastUsedAt
+    expiresAt
+    revokedAt
+  }
+` as TypedDocumentNode<AdminTokensQuery, AdminTokensQueryVariables>;
+
+export type AdminCreateUserMutation = {
+  createUser: {
+    ok: boolean;
+    error: {
+      code: string;
+      message: string;
+    } | null;
+    user: {
+      id: string;
+      username: string;
+      email: string;
+      role: UserRole;
+      createdAt: string;
+      disabledAt: string | null;
+    } | null;
+  };
+};
+
+export type AdminCreateUserMutationVariables = {
+  input: CreateUserInput;
+};
+
+export const AdminCreateUserDocument = gql`
+  mutation AdminCreateUser($input: CreateUserInput!) {
+    createUser(input: $input) {
+      ok
+      error {
+        code
+        message
+      }
+      user {
+        ...AdminUser
+      }
+    }
+  }
+
+  fragment AdminUser on User {
+    id
+    username
+    email
+    role
+    createdAt
+    disabledAt
+  }
+` as TypedDocumentNode<AdminCreateUserMutation, AdminCreateUserMutationVariables>;
+
+export type AdminCreateTokenMutation = {
+  createApiToken: {
+    ok: boolean;
+    error: {
+      code: string;
+      message: string;
+    } | null;
+    token: string | null;
+    snippet: string | null;
+  };
+};
+
+export type AdminCreateTokenMutationVariables = {
+  name: string;
+  userId?: string | null;
+  expiresInDays?: number | null;
+};
+
+export const AdminCreateTokenDocument = gql`
+  mutation AdminCreateToken($name: String!, $userId: ID, $expiresInDays: Int) {
+    createApiToken(name: $name, userId: $userId, expiresInDays: $expiresInDays) {
+      ok
+      error {
+        code
+        message
+      }
+      token
+      snippet
+    }
+  }
+` as TypedDocumentNode<AdminCreateTokenMutation, AdminCreateTokenMutationVariables>;
+
+export type AdminRevokeTokenMutation = {
+  revokeApiToken: {
+    ok: boolean;
+    error: {
+      code: string;
+      message: string;
+    } | null;
+    apiToken: {
+      id: string;
+      name: string;
+      snippet: string;
+      userId: string;
+      createdAt: string;
+      lastUsedAt: string | null;
+      expiresAt: string | null;
+      revokedAt: string | null;
+    } | null;
+  };
+};
+
+export type AdminRevokeTokenMutationVariables = {
+  id: string;
+};
+
+export const AdminRevokeTokenDocument = gql`
+  mutation AdminRevokeToken($id: ID!) {
+    revokeApiToken(id: $id) {
+      ok
+      error {
+        code
+        message
+      }
+      apiToken {
+        ...AdminToken
+      }
+    }
+  }
+
+  fragment AdminToken on ApiToken {
+    id
+    name
+    snippet
+    userId
+    createdAt
+    lastUsedAt
+    expiresAt
+    revokedAt
+  }
+` as TypedDocumentNode<AdminRevokeTokenMutation, AdminRevokeTokenMutationVariables>;
+
+export type AdminSetUserDisabledMutation = {
+  setUserDisabled: {
+    ok: boolean;
+    error: {
+      code: string;
+      message: string;
+    } | null;
+    user: {
+      id: string;
+      username: string;
+      email: string;
+      role: UserRole;
+      createdAt: string;
+      disabledAt: string | null;
+    } | null;
+  };
+};
+
+export type AdminSetUserDisabledMutationVariables = {
+  id: string;
+  disabled: boolean;
+};
+
+export const AdminSetUserDisabledDocument = gql`
+  mutation AdminSetUserDisabled($id: ID!, $disabled: Boolean!) {
+    setUserDisabled(id: $id, disabled: $disabled) {
+      ok
+      error {
+        code
+        message
+      }
+      user {
+        ...AdminUser
+      }
+    }
+  }
+
+  fragment AdminUser on User {
+    id
+    username
+    email
+    role
+    createdAt
+    disabledAt
+  }
+` as TypedDocumentNode<AdminSetUserDisabledMutation, AdminSetUserDisabledMutationVariables>;
+
+export type AdminHubsQuery = {
+  hubs: Array<{
+    id: string;
+    name: string;
+    online: boolean;
+    lastHeartbeatAt: string | null;
+    tokenSnippet: string;
+    assignedDetectorIds: Array<string> | null;
+    createdAt: string;
+  }>;
+  detectors: Array<{
+    id: string;
+    name: string;
+  }>;
+};
+
+export type AdminHubsQueryVariables = Record<string, never>;
+
+export const AdminHubsDocument = gql`
+  query AdminHubs {
+    hubs {
+      id
+      name
+      online
+      lastHeartbeatAt
+      tokenSnippet
+      assignedDetectorIds
+      createdAt
+    }
+    detectors(first: 500) {
+      id
+      name
+    }
+  }
+` as TypedDocumentNode<AdminHubsQuery, AdminHubsQueryVariables>;
+
+export type AdminRegisterHubMutation = {
+  registerHub: {
+    ok: boolean;
+    error: {
+      code: string;
+      message: string;
+    } | null;
+    token: string | null;
+    hub: {
+      id: string;
+      name: string;
+    } | null;
+  };
+};
+
+export type AdminRegisterHubMutationVariables = {
+  name: string;
+  detectorIds?: Array<string> | null;
+};
+
+export const AdminRegisterHubDocument = gql`
+  mutation AdminRegisterHub($name: String!, $detectorIds: [ID!]) {
+    registerHub(name: $name, detectorIds: $detectorIds) {
+      ok
+      error {
+        code
+        message
+      }
+      token
+      hub {
+        id
+        name
+      }
+    }
+  }
+` as TypedDocumentNode<AdminRegisterHubMutation, AdminRegisterHubMutationVariables>;
+
+export type AdminRotateHubTokenMutation = {
+  rotateHubToken: {
+    ok: boolean;
+    error: {
+      code: string;
+      message: string;
+    } | null;
+    token: string | null;
+  };
+};
+
+export type AdminRotateHubTokenMutationVariables = {
+  hubId: string;
+};
+
+export const AdminRotateHubTokenDocument = gql`
+  mutation AdminRotateHubToken($hubId: ID!) {
+    rotateHubToken(hubId: $hubId) {
+      ok
+      error {
+        code
+        message
+      }
+      token
+    }
+  }
+` as TypedDocumentNode<AdminRotateHubTokenMutation, AdminRotateHubTokenMutationVariables>;
+
+export type AdminSetHubDetectorsMutation = {
+  setHubDetectors: {
+    ok: boolean;
+    error: {
+      code: string;
+      message: string;
+    } | null;
+    hub: {
+      id: string;
+      assignedDetectorIds: Array<string> | null;
+    } | null;
+  };
+};
+
+export type AdminSetHubDetectorsMutationVariables = {
+  hubId: string;
+  detectorIds?: Array<string> | null;
+};
+
+export const AdminSetHubDetectorsDocument = gql`
+  mutation AdminSetHubDetectors($hubId: ID!, $detectorIds: [ID!]) {
+    setHubDetectors(hubId: $hubId, detectorIds: $detectorIds) {
+      ok
+      error {
+        code
+        message
+      }
+      hub {
+        id
+        assignedDetectorIds
+      }
+    }
+  }
+` as TypedDocumentNode<AdminSetHubDetectorsMutation, AdminSetHubDetectorsMutationVariables>;
+
+export type AdminTrainingJobsQuery = {
+  trainingJobs: Array<{
+    id: string;
+    detectorId: string;
+    state: string;
+    trigger: string;
+    outcome: string | null;
+    progress: number;
+    stage: string | null;
+    attempts: number;
+    labelCount: number | null;
+    error: string | null;
+    createdAt: string;
+    startedAt: string | null;
+    finishedAt: string | null;
+  }>;
+};
+
+export type AdminTrainingJobsQueryVariables = {
+  detectorId: string;
+};
+
+export const AdminTrainingJobsDocument = gql`
+  query AdminTrainingJobs($detectorId: ID!) {
+    trainingJobs(detectorId: $detectorId, limit: 20) {
+      ...AdminJob
+    }
+  }
+
+  fragment AdminJob on TrainingJob {
+    id
+    detectorId
+    state
+    trigger
+    outcome
+    progress
+    stage
+    attempts
+    labelCount
+    error
+    createdAt
+    startedAt
+    finishedAt
+  }
+` as TypedDocumentNode<AdminTrainingJobsQuery, AdminTrainingJobsQueryVariables>;
+
+export type AdminRequestTrainingMutation = {
+  requestTraining: {
+    ok: boolean;
+    error: {
+      code: string;
+      message: string;
+    } | null;
+    job: {
+      id: string;
+      detectorId: string;
+      state: string;
+      trigger: string;
+      outcome: string | null;
+      progress: number;
+      stage: string | null;
+      attempts: number;
+      labelCount: number | null;
+      error: string | null;
+      createdAt: string;
+      startedAt: string | null;
+      finishedAt: string | null;
+    } | null;
+  };
+};
+
+export type AdminRequestTrainingMutationVariables = {
+  detectorId: string;
+};
+
+export const AdminRequestTrainingDocument = gql`
+  mutation AdminRequestTraining($detectorId: ID!) {
+    requestTraining(detectorId: $detectorId) {
+      ok
+      error {
+        code
+        message
+      }
+      job {
+        ...AdminJob
+      }
+    }
+  }
+
+  fragment AdminJob on TrainingJob {
+    id
+    detectorId
+    state
+    trigger
+    outcome
+    progress
+    stage
+    attempts
+    labelCount
+    error
+    createdAt
+    startedAt
+    finishedAt
+  }
+` as TypedDocumentNode<AdminRequestTrainingMutation, AdminRequestTrainingMutationVariables>;
 
 export type MeQuery = {
   me: {

@@ -1,6 +1,6 @@
 /** What each role may open. A REVIEWER works the queue; an ADMIN sees everything. */
 export type Role = 'ADMIN' | 'REVIEWER';
-export type Area = 'queue' | 'detectors' | 'fleet';
+export type Area = 'queue' | 'detectors' | 'fleet' | 'admin';
 
 export function canOpen(role: Role, area: Area): boolean {
   if (role === 'ADMIN') return true;
