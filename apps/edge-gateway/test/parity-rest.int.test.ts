@@ -176,6 +176,25 @@ describe.each(doors)('through %s', (door, base) => {
     expect(restored.status).toBe(200);
   });
 
+  it('a detector deleted through the edge is gone from the edge at once (list and by id)', async () => {
+    const created = await call('/v1/detectors', {
+      method: 'POST',
+      token: cloud.tokens.admin,
+      headers: json,
+      body: JSON.stringify({ name: `parity delete ${door}`, query: 'Gone?' }),
+    });
+    expect(created.status).toBe(201);
+    const id = created.json.id as string;
+    expect((await call(`/v1/detectors/${id}`, { token: cloud.tokens.admin })).status).toBe(200);
+    const deleted = await call(`/v1/detectors/${id}`, { method: 'DELETE', token: cloud.tokens.admin });
+    expect(deleted.status, deleted.text).toBeLessThan(300);
+    const list = await call('/v1/detectors?page_size=1000', { token: cloud.tokens.admin });
+    expect((list.json.results as { id: string }[]).map((d) => d.id)).not.toContain(id);
+    const byId = await call(`/v1/detectors/${id}`, { token: cloud.tokens.admin });
+    expect(byId.status).toBe(404);
+    expect(byId.json).toHaveProperty('detail');
+  });
+
   it("refuses a detector change with the caller's rights, not the edge's (reviewer → 403 from the cloud)", async () => {
     const r = await call('/v1/detectors', {
       method: 'POST',
