@@ -8,7 +8,7 @@ import type { VisionEngine } from '@intellioptics/vision';
 import { DEFAULT_PIPELINE_CONFIG, VisionEngine as Engine } from '@intellioptics/vision';
 import type { Logger } from 'pino';
 import type { InferenceConfig } from './config/env';
-import { Router, sendJson, sendProblem, splitUrl, withRequestLog } from '@intellioptics/http';
+import { Router, requestIdOf, sendJson, sendProblem, splitUrl, withRequestLog } from '@intellioptics/http';
 import { IntelliOpticsError, isIntelliOpticsError } from '@intellioptics/schema';
 import { toCatalogueError } from './errors';
 import { addHealthRoutes, type Readiness, type RouteHandler } from './http/health.route';
@@ -166,7 +166,8 @@ export function buildServer(deps: ServerDeps): InferenceServer {
       await route.handler(req, res);
     } catch (raw) {
       const err = toCatalogueError(raw);
-      if (!isIntelliOpticsError(err)) log.error({ err, path }, 'unexpected error');
+      if (!isIntelliOpticsError(err))
+        log.error({ err, path, requestId: requestIdOf(req) }, 'unexpected error');
       const status = sendProblem(res, err);
       if (path === '/infer') {
         const ids = inferIds.get(req) ?? query.getAll('detector_id').slice(0, 1);

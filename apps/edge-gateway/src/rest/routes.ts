@@ -15,6 +15,8 @@ import {
   problemFor,
   readBody,
   readJsonBody,
+  redactUrl,
+  requestIdOf,
   sendJson,
   sendJsonText,
   sendProblem,
@@ -253,7 +255,10 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
     const headers = isEdgeOnly(err) ? edgeOnlyHeaders(JSON.stringify(problemFor(err).body)) : {};
     const status = sendProblem(res, err, { headers });
     if (!isIntelliOpticsError(err))
-      deps.log.error({ err, method: req.method, url: req.url }, 'unexpected error');
+      deps.log.error(
+        { err, method: req.method, url: redactUrl(req.url), requestId: requestIdOf(req) },
+        'unexpected error',
+      );
     deps.metrics.httpErrors.inc({ status: String(status) });
   };
 
