@@ -89,7 +89,7 @@ export function withRequestLog(handler: Handler, log: RequestLogger, opts: Reque
         status,
         ms: Math.round(Number(process.hrtime.bigint() - started) / 1e4) / 100,
       };
-      const msg = `${line.method} ${path} ${status}`;
+      const msg = `${line.method} ${path} ${status} ${line.ms}ms`;
       if (status >= 500) log.error(line, msg);
       else if (status >= 400) log.warn(line, msg);
       else if (opts.quiet?.(path.split('?')[0] ?? '/')) log.debug(line, msg);
