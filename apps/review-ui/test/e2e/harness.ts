@@ -32,6 +32,8 @@ export interface Harness {
   tokens: { admin: string; reviewer1: string; reviewer2: string; hub: string };
   users: { reviewer1: string; reviewer2: string };
   hubId: string;
+  /** Runs SQL on the cloud's database (seeding what no API writes yet, e.g. a model's rois). */
+  sql: (query: string, params: unknown[]) => Promise<unknown>;
   gql: (query: string, variables?: Record<string, unknown>, token?: string) => Promise<GqlResult>;
   rest: (
     path: string,
@@ -158,6 +160,7 @@ export async function startHarness(): Promise<Harness> {
       },
       users: { reviewer1: cloud.reviewerId, reviewer2: cloud.reviewer2Id },
       hubId: cloud.hubId,
+      sql: (query, params) => cloud.deps.orm.em.fork().getConnection().execute(query, params),
       gql,
       rest,
       close,
