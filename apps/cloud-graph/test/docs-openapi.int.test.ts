@@ -35,7 +35,7 @@ describe('the cloud docs with API_DOCS_PUBLIC=true', () => {
     const call = api(t.url);
     const doc = await call('/openapi.json');
     expect(doc.status).toBe(200);
-    const result = await new Validator().validate(doc.json as object);
+    const result = await new Validator().validate(doc.json as Record<string, unknown>);
     expect(result.errors ?? []).toEqual([]);
     expect((await call('/docs')).text).toContain('/device-api/v1/detectors/{id}');
   });
