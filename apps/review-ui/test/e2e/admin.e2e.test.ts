@@ -34,7 +34,7 @@ async function answered(iq: string): Promise<Record<string, unknown>> {
   for (;;) {
     const res = await h.rest(`/device-api/v1/image-queries/${iq}`);
     const body = res.json as { result?: { source?: string } };
-    if (body.result?.source === 'USER') return body as Record<string, unknown>;
+    if (body.result?.source === 'USER') return body;
     if (Date.now() > until) throw new Error(`no human answer on ${iq}: ${JSON.stringify(body)}`);
     await new Promise((r) => setTimeout(r, 150));
   }
