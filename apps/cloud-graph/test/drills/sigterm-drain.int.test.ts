@@ -124,9 +124,7 @@ describe('SIGTERM under load', () => {
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
     try {
-      const { rows } = await client.query<{ id: string }>('SELECT id FROM image_queries WHERE id = ANY($1)', [
-        ids,
-      ]);
+      const { rows } = await client.query('SELECT id FROM image_queries WHERE id = ANY($1)', [ids]);
       expect(rows.length).toBe(ids.length);
     } finally {
       await client.end();
