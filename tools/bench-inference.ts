@@ -32,12 +32,7 @@ import {
   seededSample,
 } from '@intellioptics/learning/datasets';
 import type { BackbonePrecision, Head } from '@intellioptics/vision';
-import {
-  ObjectDetector,
-  readModelPackage,
-  TextReader,
-  VisionEngine,
-} from '@intellioptics/vision';
+import { ObjectDetector, readModelPackage, TextReader, VisionEngine } from '@intellioptics/vision';
 import { buildStarterModel, stageStarterData } from './build-starter-model';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
