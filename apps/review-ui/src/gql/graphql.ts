@@ -175,6 +175,32 @@ export type DetectorFieldsFragment = {
   createdAt: string;
 };
 
+export type DetectorPayloadFieldsFragment = {
+  ok: boolean;
+  error: {
+    code: string;
+    message: string;
+    fields: Array<{
+      path: string;
+      message: string;
+    }>;
+  } | null;
+  detector: {
+    id: string;
+    name: string;
+    query: string;
+    groupName: string;
+    mode: DetectorMode;
+    modeConfiguration: unknown;
+    confidenceThreshold: number;
+    patienceTime: number;
+    status: DetectorStatus;
+    escalationType: EscalationType;
+    metadata: unknown;
+    createdAt: string;
+  } | null;
+};
+
 export type HubFieldsFragment = {
   id: string;
   name: string;
@@ -940,18 +966,7 @@ export type CreateDetectorMutationVariables = {
 export const CreateDetectorDocument = gql`
   mutation CreateDetector($input: CreateDetectorInput!) {
     createDetector(input: $input) {
-      ok
-      error {
-        code
-        message
-        fields {
-          path
-          message
-        }
-      }
-      detector {
-        ...DetectorFields
-      }
+      ...DetectorPayloadFields
     }
   }
 
@@ -968,6 +983,21 @@ export const CreateDetectorDocument = gql`
     escalationType
     metadata
     createdAt
+  }
+
+  fragment DetectorPayloadFields on DetectorPayload {
+    ok
+    error {
+      code
+      message
+      fields {
+        path
+        message
+      }
+    }
+    detector {
+      ...DetectorFields
+    }
   }
 ` as TypedDocumentNode<CreateDetectorMutation, CreateDetectorMutationVariables>;
 
@@ -1007,18 +1037,7 @@ export type UpdateDetectorMutationVariables = {
 export const UpdateDetectorDocument = gql`
   mutation UpdateDetector($id: ID!, $input: UpdateDetectorInput!) {
     updateDetector(id: $id, input: $input) {
-      ok
-      error {
-        code
-        message
-        fields {
-          path
-          message
-        }
-      }
-      detector {
-        ...DetectorFields
-      }
+      ...DetectorPayloadFields
     }
   }
 
@@ -1035,6 +1054,21 @@ export const UpdateDetectorDocument = gql`
     escalationType
     metadata
     createdAt
+  }
+
+  fragment DetectorPayloadFields on DetectorPayload {
+    ok
+    error {
+      code
+      message
+      fields {
+        path
+        message
+      }
+    }
+    detector {
+      ...DetectorFields
+    }
   }
 ` as TypedDocumentNode<UpdateDetectorMutation, UpdateDetectorMutationVariables>;
 
