@@ -196,9 +196,16 @@ function nullable(ts: string): string {
   return ts === 'unknown' ? ts : `${ts} | null`;
 }
 
+/** `inner` of a type, made nullable unless the type is non-null (GraphQL types are nullable by default). */
+function withNullability<T extends GraphQLInputType | GraphQLOutputType>(
+  type: T,
+  inner: (t: T) => string,
+): string {
+  return isNonNullType(type) ? inner(type.ofType as T) : nullable(inner(type));
+}
+
 function inputTs(type: GraphQLInputType): string {
-  if (isNonNullType(type)) return inputTsInner(type.ofType);
-  return nullable(inputTsInner(type));
+  return withNullability(type, inputTsInner);
 }
 
 function inputTsInner(type: GraphQLInputType): string {
@@ -214,8 +221,7 @@ function outputTs(
   fragments: Map<string, FragmentDefinitionNode>,
   indent: string,
 ): string {
-  if (isNonNullType(type)) return outputInner(schema, type.ofType, set, fragments, indent);
-  return nullable(outputInner(schema, type, set, fragments, indent));
+  return withNullability(type, (t) => outputInner(schema, t, set, fragments, indent));
 }
 
 function outputInner(
