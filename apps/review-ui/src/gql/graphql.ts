@@ -214,6 +214,11 @@ export type HubFieldsFragment = {
     primaryVersion: number | null;
     ooddVersion: number | null;
   }>;
+  latencySamples: Array<{
+    at: string;
+    count: number;
+    p50Ms: number | null;
+  }>;
 };
 
 export type LeaseFieldsFragment = {
@@ -1124,6 +1129,11 @@ export type FleetQuery = {
       primaryVersion: number | null;
       ooddVersion: number | null;
     }>;
+    latencySamples: Array<{
+      at: string;
+      count: number;
+      p50Ms: number | null;
+    }>;
   }>;
   detectors: Array<{
     id: string;
@@ -1156,6 +1166,11 @@ export const FleetDocument = gql`
       detectorId
       primaryVersion
       ooddVersion
+    }
+    latencySamples(last: 60) {
+      at
+      count
+      p50Ms
     }
   }
 ` as TypedDocumentNode<FleetQuery, FleetQueryVariables>;

@@ -10,7 +10,15 @@ import { Chip } from '../../ui/Chip';
 import { percent, relativeTime, shortTime } from '../../ui/format';
 import { EmptyState, ErrorState, Loading } from '../../ui/States';
 import { useNow } from '../../ui/useNow';
-import { addSample, asCounters, escalationRate, latencyMs, ratePoints, type Sample } from './fleet-metrics';
+import {
+  addSample,
+  asCounters,
+  escalationRate,
+  latencyMs,
+  latencyPoints,
+  ratePoints,
+  type Sample,
+} from './fleet-metrics';
 import { Stat } from './Stat';
 
 type Hub = FleetQuery['hubs'][number];
@@ -53,6 +61,7 @@ export default function FleetPage() {
           lastHeartbeatAt: null,
           counters: {},
           servedDetectors: [],
+          latencySamples: [],
           assignedDetectorIds: null,
           name: h.name,
           ...h,
@@ -93,6 +102,9 @@ export default function FleetPage() {
               counters,
             }).filter((s) => s.at > 0);
             const points = ratePoints(samples);
+            const latency = latencyPoints(h.latencySamples, points);
+            const lastLatency =
+              latency.findLast((p) => p.latencyMs !== null)?.latencyMs ?? latencyMs(counters);
             return (
               <article key={h.id} className="card hub">
                 <header className="hub-head">
@@ -109,9 +121,7 @@ export default function FleetPage() {
                 </p>
                 <div className="chips">
                   <Chip label="Escalation rate">{percent(escalationRate(counters), 1)}</Chip>
-                  <Chip label="Latency">
-                    {latencyMs(counters) === null ? '—' : `${latencyMs(counters)} ms`}
-                  </Chip>
+                  <Chip label="Latency">{lastLatency == null ? '—' : `${Math.round(lastLatency)} ms`}</Chip>
                 </div>
                 <h3>Serves</h3>
                 {h.servedDetectors.length === 0 ? (
@@ -145,7 +155,7 @@ export default function FleetPage() {
                     title="Latency"
                     legend="ms"
                     className="s-latency"
-                    points={points}
+                    points={latency}
                     value={(p) => p.latencyMs}
                     format={(y) => `${Math.round(y)} ms`}
                   />

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addSample, asCounters, escalationRate, latencyMs, ratePoints } from './fleet-metrics';
+import { addSample, asCounters, escalationRate, latencyMs, latencyPoints, ratePoints } from './fleet-metrics';
 
 describe('fleet metrics', () => {
   it('keeps numeric counters only', () => {
@@ -36,5 +36,22 @@ describe('fleet metrics', () => {
     h = addSample(h, { at: 0, counters: {} });
     expect(h.map((s) => s.at)).toEqual([0, 1]);
     expect(addSample(h, { at: 2, counters: {} }, 2).map((s) => s.at)).toEqual([1, 2]);
+  });
+
+  it.each([
+    [
+      'samples, oldest first, empty intervals without latency',
+      [
+        { at: '2026-12-02T10:01:00Z', count: 4, p50Ms: 21 },
+        { at: '2026-12-02T10:00:00Z', count: 0, p50Ms: null },
+      ],
+      [
+        { at: Date.parse('2026-12-02T10:00:00Z'), escalationRate: null, latencyMs: null },
+        { at: Date.parse('2026-12-02T10:01:00Z'), escalationRate: null, latencyMs: 21 },
+      ],
+    ],
+    ["no samples: the counters' points", [], [{ at: 5, escalationRate: 0.5, latencyMs: 9 }]],
+  ] as const)('latency points from %s', (_what, samples, expected) => {
+    expect(latencyPoints(samples, [{ at: 5, escalationRate: 0.5, latencyMs: 9 }])).toEqual(expected);
   });
 });

@@ -86,3 +86,24 @@ export function addSample(history: readonly Sample[], sample: Sample, max = 60):
   if (history.some((h) => h.at === sample.at)) return [...history];
   return [...history, sample].sort((a, b) => a.at - b.at).slice(-max);
 }
+
+/** A heartbeat interval's answer latency as the hub measured it (the cloud keeps these per hub). */
+export interface LatencySample {
+  at: string;
+  count: number;
+  p50Ms: number | null;
+}
+
+/**
+ * Chart points from the hubs' latency samples, oldest first; intervals without answers carry no latency. Where
+ * a hub sent none (an older edge), the latency its counters report is used.
+ */
+export function latencyPoints(
+  samples: readonly LatencySample[],
+  fallback: readonly RatePoint[],
+): RatePoint[] {
+  if (samples.length === 0) return [...fallback];
+  return samples
+    .map((s) => ({ at: Date.parse(s.at), escalationRate: null, latencyMs: s.count > 0 ? s.p50Ms : null }))
+    .sort((a, b) => a.at - b.at);
+}
