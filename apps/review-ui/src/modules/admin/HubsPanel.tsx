@@ -10,7 +10,8 @@ import {
 } from '../../gql/graphql';
 import { Chip } from '../../ui/Chip';
 import { relativeTime } from '../../ui/format';
-import { ErrorState, Loading, describeError } from '../../ui/States';
+import { ErrorState, Loading } from '../../ui/States';
+import { ActionMessage, payloadProblem, useAction } from '../../ui/useAction';
 import { useNow } from '../../ui/useNow';
 import { assignment, toggleId } from './admin-logic';
 import { SecretOnce } from './SecretOnce';
@@ -53,21 +54,19 @@ export function HubsPanel() {
   const [all, setAll] = useState(true);
   const [selected, setSelected] = useState<string[]>([]);
   const [secret, setSecret] = useState<{ hub: string; token: string } | null>(null);
-  const [message, setMessage] = useState<string | null>(null);
+  const { message, run } = useAction();
 
-  const submit = async (e: FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault();
-    setMessage(null);
-    try {
+    return run(async () => {
       const { data: r } = await register({ variables: { name, detectorIds: assignment(all, selected) } });
       const p = r?.registerHub;
-      if (!p?.ok || !p.token) return setMessage(p?.error?.message ?? 'The hub was not registered.');
+      if (!p?.ok || !p.token) return p?.error?.message ?? 'The hub was not registered.';
       setSecret({ hub: p.hub?.name ?? name, token: p.token });
       setName('');
       await refetch();
-    } catch (err) {
-      setMessage(describeError(err));
-    }
+      return null;
+    });
   };
 
   if (loading && !data) return <Loading what="hubs" />;
@@ -94,11 +93,7 @@ export function HubsPanel() {
           <button type="submit" className="btn btn-primary" disabled={!name.trim()}>
             Register hub
           </button>
-          {message ? (
-            <span className="field-error" role="alert">
-              {message}
-            </span>
-          ) : null}
+          <ActionMessage message={message} />
         </div>
         <DetectorPicks
           detectors={detectors}
@@ -135,31 +130,22 @@ function HubCard({
   const [assign] = useMutation(AdminSetHubDetectorsDocument);
   const [all, setAll] = useState(hub.assignedDetectorIds === null);
   const [selected, setSelected] = useState<string[]>(hub.assignedDetectorIds ?? []);
-  const [message, setMessage] = useState<string | null>(null);
+  const { message, run } = useAction();
   const now = useNow(10_000);
 
-  const doRotate = async () => {
-    setMessage(null);
-    try {
+  const doRotate = () =>
+    run(async () => {
       const { data } = await rotate({ variables: { hubId: hub.id } });
       const p = data?.rotateHubToken;
-      if (p?.ok && p.token) onSecret(p.token);
-      else setMessage(p?.error?.message ?? 'Not rotated.');
-    } catch (e) {
-      setMessage(describeError(e));
-    }
-  };
-  const doAssign = async () => {
-    setMessage(null);
-    try {
+      if (!p?.ok || !p.token) return p?.error?.message ?? 'Not rotated.';
+      onSecret(p.token);
+      return null;
+    });
+  const doAssign = () =>
+    run(async () => {
       const { data } = await assign({ variables: { hubId: hub.id, detectorIds: assignment(all, selected) } });
-      setMessage(
-        data?.setHubDetectors.ok ? 'Saved.' : (data?.setHubDetectors.error?.message ?? 'Not saved.'),
-      );
-    } catch (e) {
-      setMessage(describeError(e));
-    }
-  };
+      return payloadProblem(data?.setHubDetectors, 'Not saved.') ?? 'Saved.';
+    });
   return (
     <article className="card hub" data-testid={`admin-hub-${hub.name}`}>
       <header className="hub-head">
@@ -185,11 +171,7 @@ function HubCard({
         <button type="button" className="btn btn-small" onClick={() => void doRotate()}>
           Rotate token
         </button>
-        {message ? (
-          <span className="muted small" role="status">
-            {message}
-          </span>
-        ) : null}
+        <ActionMessage message={message} tone="note" />
       </div>
     </article>
   );

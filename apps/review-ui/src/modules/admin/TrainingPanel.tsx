@@ -8,7 +8,8 @@ import {
 } from '../../gql/graphql';
 import { Chip } from '../../ui/Chip';
 import { relativeTime } from '../../ui/format';
-import { EmptyState, ErrorState, Loading, describeError } from '../../ui/States';
+import { EmptyState, ErrorState, Loading } from '../../ui/States';
+import { ActionMessage, payloadProblem, useAction } from '../../ui/useAction';
 import { useNow } from '../../ui/useNow';
 import { jobActive, jobSummary } from './admin-logic';
 
@@ -42,7 +43,7 @@ function Jobs({ detectorId }: { detectorId: string }) {
     variables: { detectorId },
   });
   const [request, { loading: requesting }] = useMutation(AdminRequestTrainingDocument);
-  const [message, setMessage] = useState<string | null>(null);
+  const { message, run } = useAction();
   const now = useNow(5_000);
   const jobs = data?.trainingJobs ?? [];
   const running = jobs.some((j) => jobActive(j.state));
@@ -53,16 +54,12 @@ function Jobs({ detectorId }: { detectorId: string }) {
     return stopPolling;
   }, [running, startPolling, stopPolling]);
 
-  const trainNow = async () => {
-    setMessage(null);
-    try {
+  const trainNow = () =>
+    run(async () => {
       const { data: r } = await request({ variables: { detectorId } });
-      if (!r?.requestTraining.ok) setMessage(r?.requestTraining.error?.message ?? 'Not queued.');
       await refetch();
-    } catch (e) {
-      setMessage(describeError(e));
-    }
-  };
+      return payloadProblem(r?.requestTraining, 'Not queued.');
+    });
 
   return (
     <div className="jobs">
@@ -75,11 +72,7 @@ function Jobs({ detectorId }: { detectorId: string }) {
         >
           Train now
         </button>
-        {message ? (
-          <span className="field-error" role="alert">
-            {message}
-          </span>
-        ) : null}
+        <ActionMessage message={message} />
       </div>
       {loading && !data ? (
         <Loading what="training jobs" />

@@ -14,7 +14,8 @@ import {
 import { Chip } from '../../ui/Chip';
 import { Field } from '../../ui/Field';
 import { relativeTime, shortTime } from '../../ui/format';
-import { ErrorState, Loading, describeError } from '../../ui/States';
+import { ErrorState, Loading } from '../../ui/States';
+import { ActionMessage, payloadProblem, useAction } from '../../ui/useAction';
 import { useNow } from '../../ui/useNow';
 import { tokenStatus } from './admin-logic';
 import { SecretOnce } from './SecretOnce';
@@ -25,23 +26,21 @@ export function UsersPanel() {
   const [username, setUsername] = useState('');
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<UserRole>('REVIEWER');
-  const [message, setMessage] = useState<string | null>(null);
   const [openId, setOpenId] = useState<string | null>(null);
+  const { message, run } = useAction();
 
-  const submit = async (e: FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault();
-    setMessage(null);
-    try {
+    return run(async () => {
       const { data: r } = await createUser({ variables: { input: { username, email, role } } });
       const p = r?.createUser;
-      if (!p?.ok) return setMessage(p?.error?.message ?? 'The user was not created.');
+      if (!p?.ok) return payloadProblem(p, 'The user was not created.');
       setUsername('');
       setEmail('');
       setOpenId(p.user?.id ?? null);
       await refetch();
-    } catch (err) {
-      setMessage(describeError(err));
-    }
+      return null;
+    });
   };
 
   if (loading && !data) return <Loading what="users" />;
@@ -72,11 +71,7 @@ export function UsersPanel() {
           <button type="submit" className="btn btn-primary" disabled={!username.trim() || !email.trim()}>
             Create user
           </button>
-          {message ? (
-            <span className="field-error" role="alert">
-              {message}
-            </span>
-          ) : null}
+          <ActionMessage message={message} />
         </div>
       </form>
       <div className="table-wrap card">
@@ -107,16 +102,12 @@ export function UsersPanel() {
 
 function UserRow({ user, open, onToggle }: { user: AdminUserFragment; open: boolean; onToggle: () => void }) {
   const [setDisabled] = useMutation(AdminSetUserDisabledDocument);
-  const [error, setError] = useState<string | null>(null);
-  const toggleDisabled = async () => {
-    setError(null);
-    try {
+  const { message: error, run } = useAction();
+  const toggleDisabled = () =>
+    run(async () => {
       const { data } = await setDisabled({ variables: { id: user.id, disabled: !user.disabledAt } });
-      if (!data?.setUserDisabled.ok) setError(data?.setUserDisabled.error?.message ?? 'Not changed.');
-    } catch (e) {
-      setError(describeError(e));
-    }
-  };
+      return payloadProblem(data?.setUserDisabled, 'Not changed.');
+    });
   return (
     <>
       <tr data-testid={`user-${user.username}`}>
@@ -157,35 +148,29 @@ function Tokens({ userId }: { userId: string }) {
   const [name, setName] = useState('');
   const [days, setDays] = useState('');
   const [secret, setSecret] = useState<string | null>(null);
-  const [message, setMessage] = useState<string | null>(null);
+  const { message, run } = useAction();
   const now = useNow(30_000);
 
-  const issue = async (e: FormEvent) => {
+  const issue = (e: FormEvent) => {
     e.preventDefault();
-    setMessage(null);
-    try {
+    return run(async () => {
       const { data: r } = await createToken({
         variables: { name, userId, expiresInDays: days.trim() === '' ? null : Number(days) },
       });
       const p = r?.createApiToken;
-      if (!p?.ok || !p.token) return setMessage(p?.error?.message ?? 'No token was issued.');
+      if (!p?.ok || !p.token) return p?.error?.message ?? 'No token was issued.';
       setSecret(p.token);
       setName('');
       await refetch();
-    } catch (err) {
-      setMessage(describeError(err));
-    }
+      return null;
+    });
   };
-  const doRevoke = async (id: string) => {
-    setMessage(null);
-    try {
+  const doRevoke = (id: string) =>
+    run(async () => {
       const { data: r } = await revoke({ variables: { id } });
-      if (!r?.revokeApiToken.ok) setMessage(r?.revokeApiToken.error?.message ?? 'Not revoked.');
       await refetch();
-    } catch (err) {
-      setMessage(describeError(err));
-    }
-  };
+      return payloadProblem(r?.revokeApiToken, 'Not revoked.');
+    });
 
   return (
     <div className="tokens" data-testid="tokens">
@@ -207,11 +192,7 @@ function Tokens({ userId }: { userId: string }) {
         <button type="submit" className="btn btn-small btn-primary" disabled={!name.trim()}>
           Issue token
         </button>
-        {message ? (
-          <span className="field-error" role="alert">
-            {message}
-          </span>
-        ) : null}
+        <ActionMessage message={message} />
       </form>
       {loading && !data ? (
         <Loading what="tokens" />
