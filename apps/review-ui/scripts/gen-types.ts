@@ -205,13 +205,11 @@ function withNullability<T extends GraphQLInputType | GraphQLOutputType>(
 }
 
 function inputTs(type: GraphQLInputType): string {
-  return withNullability(type, inputTsInner);
-}
-
-function inputTsInner(type: GraphQLInputType): string {
-  if (isListType(type)) return `Array<${inputTs(type.ofType)}>`;
-  if (isScalarType(type)) return SCALARS[type.name] ?? 'unknown';
-  return type.name;
+  return withNullability(type, (t) => {
+    if (isListType(t)) return `Array<${inputTs(t.ofType)}>`;
+    if (isScalarType(t)) return SCALARS[t.name] ?? 'unknown';
+    return t.name;
+  });
 }
 
 function outputTs(
@@ -221,21 +219,13 @@ function outputTs(
   fragments: Map<string, FragmentDefinitionNode>,
   indent: string,
 ): string {
-  return withNullability(type, (t) => outputInner(schema, t, set, fragments, indent));
-}
-
-function outputInner(
-  schema: GraphQLSchema,
-  type: GraphQLOutputType,
-  set: SelectionSetNode | undefined,
-  fragments: Map<string, FragmentDefinitionNode>,
-  indent: string,
-): string {
-  if (isListType(type)) return `Array<${outputTs(schema, type.ofType, set, fragments, indent)}>`;
-  if (isScalarType(type)) return SCALARS[type.name] ?? 'unknown';
-  if (isEnumType(type)) return type.name;
-  if (!set) throw new Error(`${type.name} needs a selection set.`);
-  return selectionTs(schema, type as GraphQLCompositeType, set, fragments, indent);
+  return withNullability(type, (t) => {
+    if (isListType(t)) return `Array<${outputTs(schema, t.ofType, set, fragments, indent)}>`;
+    if (isScalarType(t)) return SCALARS[t.name] ?? 'unknown';
+    if (isEnumType(t)) return t.name;
+    if (!set) throw new Error(`${t.name} needs a selection set.`);
+    return selectionTs(schema, t as GraphQLCompositeType, set, fragments, indent);
+  });
 }
 
 /** An object literal type for `set` on `parent`; a union of object types when `parent` is abstract. */
