@@ -18,27 +18,30 @@ import { SecretOnce } from './SecretOnce';
 
 type Detector = AdminHubsQuery['detectors'][number];
 
-function DetectorPicks(p: {
-  detectors: readonly Detector[];
-  all: boolean;
-  selected: readonly string[];
-  onAll: (all: boolean) => void;
-  onSelected: (ids: string[]) => void;
-}) {
-  const ids = p.detectors.map((d) => d.id);
+/** Which detectors a hub may use: every one (null), or the ticked ones. */
+function useDetectorPicks(assigned: readonly string[] | null) {
+  const [all, setAll] = useState(assigned === null);
+  const [selected, setSelected] = useState<readonly string[]>(assigned ?? []);
+  return { all, setAll, selected, setSelected, detectorIds: () => assignment(all, selected) };
+}
+type DetectorPicksState = ReturnType<typeof useDetectorPicks>;
+
+function DetectorPicks({ detectors, picks }: { detectors: readonly Detector[]; picks: DetectorPicksState }) {
+  const ids = detectors.map((d) => d.id);
   return (
     <fieldset className="picks">
       <label className="field-check">
-        <input type="checkbox" checked={p.all} onChange={(e) => p.onAll(e.target.checked)} /> Every detector
+        <input type="checkbox" checked={picks.all} onChange={(e) => picks.setAll(e.target.checked)} /> Every
+        detector
       </label>
-      {p.all
+      {picks.all
         ? null
-        : p.detectors.map((d) => (
+        : detectors.map((d) => (
             <label key={d.id} className="field-check">
               <input
                 type="checkbox"
-                checked={p.selected.includes(d.id)}
-                onChange={() => p.onSelected(toggleId(p.selected, d.id, ids))}
+                checked={picks.selected.includes(d.id)}
+                onChange={() => picks.setSelected(toggleId(picks.selected, d.id, ids))}
               />{' '}
               {d.name}
             </label>
@@ -51,15 +54,14 @@ export function HubsPanel() {
   const { data, loading, error, refetch } = useQuery(AdminHubsDocument);
   const [register] = useMutation(AdminRegisterHubDocument);
   const [name, setName] = useState('');
-  const [all, setAll] = useState(true);
-  const [selected, setSelected] = useState<string[]>([]);
+  const picks = useDetectorPicks(null);
   const [secret, setSecret] = useState<{ hub: string; token: string } | null>(null);
   const { message, run } = useAction();
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
     return run(async () => {
-      const { data: r } = await register({ variables: { name, detectorIds: assignment(all, selected) } });
+      const { data: r } = await register({ variables: { name, detectorIds: picks.detectorIds() } });
       const p = r?.registerHub;
       if (!p?.ok || !p.token) return p?.error?.message ?? 'The hub was not registered.';
       setSecret({ hub: p.hub?.name ?? name, token: p.token });
@@ -95,13 +97,7 @@ export function HubsPanel() {
           </button>
           <ActionMessage message={message} />
         </div>
-        <DetectorPicks
-          detectors={detectors}
-          all={all}
-          selected={selected}
-          onAll={setAll}
-          onSelected={setSelected}
-        />
+        <DetectorPicks detectors={detectors} picks={picks} />
       </form>
       <div className="hub-grid" data-testid="admin-hubs">
         {(data?.hubs ?? []).map((h) => (
@@ -128,8 +124,7 @@ function HubCard({
 }) {
   const [rotate] = useMutation(AdminRotateHubTokenDocument);
   const [assign] = useMutation(AdminSetHubDetectorsDocument);
-  const [all, setAll] = useState(hub.assignedDetectorIds === null);
-  const [selected, setSelected] = useState<string[]>(hub.assignedDetectorIds ?? []);
+  const picks = useDetectorPicks(hub.assignedDetectorIds);
   const { message, run } = useAction();
   const now = useNow(10_000);
 
@@ -143,7 +138,7 @@ function HubCard({
     });
   const doAssign = () =>
     run(async () => {
-      const { data } = await assign({ variables: { hubId: hub.id, detectorIds: assignment(all, selected) } });
+      const { data } = await assign({ variables: { hubId: hub.id, detectorIds: picks.detectorIds() } });
       return payloadProblem(data?.setHubDetectors, 'Not saved.') ?? 'Saved.';
     });
   return (
@@ -157,13 +152,7 @@ function HubCard({
         {relativeTime(hub.lastHeartbeatAt, now)}
       </p>
       <h3>Detectors</h3>
-      <DetectorPicks
-        detectors={detectors}
-        all={all}
-        selected={selected}
-        onAll={setAll}
-        onSelected={setSelected}
-      />
+      <DetectorPicks detectors={detectors} picks={picks} />
       <div className="form-actions">
         <button type="button" className="btn btn-small btn-primary" onClick={() => void doAssign()}>
           Save detectors
