@@ -13,7 +13,8 @@ import { ImageQuerySchema } from '@intellioptics/schema';
 import { spawnGateway, freePort, type ChildGateway } from './support/child';
 import { png } from './support/images';
 import { waitFor } from './support/harness';
-import { ServiceChild, createDatabase, gql } from './support/real-services';
+import type { ServiceChild } from './support/real-services';
+import { cloudChild, inferenceChild, createDatabase, gql } from './support/real-services';
 
 const ADMIN = 'io_admin_edge_crash_token_0000000000001';
 const work = mkdtempSync(join(tmpdir(), 'edge-crash-'));
@@ -28,22 +29,7 @@ let gw: ChildGateway | null = null;
 
 beforeAll(async () => {
   db = createDatabase();
-  const cloudPort = await freePort();
-  cloudUrl = `http://127.0.0.1:${cloudPort}`;
-  cloud = new ServiceChild(
-    'cloud-graph',
-    'apps/cloud-graph/src/main.ts',
-    {
-      DATABASE_URL: db.url,
-      BLOB_DIR: join(work, 'blobs'),
-      BLOB_SIGNING_SECRET: 'edge-crash-signing-secret-01234567',
-      IO_BOOTSTRAP_TOKEN: ADMIN,
-      PORT: String(cloudPort),
-      HOST: '127.0.0.1',
-      LEARNING_IN_PROCESS: '0',
-    },
-    `${cloudUrl}/health/ready`,
-  );
+  ({ child: cloud, url: cloudUrl } = await cloudChild({ databaseUrl: db.url, work, adminToken: ADMIN }));
   await cloud.start();
   hubToken = (
     await gql<{ registerHub: { token: string } }>(
@@ -58,21 +44,12 @@ beforeAll(async () => {
     body: JSON.stringify({ name: 'crash', query: 'Is it there?' }),
   });
   detectorId = ((await created.json()) as { id: string }).id;
-  const infPort = await freePort();
-  const infHealth = await freePort();
-  inference = new ServiceChild(
-    'inference',
-    'apps/inference/src/main.ts',
-    {
-      IO_HOME: join(work, 'inference-home'), // no model: every query is queued for the cloud
-      INFERENCE_HOST: '127.0.0.1',
-      INFERENCE_PORT: String(infPort),
-      INFERENCE_HEALTH_PORT: String(infHealth),
-    },
-    `http://127.0.0.1:${infHealth}/health/live`,
-  );
+  // no model: every query is queued for the cloud
+  const started = await inferenceChild(join(work, 'inference-home'));
+  inference = started.child;
+  const inferenceAt = started.url;
   await inference.start();
-  inferenceUrl = `http://127.0.0.1:${infPort}`;
+  inferenceUrl = inferenceAt;
 }, 300_000);
 
 afterAll(async () => {

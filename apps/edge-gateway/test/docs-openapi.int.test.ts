@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from './support/child';
 import { startGateway, waitFor, type Harness } from './support/harness';
-import { ServiceChild, createDatabase } from './support/real-services';
+import type { ServiceChild } from './support/real-services';
+import { cloudChild, createDatabase } from './support/real-services';
 
 const ADMIN = 'io_admin_docs_openapi_test_token_00001';
 
@@ -25,25 +25,12 @@ type Doc = { openapi: string; paths: Record<string, Record<string, { security?: 
 beforeAll(async () => {
   const work = await mkdtemp(join(tmpdir(), 'docs-openapi-'));
   db = createDatabase();
-  const cloudPort = await freePort();
-  cloudUrl = `http://127.0.0.1:${cloudPort}`;
-  cloud = new ServiceChild(
-    'cloud-graph',
-    'apps/cloud-graph/src/main.ts',
-    {
-      DATABASE_URL: db.url,
-      BLOB_DIR: join(work, 'blobs'),
-      BLOB_SIGNING_SECRET: 'docs-openapi-signing-secret-0001',
-      IO_BOOTSTRAP_TOKEN: ADMIN,
-      PORT: String(cloudPort),
-      HOST: '127.0.0.1',
-      LEARNING_IN_PROCESS: '0',
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'info',
-      LOG_FORMAT: 'json',
-    },
-    `${cloudUrl}/health/ready`,
-  );
+  ({ child: cloud, url: cloudUrl } = await cloudChild({
+    databaseUrl: db.url,
+    work,
+    adminToken: ADMIN,
+    env: { NODE_ENV: 'production', LOG_LEVEL: 'info', LOG_FORMAT: 'json' },
+  }));
   await cloud.start();
   edge = await startGateway({
     cloudUrl,

@@ -15,9 +15,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImageQuerySchema, type ImageQuery, type Roi } from '@intellioptics/schema';
 import { fixture } from '@intellioptics/vision/test-fixtures';
 import { specErrors } from '@intellioptics/cloud-graph/test-openapi';
-import { freePort } from './support/child';
 import { startGateway, type Harness } from './support/harness';
-import { ServiceChild, createDatabase } from './support/real-services';
+import type { ServiceChild } from './support/real-services';
+import { cloudChild, inferenceChild, createDatabase } from './support/real-services';
 
 const ADMIN = 'io_admin_edge_vision_token_00000001';
 
@@ -90,21 +90,12 @@ async function ask(
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'edge-vision-'));
   db = createDatabase();
-  const cloudPort = await freePort();
-  cloudUrl = `http://127.0.0.1:${cloudPort}`;
-  cloud = new ServiceChild(
-    'cloud-graph',
-    'apps/cloud-graph/src/main.ts',
-    {
-      DATABASE_URL: db.url,
-      BLOB_DIR: join(work, 'blobs'),
-      BLOB_SIGNING_SECRET: 'edge-vision-signing-secret-000001',
-      IO_BOOTSTRAP_TOKEN: ADMIN,
-      PORT: String(cloudPort),
-      HOST: '127.0.0.1',
-    },
-    `${cloudUrl}/health/ready`,
-  );
+  ({ child: cloud, url: cloudUrl } = await cloudChild({
+    databaseUrl: db.url,
+    work,
+    adminToken: ADMIN,
+    trainInProcess: true,
+  }));
   await cloud.start();
   const tag = work.slice(-6);
   det.count = await createDetector({
@@ -139,23 +130,13 @@ beforeAll(async () => {
   });
 
   const ioHome = join(work, 'edge-home');
-  const infPort = await freePort();
-  const infHealthPort = await freePort();
-  inference = new ServiceChild(
-    'inference',
-    'apps/inference/src/main.ts',
-    {
-      IO_HOME: ioHome,
-      INFERENCE_HOST: '127.0.0.1',
-      INFERENCE_PORT: String(infPort),
-      INFERENCE_HEALTH_PORT: String(infHealthPort),
-    },
-    `http://127.0.0.1:${infHealthPort}/health/live`,
-  );
+  const started = await inferenceChild(ioHome);
+  inference = started.child;
+  const inferenceAt = started.url;
   await inference.start();
   edge = await startGateway({
     cloudUrl,
-    inferenceUrl: `http://127.0.0.1:${infPort}`,
+    inferenceUrl: inferenceAt,
     token: ADMIN,
     ioHome,
     env: { CLOUD_TIMEOUT_MS: '3000', SYNC_ESCALATION_TIMEOUT_MS: '6000' },

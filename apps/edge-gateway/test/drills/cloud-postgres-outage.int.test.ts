@@ -11,10 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ImageQuerySchema } from '@intellioptics/schema';
 import { startThrowawayPostgres, type ThrowawayPostgres } from '@intellioptics/cloud-graph/test-support';
-import { freePort } from '../support/child';
 import { startGateway, waitFor, type Harness } from '../support/harness';
 import { png } from '../support/images';
-import { ServiceChild, gql } from '../support/real-services';
+import type { ServiceChild } from '../support/real-services';
+import { cloudChild, inferenceChild, gql } from '../support/real-services';
 
 const ADMIN = 'io_admin_edge_pg_outage_token_000000001';
 const work = mkdtempSync(join(tmpdir(), 'edge-pg-outage-'));
@@ -29,22 +29,11 @@ const image = png(32, 32, (x, y) => [x * 8, y * 8, 90]);
 
 beforeAll(async () => {
   postgres = await startThrowawayPostgres();
-  const cloudPort = await freePort();
-  cloudUrl = `http://127.0.0.1:${cloudPort}`;
-  cloud = new ServiceChild(
-    'cloud-graph',
-    'apps/cloud-graph/src/main.ts',
-    {
-      DATABASE_URL: postgres.url,
-      BLOB_DIR: join(work, 'blobs'),
-      BLOB_SIGNING_SECRET: 'edge-pg-outage-signing-secret-0123',
-      IO_BOOTSTRAP_TOKEN: ADMIN,
-      PORT: String(cloudPort),
-      HOST: '127.0.0.1',
-      LEARNING_IN_PROCESS: '0',
-    },
-    `${cloudUrl}/health/ready`,
-  );
+  ({ child: cloud, url: cloudUrl } = await cloudChild({
+    databaseUrl: postgres.url,
+    work,
+    adminToken: ADMIN,
+  }));
   await cloud.start();
   hubToken = (
     await gql<{ registerHub: { token: string } }>(
@@ -59,23 +48,14 @@ beforeAll(async () => {
     body: JSON.stringify({ name: 'pg outage', query: 'Is it there?' }),
   });
   detectorId = ((await created.json()) as { id: string }).id;
-  const infPort = await freePort();
-  const infHealth = await freePort();
-  inference = new ServiceChild(
-    'inference',
-    'apps/inference/src/main.ts',
-    {
-      IO_HOME: join(work, 'inference-home'), // no model: every query is queued for the cloud
-      INFERENCE_HOST: '127.0.0.1',
-      INFERENCE_PORT: String(infPort),
-      INFERENCE_HEALTH_PORT: String(infHealth),
-    },
-    `http://127.0.0.1:${infHealth}/health/live`,
-  );
+  // no model: every query is queued for the cloud
+  const started = await inferenceChild(join(work, 'inference-home'));
+  inference = started.child;
+  const inferenceAt = started.url;
   await inference.start();
   edge = await startGateway({
     cloudUrl,
-    inferenceUrl: `http://127.0.0.1:${infPort}`,
+    inferenceUrl: inferenceAt,
     token: hubToken,
     configYaml: `detectors:\n  - { detector_id: ${detectorId}, edge_inference_config: default }\n`,
   });

@@ -11,9 +11,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ImageQuerySchema } from '@intellioptics/schema';
-import { freePort } from '../support/child';
 import { startGateway, type Harness } from '../support/harness';
-import { ServiceChild, createDatabase, gql } from '../support/real-services';
+import type { ServiceChild } from '../support/real-services';
+import { cloudChild, inferenceChild, createDatabase, gql } from '../support/real-services';
 
 const FIXTURES = join(import.meta.dirname, '..', '..', '..', '..', 'libs', 'vision', 'test', 'fixtures');
 const ADMIN = 'io_admin_edge_diskfull_token_00000000001';
@@ -37,22 +37,8 @@ beforeAll(async () => {
     });
   }
   db = createDatabase();
-  const cloudPort = await freePort();
-  const cloudUrl = `http://127.0.0.1:${cloudPort}`;
-  cloud = new ServiceChild(
-    'cloud-graph',
-    'apps/cloud-graph/src/main.ts',
-    {
-      DATABASE_URL: db.url,
-      BLOB_DIR: join(work, 'blobs'),
-      BLOB_SIGNING_SECRET: 'edge-diskfull-signing-secret-0123',
-      IO_BOOTSTRAP_TOKEN: ADMIN,
-      PORT: String(cloudPort),
-      HOST: '127.0.0.1',
-      LEARNING_IN_PROCESS: '0',
-    },
-    `${cloudUrl}/health/ready`,
-  );
+  let cloudUrl: string;
+  ({ child: cloud, url: cloudUrl } = await cloudChild({ databaseUrl: db.url, work, adminToken: ADMIN }));
   await cloud.start();
   const hub = await gql<{ registerHub: { token: string } }>(
     cloudUrl,
@@ -65,23 +51,14 @@ beforeAll(async () => {
     body: JSON.stringify({ name: 'disk full', query: 'Is it coffee?' }),
   });
   detectorId = ((await created.json()) as { id: string }).id;
-  const infPort = await freePort();
-  const infHealth = await freePort();
-  inference = new ServiceChild(
-    'inference',
-    'apps/inference/src/main.ts',
-    {
-      IO_HOME: join(work, 'inference-home'), // no model: every query is the edge's NO_MODEL case
-      INFERENCE_HOST: '127.0.0.1',
-      INFERENCE_PORT: String(infPort),
-      INFERENCE_HEALTH_PORT: String(infHealth),
-    },
-    `http://127.0.0.1:${infHealth}/health/live`,
-  );
+  // no model: every query is the edge's NO_MODEL case
+  const started = await inferenceChild(join(work, 'inference-home'));
+  inference = started.child;
+  const inferenceAt = started.url;
   await inference.start();
   edge = await startGateway({
     cloudUrl,
-    inferenceUrl: `http://127.0.0.1:${infPort}`,
+    inferenceUrl: inferenceAt,
     token: hub.registerHub.token,
     ioHome: mount,
     configYaml: `detectors:\n  - { detector_id: ${detectorId}, edge_inference_config: default }\n`,

@@ -12,7 +12,8 @@ import { ImageQuerySchema } from '@intellioptics/schema';
 import { freePort, spawnGateway, type ChildGateway } from '../support/child';
 import { waitFor } from '../support/harness';
 import { png } from '../support/images';
-import { ServiceChild, createDatabase, gql } from '../support/real-services';
+import type { ServiceChild } from '../support/real-services';
+import { cloudChild, inferenceChild, createDatabase, gql } from '../support/real-services';
 
 const ADMIN = 'io_admin_edge_sigterm_token_0000000001';
 const work = mkdtempSync(join(tmpdir(), 'edge-sigterm-'));
@@ -27,22 +28,7 @@ const image = png(32, 32, (x, y) => [x * 8, 60, y * 8]);
 
 beforeAll(async () => {
   db = createDatabase();
-  const cloudPort = await freePort();
-  cloudUrl = `http://127.0.0.1:${cloudPort}`;
-  cloud = new ServiceChild(
-    'cloud-graph',
-    'apps/cloud-graph/src/main.ts',
-    {
-      DATABASE_URL: db.url,
-      BLOB_DIR: join(work, 'blobs'),
-      BLOB_SIGNING_SECRET: 'edge-sigterm-signing-secret-012345',
-      IO_BOOTSTRAP_TOKEN: ADMIN,
-      PORT: String(cloudPort),
-      HOST: '127.0.0.1',
-      LEARNING_IN_PROCESS: '0',
-    },
-    `${cloudUrl}/health/ready`,
-  );
+  ({ child: cloud, url: cloudUrl } = await cloudChild({ databaseUrl: db.url, work, adminToken: ADMIN }));
   await cloud.start();
   const hub = await gql<{ registerHub: { token: string } }>(
     cloudUrl,
@@ -55,24 +41,15 @@ beforeAll(async () => {
     body: JSON.stringify({ name: 'sigterm', query: 'Is it there?' }),
   });
   detectorId = ((await created.json()) as { id: string }).id;
-  const infPort = await freePort();
-  const infHealth = await freePort();
-  inference = new ServiceChild(
-    'inference',
-    'apps/inference/src/main.ts',
-    {
-      IO_HOME: join(work, 'inference-home'), // no model: every query is queued for the cloud
-      INFERENCE_HOST: '127.0.0.1',
-      INFERENCE_PORT: String(infPort),
-      INFERENCE_HEALTH_PORT: String(infHealth),
-    },
-    `http://127.0.0.1:${infHealth}/health/live`,
-  );
+  // no model: every query is queued for the cloud
+  const started = await inferenceChild(join(work, 'inference-home'));
+  inference = started.child;
+  const inferenceAt = started.url;
   await inference.start();
   env = {
     IO_HOME: join(work, 'edge-home'),
     CLOUD_URL: cloudUrl,
-    INFERENCE_URL: `http://127.0.0.1:${infPort}`,
+    INFERENCE_URL: inferenceAt,
     EDGE_API_TOKEN: hub.registerHub.token,
     MODEL_UPDATES: '0',
     OUTBOX_BACKOFF_MAX_S: '0.5',

@@ -6,6 +6,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { freePort } from './child';
 import { waitFor } from './harness';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..', '..');
@@ -76,6 +77,58 @@ export class ServiceChild {
   output(): string {
     return this.log;
   }
+}
+
+/**
+ * cloud-graph's real entry point on a free port with `databaseUrl`, blobs under `work` and `adminToken` as the
+ * bootstrap admin; training in-process off unless asked for. Not started: call `child.start()`.
+ */
+export async function cloudChild(o: {
+  databaseUrl: string;
+  work: string;
+  adminToken: string;
+  trainInProcess?: boolean;
+  env?: Record<string, string>;
+}): Promise<{ child: ServiceChild; url: string }> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = new ServiceChild(
+    'cloud-graph',
+    'apps/cloud-graph/src/main.ts',
+    {
+      DATABASE_URL: o.databaseUrl,
+      BLOB_DIR: join(o.work, 'blobs'),
+      BLOB_SIGNING_SECRET: 'edge-tests-signing-secret-0123456789',
+      IO_BOOTSTRAP_TOKEN: o.adminToken,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LEARNING_IN_PROCESS: o.trainInProcess ? '1' : '0',
+      ...o.env,
+    },
+    `${url}/health/ready`,
+  );
+  return { child, url };
+}
+
+/** The inference service's real entry point on free ports, serving the models under `ioHome`. Not started. */
+export async function inferenceChild(
+  ioHome: string,
+  env: Record<string, string> = {},
+): Promise<{ child: ServiceChild; url: string }> {
+  const [port, health] = [await freePort(), await freePort()];
+  const child = new ServiceChild(
+    'inference',
+    'apps/inference/src/main.ts',
+    {
+      IO_HOME: ioHome,
+      INFERENCE_HOST: '127.0.0.1',
+      INFERENCE_PORT: String(port),
+      INFERENCE_HEALTH_PORT: String(health),
+      ...env,
+    },
+    `http://127.0.0.1:${health}/health/live`,
+  );
+  return { child, url: `http://127.0.0.1:${port}` };
 }
 
 export async function gql<T>(
