@@ -21,6 +21,7 @@ async function violations(file: string, code: string): Promise<string[]> {
 
 // The forbidden paths are built, so that no repo-wide scan mistakes these fixtures for real imports.
 const TEST = 'test';
+const CLOUD_APP = ['cloud', 'graph'].join('-');
 const DEEP = `@intellioptics/cloud-graph/${'src'}/config/env`;
 
 describe('intellioptics/no-cross-package-imports', () => {
@@ -52,7 +53,7 @@ describe('intellioptics/no-cross-package-imports', () => {
       await violations(
         'tools/probe.ts',
         [
-          `import { startTestApp } from '../apps/cloud-graph/${TEST}/helpers/test-app';`,
+          `import { startTestApp } from '../apps/${CLOUD_APP}/${TEST}/helpers/test-app';`,
           "import { FIXTURES } from '../libs/vision/test/fixtures.helper';",
           'export { startTestApp, FIXTURES };',
         ].join('\n'),
