@@ -13,3 +13,4 @@ export * from './answer-result';
 export * from './class-layout';
 export * from './model-store';
 export * from './openapi';
+export * from './explanation';

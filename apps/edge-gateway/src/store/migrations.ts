@@ -92,10 +92,17 @@ const STABLE_TABLES = [
   `CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
 ];
 
+/**
+ * Tables of later features (explanations, compound detectors, alerts...): each feature exports its own
+ * `CREATE TABLE IF NOT EXISTS` / `CREATE INDEX IF NOT EXISTS` statements and is listed here. They run on every
+ * start (idempotent), so adding a feature's table needs no version bump; changing an existing table does.
+ */
+const FEATURE_TABLES: readonly string[] = [];
+
 export async function migrate(client: Client): Promise<void> {
   const version = Number((await client.execute('PRAGMA user_version')).rows[0]?.user_version ?? 0);
   if (version >= VERSION) {
-    await client.batch(TRIGGERS, 'write');
+    await client.batch([...TRIGGERS, ...FEATURE_TABLES], 'write');
     return;
   }
   const tables = await client.execute(`SELECT name FROM sqlite_master WHERE type IN ('table', 'view')`);
@@ -115,7 +122,15 @@ export async function migrate(client: Client): Promise<void> {
           ? fromVersion2()
           : await fromVersion1(client);
   await client.batch(
-    [...STABLE_TABLES, ...stmts, ...INDEXES, ...VERSION_4, ...TRIGGERS, `PRAGMA user_version = ${VERSION}`],
+    [
+      ...STABLE_TABLES,
+      ...stmts,
+      ...INDEXES,
+      ...VERSION_4,
+      ...TRIGGERS,
+      ...FEATURE_TABLES,
+      `PRAGMA user_version = ${VERSION}`,
+    ],
     'write',
   );
 }
