@@ -9,3 +9,5 @@ export * from './decide';
 export * from './escalation-outcome';
 export * from './cloud-answer';
 export * from './cloud-decision';
+export * from './alert-condition';
+export * from './explain-decision';
