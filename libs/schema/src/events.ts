@@ -3,6 +3,7 @@
  * (`createPubSub<PubSubTopics>()`), so a resolver and a publisher cannot disagree on a payload.
  */
 import type { EscalationState, ModelKind } from './enums';
+import type { AlertEvent } from './alert-rule';
 import type { ImageQuery } from './rest';
 
 export interface EscalationEvent {
@@ -48,4 +49,6 @@ export interface PubSubTopics {
   imageQueryUpdated: [imageQueryId: string, payload: ImageQueryUpdatedEvent];
   modelVersionPublished: [payload: ModelVersionPublishedEvent];
   hubStatusChanged: [payload: HubStatusEvent];
+  /** An alert rule fired at an edge (reported to the cloud for the review UI's live notification). */
+  alertFired: [payload: AlertEvent];
 }

@@ -14,3 +14,5 @@ export * from './class-layout';
 export * from './model-store';
 export * from './openapi';
 export * from './explanation';
+export * from './compound-rule';
+export * from './alert-rule';
