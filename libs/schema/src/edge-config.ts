@@ -16,6 +16,7 @@ import { z } from 'zod';
 import { DetectorModeSchema, type DetectorMode } from './enums';
 import { DETECTOR_ID_PATTERN } from './ids';
 import { modeConfigurationSchema, type ModeConfiguration } from './rest';
+import { ZonesSchema } from './compound-rule';
 
 // ───────────────────────────── field rules ─────────────────────────────
 
@@ -288,6 +289,8 @@ export const StreamConfigSchema = z
     transport: z
       .enum(['tcp', 'udp'], { error: (iss) => `must be "tcp" or "udp", got ${show(iss.input)}` })
       .default('tcp'),
+    /** Named regions of the frame (fractions of it), for compound detectors' `inside` leaves. */
+    zones: ZonesSchema.optional(),
   })
   .superRefine((stream, ctx) => {
     if (stream.fps !== undefined && stream.interval_s !== undefined) {

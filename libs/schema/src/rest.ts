@@ -146,6 +146,8 @@ export const DetectorSchema = z.object({
   patience_time: z.number().min(0).max(3600),
   status: z.enum(['ON', 'OFF', '']),
   escalation_type: z.string(),
+  /** A compound detector's rule over other detectors (compound-rule.ts); absent or null for the others. */
+  rule: z.record(z.string(), z.unknown()).nullish(),
 });
 export type Detector = z.infer<typeof DetectorSchema>;
 
