@@ -11,3 +11,4 @@ export * from './cloud-answer';
 export * from './cloud-decision';
 export * from './alert-condition';
 export * from './explain-decision';
+export * from './compound-rule';
