@@ -233,7 +233,16 @@ describe('withLaterAnswer', () => {
     expect(later.steps.slice(0, e.steps.length)).toEqual(e.steps);
     expect(later.steps[later.steps.length - 1]!.text).toMatch(words);
     expect(later).toMatchObject({ label, confidence });
+  });
+
+  it('a cloud step already in the explanation is not repeated, but the answer is the current one', () => {
+    const r = result({ source: 'CLOUD', confidence: 0.97 });
+    const later = withLaterAnswer(e, r);
     expect(withLaterAnswer(later, r)).toEqual(later);
+  });
+
+  it('a relabel reads as the latest label', () => {
+    expect(withLaterAnswer(e, result({ label: 'NO' }))).toMatchObject({ label: 'NO', confidence: 1 });
   });
 
   it.each([

@@ -225,16 +225,14 @@ export function withLaterAnswer(
   const human = HUMAN_SOURCES.has(result.source);
   const cloud = !human && !result.from_edge && CLOUD_SOURCES.has(result.source);
   if (!human && !cloud) return explanation;
-  if (explanation.steps.some((s) => s.data?.['answered_by'] === (human ? 'reviewer' : 'cloud'))) {
-    return explanation;
-  }
+  const current = { ...explanation, label, confidence: result.confidence };
+  // The cloud's own decision step already says it answered (a query the cloud answered when it came in).
+  if (cloud && explanation.steps.some((s) => s.data?.['answered_by'] === 'cloud')) return current;
   const text = human
     ? `Labelled by a reviewer: "${label ?? ''}".`
     : `Answered in the cloud: "${label ?? ''}"${result.confidence === null ? '' : ` with confidence ${fmt(result.confidence)}`}.`;
   return {
-    ...explanation,
-    label,
-    confidence: result.confidence,
+    ...current,
     steps: [
       ...explanation.steps,
       {
@@ -280,6 +278,7 @@ export function explainCloudDecision(args: {
         reason: decision.reason,
         escalated: decision.wantsHuman,
         where: 'cloud',
+        ...(decision.confident ? { answered_by: 'cloud' } : {}),
       },
     },
   ];

@@ -16,3 +16,4 @@ export * from './openapi';
 export * from './explanation';
 export * from './compound-rule';
 export * from './alert-rule';
+export * from './escalation-body';

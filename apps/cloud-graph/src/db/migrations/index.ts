@@ -4,6 +4,8 @@ import { Migration20261127043000 } from './Migration20261127043000_learning';
 import { Migration20261202081500 } from './Migration20261202081500_token_lifecycle';
 import { Migration20261202083000 } from './Migration20261202083000_hub_detectors';
 import { Migration20261202140000 } from './Migration20261202140000_parity';
+import { Migration20261202200000 } from './Migration20261202200000_explanations';
+import { Migration20261202200300 } from './Migration20261202200300_compound';
 
 /** Committed migrations, oldest first. Add each new migration class here (generated with tools or by hand). */
 export const migrationsList: MigrationObject[] = [
@@ -12,4 +14,6 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261202081500_token_lifecycle', class: Migration20261202081500 },
   { name: 'Migration20261202083000_hub_detectors', class: Migration20261202083000 },
   { name: 'Migration20261202140000_parity', class: Migration20261202140000 },
+  { name: 'Migration20261202200000_explanations', class: Migration20261202200000 },
+  { name: 'Migration20261202200300_compound', class: Migration20261202200300 },
 ];

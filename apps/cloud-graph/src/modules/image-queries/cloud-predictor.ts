@@ -4,7 +4,7 @@
  * versions; `NoModelCloudPredictor` answers "no model", so every query goes to the review queue (tests that
  * are about the queue use it).
  */
-import type { ImageQueryResult, Roi } from '@intellioptics/schema';
+import type { ImageQueryResult, ModelExplanation, Roi } from '@intellioptics/schema';
 import type { DetectorEntity } from '../detectors/detector.entity';
 
 export type CloudPrediction =
@@ -17,6 +17,10 @@ export type CloudPrediction =
       text: string | null;
       /** The published model version; null for the built-in models (COCO detector, OCR). */
       modelVersionId: string | null;
+      /** The model's own confidence before the OODD adjustment (`result.confidence` is after it). */
+      rawConfidence?: number;
+      /** The model's part of the explanation (what it saw, the in-domain check). */
+      explanation?: ModelExplanation;
     };
 
 export interface CloudPredictor {

@@ -1,5 +1,12 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-import type { HumanReview, ImageQueryResult, ResultType, Roi, Source } from '@intellioptics/schema';
+import type {
+  Explanation,
+  HumanReview,
+  ImageQueryResult,
+  ResultType,
+  Roi,
+  Source,
+} from '@intellioptics/schema';
 import { Detector } from '../detectors/detector.entity';
 
 export const ImageQuery = defineEntity({
@@ -28,6 +35,8 @@ export const ImageQuery = defineEntity({
     doneProcessing: p.boolean().default(false),
     /** `usr_…` or `hub_…` of whoever submitted it. */
     submittedBy: p.string().length(80),
+    /** Why it was answered or escalated (the edge's, carried with its escalation, or the cloud's own). */
+    explanation: p.json<Explanation>().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p
       .datetime()

@@ -1,5 +1,5 @@
 import { filter, pipe } from 'graphql-yoga';
-import type { ImageQueryResult, ImageQueryUpdatedEvent, Roi } from '@intellioptics/schema';
+import type { Explanation, ImageQueryResult, ImageQueryUpdatedEvent } from '@intellioptics/schema';
 import { builder } from '../../graphql/builder';
 import { PageInfoRef, ResultTypeEnum, SourceEnum } from '../../graphql/enums';
 import { MutationErrorRef, asPayload, failure, guard, type Payload } from '../../graphql/errors';
@@ -7,17 +7,11 @@ import { ROLES, canSeeDetector } from '../../auth/principal';
 import { DetectorRef } from '../detectors/detector.graphql';
 import type { ImageQueryEntity, LabelEntity } from './image-query.entity';
 import { encodeIqCursor } from './image-query.service';
+import { currentExplanation } from './explanation';
+import { ExplanationRef } from './explanation.graphql';
+import { RoiRef } from './roi.graphql';
 
-export const RoiRef = builder.objectRef<Roi>('Roi').implement({
-  fields: (t) => ({
-    label: t.exposeString('label'),
-    score: t.exposeFloat('score'),
-    left: t.float({ resolve: (r) => r.geometry.left }),
-    top: t.float({ resolve: (r) => r.geometry.top }),
-    right: t.float({ resolve: (r) => r.geometry.right }),
-    bottom: t.float({ resolve: (r) => r.geometry.bottom }),
-  }),
-});
+export { RoiRef };
 
 export const ImageQueryResultRef = builder.objectRef<ImageQueryResult>('ImageQueryResult').implement({
   description:
@@ -81,6 +75,13 @@ ImageQueryRef.implement({
       resolve: (q, _, ctx) => ctx.services.blobs.signedUrl(q.imageKey, ctx.services.signedUrlTtlSeconds),
     }),
     labels: t.field({ type: [LabelRef], resolve: (q, _, ctx) => ctx.services.labels.forImageQuery(q.id) }),
+    explanation: t.field({
+      type: ExplanationRef,
+      nullable: true,
+      description:
+        'Why it was answered or escalated (as `GET /image-queries/{id}/explanation`); null for queries stored before explanations.',
+      resolve: (q): Explanation | null => currentExplanation(q),
+    }),
     createdAt: t.field({ type: 'DateTime', resolve: (q) => q.createdAt }),
   }),
 });

@@ -1,10 +1,22 @@
-import { IntelliOpticsError, assertImageContentType, parseSubmitImageQuery } from '@intellioptics/schema';
+import {
+  IntelliOpticsError,
+  MAX_EXPLANATION_BYTES,
+  assertImageContentType,
+  isMultipart,
+  parseSubmitImageQuery,
+  readEscalationBody,
+  type Explanation,
+} from '@intellioptics/schema';
 import { ROLES } from '../../auth/principal';
 import { assertNoNul } from '../../http/nul';
 import { pageParams, paginated, type RestRouter } from '../../http/rest';
+import { currentExplanation } from './explanation';
 import { toRestImageQuery } from './image-query.mapper';
 import type { ImageQueryService } from './image-query.service';
 import { toLabelValue, type LabelService } from './label.service';
+
+/** Room for the explanation part and the multipart framing of an edge's escalation, beyond the image. */
+const MAX_EXPLANATION_OVERHEAD = MAX_EXPLANATION_BYTES + 4096;
 
 export function imageQueryRoutes(
   router: RestRouter,
@@ -18,12 +30,27 @@ export function imageQueryRoutes(
     '/image-queries',
     async (req) => {
       const principal = await req.auth(ROLES.submitters);
-      const contentType = req.raw.headers['content-type'];
-      assertImageContentType(contentType); // before reading a body that will be refused anyway
-      const body = await req.body(maxImageBytes);
+      let contentType = req.raw.headers['content-type'];
+      // An edge's escalation may carry its explanation beside the image (libs/schema escalation-body.ts).
+      const multipart = isMultipart(contentType);
+      if (!multipart) assertImageContentType(contentType); // before reading a body that will be refused anyway
+      let body = await req.body(multipart ? maxImageBytes + MAX_EXPLANATION_OVERHEAD : maxImageBytes);
+      let explanation: Explanation | null = null;
+      if (multipart) {
+        const parts = readEscalationBody(body, contentType!);
+        if (parts.image.byteLength > maxImageBytes)
+          throw new IntelliOpticsError(
+            'PAYLOAD_TOO_LARGE',
+            `The image is larger than ${maxImageBytes} bytes.`,
+          );
+        ({ explanation } = parts);
+        body = parts.image;
+        contentType = parts.imageType;
+        assertImageContentType(contentType);
+      }
       const command = parseSubmitImageQuery({ query: req.query, contentType, body });
       assertNoNul(command.metadata, 'Query parameter metadata');
-      const { iq, created } = await imageQueries.submit(principal, command);
+      const { iq, created } = await imageQueries.submit(principal, command, { explanation });
       return { status: created ? 201 : 200, json: toRestImageQuery(iq) };
     },
     prefixes,
@@ -46,6 +73,22 @@ export function imageQueryRoutes(
     async (req) => {
       const who = await req.auth(ROLES.any);
       return { status: 200, json: toRestImageQuery(await imageQueries.get(req.params.id!, who)) };
+    },
+    prefixes,
+  );
+  router.add(
+    'GET',
+    '/image-queries/:id/explanation',
+    async (req) => {
+      const who = await req.auth(ROLES.any);
+      const explanation = currentExplanation(await imageQueries.get(req.params.id!, who));
+      if (!explanation) {
+        throw new IntelliOpticsError(
+          'NOT_FOUND',
+          `Image query ${req.params.id!} was stored before explanations; it has none.`,
+        );
+      }
+      return { status: 200, json: explanation };
     },
     prefixes,
   );

@@ -12,6 +12,7 @@ import {
   newId,
   readEscalationMetadata,
   resultTypeForMode,
+  type Explanation,
   type ImageQueryResult,
   type Source,
   type SubmitImageQuery,
@@ -26,6 +27,7 @@ import { Detector, type DetectorEntity } from '../detectors/detector.entity';
 import type { EscalationService } from '../escalations/escalation.service';
 import type { EscalationEntity } from '../escalations/escalation.entity';
 import type { CloudPredictor } from './cloud-predictor';
+import { cloudExplanation } from './explanation';
 import { ImageQuery, type ImageQueryEntity } from './image-query.entity';
 import { toRestImageQuery } from './image-query.mapper';
 
@@ -53,6 +55,8 @@ export class ImageQueryService {
   async submit(
     principal: Principal,
     cmd: SubmitImageQuery,
+    /** The edge's explanation, carried with its escalation (image-query.route.ts). */
+    fromEdge: { explanation: Explanation | null } = { explanation: null },
   ): Promise<{ iq: ImageQueryEntity; created: boolean }> {
     assertCanSeeDetector(principal, cmd.detectorId);
     const em0 = this.orm.em.fork();
@@ -79,6 +83,15 @@ export class ImageQueryService {
     });
     const result: ImageQueryResult | null =
       prediction.kind === 'prediction' ? { ...prediction.result, source: 'CLOUD', from_edge: false } : null;
+    const explanation = cloudExplanation({
+      imageQueryId: id,
+      fromEdge: fromEdge.explanation,
+      escalated: fromEdge.explanation !== null || readEscalationMetadata(cmd.metadata).reason !== undefined,
+      prediction,
+      decision,
+      threshold,
+      result,
+    });
 
     // A nonce per attempt: two concurrent retries of one id never share (and never delete) each other's blob.
     const imageKey = `images/${detector.id}/${id}-${randomBytes(4).toString('hex')}.${extension}`;
@@ -107,6 +120,7 @@ export class ImageQueryService {
           imageBytes: bytes.length,
           doneProcessing: !decision.wantsHuman,
           submittedBy: principal.id,
+          explanation,
         });
         if (decision.reason) {
           escalation = this.escalations.createInTx(

@@ -8,7 +8,7 @@
  * models as at the edge (libs/vision builtinPlan / cocoAnswer / ocrAnswer, mapped by groundlightAnswer), so
  * cloud-answered queries carry the same count, boxes (`rois`) and text. A class outside COCO is "no model".
  */
-import { adjustConfidenceWithOodd, buildEdgeResult } from '@intellioptics/decision';
+import { adjustConfidenceWithOodd, buildEdgeResult, modelSteps, resultLabel } from '@intellioptics/decision';
 import { IntelliOpticsError, groundlightAnswer } from '@intellioptics/schema';
 import type { Head, ObjectDetector, TextReader, VisionEngine } from '@intellioptics/vision';
 import type { DetectorEntity } from '../detectors/detector.entity';
@@ -116,12 +116,24 @@ export class VisionCloudPredictor implements CloudPredictor {
       );
       return { kind: 'no_model' };
     }
+    const result = { ...mapped.value, confidence: mapped.value.confidence ?? adjusted };
+    const inDomain = o?.kind === 'oodd' ? o.inDomainProbability : null;
     return {
       kind: 'prediction',
-      result: { ...mapped.value, confidence: mapped.value.confidence ?? adjusted },
+      result,
       rois: null,
       text: null,
       modelVersionId: primary.id,
+      rawConfidence: raw,
+      explanation: {
+        steps: modelSteps({
+          label: resultLabel({ ...result, source: 'CLOUD', from_edge: false }) ?? String(index),
+          rawConfidence: raw,
+          inDomainProbability: inDomain,
+        }),
+        evidence: null,
+        neighbors: [],
+      },
     };
   }
 
@@ -174,6 +186,18 @@ export class VisionCloudPredictor implements CloudPredictor {
       rois,
       text,
       modelVersionId: null,
+      rawConfidence: answer.confidence,
+      explanation: {
+        steps: modelSteps({
+          label: resultLabel(result) ?? answer.label.name,
+          rawConfidence: answer.confidence,
+          inDomainProbability: null,
+          answeredBy: answer.answered_by,
+          boxes: rois?.length,
+        }),
+        evidence: null,
+        neighbors: [],
+      },
     };
   }
 
