@@ -13,6 +13,7 @@ import type { MahalanobisOodd, ModelPackage, PipelineConfig } from '@intelliopti
 import {
   DEFAULT_L2,
   buildDetectorPackages,
+  buildNeighborIndex,
   fitMahalanobisOodd,
   fitSoftmaxRegression,
   softmaxPredict,
@@ -267,6 +268,8 @@ export function trainCandidate(input: TrainCandidateInput): Candidate {
         },
       },
       metrics,
+      // Every usable label (both splits): the explanation's nearest labelled examples.
+      neighborIndex: buildNeighborIndex(usable),
     },
     oodd: {
       fit: oodd,

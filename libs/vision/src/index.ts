@@ -83,6 +83,29 @@ export {
   sha256Hex,
 } from './package/model-package.io';
 
+export type {
+  LinearHeadWeights,
+  LinearEvidence,
+  NeighborIndexMetadata,
+  IndexExample,
+  NeighborHit,
+  OoddReading,
+  ExplainInput,
+} from './explain';
+export {
+  readLinearHead,
+  linearLogits,
+  linearEvidence,
+  buildNeighborIndex,
+  NeighborIndex,
+  NEIGHBOR_INDEX_METHOD,
+  ModelExplainer,
+  DEFAULT_NEIGHBORS,
+  domainStep,
+  builtinExplanation,
+  blankBaseline,
+} from './explain';
+
 export type { VisionEngineOptions, EmbedTimings, HeadOutput, SpatialFeatures } from './engine/vision.engine';
 export { VisionEngine, Head, backbonePrecisionFromEnv } from './engine/vision.engine';
 

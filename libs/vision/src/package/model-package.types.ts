@@ -1,5 +1,6 @@
 /** What a model package on disk contains (MODELS.md "Model package"). */
 import type { DetectorMode } from '@intellioptics/schema';
+import type { NeighborIndexMetadata } from '../explain/neighbor-index';
 import type { PipelineConfig } from '../preprocess/pipeline-config';
 
 /** Detector modes: the shared `DetectorMode` wire values. */
@@ -35,6 +36,11 @@ export interface PredictorMetadata {
   /** Free-form training facts (algorithm, shrinkage, iterations...). */
   training: Record<string, unknown>;
   metrics: Record<string, number>;
+  /**
+   * Primary packages trained from labelled image queries: the nearest-example index (explain/neighbor-index.ts).
+   * Optional: packages without it answer as before, with no neighbours in their explanations.
+   */
+  neighbor_index?: NeighborIndexMetadata;
   /** sha256 of model.buf, checked on every read. */
   model_sha256: string;
   created_at: string;

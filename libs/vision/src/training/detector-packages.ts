@@ -4,6 +4,7 @@
  * loop's candidates. Pure: nothing is written to disk.
  */
 import type { BackboneInfo } from '../backbone/backbone.cache';
+import type { NeighborIndexMetadata } from '../explain/neighbor-index';
 import { buildMahalanobisHead, DISTANCE_OUTPUT, IN_DOMAIN_OUTPUT } from '../heads/oodd.head';
 import { buildSoftmaxHead, HEAD_INPUT, PROBABILITIES_OUTPUT } from '../heads/softmax.head';
 import { createModelPackage, sha256Hex } from '../package/model-package.io';
@@ -21,6 +22,8 @@ export interface DetectorPackagesInput {
     /** Training facts beyond algorithm, l2, iterations and convergence. */
     training: Record<string, unknown> & { l2: number };
     metrics: Record<string, number>;
+    /** The nearest-example index (buildNeighborIndex), when the examples have image query ids. */
+    neighborIndex?: NeighborIndexMetadata | null;
   };
   oodd: {
     fit: MahalanobisOodd;
@@ -47,7 +50,7 @@ export function buildDetectorPackages(input: DetectorPackagesInput): DetectorPac
   const pack = (
     kind: 'primary' | 'oodd',
     modelBytes: Uint8Array,
-    rest: Pick<PredictorMetadata, 'outputs' | 'calibration' | 'training' | 'metrics'>,
+    rest: Pick<PredictorMetadata, 'outputs' | 'calibration' | 'training' | 'metrics' | 'neighbor_index'>,
   ): ModelPackage =>
     createModelPackage({
       modelBytes,
@@ -69,6 +72,7 @@ export function buildDetectorPackages(input: DetectorPackagesInput): DetectorPac
         calibration: rest.calibration,
         training: rest.training,
         metrics: rest.metrics,
+        ...(rest.neighbor_index ? { neighbor_index: rest.neighbor_index } : {}),
         created_at: metadata.createdAt,
       },
     });
@@ -93,6 +97,7 @@ export function buildDetectorPackages(input: DetectorPackagesInput): DetectorPac
       ...training,
     },
     metrics: primary.metrics,
+    neighbor_index: primary.neighborIndex ?? undefined,
   });
 
   const o = oodd.fit;
