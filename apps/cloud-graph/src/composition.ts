@@ -24,6 +24,7 @@ import { ModelVersionService } from './modules/model-versions/model-version.serv
 import { UserService } from './modules/users/user.service';
 import { DetectorStatsService } from './modules/detectors/detector-stats.service';
 import { NoteService } from './modules/notes/note.service';
+import { AlertRuleService } from './modules/alert-rules/alert-rule.service';
 import { DetectorGroupService } from './modules/detector-groups/detector-group.service';
 import { AccountService } from './modules/account/account.service';
 import { EdgeMetricsService } from './modules/edge-metrics/edge-metrics.service';
@@ -120,6 +121,7 @@ function createServices(parts: {
     detectorGroups: new DetectorGroupService(orm),
     account: new AccountService(orm),
     edgeMetrics: new EdgeMetricsService(orm),
+    alertRules: new AlertRuleService(orm, pubsub),
     imageQueries,
     labels: new LabelService(orm, escalations, imageQueries, metrics),
     escalations,

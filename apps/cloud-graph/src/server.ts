@@ -24,6 +24,7 @@ import { noteRoutes } from './modules/notes/note.route';
 import { detectorGroupRoutes } from './modules/detector-groups/detector-group.route';
 import { accountRoutes } from './modules/account/account.route';
 import { edgeMetricsRoutes } from './modules/edge-metrics/edge-metrics.route';
+import { alertRuleRoutes } from './modules/alert-rules/alert-rule.route';
 
 export const REST_PREFIXES = ['/device-api/v1', '/v1'] as const;
 
@@ -67,6 +68,7 @@ export function buildServer({ env, logger, deps, services, metrics }: ServerPart
   detectorGroupRoutes(router, services.detectorGroups, REST_PREFIXES);
   accountRoutes(router, services.account, REST_PREFIXES);
   edgeMetricsRoutes(router, services.edgeMetrics, REST_PREFIXES);
+  alertRuleRoutes(router, services.alertRules, REST_PREFIXES);
   imageQueryRoutes(router, services.imageQueries, services.labels, REST_PREFIXES, env.http.maxImageBytes);
   modelUrlRoutes(router, services.models);
   opsRoutes(router, deps.orm, metrics.registry, env.metrics.token);

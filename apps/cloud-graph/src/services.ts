@@ -17,6 +17,7 @@ import type { NoteService } from './modules/notes/note.service';
 import type { DetectorGroupService } from './modules/detector-groups/detector-group.service';
 import type { AccountService } from './modules/account/account.service';
 import type { EdgeMetricsService } from './modules/edge-metrics/edge-metrics.service';
+import type { AlertRuleService } from './modules/alert-rules/alert-rule.service';
 
 export interface Services {
   auth: AuthService;
@@ -27,6 +28,7 @@ export interface Services {
   detectorGroups: DetectorGroupService;
   account: AccountService;
   edgeMetrics: EdgeMetricsService;
+  alertRules: AlertRuleService;
   imageQueries: ImageQueryService;
   labels: LabelService;
   escalations: EscalationService;

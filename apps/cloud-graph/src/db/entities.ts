@@ -8,6 +8,7 @@ import { Note } from '../modules/notes/note.entity';
 import { DetectorGroup } from '../modules/detector-groups/detector-group.entity';
 import { EdgeMetricReport } from '../modules/edge-metrics/edge-metric-report.entity';
 import { learningEntities } from '../modules/learning/training-job.entity';
+import { AlertFiring, AlertRule } from '../modules/alert-rules/alert-rule.entity';
 
 /** Every entity, in one list for the ORM and the migration generator. */
 export const entities = [
@@ -23,4 +24,6 @@ export const entities = [
   Note,
   DetectorGroup,
   EdgeMetricReport,
+  AlertRule,
+  AlertFiring,
 ];

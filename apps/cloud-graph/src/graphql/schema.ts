@@ -9,5 +9,6 @@ import '../modules/model-versions/model-version.graphql';
 import '../modules/users/user.graphql';
 import '../modules/learning/training-job.graphql';
 import '../modules/notes/note.graphql';
+import '../modules/alert-rules/alert-rule.graphql';
 
 export const schema = builder.toSubGraphSchema({ linkUrl: 'https://specs.apollo.dev/federation/v2.6' });
