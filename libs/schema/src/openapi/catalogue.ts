@@ -4,6 +4,7 @@
  * documented (document.ts), only with less detail.
  */
 import { z } from 'zod';
+import { ExplanationSchema } from '../explanation';
 import {
   DetectorCreationInputSchema,
   DetectorSchema,
@@ -54,6 +55,11 @@ export const REST_OPERATIONS: Readonly<Record<string, OperationDoc>> = {
   'GET /image-queries/:id/image': {
     summary: 'The image of an image query',
     response: { contentType: 'image/jpeg', schema: image },
+  },
+  'GET /image-queries/:id/explanation': {
+    summary:
+      'Why the answer was given or escalated: reason chain, evidence map over the image, nearest labelled examples',
+    response: { schema: ExplanationSchema },
   },
   'GET /detectors': {
     summary: 'List detectors',
