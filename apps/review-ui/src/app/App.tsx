@@ -13,6 +13,7 @@ const DetectorPage = lazy(() => import('../modules/detectors/DetectorPage'));
 const NewDetectorPage = lazy(() => import('../modules/detectors/NewDetectorPage'));
 const FleetPage = lazy(() => import('../modules/fleet/FleetPage'));
 const AdminPage = lazy(() => import('../modules/admin/AdminPage'));
+const ImageQueryPage = lazy(() => import('../modules/explain/ImageQueryPage'));
 
 export function App() {
   const { state, retry } = useAuth();
@@ -71,6 +72,9 @@ function Page({ route }: { route: Route }) {
       return <NewDetectorPage />;
     case 'detector':
       return <DetectorPage id={route.id} />;
+    case 'imageQuery':
+      // Keyed: a neighbour clicked on this page opens fresh (zoom, image state).
+      return <ImageQueryPage key={route.id} id={route.id} />;
     case 'fleet':
       return <FleetPage />;
     case 'admin':

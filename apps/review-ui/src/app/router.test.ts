@@ -9,6 +9,7 @@ describe('hash routes', () => {
     ['#/detectors', { page: 'detectors' }],
     ['#/detectors/new', { page: 'detectorNew' }],
     ['#/detectors/det%201', { page: 'detector', id: 'det 1' }],
+    ['#/image-queries/iq_1', { page: 'imageQuery', id: 'iq_1' }],
     ['#/fleet', { page: 'fleet' }],
     ['#/admin/users', { page: 'admin', tab: 'users' }],
     ['#/admin/hubs', { page: 'admin', tab: 'hubs' }],
@@ -25,6 +26,7 @@ describe('route table', () => {
   it('opens the users tab for #/admin and refuses an unknown tab', () => {
     expect(parseRoute('#/admin')).toEqual({ page: 'admin', tab: 'users' });
     expect(parseRoute('#/admin/secrets')).toEqual({ page: 'notFound', path: '/admin/secrets' });
+    expect(parseRoute('#/image-queries')).toEqual({ page: 'notFound', path: '/image-queries' });
   });
 
   it('keeps a malformed escape as typed instead of throwing', () => {
@@ -36,6 +38,7 @@ describe('route table', () => {
     [{ page: 'detectors' }, 'detectors'],
     [{ page: 'detectorNew' }, 'detectors'],
     [{ page: 'detector', id: 'det_1' }, 'detectors'],
+    [{ page: 'imageQuery', id: 'iq_1' }, 'queue'],
     [{ page: 'fleet' }, 'fleet'],
     [{ page: 'admin', tab: 'hubs' }, 'admin'],
     [{ page: 'signIn' }, null],

@@ -11,6 +11,7 @@ export type Route =
   | { page: 'detectors' }
   | { page: 'detectorNew' }
   | { page: 'detector'; id: string }
+  | { page: 'imageQuery'; id: string }
   | { page: 'fleet' }
   | { page: 'admin'; tab: AdminTab }
   | { page: 'notFound'; path: string };
@@ -33,6 +34,8 @@ export function parseRoute(hash: string): Route {
       if (parts[1] === 'new') return { page: 'detectorNew' };
       if (parts[1]) return { page: 'detector', id: parts[1] };
       return { page: 'detectors' };
+    case 'image-queries':
+      return parts[1] ? { page: 'imageQuery', id: parts[1] } : { page: 'notFound', path };
     case 'fleet':
       return { page: 'fleet' };
     case 'admin': {
@@ -64,7 +67,9 @@ export const NAV: readonly { area: Area; label: string; route: Route }[] = [
 /** The area a page belongs to (what the nav highlights and the role check guards); null for open pages. */
 export function areaOf(route: Route): Area | null {
   switch (route.page) {
+    // One image query with its explanation belongs to the queue: reviewers open it from the neighbour strip.
     case 'queue':
+    case 'imageQuery':
       return 'queue';
     case 'detectors':
     case 'detectorNew':
@@ -92,6 +97,8 @@ export function hrefFor(route: Route): string {
       return '#/detectors/new';
     case 'detector':
       return `#/detectors/${encodeURIComponent(route.id)}`;
+    case 'imageQuery':
+      return `#/image-queries/${encodeURIComponent(route.id)}`;
     case 'fleet':
       return '#/fleet';
     case 'admin':

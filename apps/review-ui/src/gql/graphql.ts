@@ -2,6 +2,15 @@
 // the operations in src/**/*.graphql. Do not edit: run `npm run codegen -w apps/review-ui`.
 import { gql, type TypedDocumentNode } from '@apollo/client';
 
+export const AlertVerbValues = [
+  'ANSWERED_CONSECUTIVELY',
+  'ANSWERED_WITHIN_TIME',
+  'CHANGED_TO',
+  'NO_CHANGE',
+  'NO_QUERIES',
+] as const;
+export type AlertVerb = (typeof AlertVerbValues)[number];
+
 export const DetectorModeValues = ['BINARY', 'COUNT', 'MULTI_CLASS', 'TEXT', 'BOUNDING_BOX'] as const;
 export type DetectorMode = (typeof DetectorModeValues)[number];
 
@@ -13,6 +22,17 @@ export type EscalationState = (typeof EscalationStateValues)[number];
 
 export const EscalationTypeValues = ['STANDARD', 'NO_HUMAN_LABELING'] as const;
 export type EscalationType = (typeof EscalationTypeValues)[number];
+
+export const ExplanationStepKindValues = [
+  'observation',
+  'domain',
+  'confidence',
+  'reasoning',
+  'policy',
+  'rule',
+  'decision',
+] as const;
+export type ExplanationStepKind = (typeof ExplanationStepKindValues)[number];
 
 export const ModelKindValues = ['primary', 'oodd'] as const;
 export type ModelKind = (typeof ModelKindValues)[number];
@@ -45,8 +65,32 @@ export const SourceValues = [
 ] as const;
 export type Source = (typeof SourceValues)[number];
 
+export const TimeUnitValues = ['SECONDS', 'MINUTES', 'HOURS', 'DAYS'] as const;
+export type TimeUnit = (typeof TimeUnitValues)[number];
+
 export const UserRoleValues = ['ADMIN', 'REVIEWER'] as const;
 export type UserRole = (typeof UserRoleValues)[number];
+
+export interface AlertRuleInput {
+  name: string;
+  enabled?: boolean | null;
+  verb: AlertVerb;
+  parameters: unknown;
+  snoozeTimeEnabled?: boolean | null;
+  snoozeTimeValue?: number | null;
+  snoozeTimeUnit?: TimeUnit | null;
+  humanReviewRequired?: boolean | null;
+  webhookActions?: Array<WebhookActionInput> | null;
+}
+
+export interface CreateCompoundDetectorInput {
+  name: string;
+  query: string;
+  rule: unknown;
+  confidenceThreshold?: number | null;
+  patienceTime?: number | null;
+  groupName?: string | null;
+}
 
 export interface CreateDetectorInput {
   name: string;
@@ -122,6 +166,13 @@ export interface UpdateDetectorInput {
   escalationType?: EscalationType | null;
   groupName?: string | null;
   metadata?: unknown;
+}
+
+export interface WebhookActionInput {
+  url: string;
+  includeImage?: boolean | null;
+  payloadTemplate?: string | null;
+  headers?: unknown;
 }
 
 export type AdminJobFragment = {
@@ -201,6 +252,40 @@ export type DetectorPayloadFieldsFragment = {
   } | null;
 };
 
+export type ExplanationFieldsFragment = {
+  imageQueryId: string;
+  label: string | null;
+  confidence: number | null;
+  steps: Array<{
+    kind: ExplanationStepKind;
+    text: string;
+    data: unknown;
+  }>;
+  evidence: {
+    rows: number;
+    cols: number;
+    values: Array<number>;
+    label: string;
+  } | null;
+  neighbors: Array<{
+    imageQueryId: string;
+    label: string;
+    similarity: number;
+  }>;
+  rois: Array<{
+    label: string;
+    score: number;
+    left: number;
+    top: number;
+    right: number;
+    bottom: number;
+  }> | null;
+  textSpans: Array<{
+    text: string;
+    score: number;
+  }> | null;
+};
+
 export type HubFieldsFragment = {
   id: string;
   name: string;
@@ -269,6 +354,39 @@ export type QueueItemFragment = {
       label: string | null;
       count: number | null;
       text: string | null;
+    } | null;
+    explanation: {
+      imageQueryId: string;
+      label: string | null;
+      confidence: number | null;
+      steps: Array<{
+        kind: ExplanationStepKind;
+        text: string;
+        data: unknown;
+      }>;
+      evidence: {
+        rows: number;
+        cols: number;
+        values: Array<number>;
+        label: string;
+      } | null;
+      neighbors: Array<{
+        imageQueryId: string;
+        label: string;
+        similarity: number;
+      }>;
+      rois: Array<{
+        label: string;
+        score: number;
+        left: number;
+        top: number;
+        right: number;
+        bottom: number;
+      }> | null;
+      textSpans: Array<{
+        text: string;
+        score: number;
+      }> | null;
     } | null;
   } | null;
   detector: {
@@ -1115,6 +1233,166 @@ export const PublishModelVersionDocument = gql`
   }
 ` as TypedDocumentNode<PublishModelVersionMutation, PublishModelVersionMutationVariables>;
 
+export type ImageQueryDetailQuery = {
+  imageQuery: {
+    id: string;
+    query: string;
+    detectorId: string;
+    createdAt: string;
+    imageUrl: string;
+    rois: Array<{
+      label: string;
+      score: number;
+      left: number;
+      top: number;
+      right: number;
+      bottom: number;
+    }> | null;
+    result: {
+      resultType: ResultType;
+      source: Source;
+      confidence: number | null;
+      fromEdge: boolean;
+      label: string | null;
+      count: number | null;
+      text: string | null;
+    } | null;
+    detector: {
+      id: string;
+      name: string;
+      mode: DetectorMode;
+    } | null;
+    explanation: {
+      imageQueryId: string;
+      label: string | null;
+      confidence: number | null;
+      steps: Array<{
+        kind: ExplanationStepKind;
+        text: string;
+        data: unknown;
+      }>;
+      evidence: {
+        rows: number;
+        cols: number;
+        values: Array<number>;
+        label: string;
+      } | null;
+      neighbors: Array<{
+        imageQueryId: string;
+        label: string;
+        similarity: number;
+      }>;
+      rois: Array<{
+        label: string;
+        score: number;
+        left: number;
+        top: number;
+        right: number;
+        bottom: number;
+      }> | null;
+      textSpans: Array<{
+        text: string;
+        score: number;
+      }> | null;
+    } | null;
+  } | null;
+};
+
+export type ImageQueryDetailQueryVariables = {
+  id: string;
+};
+
+export const ImageQueryDetailDocument = gql`
+  query ImageQueryDetail($id: ID!) {
+    imageQuery(id: $id) {
+      id
+      query
+      detectorId
+      createdAt
+      imageUrl
+      rois {
+        label
+        score
+        left
+        top
+        right
+        bottom
+      }
+      result {
+        resultType
+        source
+        confidence
+        fromEdge
+        label
+        count
+        text
+      }
+      detector {
+        id
+        name
+        mode
+      }
+      explanation {
+        ...ExplanationFields
+      }
+    }
+  }
+
+  fragment ExplanationFields on Explanation {
+    imageQueryId
+    label
+    confidence
+    steps {
+      kind
+      text
+      data
+    }
+    evidence {
+      rows
+      cols
+      values
+      label
+    }
+    neighbors {
+      imageQueryId
+      label
+      similarity
+    }
+    rois {
+      label
+      score
+      left
+      top
+      right
+      bottom
+    }
+    textSpans {
+      text
+      score
+    }
+  }
+` as TypedDocumentNode<ImageQueryDetailQuery, ImageQueryDetailQueryVariables>;
+
+export type NeighborImageQuery = {
+  imageQuery: {
+    id: string;
+    imageUrl: string;
+  } | null;
+};
+
+export type NeighborImageQueryVariables = {
+  id: string;
+};
+
+export const NeighborImageDocument = gql`
+  query NeighborImage($id: ID!) {
+    imageQuery(id: $id) {
+      id
+      imageUrl
+    }
+  }
+` as TypedDocumentNode<NeighborImageQuery, NeighborImageQueryVariables>;
+
 export type FleetQuery = {
   hubs: Array<{
     id: string;
@@ -1247,6 +1525,39 @@ export type ReviewQueueQuery = {
             count: number | null;
             text: string | null;
           } | null;
+          explanation: {
+            imageQueryId: string;
+            label: string | null;
+            confidence: number | null;
+            steps: Array<{
+              kind: ExplanationStepKind;
+              text: string;
+              data: unknown;
+            }>;
+            evidence: {
+              rows: number;
+              cols: number;
+              values: Array<number>;
+              label: string;
+            } | null;
+            neighbors: Array<{
+              imageQueryId: string;
+              label: string;
+              similarity: number;
+            }>;
+            rois: Array<{
+              label: string;
+              score: number;
+              left: number;
+              top: number;
+              right: number;
+              bottom: number;
+            }> | null;
+            textSpans: Array<{
+              text: string;
+              score: number;
+            }> | null;
+          } | null;
         } | null;
         detector: {
           id: string;
@@ -1285,6 +1596,40 @@ export const ReviewQueueDocument = gql`
     }
   }
 
+  fragment ExplanationFields on Explanation {
+    imageQueryId
+    label
+    confidence
+    steps {
+      kind
+      text
+      data
+    }
+    evidence {
+      rows
+      cols
+      values
+      label
+    }
+    neighbors {
+      imageQueryId
+      label
+      similarity
+    }
+    rois {
+      label
+      score
+      left
+      top
+      right
+      bottom
+    }
+    textSpans {
+      text
+      score
+    }
+  }
+
   fragment QueueItem on Escalation {
     id
     state
@@ -1319,6 +1664,9 @@ export const ReviewQueueDocument = gql`
         label
         count
         text
+      }
+      explanation {
+        ...ExplanationFields
       }
     }
     detector {
@@ -1372,6 +1720,39 @@ export type EscalationCreatedSubscription = {
           count: number | null;
           text: string | null;
         } | null;
+        explanation: {
+          imageQueryId: string;
+          label: string | null;
+          confidence: number | null;
+          steps: Array<{
+            kind: ExplanationStepKind;
+            text: string;
+            data: unknown;
+          }>;
+          evidence: {
+            rows: number;
+            cols: number;
+            values: Array<number>;
+            label: string;
+          } | null;
+          neighbors: Array<{
+            imageQueryId: string;
+            label: string;
+            similarity: number;
+          }>;
+          rois: Array<{
+            label: string;
+            score: number;
+            left: number;
+            top: number;
+            right: number;
+            bottom: number;
+          }> | null;
+          textSpans: Array<{
+            text: string;
+            score: number;
+          }> | null;
+        } | null;
       } | null;
       detector: {
         id: string;
@@ -1398,6 +1779,40 @@ export const EscalationCreatedDocument = gql`
       escalation {
         ...QueueItem
       }
+    }
+  }
+
+  fragment ExplanationFields on Explanation {
+    imageQueryId
+    label
+    confidence
+    steps {
+      kind
+      text
+      data
+    }
+    evidence {
+      rows
+      cols
+      values
+      label
+    }
+    neighbors {
+      imageQueryId
+      label
+      similarity
+    }
+    rois {
+      label
+      score
+      left
+      top
+      right
+      bottom
+    }
+    textSpans {
+      text
+      score
     }
   }
 
@@ -1435,6 +1850,9 @@ export const EscalationCreatedDocument = gql`
         label
         count
         text
+      }
+      explanation {
+        ...ExplanationFields
       }
     }
     detector {

@@ -105,7 +105,9 @@ export default function DetectorPage({ id }: { id: string }) {
           <ul className="iq-grid" data-testid="recent-iqs">
             {iqs.map((q) => (
               <li key={q.id} className="iq card">
-                <img src={q.imageUrl} alt="" loading="lazy" />
+                <a href={hrefFor({ page: 'imageQuery', id: q.id })} title="Open with its explanation">
+                  <img src={q.imageUrl} alt="" loading="lazy" />
+                </a>
                 <div className="iq-body">
                   <strong>{resultText(q.result)}</strong>
                   <span className="chips">

@@ -9,6 +9,7 @@ import {
   useRef,
   useState,
   type PointerEvent,
+  type ReactNode,
   type Ref,
 } from 'react';
 import {
@@ -38,12 +39,14 @@ interface Props {
   onAddBox: (box: NormBox) => void;
   /** The image failed to load (for example an expired signed URL); the parent may pass a fresher `src`. */
   onError?: () => void;
+  /** Drawn over the image, in its box (zooms and pans with it), given the fitted image's size in px. */
+  overlay?: (size: { w: number; h: number }) => ReactNode;
   ref?: Ref<ImageViewerHandle>;
 }
 
 const IDENTITY: View = { scale: 1, x: 0, y: 0 };
 
-export function ImageViewer({ src, alt, drawBoxes, boxes, onAddBox, onError, ref }: Props) {
+export function ImageViewer({ src, alt, drawBoxes, boxes, onAddBox, onError, overlay, ref }: Props) {
   const frameRef = useRef<HTMLDivElement>(null);
   const contentRef = useRef<HTMLDivElement>(null);
   const [natural, setNatural] = useState<{ w: number; h: number } | null>(null);
@@ -224,6 +227,7 @@ export function ImageViewer({ src, alt, drawBoxes, boxes, onAddBox, onError, ref
               onError?.();
             }}
           />
+          {overlay && natural && stage.w > 0 ? overlay(stage) : null}
           {boxes.map((b, i) => (
             <div
               key={i}

@@ -20,6 +20,13 @@ import { percent } from '../../ui/format';
 import { EmptyState, ErrorState, Loading, describeError } from '../../ui/States';
 import { useNow } from '../../ui/useNow';
 import { useSession } from '../auth/useAuth';
+import { EvidenceLegend } from '../explain/EvidenceLegend';
+import { EvidenceOverlay } from '../explain/EvidenceOverlay';
+import { ExplanationSide } from '../explain/ExplanationSide';
+import { readEvidence } from '../explain/evidence';
+import { WhyItCame } from '../explain/ReasonChain';
+import { whyItCame } from '../explain/reasons';
+import { useEvidenceToggle } from '../explain/useEvidenceToggle';
 import {
   classNames,
   maxCount,
@@ -62,6 +69,7 @@ export function QueuePage({ detectorId }: { detectorId: string | null }) {
   const [notice, setNotice] = useState<Notice>(null);
   const lastIndex = useRef(0);
   const viewer = useRef<ImageViewerHandle>(null);
+  const [evidenceShown, toggleEvidence] = useEvidenceToggle();
 
   const detectorNames = useMemo(
     () => new Map(detectors.data?.detectors.map((d) => [d.id, d.name]) ?? []),
@@ -160,6 +168,8 @@ export function QueuePage({ detectorId }: { detectorId: string | null }) {
   });
 
   const mode: LabelMode = current?.detector?.mode ?? 'BINARY';
+  const explanation = current?.imageQuery?.explanation ?? null;
+  const evidence = useMemo(() => readEvidence(explanation?.evidence), [explanation]);
   const classes = useMemo(() => classNames(current?.detector?.modeConfiguration), [current]);
 
   /** Labels `targets` (claiming each one that is not the current item first); returns how many were saved. */
@@ -365,6 +375,9 @@ export function QueuePage({ detectorId }: { detectorId: string | null }) {
         case 'zoomReset':
           viewer.current?.reset();
           break;
+        case 'toggleEvidence':
+          toggleEvidence();
+          break;
       }
     };
     window.addEventListener('keydown', onKey);
@@ -385,6 +398,7 @@ export function QueuePage({ detectorId }: { detectorId: string | null }) {
     visible,
     heldByOther,
     suggested,
+    toggleEvidence,
   ]);
 
   // A signed image URL is kept per item while it works, so the 10 s queue refresh does not reload the image.
@@ -513,25 +527,41 @@ export function QueuePage({ detectorId }: { detectorId: string | null }) {
         {current && src ? (
           <>
             <ItemChips item={current} lease={lease} now={now} />
-            <ImageViewer
-              ref={viewer}
-              src={src}
-              alt={current.imageQuery?.query ?? 'image query'}
-              drawBoxes={mode === 'BOUNDING_BOX'}
-              boxes={boxes}
-              onAddBox={(b) =>
-                setBoxes((prev) => [
-                  ...prev,
-                  { ...b, label: objectClass(current.detector?.modeConfiguration) ?? 'object', score: null },
-                ])
-              }
-              onError={() => {
-                if (imageUrl && urls.current.get(current.id) !== imageUrl) {
-                  urls.current.set(current.id, imageUrl);
-                  bumpUrls((n) => n + 1);
-                }
-              }}
-            />
+            <WhyItCame lines={whyItCame(explanation?.steps, current.reason)} />
+            <div className="explained">
+              <div className="explained-image">
+                <ImageViewer
+                  ref={viewer}
+                  src={src}
+                  alt={current.imageQuery?.query ?? 'image query'}
+                  drawBoxes={mode === 'BOUNDING_BOX'}
+                  boxes={boxes}
+                  onAddBox={(b) =>
+                    setBoxes((prev) => [
+                      ...prev,
+                      {
+                        ...b,
+                        label: objectClass(current.detector?.modeConfiguration) ?? 'object',
+                        score: null,
+                      },
+                    ])
+                  }
+                  onError={() => {
+                    if (imageUrl && urls.current.get(current.id) !== imageUrl) {
+                      urls.current.set(current.id, imageUrl);
+                      bumpUrls((n) => n + 1);
+                    }
+                  }}
+                  overlay={
+                    evidence && evidenceShown
+                      ? (size) => <EvidenceOverlay grid={evidence} width={size.w} height={size.h} />
+                      : undefined
+                  }
+                />
+                <EvidenceLegend grid={evidence} shown={evidenceShown} onToggle={toggleEvidence} />
+              </div>
+              <ExplanationSide explanation={explanation} />
+            </div>
             <div className="detail-foot">
               <LabelPanel
                 key={current.id}

@@ -25,6 +25,8 @@ describe('resolveKey', () => {
     ['ArrowLeft', { type: 'prev' }],
     ['?', { type: 'help' }],
     ['x', { type: 'toggleSelect' }],
+    ['e', { type: 'toggleEvidence' }],
+    ['E', { type: 'toggleEvidence' }],
     ['Escape', { type: 'clearSelection' }],
     ['1', { type: 'none' }],
     ['q', { type: 'none' }],
@@ -78,6 +80,13 @@ describe('resolveKey', () => {
     expect(resolveKey({ key: 'Backspace' }, box)).toEqual({ type: 'removeLastBox' });
     expect(resolveKey({ key: '0' }, box)).toEqual({ type: 'zoomReset' });
     expect(resolveKey({ key: 'y' }, box)).toEqual({ type: 'none' });
+  });
+
+  it('E toggles the evidence heat map in every mode', () => {
+    for (const ctx of [binary, multi, count, box, { ...binary, mode: 'TEXT' as const }]) {
+      expect(resolveKey({ key: 'e' }, ctx)).toEqual({ type: 'toggleEvidence' });
+    }
+    expect(resolveKey({ key: 'e' }, { ...binary, helpOpen: true })).toEqual({ type: 'none' });
   });
 
   it('leaves text fields and browser shortcuts alone', () => {

@@ -22,6 +22,7 @@ export type KeyAction =
   | { type: 'zoomIn' }
   | { type: 'zoomOut' }
   | { type: 'zoomReset' }
+  | { type: 'toggleEvidence' }
   | { type: 'none' };
 
 export interface KeyInput {
@@ -87,6 +88,9 @@ export function resolveKey(input: KeyInput, ctx: KeyContext): KeyAction {
     case 's':
     case 'S':
       return { type: 'skip' };
+    case 'e':
+    case 'E':
+      return { type: 'toggleEvidence' };
     default:
       break;
   }
@@ -167,6 +171,7 @@ export function shortcutHelp(mode: LabelMode, classes: readonly string[]): { key
     { keys: 'Ctrl+A', does: 'select the whole queue' },
     { keys: 'Esc', does: 'clear the selection' },
     { keys: '+ / −', does: 'zoom in / out (or wheel, pinch)' },
+    { keys: 'E', does: 'show / hide the evidence heat map' },
     { keys: '?', does: 'this help' },
   ];
   switch (mode) {
