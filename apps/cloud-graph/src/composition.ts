@@ -25,6 +25,7 @@ import { UserService } from './modules/users/user.service';
 import { DetectorStatsService } from './modules/detectors/detector-stats.service';
 import { NoteService } from './modules/notes/note.service';
 import { AlertRuleService } from './modules/alert-rules/alert-rule.service';
+import { CompoundDetectorService } from './modules/compound-detectors/compound-detector.service';
 import { DetectorGroupService } from './modules/detector-groups/detector-group.service';
 import { AccountService } from './modules/account/account.service';
 import { EdgeMetricsService } from './modules/edge-metrics/edge-metrics.service';
@@ -122,6 +123,7 @@ function createServices(parts: {
     account: new AccountService(orm),
     edgeMetrics: new EdgeMetricsService(orm),
     alertRules: new AlertRuleService(orm, pubsub),
+    compoundDetectors: new CompoundDetectorService(orm),
     imageQueries,
     labels: new LabelService(orm, escalations, imageQueries, metrics),
     escalations,

@@ -25,6 +25,7 @@ import { detectorGroupRoutes } from './modules/detector-groups/detector-group.ro
 import { accountRoutes } from './modules/account/account.route';
 import { edgeMetricsRoutes } from './modules/edge-metrics/edge-metrics.route';
 import { alertRuleRoutes } from './modules/alert-rules/alert-rule.route';
+import { compoundDetectorRoutes } from './modules/compound-detectors/compound-detector.route';
 
 export const REST_PREFIXES = ['/device-api/v1', '/v1'] as const;
 
@@ -69,6 +70,7 @@ export function buildServer({ env, logger, deps, services, metrics }: ServerPart
   accountRoutes(router, services.account, REST_PREFIXES);
   edgeMetricsRoutes(router, services.edgeMetrics, REST_PREFIXES);
   alertRuleRoutes(router, services.alertRules, REST_PREFIXES);
+  compoundDetectorRoutes(router, services.compoundDetectors, REST_PREFIXES);
   imageQueryRoutes(router, services.imageQueries, services.labels, REST_PREFIXES, env.http.maxImageBytes);
   modelUrlRoutes(router, services.models);
   opsRoutes(router, deps.orm, metrics.registry, env.metrics.token);

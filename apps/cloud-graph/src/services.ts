@@ -18,6 +18,7 @@ import type { DetectorGroupService } from './modules/detector-groups/detector-gr
 import type { AccountService } from './modules/account/account.service';
 import type { EdgeMetricsService } from './modules/edge-metrics/edge-metrics.service';
 import type { AlertRuleService } from './modules/alert-rules/alert-rule.service';
+import type { CompoundDetectorService } from './modules/compound-detectors/compound-detector.service';
 
 export interface Services {
   auth: AuthService;
@@ -29,6 +30,7 @@ export interface Services {
   account: AccountService;
   edgeMetrics: EdgeMetricsService;
   alertRules: AlertRuleService;
+  compoundDetectors: CompoundDetectorService;
   imageQueries: ImageQueryService;
   labels: LabelService;
   escalations: EscalationService;

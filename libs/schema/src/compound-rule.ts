@@ -284,7 +284,8 @@ export const CompoundRuleSchema: z.ZodType<CompoundRule> = z.unknown().transform
 export const CompoundDetectorCreationInputSchema = z.strictObject({
   name: z.string().min(1).max(200),
   query: z.string().min(1).max(300),
-  rule: z.unknown(),
+  // Optional here so a missing rule gets the service's own message ("rule: is required").
+  rule: z.unknown().optional(),
   group_name: z.string().max(100).nullish(),
   confidence_threshold: z.number().min(0).max(1).nullish(),
   patience_time: z.number().min(0).max(3600).nullish(),

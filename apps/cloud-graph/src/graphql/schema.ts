@@ -10,5 +10,6 @@ import '../modules/users/user.graphql';
 import '../modules/learning/training-job.graphql';
 import '../modules/notes/note.graphql';
 import '../modules/alert-rules/alert-rule.graphql';
+import '../modules/compound-detectors/compound-detector.graphql';
 
 export const schema = builder.toSubGraphSchema({ linkUrl: 'https://specs.apollo.dev/federation/v2.6' });

@@ -4,6 +4,7 @@
  * documented (document.ts), only with less detail.
  */
 import { z } from 'zod';
+import { CompoundDetectorCreationInputSchema } from '../compound-rule';
 import { ExplanationSchema } from '../explanation';
 import {
   DetectorCreationInputSchema,
@@ -78,6 +79,12 @@ export const REST_OPERATIONS: Readonly<Record<string, OperationDoc>> = {
     response: { schema: DetectorSchema },
   },
   'DELETE /detectors/:id': { summary: 'Delete a detector', response: { status: 204 } },
+  'POST /compound-detectors': {
+    summary:
+      'Create a compound detector: a BINARY detector answering a rule over other detectors (compound-rule.ts)',
+    body: { contentType: 'application/json', schema: CompoundDetectorCreationInputSchema },
+    response: { status: 201, schema: DetectorSchema },
+  },
   'POST /labels': {
     summary: 'Label an image query (a human answer)',
     body: { contentType: 'application/json', schema: LabelInputSchema },

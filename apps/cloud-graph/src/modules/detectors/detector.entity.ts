@@ -16,6 +16,8 @@ export const Detector = defineEntity({
     status: p.enum(['ON', 'OFF'] as const),
     escalationType: p.enum(['STANDARD', 'NO_HUMAN_LABELING'] as const),
     metadata: p.json<Record<string, unknown>>().nullable(),
+    /** A compound detector's rule (libs/schema compound-rule.ts); null for every other detector. */
+    rule: p.json<Record<string, unknown>>().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p
       .datetime()

@@ -91,7 +91,7 @@ const UpdateDetectorInput = builder.inputType('UpdateDetectorInput', {
   }),
 });
 
-const DetectorPayloadRef = builder
+export const DetectorPayloadRef = builder
   .objectRef<Payload<{ detector: DetectorEntity }>>('DetectorPayload')
   .implement({
     fields: (t) => ({

@@ -17,5 +17,7 @@ export function toRestDetector(d: DetectorEntity): RestDetector {
     patience_time: d.patienceTime,
     status: d.status,
     escalation_type: d.escalationType,
+    // Only compound detectors carry a rule; the others keep the Groundlight shape exactly.
+    ...(d.rule ? { rule: d.rule } : {}),
   };
 }
