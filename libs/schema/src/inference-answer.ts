@@ -16,6 +16,7 @@
 import { z } from 'zod';
 import type { DetectorMode } from './enums';
 import { BOUNDING_BOX_LABELS, DetectorModeSchema } from './enums';
+import { ModelExplanationSchema } from './explanation';
 import { modeConfigurationSchema, RoiSchema } from './rest';
 
 const Probability = z.number().min(0).max(1);
@@ -75,6 +76,11 @@ export const DetectorAnswerSchema = z.object({
   boxes: BoxesPartSchema.optional(),
   text: TextPartSchema.optional(),
   unanswered: UnansweredSchema.optional(),
+  /**
+   * The model side of the answer's explanation (explanation.ts): what the model saw, the in-domain check, the
+   * evidence map and the nearest labelled examples. Absent in answers from services before explanations.
+   */
+  explanation: ModelExplanationSchema.optional(),
 });
 export type DetectorAnswer = z.infer<typeof DetectorAnswerSchema>;
 

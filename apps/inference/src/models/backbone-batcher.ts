@@ -1,12 +1,13 @@
 /**
  * Micro-batching without a timer: when the backbone is idle an image runs at once (no added latency at low
- * load); images that arrive while it is busy wait and then run together in one batched call.
+ * load); images that arrive while it is busy wait and then run together in one batched call. Each image gets
+ * its pooled vector and the 7×7 map it pools (the explanation's evidence map; fetching it costs one copy).
  */
-import type { VisionEngine } from '@intellioptics/vision';
+import type { SpatialFeatures, VisionEngine } from '@intellioptics/vision';
 
 interface Pending {
   tensor: Float32Array;
-  resolve: (f: Float32Array) => void;
+  resolve: (f: SpatialFeatures) => void;
   reject: (e: unknown) => void;
 }
 
@@ -20,7 +21,7 @@ export class BackboneBatcher {
     private readonly onBatch: (size: number) => void = () => undefined,
   ) {}
 
-  embed(tensor: Float32Array): Promise<Float32Array> {
+  embed(tensor: Float32Array): Promise<SpatialFeatures> {
     return new Promise((resolve, reject) => {
       this.queue.push({ tensor, resolve, reject });
       if (!this.running) void this.drain();
@@ -33,7 +34,7 @@ export class BackboneBatcher {
       const batch = this.queue.splice(0, this.maxBatch);
       this.onBatch(batch.length);
       try {
-        const features = await this.engine.embedTensors(batch.map((p) => p.tensor));
+        const features = await this.engine.embedSpatialTensors(batch.map((p) => p.tensor));
         batch.forEach((p, i) => p.resolve(features[i]!));
       } catch (err) {
         for (const p of batch) p.reject(err);

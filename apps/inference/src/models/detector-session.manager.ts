@@ -5,7 +5,7 @@
  */
 import type { ModelKind, VisionEngine } from '@intellioptics/vision';
 import { IntelliOpticsError } from '@intellioptics/schema';
-import { ModelPackageError } from '@intellioptics/vision';
+import { ModelExplainer, ModelPackageError } from '@intellioptics/vision';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics';
 import type { DetectorModels } from './loaded-model';
@@ -104,7 +104,8 @@ export class DetectorSessionManager implements ModelManager {
       const head = await this.engine.loadHead(pkg);
       this.metrics.modelLoads.inc({ kind, result: 'ok' });
       this.metrics.modelLoadDuration.observe((performance.now() - started) / 1000);
-      return new LoadedModel(kind, version, head, pkg.dir ?? '');
+      const explainer = kind === 'primary' ? ModelExplainer.fromPackage(pkg) : null;
+      return new LoadedModel(kind, version, head, pkg.dir ?? '', explainer);
     } catch (err) {
       const reason = err instanceof ModelPackageError ? err.code : 'LOAD_FAILED';
       this.metrics.modelLoads.inc({ kind, result: 'refused' });

@@ -2,7 +2,7 @@
  * One loaded head with a lease count: a version swap or an eviction retires it, and its ONNX session is
  * released only once the last in-flight request using it has finished.
  */
-import type { Head, ModelKind } from '@intellioptics/vision';
+import type { Head, ModelExplainer, ModelKind } from '@intellioptics/vision';
 
 export class LoadedModel {
   private leases = 0;
@@ -14,6 +14,8 @@ export class LoadedModel {
     readonly version: number,
     readonly head: Head,
     readonly dir: string,
+    /** Primary packages: explains its answers (evidence map, neighbours); null for OODD heads. */
+    readonly explainer: ModelExplainer | null = null,
   ) {}
 
   get modelId(): string {

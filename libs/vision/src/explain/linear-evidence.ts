@@ -118,30 +118,64 @@ export function linearEvidence(
   if (other < 0)
     for (let k = 0; k < numClasses; k++)
       if (k !== label && (other < 0 || probabilities[k]! > probabilities[other]!)) other = k;
-  const diff = new Float64Array(dim);
-  for (let j = 0; j < dim; j++) diff[j] = head.weights[label * dim + j]! - head.weights[other * dim + j]!;
+  const { diff, base } = pairTerms(head, label, other, baseline ?? null);
   const acc = new Float64Array(cells);
-  let base = 0;
   // NCHW: channel-major, so walk each channel's plane once (cache-friendly).
   for (let j = 0; j < dim; j++) {
     const d = diff[j]!;
     if (d === 0) continue;
     const plane = j * cells;
-    if (baseline)
-      for (let p = 0; p < cells; p++) {
-        const r = baseline[plane + p]!;
-        acc[p] = acc[p]! + d * (map[plane + p]! - r);
-        base += d * r;
-      }
-    else for (let p = 0; p < cells; p++) acc[p] = acc[p]! + d * map[plane + p]!;
+    for (let p = 0; p < cells; p++) acc[p] = acc[p]! + d * map[plane + p]!;
   }
+  // The baseline enters as one precomputed map per class pair: Σ_j d_j·r_j,p.
+  if (base) for (let p = 0; p < cells; p++) acc[p] = acc[p]! - base.map[p]!;
   const values = Array.from(acc, (v) => v / cells);
   return {
     rows: size,
     cols: size,
     values,
-    baseTerm: head.bias[label]! - head.bias[other]! + base / cells,
+    baseTerm: head.bias[label]! - head.bias[other]! + (base ? base.total / cells : 0),
     label,
     against: other,
   };
+}
+
+interface PairTerms {
+  diff: Float64Array;
+  /** The baseline's per-cell margin map and its sum, when there is a baseline. */
+  base: { map: Float64Array; total: number } | null;
+}
+
+/** w_label − w_against and the baseline's map of it, cached per head, pair and baseline (few pairs per head). */
+type PairCache = Map<string, { baseline: Float32Array | null; terms: PairTerms }>;
+const pairCache = new WeakMap<LinearHeadWeights, PairCache>();
+
+function pairTerms(
+  head: LinearHeadWeights,
+  label: number,
+  other: number,
+  baseline: Float32Array | null,
+): PairTerms {
+  let byPair = pairCache.get(head);
+  if (!byPair) {
+    byPair = new Map() as PairCache;
+    pairCache.set(head, byPair);
+  }
+  const key = `${label}:${other}`;
+  const hit = byPair.get(key);
+  if (hit && hit.baseline === baseline) return hit.terms;
+  const { dim } = head;
+  const diff = new Float64Array(dim);
+  for (let j = 0; j < dim; j++) diff[j] = head.weights[label * dim + j]! - head.weights[other * dim + j]!;
+  let base: PairTerms['base'] = null;
+  if (baseline) {
+    const cells = baseline.length / dim;
+    const map = new Float64Array(cells);
+    for (let j = 0; j < dim; j++)
+      for (let p = 0; p < cells; p++) map[p] = map[p]! + diff[j]! * baseline[j * cells + p]!;
+    base = { map, total: map.reduce((a, v) => a + v, 0) };
+  }
+  const terms = { diff, base };
+  byPair.set(key, { baseline, terms });
+  return terms;
 }

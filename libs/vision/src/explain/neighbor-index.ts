@@ -46,35 +46,46 @@ export interface NeighborHit {
   similarity: number;
 }
 
-/** Row-major [projectedDim, dim] of 0 / ±1 (probability 1/6 each sign). */
-function projection(dim: number, projectedDim: number, seed: number): Int8Array {
-  const rng = mulberry32(seed);
-  const r = new Int8Array(projectedDim * dim);
-  for (let i = 0; i < r.length; i++) {
-    const u = rng();
-    r[i] = u < 1 / 6 ? 1 : u < 1 / 3 ? -1 : 0;
-  }
-  return r;
+/** A sparse ±1 projection: per output dimension, the inputs it adds and the inputs it subtracts. */
+interface Projection {
+  plus: Int32Array[];
+  minus: Int32Array[];
 }
 
-function project(r: Int8Array, mean: Float32Array, x: ArrayLike<number>, projectedDim: number): Float32Array {
+/** Entries 0 / +1 / −1 with probability 2/3, 1/6, 1/6, drawn row by row ([projectedDim, dim]). */
+function projection(dim: number, projectedDim: number, seed: number): Projection {
+  const rng = mulberry32(seed);
+  const plus: Int32Array[] = [];
+  const minus: Int32Array[] = [];
+  for (let i = 0; i < projectedDim; i++) {
+    const p: number[] = [];
+    const m: number[] = [];
+    for (let j = 0; j < dim; j++) {
+      const u = rng();
+      if (u < 1 / 6) p.push(j);
+      else if (u < 1 / 3) m.push(j);
+    }
+    plus.push(Int32Array.from(p));
+    minus.push(Int32Array.from(m));
+  }
+  return { plus, minus };
+}
+
+function project(r: Projection, mean: Float32Array, x: ArrayLike<number>): Float32Array {
   const dim = mean.length;
   const centred = new Float64Array(dim);
   for (let j = 0; j < dim; j++) centred[j] = x[j]! - mean[j]!;
-  const out = new Float32Array(projectedDim);
+  const out = new Float32Array(r.plus.length);
   let norm = 0;
-  for (let i = 0; i < projectedDim; i++) {
+  for (let i = 0; i < out.length; i++) {
     let s = 0;
-    const row = i * dim;
-    for (let j = 0; j < dim; j++) {
-      const w = r[row + j]!;
-      if (w !== 0) s += w * centred[j]!;
-    }
+    for (const j of r.plus[i]!) s += centred[j]!;
+    for (const j of r.minus[i]!) s -= centred[j]!;
     out[i] = s;
     norm += s * s;
   }
   const inv = norm > 0 ? 1 / Math.sqrt(norm) : 0;
-  for (let i = 0; i < projectedDim; i++) out[i] = out[i]! * inv;
+  for (let i = 0; i < out.length; i++) out[i] = out[i]! * inv;
   return out;
 }
 
@@ -117,7 +128,7 @@ export function buildNeighborIndex(
   const r = projection(dim, projectedDim, PROJECTION_SEED);
   const codes = new Int8Array(chosen.length * projectedDim);
   chosen.forEach((e, n) => {
-    const u = project(r, mean, e.features, projectedDim);
+    const u = project(r, mean, e.features);
     let max = 0;
     for (const v of u) max = Math.max(max, Math.abs(v));
     const scale = max > 0 ? 127 / max : 0;
@@ -139,7 +150,7 @@ export function buildNeighborIndex(
 /** The loaded index: top-k cosine search of a pooled vector. */
 export class NeighborIndex {
   private constructor(
-    private readonly r: Int8Array,
+    private readonly r: Projection,
     private readonly mean: Float32Array,
     /** Unit vectors, row-major [n, projectedDim]. */
     private readonly vectors: Float32Array,
@@ -182,18 +193,36 @@ export class NeighborIndex {
   /** The k most similar examples, most similar first. */
   search(pooled: ArrayLike<number>, k: number): NeighborHit[] {
     const pd = this.projectedDim;
-    const q = project(this.r, this.mean, pooled, pd);
-    const sims: { e: number; s: number }[] = [];
+    const q = project(this.r, this.mean, pooled);
+    const sims = new Float64Array(this.size);
+    const v = this.vectors;
     for (let e = 0; e < this.size; e++) {
       let s = 0;
-      for (let i = 0; i < pd; i++) s += q[i]! * this.vectors[e * pd + i]!;
-      sims.push({ e, s });
+      const row = e * pd;
+      for (let i = 0; i < pd; i++) s += q[i]! * v[row + i]!;
+      sims[e] = s;
     }
-    sims.sort((a, b) => b.s - a.s);
-    return sims.slice(0, k).map(({ e, s }) => ({
+    const top = topK(sims, k);
+    return top.map(({ e, s }) => ({
       imageQueryId: this.imageQueryIds[e]!,
       classIndex: this.labels[e]!,
       similarity: Math.max(-1, Math.min(1, s)),
     }));
   }
+}
+
+/** The k largest of `sims` with their indices, largest first (one pass, no full sort). */
+function topK(sims: Float64Array, k: number): { e: number; s: number }[] {
+  const top: { e: number; s: number }[] = [];
+  for (let e = 0; e < sims.length; e++) {
+    const s = sims[e]!;
+    if (top.length === k && s <= top[k - 1]!.s) continue;
+    let at = top.length === k ? k - 1 : top.length;
+    top[at] = { e, s };
+    while (at > 0 && top[at - 1]!.s < s) {
+      [top[at - 1], top[at]] = [top[at]!, top[at - 1]!];
+      at--;
+    }
+  }
+  return top;
 }
