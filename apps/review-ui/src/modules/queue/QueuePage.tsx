@@ -614,8 +614,11 @@ function ItemChips({ item, lease, now }: { item: QueueItemFragment; lease: Lease
   const edge = readEdgeResult(item.edgeResult, mode, classNames(item.detector?.modeConfiguration));
   const result = item.imageQuery?.result;
   const deadline = describeDeadline(item.deadlineAt, now);
+  // Without the edge's summary in the metadata, the explanation the edge sent says what the model answered.
+  const explained = item.imageQuery?.explanation ?? null;
+  const modelAnswer = edge?.answer ?? explained?.label ?? (result ? resultText(result) : null);
   const threshold = edge?.threshold ?? item.detector?.confidenceThreshold ?? null;
-  const confidence = edge?.confidence ?? result?.confidence ?? null;
+  const confidence = edge?.confidence ?? explained?.confidence ?? result?.confidence ?? null;
   const leaseText = (() => {
     switch (lease.status) {
       case 'held':
@@ -640,7 +643,7 @@ function ItemChips({ item, lease, now }: { item: QueueItemFragment; lease: Lease
       <div className="chips" data-testid="chips">
         <Chip label="Detector">{item.detector?.name ?? item.detectorId}</Chip>
         <Chip label={edge ? 'Edge answer' : 'Model answer'} tone="info">
-          {edge?.answer ?? (result ? resultText(result) : '—')}
+          {modelAnswer ?? '—'}
         </Chip>
         <Chip
           label="Confidence"
