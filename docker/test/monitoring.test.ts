@@ -128,6 +128,21 @@ describe('the Prometheus scrape configs', () => {
     });
   }
 
+  it("the edge job sends METRICS_TOKEN as a bearer, the value the gateway's /metrics checks", () => {
+    const prom = parse(read('monitoring/prometheus/edge.yml')) as {
+      scrape_configs: { job_name: string; authorization?: { credentials_file?: string } }[];
+    };
+    const file = prom.scrape_configs.find((j) => j.job_name === 'edge-gateway')?.authorization
+      ?.credentials_file;
+    expect(file).toBe('/tmp/metrics-token');
+    const compose = parse(read('docker/compose.edge.yml'), { merge: true }) as {
+      services: Record<string, { environment?: Record<string, string>; entrypoint?: string[] }>;
+    };
+    expect(compose.services['edge-gateway']!.environment!.METRICS_TOKEN).toBe('${METRICS_TOKEN:-}');
+    expect(compose.services.prometheus!.environment!.METRICS_TOKEN).toBe('${METRICS_TOKEN:-}');
+    expect(compose.services.prometheus!.entrypoint!.join(' ')).toContain(`"$$METRICS_TOKEN" > ${file}`);
+  });
+
   it('the ports scraped are the ones the services listen on', () => {
     const edge = read('docker/compose.edge.yml');
     expect(edge).toContain("PORT: '8718'");

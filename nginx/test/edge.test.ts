@@ -66,6 +66,7 @@ describe('edge.conf.template (real nginx)', () => {
   let httpPort: number;
   let httpsPort: number;
   let base: string;
+  let envFor: (http: number, https: number) => Record<string, string>;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'io-edge-nginx-'));
@@ -74,21 +75,18 @@ describe('edge.conf.template (real nginx)', () => {
     cloud = await startRecorder(cloudHandler);
     httpPort = await freePort();
     httpsPort = await freePort();
-    nginx = await startNginx(
-      'edge.conf.template',
-      {
-        EDGE_HTTP_PORT: `127.0.0.1:${httpPort}`,
-        EDGE_HTTPS_PORT: `127.0.0.1:${httpsPort}`,
-        EDGE_GATEWAY_ADDR: `127.0.0.1:${gateway.port}`,
-        CLOUD_URL: `http://127.0.0.1:${cloud.port}`,
-        TLS_CERT_FILE: cert,
-        TLS_KEY_FILE: key,
-        NGINX_RESOLVER: '127.0.0.1',
-        NGINX_ACCESS_LOG: join(dir, 'access.log'),
-        CLOUD_CA_FILE: '/etc/ssl/certs/ca-certificates.crt',
-      },
-      [httpPort, httpsPort],
-    );
+    envFor = (http: number, https: number) => ({
+      EDGE_HTTP_PORT: `127.0.0.1:${http}`,
+      EDGE_HTTPS_PORT: `127.0.0.1:${https}`,
+      EDGE_GATEWAY_ADDR: `127.0.0.1:${gateway.port}`,
+      CLOUD_URL: `http://127.0.0.1:${cloud.port}`,
+      TLS_CERT_FILE: cert,
+      TLS_KEY_FILE: key,
+      NGINX_RESOLVER: '127.0.0.1',
+      NGINX_ACCESS_LOG: join(dir, 'access.log'),
+      CLOUD_CA_FILE: '/etc/ssl/certs/ca-certificates.crt',
+    });
+    nginx = await startNginx('edge.conf.template', envFor(httpPort, httpsPort), [httpPort, httpsPort]);
     base = `http://127.0.0.1:${httpPort}`;
   });
 
@@ -338,9 +336,35 @@ describe('edge.conf.template (real nginx)', () => {
   });
 
   it('restricts /metrics to private networks (loopback allowed)', async () => {
-    const r = await request(`${base}/metrics`);
+    const r = await request(`${base}/metrics`, { headers: { authorization: 'Bearer scrape' } });
     expect(r.status).toBe(200);
     expect(gateway.requests[0]!.url).toBe('/metrics');
+    // The scraper's credentials reach the gateway (it checks them: METRICS_TOKEN or an API token).
+    expect(gateway.requests[0]!.headers.authorization).toBe('Bearer scrape');
+  });
+
+  it('denies /metrics to an address outside the allow list (the same config, loopback taken out)', async () => {
+    // Every test client is on loopback, so the deny rule is proven by the same rendered config without the
+    // loopback allowance: removing `deny all` (or the location) from the template makes this fail.
+    const loopbackAllowed = /(location = \/metrics \{[^}]*?)\n\s*allow 127\.0\.0\.0\/8;/;
+    const [http, https] = [await freePort(), await freePort()];
+    let edited = '';
+    const strict = await startNginx('edge.conf.template', envFor(http, https), [http, https], (config) => {
+      edited = config.replace(loopbackAllowed, '$1');
+      return edited;
+    });
+    try {
+      expect(edited).toMatch(/location = \/metrics \{[^}]*deny all;/);
+      expect(edited).not.toMatch(/location = \/metrics \{[^}]*allow 127\./);
+      const denied = await request(`http://127.0.0.1:${http}/metrics`);
+      expect(denied.status).toBe(403);
+      const other = await request(`http://127.0.0.1:${http}/device-api/v1/detectors`);
+      expect(other.status).toBe(200);
+      expect(gateway.requests.map((q) => q.url)).toEqual(['/device-api/v1/detectors']);
+      expect(cloud.requests).toHaveLength(0);
+    } finally {
+      await strict.stop();
+    }
   });
 
   // Last: stops the gateway.

@@ -140,13 +140,19 @@ function writePrefix(snippet: string): { prefix: string; args: string[] } {
   return { prefix, args };
 }
 
-/** Render `templateFile` with `env`, start nginx in the foreground, wait until `ports` accept connections. */
+/**
+ * Render `templateFile` with `env`, start nginx in the foreground, wait until `ports` accept connections.
+ * `edit` changes the rendered config first (a test that proves a rule matters removes part of it).
+ */
 export async function startNginx(
   templateFile: string,
   env: Record<string, string>,
   ports: number[],
+  edit: (config: string) => string = (c) => c,
 ): Promise<NginxInstance> {
-  const snippet = renderTemplate(readFileSync(join(NGINX_DIR, templateFile), 'utf8'), env, templateFile);
+  const snippet = edit(
+    renderTemplate(readFileSync(join(NGINX_DIR, templateFile), 'utf8'), env, templateFile),
+  );
   const { prefix, args } = writePrefix(snippet);
   let err = '';
   const child: ChildProcess = spawn(nginxBinary(), args, { stdio: ['ignore', 'ignore', 'pipe'] });

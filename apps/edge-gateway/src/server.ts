@@ -257,6 +257,7 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
     config,
     tokens,
     metrics,
+    metricsToken: env.metrics.token,
     log,
     maxBodyBytes: env.http.maxBodyBytes,
     maxImagePixels: env.http.maxImagePixels,

@@ -66,7 +66,9 @@ async function inCloud(iqId: string): Promise<boolean> {
 }
 
 async function deadGauge(): Promise<number> {
-  const text = await (await fetch(`${edge.url}/metrics`)).text();
+  const text = await (
+    await fetch(`${edge.url}/metrics`, { headers: { 'x-api-token': cloud.tokens.admin } })
+  ).text();
   return Number(/^edge_outbox_dead_letters (\d+)/m.exec(text)?.[1] ?? NaN);
 }
 
@@ -150,7 +152,9 @@ describe('dead letters', () => {
     );
     expect(conflict).toMatchObject({ cause: 'CONFLICT', attempts: 1 });
     expect(await deadGauge()).toBe(2);
-    const delivered = await (await fetch(`${edge.url}/metrics`)).text();
+    const delivered = await (
+      await fetch(`${edge.url}/metrics`, { headers: { 'x-api-token': cloud.tokens.admin } })
+    ).text();
     expect(delivered).toMatch(/^edge_outbox_delivered_total\{kind="escalation"\} 1$/m);
   });
 

@@ -13,6 +13,7 @@ import { startGateway, waitFor, type Harness } from './support/harness';
 
 const TOKEN = 'edgeTOKEN_abcdefghijklmnop';
 const USER_TOKEN = 'userTOKEN_abcdefghijklmnop';
+const METRICS_TOKEN = 'metricsTOKEN_abcdefghijklmnop';
 const DET_DEFAULT = newId('detector');
 const DET_ESC = newId('detector');
 const DET_NO_CLOUD = newId('detector');
@@ -45,6 +46,7 @@ beforeAll(async () => {
     cloudUrl: cloud.url,
     inferenceUrl: inference.url,
     token: TOKEN,
+    env: { METRICS_TOKEN },
     configYaml: [
       'global_config: { refresh_rate: 60, confident_audit_rate: 0 }',
       'detectors:',
@@ -265,7 +267,9 @@ describe('edge routes', () => {
     expect((await fetch(`${h.url}/health/live`)).status).toBe(200);
     expect((await fetch(`${h.url}/health/ready`)).status).toBe(200);
     expect((await fetch(`${h.url}/health`)).status).toBe(200);
-    const metrics = await (await fetch(`${h.url}/metrics`)).text();
+    const metrics = await (
+      await fetch(`${h.url}/metrics`, { headers: { 'x-api-token': USER_TOKEN } })
+    ).text();
     expect(metrics).toMatch(
       new RegExp(`edge_image_queries_total\\{detector_id="${DET_DEFAULT}",reason="CONFIDENT"\\} [1-9]`),
     );
@@ -275,6 +279,27 @@ describe('edge routes', () => {
     expect((await fetch(`${h.url}/nope`)).headers.get('x-io-served-by')).toBe('cloud');
     const put = await fetch(`${h.url}/device-api/v1/image-queries`, { method: 'PUT' });
     expect(put.headers.get('x-io-served-by')).toBe('cloud');
+  });
+
+  it('answers only health routes without a token', async () => {
+    for (const path of ['/health', '/health/live', '/health/ready', '/ping']) {
+      expect((await fetch(`${h.url}${path}`)).status, path).toBe(200);
+    }
+    for (const path of ['/edge-config', '/edge-detector-readiness', '/metrics', '/status/resources.json']) {
+      const anonymous = await fetch(`${h.url}${path}`);
+      expect(anonymous.status, path).toBe(401);
+      expect(((await anonymous.json()) as { detail: string }).detail, path).toMatch(/token/);
+      expect(
+        (await fetch(`${h.url}${path}`, { headers: { 'x-api-token': 'nope_nope_nope_nope_nope' } })).status,
+      ).toBe(401);
+    }
+    // A scraper may send METRICS_TOKEN as a bearer (Prometheus' `authorization`), for /metrics only.
+    const bearer = (t: string) => ({ headers: { authorization: `Bearer ${t}` } });
+    const scraped = await fetch(`${h.url}/metrics`, bearer(METRICS_TOKEN));
+    expect(scraped.status).toBe(200);
+    expect(await scraped.text()).toContain('edge_outbox_depth');
+    expect((await fetch(`${h.url}/metrics`, bearer(`${METRICS_TOKEN}x`))).status).toBe(401);
+    expect((await fetch(`${h.url}/edge-config`, bearer(METRICS_TOKEN))).status).toBe(401);
   });
 
   it('validates PUT /edge-config, persists a good one and reports readiness', async () => {
@@ -300,11 +325,12 @@ describe('edge routes', () => {
     const text = readFileSync(join(h.ioHome, 'config', 'edge-config.yaml'), 'utf8');
     expect(text).toContain(DET_ESC);
     expect(text).toContain('refresh_rate: 30');
-    const got = (await (await fetch(`${h.url}/edge-config`)).json()) as {
+    const asUser = { headers: { 'x-api-token': USER_TOKEN } };
+    const got = (await (await fetch(`${h.url}/edge-config`, asUser)).json()) as {
       detectors: { detector_id: string }[];
     };
     expect(got.detectors.map((d) => d.detector_id)).toEqual([DET_ESC]);
-    const ready = (await (await fetch(`${h.url}/edge-detector-readiness`)).json()) as Record<
+    const ready = (await (await fetch(`${h.url}/edge-detector-readiness`, asUser)).json()) as Record<
       string,
       { ready: boolean }
     >;

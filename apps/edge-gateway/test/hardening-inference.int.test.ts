@@ -53,7 +53,9 @@ async function submit(detectorId: string) {
 }
 
 async function metric(name: string, labels = ''): Promise<number> {
-  const text = await (await fetch(`${edge.url}/metrics`)).text();
+  const text = await (
+    await fetch(`${edge.url}/metrics`, { headers: { 'x-api-token': cloud.tokens.admin } })
+  ).text();
   const line = text.split('\n').find((l) => l.startsWith(`${name}${labels} `));
   return line ? Number(line.split(' ')[1]) : 0;
 }

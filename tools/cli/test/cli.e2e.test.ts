@@ -415,7 +415,10 @@ describe('io against a real cloud', () => {
         detector_id: brick,
         edge_inference_config: 'edge_answers_with_escalation',
       });
-      const config = (await (await fetch(`${edge.url}/edge-config`)).json()) as typeof assigned;
+      expect((await fetch(`${edge.url}/edge-config`)).status).toBe(401);
+      const config = (await (
+        await fetch(`${edge.url}/edge-config`, { headers: { 'x-api-token': cloud.token } })
+      ).json()) as typeof assigned;
       expect(config.detectors.map((d) => d.detector_id)).toContain(brick);
       const badPreset = await io(
         'hubs',
@@ -429,6 +432,8 @@ describe('io against a real cloud', () => {
       );
       expect(badPreset.stderr).toContain('The edge has no preset fast: use one of default');
 
+      const refused = await io('edge', 'status', '--url', edge.url, '--token', 'not-a-token-at-all-0123');
+      expect(refused.stderr).toContain(`The edge at ${edge.url} refused the API token (401)`);
       const status = await io('--json', 'edge', 'status', '--url', edge.url);
       const body = JSON.parse(status.stdout) as {
         ready: boolean;

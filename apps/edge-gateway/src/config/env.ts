@@ -91,6 +91,7 @@ const RawEnvSchema = z.object({
         .filter(Boolean),
     )
     .pipe(z.array(z.url({ protocol: /^https?$/ }))),
+  METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
   GRAPHQL_MAX_BODY_BYTES: z.coerce
     .number()
     .int()
@@ -144,6 +145,8 @@ export interface Env {
   config: { reloadDebounceMs: number };
   /** Cross-origin pages allowed to call /graphql (none by default); GraphiQL only in development. */
   graphql: { corsOrigins: string[]; maxBodyBytes: number; graphiql: boolean };
+  /** `/metrics` takes `Authorization: Bearer <token>` (a scraper) besides an API token. */
+  metrics: { token: string | null };
   shutdownGraceMs: number;
 }
 
@@ -212,6 +215,7 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
       maxBodyBytes: e.GRAPHQL_MAX_BODY_BYTES,
       graphiql: e.NODE_ENV === 'development',
     },
+    metrics: { token: e.METRICS_TOKEN ?? null },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
   };
 }

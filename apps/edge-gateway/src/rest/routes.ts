@@ -28,6 +28,7 @@ import {
   isIntelliOpticsError,
   parseSubmitImageQuery,
 } from '@intellioptics/schema';
+import { isScrapeToken } from '../auth/scrape-token';
 import type { TokenService } from '../auth/token.service';
 import type { EdgeConfigService } from '../config/edge-config.service';
 import type { DetectorService } from '../detectors/detector.service';
@@ -54,6 +55,8 @@ export interface RouteDeps {
   config: Pick<EdgeConfigService, 'payload' | 'replace'>;
   tokens: Pick<TokenService, 'authorize' | 'caller' | 'requireRole'>;
   metrics: EdgeMetrics;
+  /** METRICS_TOKEN: a scraper may send it as `Authorization: Bearer` instead of an API token. */
+  metricsToken: string | null;
   log: Logger;
   maxBodyBytes: number;
   maxImagePixels: number;
@@ -198,7 +201,10 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
     sendJson(res, 200, await deps.detectors.get(params.id!, caller.token));
   });
 
-  router.add('GET', '/edge-config', async ({ res }) => sendJson(res, 200, deps.config.payload()));
+  router.add('GET', '/edge-config', async ({ req, res }) => {
+    await deps.tokens.authorize(token(req));
+    sendJson(res, 200, deps.config.payload());
+  });
   router.add('PUT', '/edge-config', async ({ req, res }) => {
     const caller = await deps.tokens.caller(token(req));
     // The config names cameras and what the edge answers: only an administrator may change it.
@@ -206,9 +212,10 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
     await deps.config.replace(await readJsonBody(req, { limit: EDGE_CONFIG_MAX_BYTES }));
     sendJson(res, 200, deps.config.payload());
   });
-  router.add('GET', '/edge-detector-readiness', async ({ res }) =>
-    sendJson(res, 200, await deps.detectorReadiness()),
-  );
+  router.add('GET', '/edge-detector-readiness', async ({ req, res }) => {
+    await deps.tokens.authorize(token(req));
+    sendJson(res, 200, await deps.detectorReadiness());
+  });
   router.add('GET', '/status/resources.json', async ({ req, res }) => {
     await deps.tokens.authorize(token(req));
     sendJson(res, 200, await deps.resources());
@@ -228,7 +235,9 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
   );
   router.add('GET', '/openapi.json', ({ req, res }) => docs.json(req, res));
   router.add('GET', '/docs', ({ req, res }) => docs.html(req, res));
-  router.add('GET', '/metrics', async ({ res }) => {
+  router.add('GET', '/metrics', async ({ req, res }) => {
+    if (!isScrapeToken(deps.metricsToken, header(req, 'authorization')))
+      await deps.tokens.authorize(token(req));
     const text = await deps.metrics.registry.metrics();
     res.writeHead(200, { 'content-type': deps.metrics.registry.contentType });
     res.end(text);

@@ -58,7 +58,7 @@ describe('camera streams in the gateway', () => {
 
     const ready = (await (await fetch(`${h.url}/health/ready`)).json()) as { streams?: { name: string }[] };
     expect(ready.streams?.map((s) => s.name)).toEqual(['dock']);
-    const metrics = await (await fetch(`${h.url}/metrics`)).text();
+    const metrics = await (await fetch(`${h.url}/metrics`, { headers: { 'x-api-token': TOKEN } })).text();
     expect(metrics).toMatch(/edge_stream_\w+\{[^}]*stream="dock"/);
   });
 

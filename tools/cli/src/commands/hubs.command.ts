@@ -1,6 +1,7 @@
 /**
  * io hubs list | register | rotate-token | allow (cloud GraphQL), io hubs assign (an edge's detectors: the edge's own
- * GET/PUT /edge-config, the Groundlight edge-endpoint contract), io edge status (an edge's health routes).
+ * GET/PUT /edge-config, the Groundlight edge-endpoint contract), io edge status (an edge's health, readiness and
+ * config; all but health need the caller's token at the edge).
  */
 import type { Command } from 'commander';
 import type { CloudClient } from '../cloud.client';
@@ -61,6 +62,10 @@ async function edgeFetch(url: string, init: RequestInit = {}): Promise<{ status:
 }
 
 const edgeBase = (url: string) => url.replace(/\/+$/, '');
+const edgeRefusedToken = (base: string) =>
+  new CliError(
+    `The edge at ${base} refused the API token (401): give --token, or io login with a token its cloud knows.`,
+  );
 
 export function registerHubs(program: Command, ctx: Context): void {
   const hubs = program.command('hubs').description('edge devices known to the cloud');
@@ -151,7 +156,8 @@ export function registerHubs(program: Command, ctx: Context): void {
       const cloud = ctx.cloud();
       const d = await resolveDetector(cloud, o.detector);
       const base = edgeBase(o.edge);
-      const current = await edgeFetch(`${base}/edge-config`);
+      const current = await edgeFetch(`${base}/edge-config`, { headers: { 'x-api-token': cloud.token } });
+      if (current.status === 401) throw edgeRefusedToken(base);
       if (current.status !== 200)
         throw new CliError(`GET ${base}/edge-config answered ${current.status}: is this an edge?`);
       const config = current.body as EdgeConfigPayload;
@@ -179,13 +185,18 @@ export function registerHubs(program: Command, ctx: Context): void {
     .command('status')
     .description("an edge's readiness, detectors and their readiness")
     .requiredOption('--url <url>', 'the edge, e.g. http://edge:30101')
+    .option('--token <token>', 'API token for the edge (default: the one io login keeps)')
     .action(async function (this: Command) {
-      const base = edgeBase(this.opts<{ url: string }>().url);
+      const o = this.opts<{ url: string; token?: string }>();
+      const base = edgeBase(o.url);
+      // Only health is open at an edge: readiness and config need a token the edge's cloud knows.
+      const auth = { headers: { 'x-api-token': o.token ?? ctx.cloud().token } };
       const [ready, readiness, config] = await Promise.all([
         edgeFetch(`${base}/health/ready`),
-        edgeFetch(`${base}/edge-detector-readiness`),
-        edgeFetch(`${base}/edge-config`),
+        edgeFetch(`${base}/edge-detector-readiness`, auth),
+        edgeFetch(`${base}/edge-config`, auth),
       ]);
+      if (readiness.status === 401 || config.status === 401) throw edgeRefusedToken(base);
       const detectors = (readiness.body ?? {}) as Record<string, { ready: boolean }>;
       const status = {
         url: base,
