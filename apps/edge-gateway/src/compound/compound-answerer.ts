@@ -1,0 +1,210 @@
+/**
+ * Compound detectors at the edge: a detector with a `rule` (libs/schema compound-rule.ts) is answered by
+ * asking every detector the rule names about the same image, in the same inference request as the image's
+ * other detectors (`inferMany`: one backbone pass for the trained heads; the built-in COCO / OCR models are
+ * asked once per spec), then evaluating the rule (libs/decision `evaluateCompoundRule`).
+ *
+ * The result goes back into the ordinary pipeline as the compound detector's own inference answer (mode
+ * BINARY, the combined confidence, no OODD), so the decision, the durable store, escalation and the
+ * explanation work unchanged; the trace (one `rule` step per sub-answer and one for the evaluation) rides in
+ * the answer's `explanation` and becomes the stored explanation's first steps. A rule that cannot be decided
+ * (a part without an answer) is "no model for the detector" (NO_MODEL: escalate, or refuse under no_cloud).
+ *
+ * Zones for `inside` leaves are those of the cameras (edge-config `streams.<name>.zones`) that feed the
+ * compound detector.
+ */
+import {
+  compoundSteps,
+  compoundLabel,
+  evaluateCompoundRule,
+  type CompoundEvaluation,
+  type SubAnswer,
+} from '@intellioptics/decision';
+import {
+  parseCompoundRule,
+  type CompoundRule,
+  type Detector,
+  type DetectorAnswer,
+  type Zone,
+} from '@intellioptics/schema';
+import type { EdgeConfigService } from '../config/edge-config.service';
+import type { DetectorService } from '../detectors/detector.service';
+import { predictionOf, type InferenceCall } from '../inference-client/inference.client';
+import type { Logger } from '../logger';
+
+/** The model id an answer made by a rule carries (no model package behind it). */
+export const COMPOUND_MODEL_ID = 'compound-rule';
+
+export type InferPlain = (detectors: Detector[]) => Promise<Map<string, InferenceCall>>;
+
+export class CompoundAnswerer {
+  constructor(
+    private readonly deps: {
+      detectors: Pick<DetectorService, 'get' | 'markQueried'>;
+      config: Pick<EdgeConfigService, 'config'>;
+      log: Logger;
+    },
+  ) {}
+
+  /** Whether any of these detectors is compound (the image-query service then hands them all here). */
+  involves(detectors: readonly Detector[]): boolean {
+    return detectors.some(isCompound);
+  }
+
+  /**
+   * Every detector's call, the compound ones answered by their rule: their parts are asked once, together
+   * with the plain detectors, through `inferPlain`.
+   */
+  async infer(detectors: readonly Detector[], inferPlain: InferPlain): Promise<Map<string, InferenceCall>> {
+    const compounds: { detector: Detector; rule: CompoundRule | null }[] = [];
+    const asked = new Map<string, Detector>();
+    for (const d of detectors) {
+      if (!isCompound(d)) {
+        asked.set(d.id, d);
+        continue;
+      }
+      const parsed = parseCompoundRule(d.rule);
+      if (!parsed.ok) {
+        this.deps.log.error({ detectorId: d.id, errors: parsed.errors }, 'stored compound rule is not valid');
+      }
+      compounds.push({ detector: d, rule: parsed.ok ? parsed.rule : null });
+    }
+    const partIds = [...new Set(compounds.flatMap((c) => (c.rule ? ruleIds(c.rule) : [])))];
+    const parts = new Map<string, Detector | { missing: string }>();
+    await Promise.all(
+      partIds.map(async (id) => {
+        try {
+          const part = await this.deps.detectors.get(id, null);
+          // Parts get models like any detector the edge is asked about.
+          this.deps.detectors.markQueried(id);
+          if (isCompound(part)) parts.set(id, { missing: 'a compound detector cannot be a part' });
+          else {
+            parts.set(id, part);
+            asked.set(id, part);
+          }
+        } catch (error) {
+          parts.set(id, { missing: error instanceof Error ? error.message : String(error) });
+        }
+      }),
+    );
+    const calls = asked.size > 0 ? await inferPlain([...asked.values()]) : new Map<string, InferenceCall>();
+    const out = new Map<string, InferenceCall>();
+    for (const d of detectors) if (!isCompound(d)) out.set(d.id, calls.get(d.id)!);
+    for (const { detector, rule } of compounds) {
+      out.set(detector.id, rule ? this.answer(detector, rule, parts, calls) : { kind: 'no_model' });
+    }
+    return out;
+  }
+
+  private answer(
+    detector: Detector,
+    rule: CompoundRule,
+    parts: ReadonlyMap<string, Detector | { missing: string }>,
+    calls: ReadonlyMap<string, InferenceCall>,
+  ): InferenceCall {
+    const answers = ruleIds(rule).map((id) => subAnswer(id, parts.get(id), calls.get(id)));
+    const evaluation = evaluateCompoundRule({
+      rule,
+      answers: new Map(answers.map((a) => [a.detectorId, a])),
+      zones: this.zonesFor(detector.id),
+      threshold: detector.confidence_threshold,
+    });
+    return { kind: 'ok', prediction: predictionOf(compoundAnswer(detector.id, evaluation, answers)) };
+  }
+
+  private zonesFor(detectorId: string): Zone[] {
+    return Object.values(this.deps.config.config.streams)
+      .filter((s) => s.detector_ids.includes(detectorId))
+      .flatMap((s) => s.zones ?? []);
+  }
+}
+
+export function isCompound(d: Detector): boolean {
+  return d.rule !== null && d.rule !== undefined;
+}
+
+function ruleIds(rule: CompoundRule): string[] {
+  const r = parseCompoundRule(rule);
+  return r.ok ? r.detectorIds : [];
+}
+
+/** One part's answer as the rule reads it (its label, count, boxes, OODD-adjusted confidence). */
+export function subAnswer(
+  id: string,
+  part: Detector | { missing: string } | undefined,
+  call: InferenceCall | undefined,
+): SubAnswer {
+  if (part === undefined || 'missing' in part) {
+    return {
+      detectorId: id,
+      threshold: 1,
+      status: 'unavailable',
+      detail: part?.missing ?? 'unknown detector',
+    };
+  }
+  const base = { detectorId: id, name: part.name, threshold: part.confidence_threshold };
+  if (call === undefined || call.kind !== 'ok') {
+    const detail =
+      call === undefined
+        ? 'not asked'
+        : call.kind === 'no_model'
+          ? 'no model installed'
+          : call.kind === 'down'
+            ? `inference unavailable: ${call.message}`
+            : `refused: ${call.detail}`;
+    return { ...base, status: 'unavailable', detail };
+  }
+  const a = call.prediction.answer;
+  if (a.unanswered) return { ...base, status: 'unavailable', detail: a.unanswered.detail };
+  const label =
+    a.mode === 'BINARY'
+      ? a.label.name === 'YES' || a.label.name === 'NO'
+        ? a.label.name
+        : a.label.index === 0
+          ? 'YES'
+          : 'NO'
+      : a.label.name;
+  return {
+    ...base,
+    status: 'ok',
+    mode: a.mode,
+    label,
+    count: a.count?.count ?? null,
+    greaterThanMax: a.count?.greater_than_max ?? false,
+    confidence: a.adjusted_confidence,
+    boxes: a.count?.rois ?? a.boxes?.rois ?? [],
+  };
+}
+
+/** The compound's answer in the inference service's shape: BINARY, YES = the rule holds, its trace inside. */
+export function compoundAnswer(
+  detectorId: string,
+  evaluation: CompoundEvaluation,
+  answers: readonly SubAnswer[],
+): DetectorAnswer {
+  const label = compoundLabel(evaluation);
+  const c = evaluation.confidence;
+  const yes = label === 'YES' ? c : 1 - c;
+  return {
+    detector_id: detectorId,
+    mode: 'BINARY',
+    label: label === 'NO' ? { index: 1, name: 'NO' } : { index: 0, name: 'YES' },
+    probabilities: { YES: yes, NO: 1 - yes },
+    confidence: c,
+    in_domain_probability: null,
+    adjusted_confidence: c,
+    model_versions: { primary: { version: 0, model_id: COMPOUND_MODEL_ID }, oodd: null },
+    ...(label === null
+      ? {
+          unanswered: {
+            code: 'NO_MODEL_FOR_CLASS' as const,
+            detail: `The rule cannot be decided: ${evaluation.leaves
+              .filter((l) => l.value === null)
+              .map((l) => l.text)
+              .join('; ')}.`,
+          },
+        }
+      : {}),
+    explanation: { steps: compoundSteps(evaluation, answers), evidence: null, neighbors: [] },
+  };
+}
