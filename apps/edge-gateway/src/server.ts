@@ -24,6 +24,7 @@ import { ReadinessService } from './health/readiness.service';
 import { resourceStatus } from './health/resources';
 import { HttpClient } from './http/http-client';
 import { ImageQueryReadService } from './image-queries/image-query-read.service';
+import { CompoundAnswerer } from './compound/compound-answerer';
 import { ImageQueryService } from './image-queries/image-query.service';
 import { CircuitBreakingInferenceClient, breakerMetrics } from './inference-client/circuit-breaker';
 import { HttpInferenceClient, type InferenceClient } from './inference-client/inference.client';
@@ -168,6 +169,7 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
     metrics,
     log,
     syncEscalationTimeoutMs: env.cloud.syncEscalationTimeoutMs,
+    compounds: new CompoundAnswerer({ detectors, config, log }),
     ...(deps.random ? { random: deps.random } : {}),
   });
   const reader = new ImageQueryReadService({

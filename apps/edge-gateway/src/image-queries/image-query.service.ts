@@ -37,6 +37,7 @@ import {
   type ImageQuery,
 } from '@intellioptics/schema';
 import type { CloudStatus } from '../cloud-client/cloud-status';
+import type { CompoundAnswerer } from '../compound/compound-answerer';
 import type { EdgeConfigService } from '../config/edge-config.service';
 import type { DetectorService } from '../detectors/detector.service';
 import { edgeResultOf, type EscalationParams } from '../escalation/escalation-params';
@@ -77,6 +78,8 @@ export interface ImageQueryServiceDeps {
   log: Logger;
   syncEscalationTimeoutMs: number;
   random?: () => number;
+  /** Answers compound detectors (a rule over other detectors); without it they have no model. */
+  compounds?: Pick<CompoundAnswerer, 'involves' | 'infer'>;
   /** Wall clock for `created_at` and the store. */
   now?: () => number;
 }
@@ -253,6 +256,11 @@ export class ImageQueryService {
   /** The detectors go along whole: the client sends the spec a built-in model needs (COUNT, BOUNDING_BOX, TEXT). */
   private async infer(detectors: Detector[], image: StagedImage): Promise<Map<string, InferenceCall>> {
     if (detectors.length === 0) return new Map();
+    // Compound detectors (src/compound): their parts are asked in the same call and the rule answers.
+    const compounds = this.deps.compounds;
+    if (compounds?.involves(detectors)) {
+      return compounds.infer(detectors, (plain) => this.infer(plain, image));
+    }
     if (detectors.length === 1) {
       const d = detectors[0]!;
       return new Map([[d.id, await this.deps.inference.infer(d, image.data, image.contentType)]]);
