@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { AlertToasts } from '../modules/alerts/AlertToasts';
 import { canOpen } from '../modules/auth/roles';
 import { useAuth, useSession } from '../modules/auth/useAuth';
 import { ThemeToggle } from '../ui/ThemeToggle';
@@ -45,6 +46,7 @@ export function Layout({ route, children }: { route: Route; children: ReactNode 
         </div>
       </header>
       <div className="content">{children}</div>
+      <AlertToasts />
     </div>
   );
 }

@@ -882,6 +882,44 @@ export const AdminRequestTrainingDocument = gql`
   }
 ` as TypedDocumentNode<AdminRequestTrainingMutation, AdminRequestTrainingMutationVariables>;
 
+export type AlertFiredSubscription = {
+  alertFired: {
+    alertId: string;
+    ruleId: number;
+    ruleName: string;
+    detectorId: string;
+    detectorName: string;
+    verb: AlertVerb;
+    imageQueryId: string | null;
+    label: string | null;
+    confidence: number | null;
+    firedAt: string;
+    source: string | null;
+    message: string;
+  };
+};
+
+export type AlertFiredSubscriptionVariables = Record<string, never>;
+
+export const AlertFiredDocument = gql`
+  subscription AlertFired {
+    alertFired {
+      alertId
+      ruleId
+      ruleName
+      detectorId
+      detectorName
+      verb
+      imageQueryId
+      label
+      confidence
+      firedAt
+      source
+      message
+    }
+  }
+` as TypedDocumentNode<AlertFiredSubscription, AlertFiredSubscriptionVariables>;
+
 export type MeQuery = {
   me: {
     id: string;
