@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import { withRequestLog } from '@intellioptics/http';
+import { createAlerts, type Alerts } from './alerts/alerts';
 import { TokenService } from './auth/token.service';
 import { HttpCloudClient, type CloudClient } from './cloud-client/cloud.client';
 import { CloudStatus } from './cloud-client/cloud-status';
@@ -65,6 +66,8 @@ export interface EdgeGateway {
   models: ModelUpdaterService | null;
   /** Camera streams from edge-config.yaml; null without EDGE_API_TOKEN (frames escalate with it). */
   streams: StreamManager | null;
+  /** Alert rules, their evaluation and the alert outbox. */
+  alerts: Alerts;
   /** Start background work (config watch, outbox, refreshes, purge). */
   start(): Promise<void>;
   /** Listen on `port` (0 = any); resolves to the bound port. */
@@ -158,8 +161,16 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
     log,
     intervalMs: env.outbox.iqRefreshIntervalS * 1000,
   });
+  const alerts = await createAlerts({
+    env,
+    db: store.db,
+    images: store.images,
+    servedIds: () => detectors.servedIds(),
+    log,
+  });
   const imageQueries = new ImageQueryService({
     imageQueries: store.imageQueries,
+    explanations: store.explanations,
     inference,
     detectors,
     config,
@@ -169,12 +180,14 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
     metrics,
     log,
     syncEscalationTimeoutMs: env.cloud.syncEscalationTimeoutMs,
+    onAnswered: (iq) => alerts.engine.answered(iq),
     compounds: new CompoundAnswerer({ detectors, config, log }),
     ...(deps.random ? { random: deps.random } : {}),
   });
   const reader = new ImageQueryReadService({
     imageQueries: store.imageQueries,
     images: store.images,
+    explanations: store.explanations,
     refresher,
   });
   const streams = env.cloud.edgeApiToken
@@ -295,6 +308,7 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
     metrics,
     models,
     streams,
+    alerts,
     async start() {
       await config.start();
       if (streams) {
@@ -304,6 +318,7 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
         log.warn('edge-config.yaml lists streams but EDGE_API_TOKEN is not set: cameras are not read');
       }
       outbox.start();
+      await alerts.start();
       refresher.start();
       detectors.start();
       await models?.start();
@@ -340,6 +355,7 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
         }, env.shutdownGraceMs).unref();
       });
       await outbox.stop();
+      await alerts.stop();
       await store.close();
       inference.close();
       forwarder.close();

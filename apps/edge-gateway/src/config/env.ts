@@ -80,6 +80,19 @@ const RawEnvSchema = z.object({
   HEARTBEAT_INTERVAL_S: seconds(30),
   CONFIG_RELOAD_DEBOUNCE_MS: millis(200),
   SHUTDOWN_GRACE_MS: millis(5000),
+  ALERT_WEBHOOK_SECRET: z.string().min(16).optional(),
+  ALERT_MQTT_URL: z.url().optional(),
+  ALERT_MQTT_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_\-/]+$/)
+    .default('intellioptics'),
+  ALERT_MQTT_DISCOVERY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_\-/]+$/)
+    .default('homeassistant'),
+  ALERT_RULES_REFRESH_S: seconds(30, 86_400),
+  ALERT_RETRY_MAX_S: seconds(300, 86_400),
+  ALERT_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1_000_000).default(2000),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
   GRAPHQL_CORS_ORIGINS: z
     .string()
@@ -148,6 +161,13 @@ export interface Env {
   /** `/metrics` takes `Authorization: Bearer <token>` (a scraper) besides an API token. */
   metrics: { token: string | null };
   shutdownGraceMs: number;
+  alerts: {
+    webhookSecret: string | null;
+    mqtt: { url: string; topicPrefix: string; discoveryPrefix: string } | null;
+    rulesRefreshS: number;
+    retryMaxS: number;
+    maxAttempts: number;
+  };
 }
 
 const REPO_ROOT = resolve(import.meta.dirname, '..', '..', '..', '..');
@@ -217,6 +237,19 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
     },
     metrics: { token: e.METRICS_TOKEN ?? null },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    alerts: {
+      webhookSecret: e.ALERT_WEBHOOK_SECRET ?? null,
+      mqtt: e.ALERT_MQTT_URL
+        ? {
+            url: e.ALERT_MQTT_URL,
+            topicPrefix: e.ALERT_MQTT_TOPIC_PREFIX.replace(/\/+$/, ''),
+            discoveryPrefix: e.ALERT_MQTT_DISCOVERY_PREFIX.replace(/\/+$/, ''),
+          }
+        : null,
+      rulesRefreshS: e.ALERT_RULES_REFRESH_S,
+      retryMaxS: e.ALERT_RETRY_MAX_S,
+      maxAttempts: e.ALERT_MAX_ATTEMPTS,
+    },
   };
 }
 

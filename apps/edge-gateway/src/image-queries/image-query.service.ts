@@ -82,6 +82,8 @@ export interface ImageQueryServiceDeps {
   compounds?: Pick<CompoundAnswerer, 'involves' | 'infer'>;
   /** Wall clock for `created_at` and the store. */
   now?: () => number;
+  /** Called with every answer made (alert rules are evaluated on it); must not throw. */
+  onAnswered?: (iq: ImageQuery) => void;
 }
 
 /** One image query being answered: everything known about it before the decision. */
@@ -424,6 +426,7 @@ export class ImageQueryService {
     const edgeResult = edgeResultOf(answer.edge, answer.prediction);
     this.deps.metrics.imageQueries.inc({ detector_id: draft.detector.id, reason });
     this.deps.metrics.answerLatency.observe({ answered_by: by }, (performance.now() - startedAt) / 1000);
+    this.deps.onAnswered?.(iq);
     return { imageQuery: iq, json, reason, answeredBy: by, edgeResult };
   }
 

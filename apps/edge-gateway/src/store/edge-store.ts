@@ -19,6 +19,8 @@ export interface EdgeStore {
   tokens: TokenCacheRepository;
   kv: KvRepository;
   retention: RetentionRepository;
+  /** The database itself, for feature modules with their own tables (alerts). */
+  db: EdgeDatabase;
   /** Escalations not yet delivered or refused (kept in memory; /metrics and health read it often). */
   pendingOutboxCount(): number;
   close(): Promise<void>;
@@ -41,6 +43,7 @@ export async function openEdgeStore(
     tokens: new TokenCacheRepository(db, bounds.tokenCacheMax),
     kv: new KvRepository(db),
     retention: new RetentionRepository(db),
+    db,
     pendingOutboxCount: () => outbox.pendingCount(),
     close: () => db.close(),
   };
