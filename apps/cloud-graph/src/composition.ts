@@ -26,6 +26,7 @@ import { DetectorStatsService } from './modules/detectors/detector-stats.service
 import { NoteService } from './modules/notes/note.service';
 import { AlertRuleService } from './modules/alert-rules/alert-rule.service';
 import { CompoundDetectorService } from './modules/compound-detectors/compound-detector.service';
+import { CompoundLabelPropagator } from './modules/compound-detectors/compound-labels';
 import { DetectorGroupService } from './modules/detector-groups/detector-group.service';
 import { AccountService } from './modules/account/account.service';
 import { EdgeMetricsService } from './modules/edge-metrics/edge-metrics.service';
@@ -125,7 +126,13 @@ function createServices(parts: {
     alertRules: new AlertRuleService(orm, pubsub),
     compoundDetectors: new CompoundDetectorService(orm),
     imageQueries,
-    labels: new LabelService(orm, escalations, imageQueries, metrics),
+    labels: new LabelService(
+      orm,
+      escalations,
+      imageQueries,
+      metrics,
+      new CompoundLabelPropagator(orm, blobs, logger),
+    ),
     escalations,
     hubs: new HubService(orm, pubsub, detectors, { offlineAfterSeconds: env.hubs.offlineAfterSeconds }),
     models,

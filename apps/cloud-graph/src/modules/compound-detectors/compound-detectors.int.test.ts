@@ -4,6 +4,7 @@
  * missing / unfit / compound detectors are 422s; admins only; GraphQL createCompoundDetector and Detector.rule.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tinyJpeg } from '../../../test/support/images';
 import { api, gql, startCloudForTests, type TestCloud } from '../../../test/support/test-cloud';
 
 let t: TestCloud;
@@ -164,5 +165,56 @@ describe('GraphQL', () => {
     });
     const read = await q(`{ detector(id: "${helmet}") { rule } }`);
     expect(read.data.detector.rule).toBeNull();
+  });
+});
+
+describe('a reviewer label on a compound image query', () => {
+  it('labels the BINARY parts the rule forces (all YES → each part holds; not flips), on their own image copy', async () => {
+    const vest = await newDetector({ name: 'compound vest', query: 'Is there a vest?' });
+    const compound = await post('/device-api/v1/compound-detectors', {
+      name: 'helmet and vest, no person count',
+      query: 'Helmet and no vest?',
+      rule: {
+        all: [
+          { detector: helmet, label: 'YES' },
+          { not: { detector: vest, label: 'YES' } },
+          { detector: person, count: { gte: 1 } },
+        ],
+      },
+    });
+    expect(compound.status).toBe(201);
+    const iq = await call(`/v1/image-queries?detector_id=${compound.json.id as string}`, {
+      method: 'POST',
+      token: t.tokens.admin,
+      headers: { 'content-type': 'image/jpeg' },
+      body: tinyJpeg(),
+    });
+    expect(iq.status).toBe(201);
+    const labelled = await post(
+      '/v1/labels',
+      { label: 'YES', image_query_id: iq.json.id, rois: null },
+      t.tokens.reviewer,
+    );
+    expect(labelled.status).toBe(201);
+    const partLabel = async (detectorId: string) => {
+      const list = await call(`/v1/image-queries?detector_id=${detectorId}`, { token: t.tokens.admin });
+      return (
+        list.json.results as { result: { label?: string; source: string } | null; metadata: unknown }[]
+      ).map((r) => [r.result?.label, r.result?.source, r.metadata]);
+    };
+    const from = { compound_image_query_id: iq.json.id, compound_detector_id: compound.json.id };
+    expect(await partLabel(helmet)).toEqual([['YES', 'USER', from]]);
+    expect(await partLabel(vest)).toEqual([['NO', 'USER', from]]);
+    // A count says no exact answer: the person detector gets nothing.
+    expect(await partLabel(person)).toEqual([]);
+    // NO on an all(...) says only that some part failed: nothing more is labelled.
+    const again = await call(`/v1/image-queries?detector_id=${compound.json.id as string}`, {
+      method: 'POST',
+      token: t.tokens.admin,
+      headers: { 'content-type': 'image/jpeg' },
+      body: tinyJpeg(),
+    });
+    await post('/v1/labels', { label: 'NO', image_query_id: again.json.id, rois: null }, t.tokens.reviewer);
+    expect(await partLabel(helmet)).toHaveLength(1);
   });
 });

@@ -20,6 +20,7 @@ import type { Metrics } from '../../ops/metrics';
 import type { DetectorEntity } from '../detectors/detector.entity';
 import { Detector } from '../detectors/detector.entity';
 import type { EscalationService } from '../escalations/escalation.service';
+import type { CompoundLabelPropagator } from '../compound-detectors/compound-labels';
 import { fieldErrors } from '../detectors/detector.service';
 import { ImageQuery, Label, type ImageQueryEntity, type LabelEntity } from './image-query.entity';
 import type { ImageQueryService } from './image-query.service';
@@ -89,6 +90,8 @@ export class LabelService {
     private readonly escalations: EscalationService,
     private readonly imageQueries: ImageQueryService,
     private readonly metrics: Metrics,
+    /** Labels the parts a compound detector's label implies (modules/compound-detectors). */
+    private readonly compoundLabels?: Pick<CompoundLabelPropagator, 'propagate'>,
   ) {}
 
   /** Validates the body and labels; expected failures come back as data (`ok: false`). */
@@ -148,6 +151,9 @@ export class LabelService {
     if (outcome.ok) {
       this.metrics.labels.inc();
       this.imageQueries.announceUpdate(outcome.imageQuery);
+      if (outcome.detector.rule && this.compoundLabels) {
+        await this.compoundLabels.propagate(outcome.imageQuery, outcome.detector, input.label, who);
+      }
     }
     return outcome;
   }
