@@ -19,6 +19,13 @@ import {
   PatchedDetectorInputSchema,
   SubmitImageQueryParamsSchema,
 } from '../rest';
+import {
+  AlertEventSchema,
+  PaginatedRuleListSchema,
+  PatchedRuleRequestSchema,
+  RuleRequestSchema,
+  RuleSchema,
+} from '../alert-rule';
 
 export interface OperationDoc {
   summary: string;
@@ -113,6 +120,35 @@ export const REST_OPERATIONS: Readonly<Record<string, OperationDoc>> = {
     summary: 'Prometheus metrics (the cloud asks for METRICS_TOKEN as a bearer token when it is set)',
     response: { contentType: 'text/plain' },
     public: true,
+  },
+  'POST /actions/detector/:id/rules': {
+    summary: 'Create an alert rule on a detector (administrators; Groundlight create_alert)',
+    body: { contentType: 'application/json', schema: RuleRequestSchema },
+    response: { status: 201, schema: RuleSchema },
+  },
+  'GET /actions/detector/:id/rules': {
+    summary: "A detector's alert rules (edges fetch them to evaluate where the answers are made)",
+    response: { schema: z.object({ count: z.number().int(), results: z.array(RuleSchema) }) },
+  },
+  'GET /actions/rules': {
+    summary: 'List alert rules (oldest first)',
+    query: PageQuery,
+    response: { schema: PaginatedRuleListSchema },
+  },
+  'GET /actions/rules/:id': { summary: 'One alert rule', response: { schema: RuleSchema } },
+  'PATCH /actions/rules/:id': {
+    summary: 'Change an alert rule (administrators)',
+    body: { contentType: 'application/json', schema: PatchedRuleRequestSchema },
+    response: { schema: RuleSchema },
+  },
+  'DELETE /actions/rules/:id': {
+    summary: 'Delete an alert rule (administrators)',
+    response: { status: 204 },
+  },
+  'POST /actions/alerts': {
+    summary: 'An edge reports an alert it fired (stored and announced once per alert_id on alertFired)',
+    body: { contentType: 'application/json', schema: AlertEventSchema },
+    response: { status: 201, schema: z.object({ created: z.boolean() }) },
   },
   'GET /openapi.json': { summary: 'This document' },
   'GET /docs': { summary: 'This document as a page', response: { contentType: 'text/html' } },
