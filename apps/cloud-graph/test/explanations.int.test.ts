@@ -120,7 +120,11 @@ describe('explanations in the cloud', () => {
     const e = await get(`/device-api/v1/image-queries/${id}/explanation`);
     expect(e.status).toBe(200);
     const explanation = ExplanationSchema.parse(e.json);
-    expect(explanation).toMatchObject({ image_query_id: id, label: 'YES', evidence: null, neighbors: [] });
+    expect(explanation).toMatchObject({ image_query_id: id, label: 'YES' });
+    // The exact evidence map of the linear head over the backbone's 7×7 map (libs/vision, as at the edge).
+    expect(explanation.evidence).toMatchObject({ rows: 7, cols: 7, label: 'YES' });
+    expect(explanation.evidence!.values).toHaveLength(49);
+    expect(explanation.evidence!.values.some((v) => v > 0)).toBe(true);
     expect(explanation.confidence).toBeCloseTo(res.json.result.confidence as number);
     expect(explanation.steps.map((s) => s.kind)).toEqual(['observation', 'domain', 'confidence', 'decision']);
     expect(explanation.steps[3]!.text).toMatch(/answered by the cloud model/);

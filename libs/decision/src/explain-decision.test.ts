@@ -6,6 +6,7 @@ import {
   buildExplanation,
   explainCloudDecision,
   explainDecision,
+  fmt,
   modelSteps,
   withLaterAnswer,
 } from './explain-decision';
@@ -127,6 +128,16 @@ describe('explainDecision', () => {
     expect(step!.data!['confidence']).toBeCloseTo(0.9 * 0.5 + 0.1 * 0.95);
   });
 
+  it.each([
+    [0.9, '0.90'],
+    [0.999, '0.999'],
+    [0.0004, '0.0004'],
+    [1, '1.00'],
+    [0, '0.00'],
+  ])('writes %d as %s', (p, text) => {
+    expect(fmt(p)).toBe(text);
+  });
+
   it('a request threshold is the one reported', () => {
     const [step] = explainDecision({ decision: decide({ ...base, requestThreshold: 0.99 }), label: 'NO' });
     expect(step!.text).toMatch(/0\.95, below the threshold 0\.99/);
@@ -224,7 +235,7 @@ describe('withLaterAnswer', () => {
     [
       'the cloud model',
       result({ source: 'CLOUD', confidence: 0.97 }),
-      /^Answered in the cloud: "YES" with confidence 0\.97/,
+      /^The cloud's answer: "YES" \(confidence 0\.97\)/,
       'YES',
       0.97,
     ],

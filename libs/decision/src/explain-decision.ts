@@ -32,9 +32,16 @@ export interface ExplainDecisionInput {
   cooldownSeconds?: number | undefined;
 }
 
-/** Two decimals: the precision a person compares a confidence with a threshold at. */
+/**
+ * Two decimals, the precision a person compares a confidence with a threshold at; more when two decimals
+ * would round a value that is not 0 or 1 to one of them (a threshold of 0.999 is not "1.00").
+ */
 export function fmt(p: number): string {
-  return p.toFixed(2);
+  for (let digits = 2; digits < 6; digits++) {
+    const s = p.toFixed(digits);
+    if ((Number(s) !== 0 || p === 0) && (Number(s) !== 1 || p === 1)) return s;
+  }
+  return p.toFixed(6);
 }
 
 /** The `confidence` step of an edge (or cloud) answer. */
@@ -226,11 +233,15 @@ export function withLaterAnswer(
   const cloud = !human && !result.from_edge && CLOUD_SOURCES.has(result.source);
   if (!human && !cloud) return explanation;
   const current = { ...explanation, label, confidence: result.confidence };
-  // The cloud's own decision step already says it answered (a query the cloud answered when it came in).
-  if (cloud && explanation.steps.some((s) => s.data?.['answered_by'] === 'cloud')) return current;
+  // The cloud's own steps (made when the query reached it) already explain its answer.
+  if (
+    cloud &&
+    explanation.steps.some((s) => s.data?.['where'] === 'cloud' || s.data?.['answered_by'] === 'cloud')
+  )
+    return current;
   const text = human
     ? `Labelled by a reviewer: "${label ?? ''}".`
-    : `Answered in the cloud: "${label ?? ''}"${result.confidence === null ? '' : ` with confidence ${fmt(result.confidence)}`}.`;
+    : `The cloud's answer: "${label ?? ''}"${result.confidence === null ? '' : ` (confidence ${fmt(result.confidence)})`}.`;
   return {
     ...current,
     steps: [
@@ -268,8 +279,10 @@ export function explainCloudDecision(args: {
             ? 'no cloud model answers this detector yet'
             : 'the confidence is below the threshold'
         }, and this query is not sent to reviewers.`;
+  const confidence = args.edge ? confidenceStep(args.edge, args.label) : null;
+  if (confidence && args.escalated) confidence.text = `In the cloud: ${lowerFirst(confidence.text)}`;
   return [
-    ...(args.edge ? [confidenceStep(args.edge, args.label)] : []),
+    ...(confidence ? [confidence] : []),
     {
       kind: 'decision',
       text,
@@ -282,6 +295,10 @@ export function explainCloudDecision(args: {
       },
     },
   ];
+}
+
+function lowerFirst(s: string): string {
+  return s.charAt(0).toLowerCase() + s.slice(1);
 }
 
 function clamp01(x: number): number {

@@ -8,6 +8,7 @@ import {
   EdgeModelInfoSchema,
   ImageQuerySchema,
   buildSubmitQuery,
+  escalationBody,
   type Detector,
   type EdgeModelInfo,
   type ImageQuery,
@@ -161,12 +162,21 @@ export class HttpCloudClient implements CloudClient {
       inspectionId: undefined,
       metadata: input.params.metadata,
     });
-    const r = await this.http.request(`/device-api/v1/image-queries?${q.toString()}`, {
-      method: 'POST',
-      headers: { ...this.headers(null), 'content-type': input.contentType },
-      body: Buffer.from(input.image.buffer, input.image.byteOffset, input.image.byteLength),
-      timeoutMs: input.timeoutMs,
-    });
+    const image = Buffer.from(input.image.buffer, input.image.byteOffset, input.image.byteLength);
+    const send = (body: Buffer, contentType: string) =>
+      this.http.request(`/device-api/v1/image-queries?${q.toString()}`, {
+        method: 'POST',
+        headers: { ...this.headers(null), 'content-type': contentType },
+        body,
+        timeoutMs: input.timeoutMs,
+      });
+    // The edge's explanation travels beside the image (libs/schema escalation-body.ts); a cloud from before
+    // explanations answers that 415, and gets the image alone.
+    const { explanation } = input.params;
+    let r = explanation
+      ? await send(...bodyAndType(escalationBody(image, input.contentType, explanation)))
+      : await send(image, input.contentType);
+    if (explanation && r.ok && r.response.status === 415) r = await send(image, input.contentType);
     if (!r.ok) {
       return {
         outcome: r.kind === 'timeout' ? { kind: 'timeout' } : { kind: 'network', message: r.message },
@@ -233,6 +243,10 @@ export class HttpCloudClient implements CloudClient {
   close(): void {
     this.http.close();
   }
+}
+
+function bodyAndType(b: { body: Buffer; contentType: string }): [Buffer, string] {
+  return [b.body, b.contentType];
 }
 
 function fetched<T>(r: HttpResult, parse: (json: unknown, body: Buffer) => T, json = true): Fetched<T> {

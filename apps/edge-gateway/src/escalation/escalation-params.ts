@@ -4,7 +4,12 @@
  * (the caller's keys plus `reason`, `edge_result`, `is_edge_audit`, `inspection_id`).
  */
 import type { EdgeConfidence } from '@intellioptics/decision';
-import { edgeResultSummary, type EdgeResultSummary, type HumanReview } from '@intellioptics/schema';
+import {
+  edgeResultSummary,
+  type EdgeResultSummary,
+  type Explanation,
+  type HumanReview,
+} from '@intellioptics/schema';
 import type { EdgePrediction } from '../inference-client/inference.client';
 
 export interface EscalationParams {
@@ -13,6 +18,8 @@ export interface EscalationParams {
   human_review: HumanReview | null;
   /** Decoded metadata: the caller's plus the edge's (schema `escalationMetadata`). */
   metadata: Record<string, unknown>;
+  /** The edge's explanation of its answer; sent beside the image (absent in items queued before it existed). */
+  explanation?: Explanation;
 }
 
 /** The edge's numbers for one answer (`metadata.edge_result`); null when no inference ran. */

@@ -3,9 +3,10 @@
  * while the cloud catches up. For an escalated one that may still change, the cloud's answer is pulled (at
  * most once a second per id, besides the background refresh) so a human label shows up here.
  */
-import { isFinalCloudAnswer } from '@intellioptics/decision';
-import { IntelliOpticsError, type ImageQuery } from '@intellioptics/schema';
+import { isFinalCloudAnswer, withLaterAnswer } from '@intellioptics/decision';
+import { IntelliOpticsError, type Explanation, type ImageQuery } from '@intellioptics/schema';
 import type { AnswerRefresher } from '../escalation/answer-refresher';
+import type { ExplanationRepository } from '../store/explanation.repository';
 import type { ImageQueryRepository } from '../store/image-query.repository';
 import type { ImageRepository, StoredImage } from '../store/image.repository';
 
@@ -14,6 +15,7 @@ const REFRESH_ON_READ_MS = 1000;
 export interface ImageQueryReadServiceDeps {
   imageQueries: Pick<ImageQueryRepository, 'get' | 'update' | 'recentForDetector'>;
   images: Pick<ImageRepository, 'forImageQuery'>;
+  explanations: Pick<ExplanationRepository, 'get'>;
   refresher: Pick<AnswerRefresher, 'refreshOne'>;
   now?: () => number;
 }
@@ -53,6 +55,17 @@ export class ImageQueryReadService {
   async recent(detectorId: string, limit: number): Promise<ImageQuery[]> {
     const rows = await this.deps.imageQueries.recentForDetector(detectorId, limit);
     return rows.map((r) => JSON.parse(r.json) as ImageQuery);
+  }
+
+  /**
+   * `GET /image-queries/{id}/explanation`: the stored explanation as of the current answer (a cloud answer or
+   * a reviewer's label pulled since adds its step). Not held here: 404, which the router replays to the cloud.
+   */
+  async explanation(id: string): Promise<Explanation> {
+    const explanation = await this.deps.explanations.get(id);
+    if (!explanation) throw notFound(id);
+    const json = await this.get(id).catch(() => null);
+    return withLaterAnswer(explanation, json ? (JSON.parse(json) as ImageQuery).result : null);
   }
 
   async image(id: string): Promise<StoredImage> {

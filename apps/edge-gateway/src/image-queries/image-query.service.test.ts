@@ -6,9 +6,11 @@ import { readFileSync } from 'node:fs';
 import {
   DEFAULT_EDGE_CONFIG,
   DEFAULT_PRESETS,
+  ExplanationSchema,
   inspectImage,
   type Detector,
   type DetectorAnswer,
+  type Explanation,
   type ImageQuery,
 } from '@intellioptics/schema';
 import { describe, expect, it } from 'vitest';
@@ -71,6 +73,7 @@ interface Setup {
 
 function setup(s: Setup = {}) {
   const records: { image: StagedImage; queries: NewImageQuery[] }[] = [];
+  const explained: { iqId: string; explanation: Explanation }[] = [];
   const updates: { id: string; json: string; final: boolean }[] = [];
   const inferCalls: string[][] = [];
   const claims: string[] = [];
@@ -112,6 +115,9 @@ function setup(s: Setup = {}) {
             }
           : null,
       update: async (id, json, final) => void updates.push({ id, json, final }),
+    },
+    explanations: {
+      save: async (items) => void explained.push(...items),
     },
     inference: {
       infer: async (target) => {
@@ -157,6 +163,7 @@ function setup(s: Setup = {}) {
   return {
     service,
     records,
+    explained,
     updates,
     inferCalls,
     claims,
@@ -205,6 +212,31 @@ describe(ImageQueryService.name, () => {
     expect(t.cloudCalls).toEqual([]);
   });
 
+  it('stores an explanation with each image query it keeps, its steps ending in the decision', async () => {
+    const t = setup({ inference: { det_a: ok(0, 0.97) } });
+    const a = await t.service.submit(command(), CALLER, 0);
+    expect(t.explained).toHaveLength(1);
+    const [{ iqId, explanation }] = t.explained as [(typeof t.explained)[number]];
+    expect(iqId).toBe(a.imageQuery.id);
+    expect(ExplanationSchema.parse(explanation)).toEqual(explanation);
+    expect(explanation).toMatchObject({ image_query_id: iqId, label: 'YES', confidence: 0.97 });
+    expect(explanation.steps.map((s) => s.kind)).toEqual(['observation', 'domain', 'confidence', 'decision']);
+    expect(explanation.steps[3]!.data).toMatchObject({ reason: 'CONFIDENT', escalated: false });
+  });
+
+  it.each([
+    ['below threshold', { inference: { det_a: ok(1, 0.6) } }, 'BELOW_THRESHOLD', /confidence is below/],
+    ['no model', {}, 'NO_MODEL', /no edge model is installed/],
+  ] as const)('says why it escalated (%s), and the escalation carries it', async (_n, s, reason, why) => {
+    const t = setup(s);
+    await t.service.submit(command(), CALLER, 0);
+    const { explanation } = t.explained[0]!;
+    const last = explanation.steps[explanation.steps.length - 1]!;
+    expect(last).toMatchObject({ kind: 'decision', data: { reason, escalated: true } });
+    expect(last.text).toMatch(why);
+    expect(t.records[0]!.queries[0]!.outbox!.params.explanation).toEqual(explanation);
+  });
+
   it('escalates an unsure answer in the background once per cooldown window (edge_answers_with_escalation)', async () => {
     const t = setup({ inference: { det_a: ok(1, 0.6) }, presets: { det_a: 'edge_answers_with_escalation' } });
     const first = await t.service.submit(command({ inspectionId: 'insp-1' }), CALLER, 0);
@@ -217,6 +249,7 @@ describe(ImageQueryService.name, () => {
       confidence_threshold: 0.9,
       human_review: 'DEFAULT',
       metadata: expect.objectContaining({ reason: 'BELOW_THRESHOLD', inspection_id: 'insp-1' }) as unknown,
+      explanation: t.explained[0]!.explanation,
     });
     expect(second.reason).toBe('COOLDOWN');
     expect(t.records[1]!.queries[0]).toMatchObject({ final: true, outbox: null });

@@ -33,6 +33,7 @@ import {
   priorAnswer,
   resultTypeForMode,
   type Detector,
+  type Explanation,
   type GroundlightAnswer,
   type ImageQuery,
 } from '@intellioptics/schema';
@@ -46,8 +47,10 @@ import type { SyncEscalationResult, SyncEscalator } from '../escalation/sync-esc
 import type { EdgePrediction, InferenceCall, InferenceClient } from '../inference-client/inference.client';
 import type { Logger } from '../logger';
 import type { EdgeMetrics } from '../metrics/metrics';
+import type { ExplanationRepository } from '../store/explanation.repository';
 import type { ImageQueryRepository, NewImageQuery } from '../store/image-query.repository';
 import type { StagedImage } from '../store/image.repository';
+import { edgeExplanation } from './edge-explanation';
 import { newImageQueryId } from './image-query-id';
 import type {
   AnsweredBy,
@@ -68,6 +71,7 @@ const DEFAULT_PATIENCE_S = 30;
 
 export interface ImageQueryServiceDeps {
   imageQueries: Pick<ImageQueryRepository, 'record' | 'get' | 'update'>;
+  explanations: Pick<ExplanationRepository, 'save'>;
   inference: Pick<InferenceClient, 'infer' | 'inferMany'>;
   detectors: Pick<DetectorService, 'get' | 'markQueried'>;
   config: Pick<EdgeConfigService, 'presetFor' | 'config'>;
@@ -99,6 +103,8 @@ interface Draft {
 
 /** What the edge answers locally (and stores), per decision. */
 interface LocalAnswer {
+  /** The decision this answer carries out (its explanation is made from it). */
+  decision: Decision;
   reason: DecisionReason;
   /** The edge model's answer; null when it has none (the image query then carries the prior). */
   result: GroundlightAnswer | null;
@@ -120,9 +126,10 @@ type Plan =
       /** The local image query and its JSON, serialised once (stored and sent as is). */
       iq: ImageQuery;
       json: string;
+      explanation: Explanation;
     }
   /** The preset is disabled: the edge keeps nothing and the cloud answers. */
-  | { kind: 'cloud_only'; draft: Draft; answer: LocalAnswer };
+  | { kind: 'cloud_only'; draft: Draft; answer: LocalAnswer; explanation: Explanation };
 
 type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
@@ -231,10 +238,14 @@ export class ImageQueryService {
     let storeError: { error: unknown } | null = null;
     try {
       if (stored.length > 0) {
-        await this.deps.imageQueries.record(
-          image,
-          stored.map((p) => this.row(p)),
-        );
+        // Queued in the same turn, so the explanations share the image queries' commit (edge-database.ts).
+        await Promise.all([
+          this.deps.imageQueries.record(
+            image,
+            stored.map((p) => this.row(p)),
+          ),
+          this.deps.explanations.save(stored.map((p) => ({ iqId: p.draft.id, explanation: p.explanation }))),
+        ]);
       }
     } catch (error) {
       storeError = { error };
@@ -304,6 +315,7 @@ export class ImageQueryService {
       case 'accept_async':
         m.escalations.inc({ detector_id: detector.id, kind: 'async' });
         return stored(draft, null, {
+          decision,
           reason: decision.reason,
           result: null,
           doneProcessing: false,
@@ -330,6 +342,7 @@ export class ImageQueryService {
         }
         if (outbox === 'audit') m.audits.inc({ detector_id: detector.id });
         return stored(draft, null, {
+          decision,
           reason: decision.reason,
           result,
           doneProcessing: decision.doneProcessing,
@@ -343,6 +356,7 @@ export class ImageQueryService {
       case 'escalate_sync': {
         m.escalations.inc({ detector_id: detector.id, kind: 'sync' });
         const answer: LocalAnswer = {
+          decision,
           reason: decision.reason,
           result:
             decision.edge && prediction
@@ -356,7 +370,7 @@ export class ImageQueryService {
           answeredBy: 'edge_async',
         };
         return decision.fallback === 'reject'
-          ? { kind: 'cloud_only', draft, answer }
+          ? { kind: 'cloud_only', draft, answer, explanation: explain(draft, answer) }
           : stored(draft, decision.fallback, answer);
       }
     }
@@ -370,7 +384,7 @@ export class ImageQueryService {
     const send = {
       iqId: draft.id,
       detectorId: draft.detector.id,
-      params: this.escalationParams(draft, answer, 'escalation'),
+      params: this.escalationParams(draft, answer, 'escalation', plan.explanation),
       image: image.data,
       contentType: image.contentType,
     };
@@ -439,13 +453,23 @@ export class ImageQueryService {
       json: plan.json,
       final: answer.final,
       outbox: answer.outbox
-        ? { kind: answer.outbox, params: this.escalationParams(draft, answer, answer.outbox) }
+        ? {
+            kind: answer.outbox,
+            params: this.escalationParams(draft, answer, answer.outbox, plan.explanation),
+          }
         : null,
     };
   }
 
-  private escalationParams(draft: Draft, answer: LocalAnswer, kind: OutboxKind): EscalationParams {
+  private escalationParams(
+    draft: Draft,
+    answer: LocalAnswer,
+    kind: OutboxKind,
+    explanation: Explanation,
+  ): EscalationParams {
     return {
+      // Beside the metadata (capped at 1 kB): the cloud keeps the edge's explanation (cloud.client.ts).
+      explanation,
       patience_time: draft.patienceTime,
       confidence_threshold: draft.threshold,
       human_review: draft.options.humanReview,
@@ -494,7 +518,26 @@ export class ImageQueryService {
 
 function stored(draft: Draft, sync: 'edge_answer' | 'outbox' | null, answer: LocalAnswer): Plan {
   const iq = buildImageQuery(draft, answer);
-  return { kind: 'stored', draft, answer, sync, iq, json: JSON.stringify(iq) };
+  return {
+    kind: 'stored',
+    draft,
+    answer,
+    sync,
+    iq,
+    json: JSON.stringify(iq),
+    explanation: explain(draft, answer),
+  };
+}
+
+function explain(draft: Draft, answer: LocalAnswer): Explanation {
+  return edgeExplanation({
+    imageQueryId: draft.id,
+    decision: answer.decision,
+    prediction: answer.prediction,
+    result: answer.result,
+    cloudReachable: draft.context.cloudReachable,
+    cooldownSeconds: draft.context.preset.min_time_between_escalations,
+  });
 }
 
 /**

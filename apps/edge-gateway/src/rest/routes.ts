@@ -121,6 +121,11 @@ export function createRouter(deps: RouteDeps): (req: IncomingMessage, res: Serve
     const answer = await deps.imageQueries.submit(command, caller, startedAt);
     sendJsonText(res, 200, answer.json, decisionHeaders(answer));
   });
+  // Not held here (404): replayed to the cloud like other reads, which knows the ones escalated elsewhere.
+  api('GET', '/image-queries/:id/explanation', async ({ req, res, params }) => {
+    await deps.tokens.authorize(token(req));
+    sendJson(res, 200, await deps.reader.explanation(params.id!));
+  });
   api('GET', '/image-queries/:id/image', async ({ req, res, params }) => {
     await deps.tokens.authorize(token(req));
     const image = await deps.reader.image(params.id!);

@@ -4,6 +4,7 @@
  */
 import { DetectorCacheRepository } from './detector-cache.repository';
 import { EdgeDatabase, type Durability } from './edge-database';
+import { ExplanationRepository } from './explanation.repository';
 import { ImageQueryRepository } from './image-query.repository';
 import { ImageRepository } from './image.repository';
 import { KvRepository } from './kv.repository';
@@ -21,6 +22,7 @@ export interface EdgeStore {
   retention: RetentionRepository;
   /** The database itself, for feature modules with their own tables (alerts). */
   db: EdgeDatabase;
+  explanations: ExplanationRepository;
   /** Escalations not yet delivered or refused (kept in memory; /metrics and health read it often). */
   pendingOutboxCount(): number;
   close(): Promise<void>;
@@ -44,6 +46,7 @@ export async function openEdgeStore(
     kv: new KvRepository(db),
     retention: new RetentionRepository(db),
     db,
+    explanations: new ExplanationRepository(db),
     pendingOutboxCount: () => outbox.pendingCount(),
     close: () => db.close(),
   };

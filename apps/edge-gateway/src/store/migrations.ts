@@ -15,6 +15,7 @@
  * count (instead of an index on image_id) keep the insert close to the version 1 cost (bench: ~0.1 ms more).
  */
 import type { Client } from '@libsql/client';
+import { EXPLANATION_TABLES } from './explanation.repository';
 import { ALERT_TABLES } from '../alerts/alert.outbox';
 
 const VERSION = 4;
@@ -98,7 +99,7 @@ const STABLE_TABLES = [
  * `CREATE TABLE IF NOT EXISTS` / `CREATE INDEX IF NOT EXISTS` statements and is listed here. They run on every
  * start (idempotent), so adding a feature's table needs no version bump; changing an existing table does.
  */
-const FEATURE_TABLES: readonly string[] = [...ALERT_TABLES];
+const FEATURE_TABLES: readonly string[] = [...EXPLANATION_TABLES, ...ALERT_TABLES];
 
 export async function migrate(client: Client): Promise<void> {
   const version = Number((await client.execute('PRAGMA user_version')).rows[0]?.user_version ?? 0);

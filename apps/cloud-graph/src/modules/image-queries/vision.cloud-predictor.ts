@@ -8,9 +8,16 @@
  * models as at the edge (libs/vision builtinPlan / cocoAnswer / ocrAnswer, mapped by groundlightAnswer), so
  * cloud-answered queries carry the same count, boxes (`rois`) and text. A class outside COCO is "no model".
  */
-import { adjustConfidenceWithOodd, buildEdgeResult, modelSteps, resultLabel } from '@intellioptics/decision';
+import { adjustConfidenceWithOodd, buildEdgeResult } from '@intellioptics/decision';
 import { IntelliOpticsError, groundlightAnswer } from '@intellioptics/schema';
-import type { Head, ObjectDetector, TextReader, VisionEngine } from '@intellioptics/vision';
+import type {
+  Head,
+  ModelExplainer,
+  ModelPackage,
+  ObjectDetector,
+  TextReader,
+  VisionEngine,
+} from '@intellioptics/vision';
 import type { DetectorEntity } from '../detectors/detector.entity';
 import type { BlobStore } from '../../blob/blob-store';
 import type { Logger } from '../../ops/logger';
@@ -20,6 +27,12 @@ import type { ModelVersionService } from '../model-versions/model-version.servic
 import type { CloudPrediction, CloudPredictor } from './cloud-predictor';
 
 const MAX_CACHED_HEADS = 32;
+
+/** A loaded head; a primary one with its explainer (evidence map, nearest examples), as at the edge. */
+interface LoadedHead {
+  head: Head;
+  explainer: ModelExplainer | null;
+}
 
 /**
  * An image that passed the structural check but does not decode is the client's fault: 400 with vision's
@@ -63,7 +76,7 @@ function lazyBuiltins(): BuiltinVisionModels {
 }
 
 export class VisionCloudPredictor implements CloudPredictor {
-  private readonly heads = new Map<string, Promise<Head | null>>();
+  private readonly heads = new Map<string, Promise<LoadedHead | null>>();
   private readonly builtins: BuiltinVisionModels;
 
   constructor(
@@ -89,9 +102,16 @@ export class VisionCloudPredictor implements CloudPredictor {
     if (!primaryHead) return { kind: 'no_model' };
 
     const engine = await this.deps.engine();
-    const { features } = await engine.embed([input.image]).catch(asClientImageError);
-    const [p] = await primaryHead.run(features);
-    const [o] = ooddHead ? await ooddHead.run(features) : [undefined];
+    const v = await import('@intellioptics/vision');
+    const tensor = await engine.preprocess(input.image).catch(asClientImageError);
+    // The pooled vector and the map it pools, from one backbone run (the map is the evidence map's input).
+    const [[spatial], baseline] = await Promise.all([
+      engine.embedSpatialTensors([tensor]),
+      v.blankBaseline(engine),
+    ]);
+    const features = [spatial!.pooled];
+    const [p] = await primaryHead.head.run(features);
+    const [o] = ooddHead ? await ooddHead.head.run(features) : [undefined];
     if (p?.kind !== 'primary') return { kind: 'no_model' };
     const probabilities = p.probabilities;
     const index = probabilities.indexOf(Math.max(...probabilities));
@@ -116,24 +136,30 @@ export class VisionCloudPredictor implements CloudPredictor {
       );
       return { kind: 'no_model' };
     }
-    const result = { ...mapped.value, confidence: mapped.value.confidence ?? adjusted };
-    const inDomain = o?.kind === 'oodd' ? o.inDomainProbability : null;
+    const calibration = ooddHead?.head.metadata.calibration;
+    const explanation = primaryHead.explainer?.explain({
+      probabilities,
+      pooled: spatial!.pooled,
+      map: spatial!.map,
+      mapSize: engine.backbone.featureMapSize,
+      baseline,
+      oodd:
+        o?.kind === 'oodd'
+          ? {
+              inDomainProbability: o.inDomainProbability,
+              distance: o.distance,
+              tau: calibration?.method === 'sigmoid_distance' ? calibration.tau : null,
+            }
+          : null,
+    });
     return {
       kind: 'prediction',
-      result,
+      result: { ...mapped.value, confidence: mapped.value.confidence ?? adjusted },
       rois: null,
       text: null,
       modelVersionId: primary.id,
       rawConfidence: raw,
-      explanation: {
-        steps: modelSteps({
-          label: resultLabel({ ...result, source: 'CLOUD', from_edge: false }) ?? String(index),
-          rawConfidence: raw,
-          inDomainProbability: inDomain,
-        }),
-        evidence: null,
-        neighbors: [],
-      },
+      ...(explanation ? { explanation } : {}),
     };
   }
 
@@ -187,21 +213,11 @@ export class VisionCloudPredictor implements CloudPredictor {
       text,
       modelVersionId: null,
       rawConfidence: answer.confidence,
-      explanation: {
-        steps: modelSteps({
-          label: resultLabel(result) ?? answer.label.name,
-          rawConfidence: answer.confidence,
-          inDomainProbability: null,
-          answeredBy: answer.answered_by,
-          boxes: rois?.length,
-        }),
-        evidence: null,
-        neighbors: [],
-      },
+      explanation: v.builtinExplanation(answer),
     };
   }
 
-  private head(mv: ModelVersionEntity): Promise<Head | null> {
+  private head(mv: ModelVersionEntity): Promise<LoadedHead | null> {
     let head = this.heads.get(mv.id);
     if (!head) {
       head = this.load(mv);
@@ -210,16 +226,31 @@ export class VisionCloudPredictor implements CloudPredictor {
       for (const [id, old] of this.heads) {
         if (this.heads.size <= MAX_CACHED_HEADS) break;
         this.heads.delete(id);
-        void old.then((h) => h?.release());
+        void old.then((h) => h?.head.release());
       }
     }
     return head;
   }
 
-  private async load(mv: ModelVersionEntity): Promise<Head | null> {
+  /** An explainer the package cannot support answers without its parts: never without the answer. */
+  private async explainer(mv: ModelVersionEntity, pkg: ModelPackage): Promise<ModelExplainer | null> {
+    try {
+      const { ModelExplainer } = await import('@intellioptics/vision');
+      return ModelExplainer.fromPackage(pkg);
+    } catch (e) {
+      this.deps.logger.warn(
+        { modelVersionId: mv.id, err: e instanceof Error ? e.message : String(e) },
+        'cannot explain a published model version; its answers carry no evidence map',
+      );
+      return null;
+    }
+  }
+
+  private async load(mv: ModelVersionEntity): Promise<LoadedHead | null> {
     try {
       const pkg = await getPackage(this.deps.blobs, mv.blobKey);
-      return await (await this.deps.engine()).loadHead(pkg);
+      const head = await (await this.deps.engine()).loadHead(pkg);
+      return { head, explainer: mv.kind === 'primary' ? await this.explainer(mv, pkg) : null };
     } catch (e) {
       this.deps.logger.warn(
         { modelVersionId: mv.id, err: e instanceof Error ? e.message : String(e) },
