@@ -15,6 +15,8 @@ import { AlertOutbox } from './alert.outbox';
 import { AlertRuleStore } from './alert-rule.store';
 import { AlertRuleSync } from './alert-rule.sync';
 
+const PRUNE_INTERVAL_MS = 3_600_000;
+
 export interface Alerts {
   engine: AlertEngine;
   outbox: AlertOutbox;
@@ -85,6 +87,12 @@ export async function createAlerts(deps: {
           log,
         })
       : null;
+  // The delivered and dead rows are the edge's alert log, kept as long as its image queries (RETENTION_DAYS).
+  const prune = () =>
+    void outbox
+      .prune(Date.now() - env.state.retentionDays * 86_400_000)
+      .catch((err: unknown) => log.warn({ err }, 'alert log prune failed'));
+  let pruner: NodeJS.Timeout | null = null;
   return {
     engine,
     outbox,
@@ -96,9 +104,13 @@ export async function createAlerts(deps: {
       engine.start();
       delivery.start();
       sync?.start();
+      prune();
+      pruner = setInterval(prune, PRUNE_INTERVAL_MS);
+      pruner.unref();
       await announce();
     },
     async stop() {
+      if (pruner) clearInterval(pruner);
       await sync?.stop();
       await engine.stop();
       await delivery.stop();

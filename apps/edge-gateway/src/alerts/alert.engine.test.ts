@@ -1,0 +1,164 @@
+/**
+ * The engine on a real SQLite database: the clock fires NO_QUERIES / NO_CHANGE rules with nobody asking, an
+ * answer re-arms them, and a firing is one outbox row per destination committed with the rule's state (a new
+ * engine over the same database neither loses nor repeats it).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ImageQuery, Rule } from '@intellioptics/schema';
+import { createLogger } from '../logger';
+import { EdgeDatabase } from '../store/edge-database';
+import { AlertEngine } from './alert.engine';
+import { AlertOutbox } from './alert.outbox';
+import { AlertRuleStore } from './alert-rule.store';
+import { waitFor } from '../../test/support/harness';
+
+const DET = 'det_2fzmiwQTNBNpQbVUWkJmSlJBT3j';
+
+function rule(id: number, condition: Rule['condition']): Rule {
+  return {
+    id,
+    detector_id: DET,
+    detector_name: 'door',
+    name: `rule ${id}`,
+    enabled: true,
+    condition,
+    snooze_time_enabled: false,
+    snooze_time_value: 0,
+    snooze_time_unit: 'SECONDS',
+    human_review_required: false,
+    action: [],
+    webhook_action: [{ url: 'http://127.0.0.1:9/hook', include_image: false }],
+  };
+}
+
+function iq(label: 'YES' | 'NO'): ImageQuery {
+  return {
+    id: `iq_${Math.random().toString(36).slice(2)}`,
+    type: 'image_query',
+    created_at: new Date().toISOString(),
+    query: 'Door open?',
+    detector_id: DET,
+    result_type: 'binary_classification',
+    result: {
+      result_type: 'binary_classification',
+      label,
+      confidence: 0.95,
+      source: 'ALGORITHM',
+      from_edge: true,
+    },
+    metadata: null,
+    patience_time: 30,
+    confidence_threshold: 0.9,
+    rois: null,
+    text: null,
+    done_processing: true,
+  } as unknown as ImageQuery;
+}
+
+let dir = '';
+let db: EdgeDatabase;
+
+async function engineOver(rules: Rule[]) {
+  const store = new AlertRuleStore(db);
+  await store.load();
+  if (rules.length) await store.replaceForDetector(DET, rules, Date.now());
+  const outbox = new AlertOutbox(db);
+  const engine = new AlertEngine({
+    rules: store,
+    outbox,
+    db,
+    images: { forImageQuery: () => Promise.resolve(null) },
+    mqttTopicPrefix: 'io',
+    reportToCloud: true,
+    source: 'test-edge',
+    onEnqueued: () => undefined,
+    log: createLogger('silent'),
+  });
+  engine.start();
+  await engine.rulesChanged();
+  return { engine, outbox, store };
+}
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'alert-engine-'));
+  db = await EdgeDatabase.open(dir, 'process');
+});
+afterEach(async () => {
+  await db.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('AlertEngine', () => {
+  it('NO_QUERIES fires on the clock, once, and again only after an answer re-armed it', async () => {
+    const { engine, outbox } = await engineOver([
+      rule(1, { verb: 'NO_QUERIES', parameters: { time_value: 1, time_unit: 'SECONDS' } }),
+    ]);
+    const firings = async () => new Set((await outbox.list()).map((r) => r.alertId)).size;
+    await waitFor(async () => (await firings()) === 1, 5000, 'the first firing');
+    const rows = await outbox.list();
+    // One row per destination: the webhook, the MQTT topic, the cloud.
+    expect(rows.map((r) => [r.channel, r.target])).toEqual([
+      ['webhook', 'http://127.0.0.1:9/hook'],
+      ['mqtt', `io/${DET}/alert`],
+      ['cloud', '/device-api/v1/actions/alerts'],
+    ]);
+    expect(JSON.parse(rows[0]!.body)).toMatchObject({
+      verb: 'NO_QUERIES',
+      image_query_id: null,
+      source: 'test-edge',
+    });
+    await new Promise((r) => setTimeout(r, 1300));
+    expect(await firings()).toBe(1);
+    engine.answered(iq('YES'));
+    await engine.idle();
+    await waitFor(async () => (await firings()) === 2, 5000, 'the second firing');
+    await engine.stop();
+  });
+
+  it('NO_CHANGE fires when the same answer has stood for the window', async () => {
+    const { engine, outbox } = await engineOver([
+      rule(2, { verb: 'NO_CHANGE', parameters: { time_value: 1, time_unit: 'SECONDS' } }),
+    ]);
+    engine.answered(iq('NO'));
+    await engine.idle();
+    expect(await outbox.list()).toHaveLength(0);
+    await waitFor(async () => (await outbox.list()).length === 3, 5000, 'the NO_CHANGE firing');
+    expect(JSON.parse((await outbox.list())[0]!.body)).toMatchObject({ label: 'NO', verb: 'NO_CHANGE' });
+    await engine.stop();
+  });
+
+  it('keeps the rule state across engines: a restart neither repeats nor forgets a firing', async () => {
+    const changed = rule(3, { verb: 'CHANGED_TO', parameters: { label: 'YES' } });
+    const first = await engineOver([changed]);
+    first.engine.answered(iq('NO'));
+    first.engine.answered(iq('YES'));
+    await first.engine.idle();
+    await first.engine.stop();
+    expect(new Set((await first.outbox.list()).map((r) => r.alertId)).size).toBe(1);
+
+    const second = await engineOver([]);
+    expect(second.store.forDetector(DET)).toHaveLength(1);
+    second.engine.answered(iq('YES'));
+    await second.engine.idle();
+    expect(new Set((await second.outbox.list()).map((r) => r.alertId)).size).toBe(1);
+    second.engine.answered(iq('NO'));
+    second.engine.answered(iq('YES'));
+    await second.engine.idle();
+    expect(new Set((await second.outbox.list()).map((r) => r.alertId)).size).toBe(2);
+    await second.engine.stop();
+  });
+
+  it('a disabled rule does not fire', async () => {
+    const { engine, outbox } = await engineOver([
+      { ...rule(4, { verb: 'CHANGED_TO', parameters: { label: 'YES' } }), enabled: false },
+    ]);
+    engine.answered(iq('NO'));
+    engine.answered(iq('YES'));
+    await engine.idle();
+    expect(await outbox.list()).toHaveLength(0);
+    await engine.stop();
+  });
+});
