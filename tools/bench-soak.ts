@@ -212,7 +212,7 @@ async function main(): Promise<void> {
       cloudPort,
       'POST',
       '/graphql',
-      JSON.stringify({ query: 'mutation { registerHub(name: "soak") { ok token } }' }),
+      JSON.stringify({ query: 'mutation { registerHub(name: "soak", detectorIds: null) { ok token } }' }),
       json,
     );
     const hubToken = (JSON.parse(hub.body) as { data: { registerHub: { token: string } } }).data.registerHub
@@ -338,7 +338,9 @@ async function main(): Promise<void> {
     };
 
     const scrape = async (): Promise<number> => {
-      const r = await request(edgePort, 'GET', '/metrics').catch(() => null);
+      const r = await request(edgePort, 'GET', '/metrics', undefined, { 'x-api-token': hubToken }).catch(
+        () => null,
+      );
       if (!r || r.status !== 200) return NaN;
       const depth = metric(r.body, 'edge_outbox_depth');
       memory.push({

@@ -24,7 +24,7 @@ const supervisor = new Supervisor({ onGiveUp: () => process.exit(1) });
 
 /**
  * The admin API token: IO_BOOTSTRAP_TOKEN if given, else one made at the first start and kept in IO_HOME so a
- * second start resumes with the same token. The cloud creates the admin user with it; the edge uses it too.
+ * second start resumes with the same token. The cloud creates the admin user with it; the edge gets a hub token.
  */
 function bootstrapToken(): string {
   if (process.env.IO_BOOTSTRAP_TOKEN) return process.env.IO_BOOTSTRAP_TOKEN;
@@ -64,7 +64,10 @@ function runApp(name: string, app: string, env: Record<string, string>, readyUrl
 
 const waitReady = (url: string, seconds: number) => pollReady(url, seconds, () => supervisor.isStopping);
 
-/** A hub token for the edge, registered once with the admin token and kept in IO_HOME. */
+/**
+ * The edge's token: a hub registered once with the admin token (for every detector: on one machine the edge
+ * serves them all) and kept in IO_HOME. The edge never holds the admin token.
+ */
 async function hubToken(admin: string): Promise<string | null> {
   const file = join(ioHome, 'hub-token');
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
@@ -72,7 +75,8 @@ async function hubToken(admin: string): Promise<string | null> {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-api-token': admin },
     body: JSON.stringify({
-      query: 'mutation($name: String!) { registerHub(name: $name) { ok token error { message } } }',
+      query:
+        'mutation($name: String!) { registerHub(name: $name, detectorIds: null) { ok token error { message } } }',
       variables: { name: `laptop-edge-${randomBytes(3).toString('hex')}` },
     }),
   });
@@ -139,7 +143,13 @@ runApp(
   { INFERENCE_PORT: '8001', INFERENCE_HEALTH_PORT: '8081' },
   'http://127.0.0.1:8081/health/ready',
 );
-const hub = await hubToken(adminToken).catch(() => null);
+const hub = await hubToken(adminToken).catch((e: unknown) => {
+  console.error(`could not register the edge as a hub: ${e instanceof Error ? e.message : String(e)}`);
+  return null;
+});
+if (!hub && !process.env.EDGE_API_TOKEN) {
+  await stopAll(1, 'the edge needs a hub token (or EDGE_API_TOKEN)');
+}
 runApp(
   'edge-gateway',
   'apps/edge-gateway',
@@ -147,7 +157,8 @@ runApp(
     PORT: '8718',
     INFERENCE_URL: 'http://127.0.0.1:8001',
     CLOUD_URL: CLOUD,
-    EDGE_API_TOKEN: process.env.EDGE_API_TOKEN ?? adminToken,
+    // The hub token, never the admin's: escalations, cameras and model updates act as this edge.
+    EDGE_API_TOKEN: process.env.EDGE_API_TOKEN ?? hub ?? '',
     ...(hub ? { EDGE_HUB_TOKEN: hub } : {}),
   },
   'http://127.0.0.1:8718/health/ready',

@@ -128,6 +128,27 @@ describe('npm start', () => {
     expect(queued).toBeGreaterThan(0);
   });
 
+  it('gives the edge a hub token, never the admin token', async () => {
+    const gateway = childRunning(child.pid!, join(root, 'apps/edge-gateway/src/main.ts'));
+    expect(gateway).not.toBeNull();
+    const env = new Map(
+      readFileSync(`/proc/${gateway}/environ`, 'utf8')
+        .split('\0')
+        .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)] as const),
+    );
+    expect(env.get('EDGE_API_TOKEN')).toMatch(/^hub_/);
+    expect(env.get('EDGE_API_TOKEN')).toBe(env.get('EDGE_HUB_TOKEN'));
+    expect([...env.values()]).not.toContain(TOKEN);
+    // And the edge lends nothing: without a token its GraphQL and its config answer 401.
+    const anonymous = await fetch('http://127.0.0.1:30101/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ me { role } }' }),
+    });
+    expect(anonymous.status).toBe(401);
+    expect((await fetch('http://127.0.0.1:30101/edge-config')).status).toBe(401);
+  });
+
   it('restarts the edge gateway after kill -9, and it answers again', async () => {
     const gatewayMain = join(root, 'apps/edge-gateway/src/main.ts');
     expect(existsSync(gatewayMain)).toBe(true);

@@ -277,7 +277,9 @@ describe('image queries over GraphQL', () => {
 describe('hubs and model versions over GraphQL', () => {
   it('registers a hub (token once), heartbeats fire hubStatusChanged, publishing fires modelVersionPublished', async () => {
     const d = await newDetector('models det');
-    const reg = await q('mutation { registerHub(name: "line-7") { ok token hub { id name online } } }');
+    const reg = await q(
+      'mutation { registerHub(name: "line-7", detectorIds: null) { ok token hub { id name online } } }',
+    );
     const { token, hub } = reg.body.data.registerHub as {
       token: string;
       hub: { id: string; online: boolean };

@@ -1,7 +1,8 @@
 /**
  * A hub sees and uses only the detectors an admin assigned to it (setHubDetectors): the others answer as if
- * they did not exist, over REST and GraphQL; people see everything; a hub without an assignment (null, the
- * hubs of before) sees every detector. Real server, real PostgreSQL.
+ * they did not exist, over REST and GraphQL; people see everything; a hub registered without an assignment
+ * sees none; null (the hubs of before, or an explicit "every detector") sees every detector. Real server, real
+ * PostgreSQL.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, gql, startCloudForTests, type TestCloud } from './support/test-cloud';
@@ -37,7 +38,36 @@ function submit(detectorId: string, token: string) {
 const hubGet = (path: string) => api(t.url)(path, { token: t.tokens.hub });
 
 describe('hub detector scope', () => {
-  it('sees every detector until an admin assigns some', async () => {
+  it('sees no detector when registered without an assignment, every one with an explicit null', async () => {
+    const register = async (args: string) => {
+      const r = await gql(t.url)(
+        `mutation { registerHub(name: "birth-${args.length}"${args}) { ok token hub { assignedDetectorIds } } }`,
+      );
+      return r.body.data.registerHub as {
+        ok: boolean;
+        token: string;
+        hub: { assignedDetectorIds: string[] | null };
+      };
+    };
+    const bare = await register('');
+    expect(bare).toMatchObject({ ok: true, hub: { assignedDetectorIds: [] } });
+    const asBare = (path: string) => api(t.url)(path, { token: bare.token });
+    expect((await asBare('/v1/detectors')).json.count).toBe(0);
+    expect(await asBare(`/v1/detectors/${a}`)).toMatchObject({
+      status: 404,
+      json: { code: 'DETECTOR_NOT_FOUND' },
+    });
+    expect((await submit(a, bare.token)).status).toBe(404);
+    expect((await asBare(`/edge-api/v1/fetch-model-urls/${a}/`)).status).toBe(404);
+    const graph = await gql(t.url)('{ detectors { id } }', {}, bare.token);
+    expect(graph.body.data).toEqual({ detectors: [] });
+
+    const every = await register(', detectorIds: null');
+    expect(every).toMatchObject({ ok: true, hub: { assignedDetectorIds: null } });
+    expect((await api(t.url)('/v1/detectors', { token: every.token })).json.count).toBe(2);
+  });
+
+  it('sees every detector while its assignment is null, until an admin assigns some', async () => {
     expect((await hubGet('/v1/detectors')).json.count).toBe(2);
     const set = await gql(t.url)(SET, { h: t.hubId, d: [a] });
     expect(set.body.data.setHubDetectors).toEqual({

@@ -35,7 +35,7 @@ beforeAll(async () => {
     await gql<{ registerHub: { token: string } }>(
       cloudUrl,
       ADMIN,
-      'mutation { registerHub(name: "edge-crash") { ok token } }',
+      'mutation { registerHub(name: "edge-crash", detectorIds: null) { ok token } }',
     )
   ).registerHub.token;
   const created = await fetch(`${cloudUrl}/device-api/v1/detectors`, {

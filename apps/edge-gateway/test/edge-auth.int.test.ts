@@ -110,7 +110,8 @@ beforeAll(async () => {
   edge = await startGateway({
     cloudUrl,
     inferenceUrl: 'http://127.0.0.1:9',
-    // The edge's own token is the admin token, as `npm start` configures it: it must never be lent out.
+    // The edge's own token is an admin token (the worst case, as `npm start` once configured it): it must
+    // never be lent out.
     token: ADMIN,
     ioHome: join(work, 'edge-home'),
     env: { GRAPHQL_CORS_ORIGINS: ALLOWED_ORIGIN, CLOUD_TIMEOUT_MS: '3000' },
@@ -277,7 +278,9 @@ describe('stream URLs in PUT /edge-config', () => {
     expect(body.code).toBe('INVALID_EDGE_CONFIG');
     expect(body.errors?.map((e) => e.path)).toEqual(['streams.cam.url']);
     // The active config is unchanged.
-    const active = (await (await fetch(`${edge.url}/edge-config`)).json()) as { streams?: object };
+    const active = (await (
+      await fetch(`${edge.url}/edge-config`, { headers: { 'x-api-token': ADMIN } })
+    ).json()) as { streams?: object };
     expect(Object.keys(active.streams ?? {})).toEqual([]);
   });
 });

@@ -351,12 +351,10 @@ describe('io against a real cloud', () => {
     expect(await json('users', 'enable', 'rita')).toMatchObject({ username: 'rita', disabledAt: null });
     expect(await status(second)).toBe(200);
 
-    const hub = await json<{ hub: { id: string; name: string }; token: string }>(
-      'hubs',
-      'register',
-      '--name',
-      'line-1',
-    );
+    const hub = await json<{
+      hub: { id: string; name: string; assignedDetectorIds: string[] | null };
+      token: string;
+    }>('hubs', 'register', '--name', 'line-1');
     expect(hub.hub.name).toBe('line-1');
     const hubMe = await fetch(`${cloud.url}/graphql`, {
       method: 'POST',
@@ -369,12 +367,13 @@ describe('io against a real cloud', () => {
     const old = await fetch(`${cloud.url}/v1/me`, { headers: { 'x-api-token': hub.token } });
     expect(old.status).toBe(401);
 
-    // A hub limited to one detector sees only that one; --all gives it every detector again.
+    // A new hub sees no detector; limited to one it sees only that one; --all gives it every detector.
     const hubDetectors = async () => {
       const res = await fetch(`${cloud.url}/v1/detectors`, { headers: { 'x-api-token': rotated.token } });
       return ((await res.json()) as { results: { name: string }[] }).results.map((d) => d.name).sort();
     };
-    expect(await hubDetectors()).toEqual(['brick', 'sweets', 'sweets-yolo']);
+    expect(hub.hub).toMatchObject({ assignedDetectorIds: [] });
+    expect(await hubDetectors()).toEqual([]);
     const limited = await json<{ assignedDetectorIds: string[] }>(
       'hubs',
       'allow',

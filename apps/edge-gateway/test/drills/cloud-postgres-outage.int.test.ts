@@ -39,7 +39,7 @@ beforeAll(async () => {
     await gql<{ registerHub: { token: string } }>(
       cloudUrl,
       ADMIN,
-      'mutation { registerHub(name: "edge-pg-outage") { ok token } }',
+      'mutation { registerHub(name: "edge-pg-outage", detectorIds: null) { ok token } }',
     )
   ).registerHub.token;
   const created = await fetch(`${cloudUrl}/device-api/v1/detectors`, {
@@ -83,7 +83,7 @@ async function submit(): Promise<string> {
 }
 
 async function outboxRetries(): Promise<number> {
-  const text = await (await fetch(`${edge.url}/metrics`)).text();
+  const text = await (await fetch(`${edge.url}/metrics`, { headers: { 'x-api-token': hubToken } })).text();
   return [...text.matchAll(/^edge_outbox_retries_total(?:\{[^}]*\})? (\d+)/gm)].reduce(
     (a, m) => a + Number(m[1]),
     0,

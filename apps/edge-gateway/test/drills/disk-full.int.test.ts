@@ -43,7 +43,7 @@ beforeAll(async () => {
   const hub = await gql<{ registerHub: { token: string } }>(
     cloudUrl,
     ADMIN,
-    'mutation { registerHub(name: "edge-disk-full") { ok token } }',
+    'mutation { registerHub(name: "edge-disk-full", detectorIds: null) { ok token } }',
   );
   const created = await fetch(`${cloudUrl}/device-api/v1/detectors`, {
     method: 'POST',

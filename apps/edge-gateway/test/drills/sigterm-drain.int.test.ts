@@ -33,7 +33,7 @@ beforeAll(async () => {
   const hub = await gql<{ registerHub: { token: string } }>(
     cloudUrl,
     ADMIN,
-    'mutation { registerHub(name: "edge-sigterm") { ok token } }',
+    'mutation { registerHub(name: "edge-sigterm", detectorIds: null) { ok token } }',
   );
   const created = await fetch(`${cloudUrl}/device-api/v1/detectors`, {
     method: 'POST',

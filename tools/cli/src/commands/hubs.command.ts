@@ -91,7 +91,8 @@ export function registerHubs(program: Command, ctx: Context): void {
         .out(this)
         .print(
           { hub: r.hub, token: r.token },
-          (x) => `${x.token}\n(hub ${x.hub.name} ${x.hub.id}: set EDGE_HUB_TOKEN to this; shown only now)`,
+          (x) =>
+            `${x.token}\n(hub ${x.hub.name} ${x.hub.id}: set EDGE_HUB_TOKEN to this; shown only now. It sees no detector until io hubs allow ${x.hub.name} --detectors a,b or --all)`,
         );
     });
 

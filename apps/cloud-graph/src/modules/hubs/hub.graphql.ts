@@ -152,14 +152,15 @@ builder.mutationFields((t) => ({
   registerHub: t.field({
     type: HubTokenPayloadRef,
     description:
-      'A new hub and its token (shown once). With `detectorIds` it sees and uses only those detectors; without, every detector until setHubDetectors limits it.',
+      'A new hub and its token (shown once). It sees and uses only the detectors in `detectorIds`: none when the argument is left out (assign them with setHubDetectors), every detector when it is null.',
     args: { name: t.arg.string({ required: true }), detectorIds: t.arg.idList() },
     resolve: (_, { name, detectorIds }, ctx) => {
       guard(ctx, ROLES.admin);
       return asPayload(async () => {
-        if (detectorIds) await ctx.services.detectors.assertExist(detectorIds);
-        const { hub, token } = await ctx.services.hubs.register(name);
-        return { hub: detectorIds ? await ctx.services.hubs.setDetectors(hub.id, detectorIds) : hub, token };
+        // Left out: none (a new edge sees nothing it was not given); an explicit null: every detector.
+        const assigned = detectorIds === undefined ? [] : (detectorIds?.map(String) ?? null);
+        if (assigned) await ctx.services.detectors.assertExist(assigned);
+        return ctx.services.hubs.register(name, assigned);
       });
     },
   }),

@@ -27,7 +27,14 @@ export class HubService {
     );
   }
 
-  async register(name: string): Promise<{ hub: HubEntity; token: string }> {
+  /**
+   * A hub sees no detector until an admin assigns some (`assigned`, or setDetectors later); null gives it every
+   * detector, as hubs registered before assignments existed keep.
+   */
+  async register(
+    name: string,
+    assigned: readonly string[] | null = [],
+  ): Promise<{ hub: HubEntity; token: string }> {
     if (!/^[\w .-]{1,200}$/.test(name)) {
       throw new IntelliOpticsError(
         'BAD_REQUEST',
@@ -44,7 +51,7 @@ export class HubService {
       servedDetectors: [],
       counters: {},
       latencySamples: [],
-      assignedDetectorIds: null,
+      assignedDetectorIds: assigned ? [...new Set(assigned)] : null,
     });
     await flushOrConflict(em, () => `A hub named ${JSON.stringify(name)} exists.`);
     return { hub, token };
