@@ -235,6 +235,37 @@ afterAll(async () => {
 const alertMessages = () => messages.filter((m) => m.topic === `intellioptics/${detectorId}/alert`);
 
 describe('alerts from the answers made at the edge', () => {
+  it('serves the actions routes through the edge (forwarded to the cloud) and picks up a rule made there', async () => {
+    const listed = await fetch(`${edge.url}/device-api/v1/actions/rules`, {
+      headers: { 'x-api-token': ADMIN },
+    });
+    expect(listed.status).toBe(200);
+    expect(((await listed.json()) as { count: number }).count).toBe(2);
+    const created = await fetch(`${edge.url}/device-api/v1/actions/detector/${detectorId}/rules`, {
+      method: 'POST',
+      headers: { 'x-api-token': ADMIN, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        name: 'Paused',
+        enabled: false,
+        condition: { verb: 'NO_QUERIES', parameters: { time_value: 1, time_unit: 'SECONDS' } },
+        webhook_action: [{ url: receiver.url }],
+      }),
+    });
+    expect(created.status).toBe(201);
+    await waitFor(
+      () => edge.gateway.alerts.rules.forDetector(detectorId).length === 3,
+      10_000,
+      'the new rule',
+    );
+    const bad = await fetch(`${edge.url}/device-api/v1/actions/detector/${detectorId}/rules`, {
+      method: 'POST',
+      headers: { 'x-api-token': ADMIN, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'x', condition: { verb: 'SOMETIMES', parameters: {} } }),
+    });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { detail: string }).detail).toContain('condition');
+  });
+
   it('announces the detector to Home Assistant on the broker (retained binary_sensor config)', async () => {
     const config = await waitFor(
       () =>
