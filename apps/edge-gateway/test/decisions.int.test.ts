@@ -8,7 +8,7 @@ import { ImageQuerySchema, newId } from '@intellioptics/schema';
 import { FakeCloud, detector } from './support/fake-cloud';
 import { FakeInference } from './support/fake-inference';
 import { png } from './support/images';
-import { startGateway, waitFor, type Harness } from './support/harness';
+import { outboxRows, startGateway, waitFor, type Harness } from './support/harness';
 
 const TOKEN = 'edgeTOKEN_decisions_abcdefgh';
 const AUDITED = newId('detector');
@@ -86,8 +86,11 @@ describe('decision paths', () => {
     expect(escalated).toHaveLength(1);
     expect(responses.filter((r) => r.headers.get('x-intellioptics-reason') === 'COOLDOWN')).toHaveLength(3);
     await waitFor(() => sentFor(escalated[0]!.id).length === 1, 5000, 'the one escalation');
-    await new Promise((r) => setTimeout(r, 300));
+    // The other three are final at the edge: not sent, and nothing queued to send them later.
+    const others = answers.filter((a) => a.id !== escalated[0]!.id).map((a) => a.id);
     expect(answers.filter((a) => sentFor(a.id).length > 0)).toHaveLength(1);
+    expect(await outboxRows(h.gateway, others)).toBe(0);
+    expect(await outboxRows(h.gateway, [escalated[0]!.id])).toBe(1);
   });
 
   it('does not answer a disabled detector on the edge: the cloud answers and the edge keeps nothing', async () => {

@@ -12,7 +12,7 @@ import { buildStarterModel } from '../../../tools/build-starter-model';
 import { packModelPackage } from '../src/models/package-archive';
 import { freePort, spawnGateway } from './support/child';
 import { hugePngHeader } from './support/images';
-import { startGateway, waitFor, type Harness } from './support/harness';
+import { outboxRows, startGateway, waitFor, type Harness } from './support/harness';
 import { ServiceChild, createDatabase, gql } from './support/real-services';
 
 const FIXTURES = join(import.meta.dirname, '..', '..', '..', 'libs', 'vision', 'test', 'fixtures');
@@ -125,7 +125,7 @@ beforeAll(async () => {
   const hub = await gql<{ registerHub: { ok: boolean; token: string } }>(
     cloudUrl,
     ADMIN,
-    `mutation { registerHub(name: "edge-fullstack") { ok token } }`,
+    `mutation { registerHub(name: "edge-fullstack", detectorIds: null) { ok token } }`,
   );
   hubToken = hub.registerHub.token;
   for (const key of ['def', 'nc', 'esc'] as const) {
@@ -206,10 +206,9 @@ describe('edge + cloud + inference', () => {
     console.log(`published → served at the edge: ${seconds.toFixed(1)} s`);
     expect(seconds).toBeLessThan(30);
     expect(iq.result).toMatchObject({ source: 'ALGORITHM', from_edge: true, label: 'YES' });
-    const ready = (await (await fetch(`${edge.url}/edge-detector-readiness`)).json()) as Record<
-      string,
-      { ready: boolean }
-    >;
+    const ready = (await (
+      await fetch(`${edge.url}/edge-detector-readiness`, { headers: { 'x-api-token': hubToken } })
+    ).json()) as Record<string, { ready: boolean }>;
     expect(ready[det.def]).toEqual({ ready: true });
   }, 120_000);
 
@@ -266,8 +265,9 @@ describe('edge + cloud + inference', () => {
     const iq = ImageQuerySchema.parse(await res.json());
     expect(res.headers.get('x-intellioptics-reason')).toBe('EDGE_ONLY');
     expect(iq.result?.from_edge).toBe(true);
-    await new Promise((r) => setTimeout(r, 500));
+    // Not in the cloud, and nothing queued to send it later.
     expect((await cloudGet(`/device-api/v1/image-queries/${iq.id}`)).status).toBe(404);
+    expect(await outboxRows(edge.gateway, [iq.id])).toBe(0);
   });
 
   it.each([
@@ -336,10 +336,11 @@ describe('edge + cloud + inference', () => {
         }
       }
     })();
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor(() => versions.length >= 3, 30_000, 'answers of version 1 under load');
     await publish(det.esc);
     await waitFor(() => versions.at(-1) === 2, 60_000, 'version 2 to be served');
-    await new Promise((r) => setTimeout(r, 300));
+    const swappedAt = versions.length;
+    await waitFor(() => versions.length >= swappedAt + 3, 30_000, 'more answers after the swap');
     stop = true;
     await load;
     expect(statuses.every((s) => s === 200)).toBe(true);

@@ -64,3 +64,17 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+/**
+ * Outbox rows (any state) of these image queries. The outbox is the only way an answered query leaves the edge
+ * later, and a row is written before the answer goes out: 0 right after the answers proves nothing will be sent
+ * for them, without waiting to see that nothing arrives.
+ */
+export async function outboxRows(gateway: EdgeGateway, iqIds: readonly string[]): Promise<number> {
+  if (iqIds.length === 0) return 0;
+  const rs = await gateway.store.db.read({
+    sql: `SELECT COUNT(*) AS n FROM outbox WHERE iq_id IN (${iqIds.map(() => '?').join(', ')})`,
+    args: [...iqIds],
+  });
+  return Number(rs.rows[0]!.n);
+}
