@@ -12,11 +12,16 @@
  *   7. OODD-adjusted confidence against the request's (else the detector's) threshold
  *   8. confident → edge answer, sometimes an invisible audit
  *   9. not confident → per preset: cloud sync, background escalation (cooldown), or edge answer only
+ *
+ * With a learned escalation policy (escalation-policy.ts) steps 7–9 ask the policy instead of the threshold
+ * whether the answer is "confident" (kept at the edge); everything else, audits and presets included, is the
+ * same. A request's own confidence_threshold, or a policy that does not fit its contract, keeps the threshold.
  */
 import { ERROR_CODES, type ErrorCode } from '@intellioptics/schema';
 import { shouldAudit } from './audit-sampling';
 import { adjustConfidenceWithOodd, effectiveThreshold, isConfident, isProbability } from './confidence';
 import { cooldownAllows } from './escalation-cooldown';
+import { evaluateEscalationPolicy, type PolicyVerdict } from './escalation-policy';
 import { presetBehaviour, requiresEdgePrediction } from './presets';
 import type { Decision, DecisionInput, EdgeConfidence, RequestContext } from './types';
 
@@ -150,20 +155,32 @@ export function decide(input: DecisionInput): Decision {
       mode: inference.mode,
       numClasses: inference.numClasses,
     }) ?? inference.primaryConfidence;
-  const edge: EdgeConfidence = { rawConfidence: inference.primaryConfidence, adjustedConfidence, threshold };
+  const policy = policyVerdict(input);
+  const edge: EdgeConfidence = {
+    rawConfidence: inference.primaryConfidence,
+    adjustedConfidence,
+    threshold,
+    ...(policy ? { policy } : {}),
+  };
+  const thresholdConfident = isConfident(adjustedConfidence, threshold);
 
   // Step 8. Audits: never for no_cloud (nothing leaves the edge) nor for human_review=NEVER (an audit exists to
   // put the image in front of a person, which the caller ruled out).
-  if (isConfident(adjustedConfidence, threshold)) {
+  if (policy ? !policy.escalate : thresholdConfident) {
     const audit =
       behaviour !== 'edge_only' &&
       input.humanReview !== 'NEVER' &&
       shouldAudit(input.auditRoll, input.confidentAuditRate);
-    return audit ? answerEdge('audit', 'AUDIT', true, edge) : answerEdge('none', 'CONFIDENT', true, edge);
+    const kept = thresholdConfident ? 'CONFIDENT' : 'POLICY_CONFIDENT';
+    return audit ? answerEdge('audit', 'AUDIT', true, edge) : answerEdge('none', kept, true, edge);
   }
 
   // Step 9. OUT_OF_DOMAIN when the raw confidence would have passed: the OODD adjustment made the difference.
-  const reason = isConfident(inference.primaryConfidence, threshold) ? 'OUT_OF_DOMAIN' : 'BELOW_THRESHOLD';
+  const reason = policy
+    ? 'POLICY_RISK'
+    : isConfident(inference.primaryConfidence, threshold)
+      ? 'OUT_OF_DOMAIN'
+      : 'BELOW_THRESHOLD';
   switch (behaviour) {
     case 'edge_only':
       return answerEdge('none', 'EDGE_ONLY', false, edge);
@@ -178,6 +195,19 @@ export function decide(input: DecisionInput): Decision {
       return input.cloudReachable === false
         ? answerEdge('background', reason, false, edge)
         : { kind: 'escalate_sync', fallback: 'edge_answer', edge, reason };
+  }
+}
+
+/** The learned policy's verdict, or undefined for the threshold policy (none, a request threshold, or a bad model). */
+function policyVerdict(input: DecisionInput): PolicyVerdict | undefined {
+  const p = input.escalationPolicy;
+  if (p === undefined) return undefined;
+  if (input.requestThreshold !== null && input.requestThreshold !== undefined) return undefined;
+  try {
+    return evaluateEscalationPolicy(p.model, p.observation);
+  } catch (err) {
+    if (err instanceof RangeError) return undefined;
+    throw err;
   }
 }
 

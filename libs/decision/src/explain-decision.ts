@@ -19,6 +19,7 @@ import type {
   Roi,
 } from '@intellioptics/schema';
 import type { CloudAnswerDecision } from './cloud-decision';
+import { policyStep } from './escalation-policy';
 import type { Decision, DecisionReason, EdgeConfidence } from './types';
 
 /** What the decision was taken on, besides the decision itself. */
@@ -81,6 +82,8 @@ const WHY_ESCALATED: Record<DecisionReason, string> = {
   UNSUPPORTED_MODE: 'the edge cannot answer this kind of detector',
   INVALID_COMBINATION: 'the request combines options that exclude each other',
   INVALID_PARAMETER: 'a request value is invalid',
+  POLICY_CONFIDENT: "the detector's learned escalation policy trusts this answer",
+  POLICY_RISK: "the detector's learned escalation policy rates this answer likely wrong",
 };
 
 /** A reason as the end of a sentence ("escalated: <why>"). */
@@ -96,6 +99,8 @@ function decisionText(input: ExplainDecisionInput): string {
       switch (decision.reason) {
         case 'CONFIDENT':
           return 'Answered at the edge: the confidence clears the threshold.';
+        case 'POLICY_CONFIDENT':
+          return `Answered at the edge: ${reasonInWords(decision.reason)}, although the confidence is below the threshold.`;
         case 'AUDIT':
           return 'Answered at the edge, and sent to the cloud as an audit: a random sample of confident answers is checked by a reviewer.';
         case 'COOLDOWN':
@@ -104,6 +109,7 @@ function decisionText(input: ExplainDecisionInput): string {
           return 'Answered at the edge only: the confidence is below the threshold, but the preset never sends images to the cloud.';
         case 'BELOW_THRESHOLD':
         case 'OUT_OF_DOMAIN':
+        case 'POLICY_RISK':
           return `Answered at the edge for now and escalated to the cloud${offline ? ' (queued until it can be reached)' : ''}: ${reasonInWords(decision.reason)}.`;
       }
       break;
@@ -144,6 +150,7 @@ export function explainDecision(input: ExplainDecisionInput): ExplanationStep[] 
     decision.kind === 'answer_edge' ? decision : decision.kind === 'escalate_sync' ? decision.edge : null;
   return [
     ...(edge ? [confidenceStep(edge, input.label)] : []),
+    ...(edge?.policy ? [policyStep(edge.policy)] : []),
     { kind: 'decision', text: decisionText(input), data: decisionData(input) },
   ];
 }

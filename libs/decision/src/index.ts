@@ -12,3 +12,4 @@ export * from './cloud-decision';
 export * from './alert-condition';
 export * from './explain-decision';
 export * from './compound-rule';
+export * from './escalation-policy';

@@ -1,4 +1,5 @@
 import type { DetectorMode, ErrorCode, HumanReview } from '@intellioptics/schema';
+import type { EscalationPolicyModel, PolicyObservation, PolicyVerdict } from './escalation-policy';
 
 /**
  * The preset fields the decision reads. Structurally a subset of `InferenceConfig` from the edge config, so a
@@ -50,6 +51,12 @@ export interface DecisionInput extends RequestContext {
   auditRoll: number;
   /** `global_config.confident_audit_rate`. */
   confidentAuditRate: number;
+  /**
+   * The detector's learned escalation policy (shipped in its model package) and what it reads, when the
+   * detector's `escalation_policy` is `learned`; absent = the threshold policy. Ignored when the request sets
+   * its own `confidence_threshold` (the caller asked for a threshold).
+   */
+  escalationPolicy?: { model: EscalationPolicyModel; observation: PolicyObservation } | undefined;
 }
 
 /** The reasons are a wire contract (escalation metadata, review UI), so their list lives in libs/schema. */
@@ -61,6 +68,8 @@ export interface EdgeConfidence {
   /** After the OODD adjustment; this is what is compared with the threshold and returned. */
   adjustedConfidence: number;
   threshold: number;
+  /** The learned policy's verdict when it decided instead of the threshold (for the explanation). */
+  policy?: PolicyVerdict;
 }
 
 export type Decision =
@@ -73,7 +82,15 @@ export type Decision =
       escalate: 'none' | 'background' | 'audit';
       doneProcessing: boolean;
       confident: boolean;
-      reason: 'CONFIDENT' | 'AUDIT' | 'BELOW_THRESHOLD' | 'OUT_OF_DOMAIN' | 'COOLDOWN' | 'EDGE_ONLY';
+      reason:
+        | 'CONFIDENT'
+        | 'AUDIT'
+        | 'BELOW_THRESHOLD'
+        | 'OUT_OF_DOMAIN'
+        | 'COOLDOWN'
+        | 'EDGE_ONLY'
+        | 'POLICY_CONFIDENT'
+        | 'POLICY_RISK';
     } & EdgeConfidence)
   /**
    * Ask the cloud now and return its IQ. If that fails: `edge_answer` = return the edge answer (`edge`) with
@@ -87,6 +104,7 @@ export type Decision =
       reason:
         | 'BELOW_THRESHOLD'
         | 'OUT_OF_DOMAIN'
+        | 'POLICY_RISK'
         | 'HUMAN_REVIEW_ALWAYS'
         | 'NO_MODEL'
         | 'INFERENCE_DOWN'

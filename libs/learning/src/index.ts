@@ -48,3 +48,4 @@ export type {
   RetrainReason,
 } from './retrain-trigger.policy';
 export { decideRetrain, newLabelsNeeded, DEFAULT_RETRAIN_TRIGGER } from './retrain-trigger.policy';
+export * from './escalation-policy';

@@ -91,6 +91,10 @@ export const DECISION_REASONS = [
   'UNSUPPORTED_MODE',
   'INVALID_COMBINATION',
   'INVALID_PARAMETER',
+  /** The learned escalation policy answered at the edge although the confidence is below the threshold. */
+  'POLICY_CONFIDENT',
+  /** The learned escalation policy escalated: its estimated risk of a wrong answer is above its threshold. */
+  'POLICY_RISK',
 ] as const;
 export const DecisionReasonSchema = z.enum(DECISION_REASONS);
 export type DecisionReason = z.infer<typeof DecisionReasonSchema>;

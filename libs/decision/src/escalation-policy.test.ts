@@ -1,0 +1,146 @@
+import { DEFAULT_PRESETS } from '@intellioptics/schema';
+import { describe, expect, it } from 'vitest';
+import { decide } from './decide';
+import { explainDecision } from './explain-decision';
+import {
+  ESCALATION_POLICY_FEATURES,
+  ESCALATION_POLICY_KIND,
+  evaluateEscalationPolicy,
+  policyFeatures,
+  type EscalationPolicyModel,
+  type PolicyObservation,
+} from './escalation-policy';
+import type { DecisionInput } from './types';
+
+/** Risk rises with neighbour disagreement only: z = −4·(agreement − 0.5) → agreement 1: 12%, 0: 88%. */
+const model: EscalationPolicyModel = {
+  kind: ESCALATION_POLICY_KIND,
+  features: [...ESCALATION_POLICY_FEATURES],
+  mean: [0, 0, 0, 0.5, 0, 0, 0],
+  scale: [1, 1, 1, 1, 1, 1, 1],
+  weights: [0, 0, 0, -4, 0, 0, 0],
+  bias: 0,
+  riskThreshold: 0.5,
+  conformalQuantile: 0.65,
+  conformalAlpha: 0.1,
+  neighbors: 5,
+  targetRisk: 0.02,
+  delta: 0.1,
+};
+const obs = (p: number, neighbors: string[]): PolicyObservation => ({
+  classNames: ['YES', 'NO'],
+  probabilities: [p, 1 - p],
+  inDomain: 0.9,
+  neighborLabels: neighbors,
+  modelAgeDays: 2,
+  auditDisagreement: null,
+});
+
+describe('policy features', () => {
+  it.each([
+    // p(YES), neighbours, [confidence, margin, in_domain, agreement, set size, age, audits]
+    [0.95, ['YES', 'YES', 'NO', 'YES', 'YES'], [0.95, 0.9, 0.9, 0.8, 1, 2, 0]],
+    [0.6, ['NO', 'NO', 'NO'], [0.6, 0.2, 0.9, 0, 2, 2, 0]],
+    [0.2, [], [0.8, 0.6, 0.9, 0.5, 1, 2, 0]],
+  ])('p %s, neighbours %j', (p, nb, want) => {
+    const f = policyFeatures(obs(p, nb), 0.65, 5);
+    f.values.forEach((v, i) => expect(v).toBeCloseTo(want[i]!, 10));
+  });
+});
+
+describe('evaluateEscalationPolicy', () => {
+  it.each([
+    [
+      'agreeing neighbours keep a 0.6 answer',
+      0.6,
+      ['YES', 'YES', 'YES', 'YES', 'YES'],
+      false,
+      '{YES, NO}',
+      0,
+    ],
+    [
+      'disagreeing neighbours escalate a 0.95 answer',
+      0.95,
+      ['NO', 'NO', 'NO', 'YES', 'NO'],
+      true,
+      '{YES}',
+      4,
+    ],
+  ])('%s', (_, p, nb, escalate, set, disagree) => {
+    const v = evaluateEscalationPolicy(model, obs(p, nb));
+    expect(v.escalate).toBe(escalate);
+    expect(v.text).toContain(`conformal set ${set}`);
+    expect(v.text).toContain(`${disagree} of 5 nearest labelled examples disagree`);
+  });
+  it('refuses a policy that does not fit the contract', () => {
+    expect(() => evaluateEscalationPolicy({ ...model, weights: [1] }, obs(0.9, []))).toThrow(RangeError);
+  });
+});
+
+const base: DecisionInput = {
+  preset: DEFAULT_PRESETS.default,
+  humanReview: 'DEFAULT',
+  wantAsync: false,
+  detectorThreshold: 0.9,
+  inference: { status: 'ok', mode: 'BINARY', primaryConfidence: 0.95 },
+  lastEscalationAtMs: undefined,
+  nowMs: 10_000,
+  auditRoll: 0.5,
+  confidentAuditRate: 0,
+};
+const agree = ['YES', 'YES', 'YES', 'YES', 'YES'];
+const disagree = ['NO', 'NO', 'NO', 'NO', 'NO'];
+const withPolicy = (conf: number, nb: string[], over: Partial<DecisionInput> = {}): DecisionInput => ({
+  ...base,
+  inference: { status: 'ok', mode: 'BINARY', primaryConfidence: conf },
+  escalationPolicy: { model, observation: obs(conf, nb) },
+  ...over,
+});
+
+describe('decide with a learned policy', () => {
+  it.each<[string, DecisionInput, string, string]>([
+    ['confident, neighbours agree', withPolicy(0.95, agree), 'answer_edge', 'CONFIDENT'],
+    ['below threshold, neighbours agree: kept', withPolicy(0.6, agree), 'answer_edge', 'POLICY_CONFIDENT'],
+    ['confident, neighbours disagree: escalated', withPolicy(0.95, disagree), 'escalate_sync', 'POLICY_RISK'],
+    [
+      'edge_answers_with_escalation: background escalation',
+      withPolicy(0.95, disagree, { preset: DEFAULT_PRESETS.edge_answers_with_escalation }),
+      'answer_edge',
+      'POLICY_RISK',
+    ],
+    [
+      'a request threshold keeps the threshold policy',
+      withPolicy(0.6, agree, { requestThreshold: 0.9 }),
+      'escalate_sync',
+      'BELOW_THRESHOLD',
+    ],
+    [
+      'a policy off its contract falls back to the threshold',
+      {
+        ...withPolicy(0.6, agree),
+        escalationPolicy: { model: { ...model, bias: NaN }, observation: obs(0.6, agree) },
+      },
+      'escalate_sync',
+      'BELOW_THRESHOLD',
+    ],
+    [
+      'policy-kept answers are still audited',
+      withPolicy(0.6, agree, { confidentAuditRate: 1 }),
+      'answer_edge',
+      'AUDIT',
+    ],
+  ])('%s', (_, input, kind, reason) => {
+    const d = decide(input);
+    expect(d.kind).toBe(kind);
+    expect(d.reason).toBe(reason);
+  });
+
+  it('explains a policy escalation in a policy step', () => {
+    const d = decide(withPolicy(0.95, disagree));
+    const steps = explainDecision({ decision: d, label: 'YES' });
+    const policy = steps.find((s) => s.kind === 'policy');
+    expect(policy?.text).toContain('5 of 5 nearest labelled examples disagree');
+    expect(policy?.data?.['escalate']).toBe(true);
+    expect(steps.at(-1)?.kind).toBe('decision');
+  });
+});
