@@ -223,6 +223,7 @@ export type DetectorFieldsFragment = {
   status: DetectorStatus;
   escalationType: EscalationType;
   metadata: unknown;
+  rule: unknown;
   createdAt: string;
 };
 
@@ -248,6 +249,7 @@ export type DetectorPayloadFieldsFragment = {
     status: DetectorStatus;
     escalationType: EscalationType;
     metadata: unknown;
+    rule: unknown;
     createdAt: string;
   } | null;
 };
@@ -957,6 +959,7 @@ export type DetectorsQuery = {
     status: DetectorStatus;
     escalationType: EscalationType;
     metadata: unknown;
+    rule: unknown;
     createdAt: string;
   }>;
 };
@@ -982,6 +985,7 @@ export const DetectorsDocument = gql`
     status
     escalationType
     metadata
+    rule
     createdAt
   }
 ` as TypedDocumentNode<DetectorsQuery, DetectorsQueryVariables>;
@@ -999,7 +1003,21 @@ export type DetectorDetailQuery = {
     status: DetectorStatus;
     escalationType: EscalationType;
     metadata: unknown;
+    rule: unknown;
     createdAt: string;
+    alertRules: Array<{
+      id: number;
+      name: string;
+      enabled: boolean;
+      verb: AlertVerb;
+      parameters: unknown;
+      snoozeTimeEnabled: boolean;
+      snoozeTimeValue: number;
+      snoozeTimeUnit: TimeUnit;
+      webhookActions: Array<{
+        url: string;
+      }>;
+    }>;
   } | null;
   modelVersions: Array<{
     id: string;
@@ -1042,6 +1060,19 @@ export const DetectorDetailDocument = gql`
   query DetectorDetail($id: ID!) {
     detector(id: $id) {
       ...DetectorFields
+      alertRules {
+        id
+        name
+        enabled
+        verb
+        parameters
+        snoozeTimeEnabled
+        snoozeTimeValue
+        snoozeTimeUnit
+        webhookActions {
+          url
+        }
+      }
     }
     modelVersions(detectorId: $id) {
       id
@@ -1088,6 +1119,7 @@ export const DetectorDetailDocument = gql`
     status
     escalationType
     metadata
+    rule
     createdAt
   }
 ` as TypedDocumentNode<DetectorDetailQuery, DetectorDetailQueryVariables>;
@@ -1115,6 +1147,7 @@ export type CreateDetectorMutation = {
       status: DetectorStatus;
       escalationType: EscalationType;
       metadata: unknown;
+      rule: unknown;
       createdAt: string;
     } | null;
   };
@@ -1143,6 +1176,7 @@ export const CreateDetectorDocument = gql`
     status
     escalationType
     metadata
+    rule
     createdAt
   }
 
@@ -1185,6 +1219,7 @@ export type UpdateDetectorMutation = {
       status: DetectorStatus;
       escalationType: EscalationType;
       metadata: unknown;
+      rule: unknown;
       createdAt: string;
     } | null;
   };
@@ -1214,6 +1249,7 @@ export const UpdateDetectorDocument = gql`
     status
     escalationType
     metadata
+    rule
     createdAt
   }
 
@@ -1270,6 +1306,78 @@ export const PublishModelVersionDocument = gql`
     }
   }
 ` as TypedDocumentNode<PublishModelVersionMutation, PublishModelVersionMutationVariables>;
+
+export type CreateCompoundDetectorMutation = {
+  createCompoundDetector: {
+    ok: boolean;
+    error: {
+      code: string;
+      message: string;
+      fields: Array<{
+        path: string;
+        message: string;
+      }>;
+    } | null;
+    detector: {
+      id: string;
+      name: string;
+      query: string;
+      groupName: string;
+      mode: DetectorMode;
+      modeConfiguration: unknown;
+      confidenceThreshold: number;
+      patienceTime: number;
+      status: DetectorStatus;
+      escalationType: EscalationType;
+      metadata: unknown;
+      rule: unknown;
+      createdAt: string;
+    } | null;
+  };
+};
+
+export type CreateCompoundDetectorMutationVariables = {
+  input: CreateCompoundDetectorInput;
+};
+
+export const CreateCompoundDetectorDocument = gql`
+  mutation CreateCompoundDetector($input: CreateCompoundDetectorInput!) {
+    createCompoundDetector(input: $input) {
+      ...DetectorPayloadFields
+    }
+  }
+
+  fragment DetectorFields on Detector {
+    id
+    name
+    query
+    groupName
+    mode
+    modeConfiguration
+    confidenceThreshold
+    patienceTime
+    status
+    escalationType
+    metadata
+    rule
+    createdAt
+  }
+
+  fragment DetectorPayloadFields on DetectorPayload {
+    ok
+    error {
+      code
+      message
+      fields {
+        path
+        message
+      }
+    }
+    detector {
+      ...DetectorFields
+    }
+  }
+` as TypedDocumentNode<CreateCompoundDetectorMutation, CreateCompoundDetectorMutationVariables>;
 
 export type ImageQueryDetailQuery = {
   imageQuery: {

@@ -7,6 +7,7 @@ import { useMutation, useQuery } from '@apollo/client/react';
 import { hrefFor } from '../../app/router';
 import {
   DetectorDetailDocument,
+  DetectorsDocument,
   PublishModelVersionDocument,
   UpdateDetectorDocument,
   type DetectorDetailQuery,
@@ -18,15 +19,20 @@ import { LineChart } from '../../ui/LineChart';
 import { EmptyState, ErrorState, Loading, describeError } from '../../ui/States';
 import { useNow } from '../../ui/useNow';
 import { resultText } from '../queue/answers';
+import { verbText } from '../alerts/toasts';
 import { DetectorForm } from './DetectorForm';
+import { RuleView } from './RuleView';
 import { toUpdateInput, valuesFrom } from './detector-form';
 import { fieldErrors } from './mutation-errors';
 
 type Version = DetectorDetailQuery['modelVersions'][number];
+type AlertRule = NonNullable<DetectorDetailQuery['detector']>['alertRules'][number];
 
 export default function DetectorPage({ id }: { id: string }) {
   const { data, loading, error, refetch } = useQuery(DetectorDetailDocument, { variables: { id } });
   const [update] = useMutation(UpdateDetectorDocument);
+  const all = useQuery(DetectorsDocument);
+  const names = useMemo(() => new Map(all.data?.detectors.map((x) => [x.id, x.name]) ?? []), [all.data]);
   const now = useNow(10_000);
 
   if (loading && !data) return <Loading what="the detector" />;
@@ -92,6 +98,17 @@ export default function DetectorPage({ id }: { id: string }) {
           <ModelVersions versions={data.modelVersions} onChanged={() => void refetch()} />
         </section>
       </div>
+      {d.rule ? (
+        <section aria-labelledby="rule-title">
+          <h2 id="rule-title">Rule</h2>
+          <p className="muted small">A compound detector: YES when this holds for the same image.</p>
+          <RuleView rule={d.rule} names={names} />
+        </section>
+      ) : null}
+      <section aria-labelledby="alerts-title">
+        <h2 id="alerts-title">Alert rules</h2>
+        <AlertRules rules={d.alertRules} />
+      </section>
       <section aria-labelledby="iq-title">
         <h2 id="iq-title">Recent image queries</h2>
         {iqs.length === 0 ? (
@@ -125,6 +142,44 @@ export default function DetectorPage({ id }: { id: string }) {
         )}
       </section>
     </div>
+  );
+}
+
+function AlertRules({ rules }: { rules: readonly AlertRule[] }) {
+  if (rules.length === 0) {
+    return (
+      <p className="muted small">
+        None. Create them with <code>POST /device-api/v1/actions/detector/&lt;id&gt;/rules</code> or the SDK.
+      </p>
+    );
+  }
+  return (
+    <table className="table" data-testid="alert-rules">
+      <thead>
+        <tr>
+          <th>Name</th>
+          <th>Condition</th>
+          <th>Snooze</th>
+          <th>Delivers to</th>
+          <th>State</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rules.map((r) => (
+          <tr key={r.id}>
+            <td>{r.name}</td>
+            <td>
+              {verbText(r.verb)} <span className="mono">{JSON.stringify(r.parameters)}</span>
+            </td>
+            <td>{r.snoozeTimeEnabled ? `${r.snoozeTimeValue} ${r.snoozeTimeUnit.toLowerCase()}` : 'off'}</td>
+            <td>{r.webhookActions.map((w) => w.url).join(', ') || '—'}</td>
+            <td>
+              <Chip tone={r.enabled ? 'good' : 'neutral'}>{r.enabled ? 'enabled' : 'disabled'}</Chip>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
 

@@ -2,6 +2,7 @@ import { useMutation } from '@apollo/client/react';
 import { hrefFor, navigate } from '../../app/router';
 import { CreateDetectorDocument, DetectorsDocument } from '../../gql/graphql';
 import { describeError } from '../../ui/States';
+import { CompoundForm } from './CompoundForm';
 import { DetectorForm } from './DetectorForm';
 import { EMPTY_FORM, toCreateInput } from './detector-form';
 import { fieldErrors } from './mutation-errors';
@@ -37,6 +38,8 @@ export default function NewDetectorPage() {
           }
         }}
       />
+      <h2 className="section-gap">Or a compound detector</h2>
+      <CompoundForm />
     </div>
   );
 }
