@@ -160,6 +160,7 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
     cloud,
     log,
     intervalMs: env.outbox.iqRefreshIntervalS * 1000,
+    onFinalAnswer: (iq) => alerts.engine.reviewed(iq),
   });
   const alerts = await createAlerts({
     env,

@@ -34,7 +34,7 @@ function rule(id: number, condition: Rule['condition']): Rule {
   };
 }
 
-function iq(label: 'YES' | 'NO'): ImageQuery {
+function iq(label: 'YES' | 'NO', source = 'ALGORITHM'): ImageQuery {
   return {
     id: `iq_${Math.random().toString(36).slice(2)}`,
     type: 'image_query',
@@ -46,7 +46,7 @@ function iq(label: 'YES' | 'NO'): ImageQuery {
       result_type: 'binary_classification',
       label,
       confidence: 0.95,
-      source: 'ALGORITHM',
+      source,
       from_edge: true,
     },
     metadata: null,
@@ -149,6 +149,28 @@ describe('AlertEngine', () => {
     await second.engine.idle();
     expect(new Set((await second.outbox.list()).map((r) => r.alertId)).size).toBe(2);
     await second.engine.stop();
+  });
+
+  it('human_review_required: only people’s answers, made or arriving later from the cloud, move the rule', async () => {
+    const people = {
+      ...rule(5, { verb: 'CHANGED_TO', parameters: { label: 'YES' } }),
+      human_review_required: true,
+    };
+    const machine = rule(6, { verb: 'CHANGED_TO', parameters: { label: 'YES' } });
+    const { engine, outbox } = await engineOver([people, machine]);
+    const firedBy = async (id: number) =>
+      new Set((await outbox.list({ ruleId: id })).map((r) => r.alertId)).size;
+    engine.answered(iq('NO'));
+    engine.answered(iq('YES'));
+    await engine.idle();
+    expect([await firedBy(5), await firedBy(6)]).toEqual([0, 1]);
+    // A reviewer's answers arrive later (the answer refresher): only the rule that waits for people takes them.
+    engine.reviewed(iq('NO', 'USER'));
+    engine.reviewed(iq('YES', 'USER'));
+    engine.reviewed(iq('YES', 'ALGORITHM'));
+    await engine.idle();
+    expect([await firedBy(5), await firedBy(6)]).toEqual([1, 1]);
+    await engine.stop();
   });
 
   it('a disabled rule does not fire', async () => {

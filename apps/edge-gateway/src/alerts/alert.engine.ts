@@ -118,16 +118,29 @@ export class AlertEngine {
 
   /** An answer was made (never throws: alerts must not fail an image query). */
   answered(iq: ImageQuery): void {
-    if (this.deps.rules.forDetector(iq.detector_id).length === 0) return;
-    const at = this.now();
+    this.step(iq, () => true);
+  }
+
+  /**
+   * A person's answer arrived later for an escalated image query (the answer refresher). Only rules with
+   * `human_review_required` take it: the others already counted this image's answer when it was made.
+   */
+  reviewed(iq: ImageQuery): void {
+    const source = iq.result?.source;
+    if (source === undefined || !HUMAN_SOURCES.has(source)) return;
+    this.step(iq, (rule) => rule.human_review_required);
+  }
+
+  private step(iq: ImageQuery, takes: (rule: Rule) => boolean): void {
+    if (!this.deps.rules.forDetector(iq.detector_id).some(takes)) return;
     const result = iq.result ?? null;
     const input: AlertInput = {
       kind: 'answer',
-      at,
+      at: this.now(),
       label: alertLabel(result),
       human: result !== null && HUMAN_SOURCES.has(result.source),
     };
-    this.enqueue(iq.detector_id, input, iq);
+    this.enqueue(iq.detector_id, input, iq, takes);
   }
 
   /** The rules changed (fetched from the cloud, or loaded at start): new rules start their clock now. */
@@ -149,10 +162,15 @@ export class AlertEngine {
     this.schedule();
   }
 
-  private enqueue(detectorId: string, input: AlertInput, iq: ImageQuery | null): void {
+  private enqueue(
+    detectorId: string,
+    input: AlertInput,
+    iq: ImageQuery | null,
+    takes: (rule: Rule) => boolean = () => true,
+  ): void {
     const prev = this.chains.get(detectorId) ?? Promise.resolve();
     const next = prev
-      .then(() => this.evaluate(detectorId, input, iq))
+      .then(() => this.evaluate(detectorId, input, iq, takes))
       .catch((err: unknown) => this.deps.log.error({ err, detectorId }, 'alert evaluation failed'));
     this.chains.set(detectorId, next);
     void next.then(() => {
@@ -160,8 +178,13 @@ export class AlertEngine {
     });
   }
 
-  private async evaluate(detectorId: string, input: AlertInput, iq: ImageQuery | null): Promise<void> {
-    const rules = this.deps.rules.forDetector(detectorId).filter((r) => r.enabled);
+  private async evaluate(
+    detectorId: string,
+    input: AlertInput,
+    iq: ImageQuery | null,
+    takes: (rule: Rule) => boolean,
+  ): Promise<void> {
+    const rules = this.deps.rules.forDetector(detectorId).filter((r) => r.enabled && takes(r));
     const now = input.at;
     const stmts: InStatement[] = [];
     const commits: [number, RuleState][] = [];

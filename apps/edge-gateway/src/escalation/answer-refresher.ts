@@ -4,6 +4,7 @@
  * one at a time when the read path asks. Gives up on an escalation after 24 h (libs/decision).
  */
 import { answerRefreshGivenUp, isFinalCloudAnswer } from '@intellioptics/decision';
+import type { ImageQuery } from '@intellioptics/schema';
 import type { CloudClient } from '../cloud-client/cloud.client';
 import type { Logger } from '../logger';
 import type { ImageQueryRepository } from '../store/image-query.repository';
@@ -14,6 +15,8 @@ export interface AnswerRefresherDeps {
   log: Logger;
   intervalMs: number;
   now?: () => number;
+  /** The cloud's final (for example a reviewer's) answer arrived (alert rules that wait for people take it). */
+  onFinalAnswer?: (iq: ImageQuery) => void;
 }
 
 const BATCH = 50;
@@ -77,6 +80,7 @@ export class AnswerRefresher {
     const json = JSON.stringify(r.value);
     const final = isFinalCloudAnswer(r.value);
     if (json !== currentJson || final) await this.deps.imageQueries.update(id, json, final, now);
+    if (final && json !== currentJson) this.deps.onFinalAnswer?.(r.value);
     return json;
   }
 }
