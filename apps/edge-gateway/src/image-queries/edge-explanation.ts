@@ -11,12 +11,7 @@ import {
   resultLabel,
   type Decision,
 } from '@intellioptics/decision';
-import {
-  ModelExplanationSchema,
-  type Explanation,
-  type GroundlightAnswer,
-  type ModelExplanation,
-} from '@intellioptics/schema';
+import type { Explanation, GroundlightAnswer, ModelExplanation } from '@intellioptics/schema';
 import type { EdgePrediction } from '../inference-client/inference.client';
 
 export function edgeExplanation(args: {
@@ -50,11 +45,11 @@ export function edgeExplanation(args: {
   });
 }
 
-/** The service's model part when it sent one that fits the contract, else steps from the numbers. */
+/** The service's model part when it sent one, else steps from the numbers (a service before explanations). */
 function modelPart(prediction: EdgePrediction, label: string | null): ModelExplanation {
-  const sent = ModelExplanationSchema.safeParse((prediction.answer as { explanation?: unknown }).explanation);
-  if (sent.success) return sent.data;
   const { answer } = prediction;
+  // Checked against the contract when the inference client parsed the answer (DetectorAnswerSchema).
+  if (answer.explanation) return answer.explanation;
   return {
     steps: modelSteps({
       label: label ?? answer.label.name,
