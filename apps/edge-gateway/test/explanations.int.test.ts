@@ -162,6 +162,25 @@ describe('explanations through the edge', () => {
     expect(cloudSteps.length).toBeGreaterThan(0);
     for (const step of cloudSteps) expect(step.text).toMatch(/^In the cloud: /);
     expect(cloudSteps[cloudSteps.length - 1]!.kind).toBe('decision');
+
+    // A reviewer labels it in the cloud: the edge pulls the answer and its explanation ends with the label.
+    const label = await fetch(`${cloudUrl}/device-api/v1/labels`, {
+      method: 'POST',
+      headers: { 'x-api-token': ADMIN, 'content-type': 'application/json' },
+      body: JSON.stringify({ image_query_id: id, label: '4' }),
+    });
+    expect(label.status, await label.clone().text()).toBe(201);
+    const labelled = await waitFor(
+      async () => {
+        const r = (await explanation(edge.url, id)).json;
+        return r.steps[r.steps.length - 1]?.data?.['answered_by'] === 'reviewer' ? r : null;
+      },
+      30_000,
+      "the reviewer's label to reach the edge",
+    );
+    expect(labelled.steps.slice(0, atEdge.steps.length)).toEqual(atEdge.steps);
+    expect(labelled.steps[labelled.steps.length - 1]!.text).toBe('Labelled by a reviewer: "4".');
+    expect(labelled).toMatchObject({ label: '4', confidence: 1 });
   }, 120_000);
 
   it('no edge model: escalated synchronously, and the explanation says so at the edge and in the cloud', async () => {
