@@ -273,7 +273,7 @@ describe('stream URLs in PUT /edge-config', () => {
     ['a placeholder in the host part', 'rtsp://${CAM_USER}@${CAM_HOST}/live'],
   ])('refuses %s with a 400 naming the field', async (_what, url) => {
     const res = await putStream(url);
-    expect(res.status).toBe(400);
+    expect(res.status).toBe(422);
     const body = (await res.json()) as { code: string; errors?: { path: string }[] };
     expect(body.code).toBe('INVALID_EDGE_CONFIG');
     expect(body.errors?.map((e) => e.path)).toEqual(['streams.cam.url']);

@@ -309,12 +309,14 @@ describe('edge routes', () => {
       headers: { 'x-api-token': USER_TOKEN, 'content-type': 'application/json' },
       body: JSON.stringify({ detectors: [{ detector_id: 'det_bad', edge_inference_config: 'nope' }] }),
     });
-    expect(bad.status).toBe(400);
+    expect(bad.status).toBe(422);
     const problem = (await bad.json()) as { detail: string; errors: { path: string }[] };
+    expect(problem.detail).toContain('detectors[0].detector_id');
     expect(problem.errors.map((e) => e.path)).toContain('detectors[0].detector_id');
 
+    // An unknown key (a newer tool's) is accepted: kept in the file, ignored by the active config.
     const config = {
-      global_config: { refresh_rate: 30, confident_audit_rate: 0 },
+      global_config: { refresh_rate: 30, confident_audit_rate: 0, future_option: 1 },
       detectors: [{ detector_id: DET_ESC, edge_inference_config: 'no_cloud' }],
     };
     const ok = await fetch(`${h.url}/edge-config`, {
@@ -326,11 +328,13 @@ describe('edge routes', () => {
     const text = readFileSync(join(h.ioHome, 'config', 'edge-config.yaml'), 'utf8');
     expect(text).toContain(DET_ESC);
     expect(text).toContain('refresh_rate: 30');
+    expect(text).toContain('future_option: 1');
     const asUser = { headers: { 'x-api-token': USER_TOKEN } };
     const got = (await (await fetch(`${h.url}/edge-config`, asUser)).json()) as {
       detectors: { detector_id: string }[];
     };
     expect(got.detectors.map((d) => d.detector_id)).toEqual([DET_ESC]);
+    expect(JSON.stringify(got)).not.toContain('future_option');
     const ready = (await (await fetch(`${h.url}/edge-detector-readiness`, asUser)).json()) as Record<
       string,
       { ready: boolean }

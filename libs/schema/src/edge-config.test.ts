@@ -112,7 +112,6 @@ const withDetector = `detectors:\n  - detector_id: ${D1}\n`;
 
 // Each row: a file, the path of the offending field, and a piece of the message that names the rule.
 const invalid: [string, string, string, string | RegExp][] = [
-  ['unknown top-level key', 'detector:\n  - detector_id: x\n', 'detector', /unknown top-level key.*allowed/],
   ['refresh_rate 0', 'global_config: { refresh_rate: 0 }', 'global_config.refresh_rate', '> 0 and ≤ 86400'],
   [
     'refresh_rate above one day',
@@ -138,7 +137,6 @@ const invalid: [string, string, string, string | RegExp][] = [
     'global_config.confident_audit_rate',
     'between 0 and 1',
   ],
-  ['unknown global key', 'global_config: { refresh: 5 }', 'global_config.refresh', 'unknown key'],
   [
     'disable_cloud_escalation without always_return_edge_prediction',
     'edge_inference_configs:\n  mine: { disable_cloud_escalation: true }',
@@ -156,12 +154,6 @@ const invalid: [string, string, string, string | RegExp][] = [
     'edge_inference_configs:\n  mine: { min_time_between_escalations: 0 }',
     'edge_inference_configs.mine.min_time_between_escalations',
     '> 0',
-  ],
-  [
-    'misspelt preset field',
-    'edge_inference_configs:\n  mine: { always_return_edge_predictions: true }',
-    'edge_inference_configs.mine.always_return_edge_predictions',
-    'unknown key',
   ],
   [
     'enabled not a boolean',
@@ -397,13 +389,53 @@ const invalid: [string, string, string, string | RegExp][] = [
     'streams.cam1.transport',
     'must be "tcp" or "udp"',
   ],
+];
+
+// Unknown keys are accepted as the reference accepts them, each reported as a warning naming its path.
+const unknownKeys: [string, string, string][] = [
+  ['unknown top-level key', 'detector:\n  - detector_id: x\n', 'detector'],
+  ['unknown global key', 'global_config: { refresh: 5 }', 'global_config.refresh'],
+  [
+    'misspelt preset field',
+    'edge_inference_configs:\n  mine: { always_return_edge_predictions: true }',
+    'edge_inference_configs.mine.always_return_edge_predictions',
+  ],
   [
     'unknown stream key',
     withDetector + stream(`    url: rtsp://cam/x\n    detector_ids: [${D1}]\n    fps: 1\n    rate: 2`),
     'streams.cam1.rate',
-    'unknown key',
+  ],
+  [
+    'unknown detector key in the list',
+    `detectors:\n  - detector_id: ${D1}\n    colour: red`,
+    'detectors[0].colour',
   ],
 ];
+
+describe('parseEdgeConfig: unknown keys are warnings, ignored by the active config', () => {
+  it.each(unknownKeys)('%s', (_name, yamlText, path) => {
+    const result = parseEdgeConfig(yamlText);
+    expect(result.ok, result.ok ? '' : formatEdgeConfigErrors(result.errors)).toBe(true);
+    if (!result.ok) return;
+    expect(result.warnings?.map((w) => w.path)).toEqual([path]);
+    expect(result.warnings?.[0]?.message).toContain('unknown key');
+    const key = path.split(/[.\]]/).at(-1)!;
+    expect(JSON.stringify(result.config)).not.toContain(`"${key}":`);
+  });
+
+  it('still reports a real error next to an unknown key, and only the real one', () => {
+    const result = parseEdgeConfig('global_config: { refresh: 5, refresh_rate: 0 }');
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors.map((e) => e.path)).toEqual(['global_config.refresh_rate']);
+  });
+
+  it('a valid config has no warnings', () => {
+    const result = parseEdgeConfig(withDetector);
+    expect(result).toMatchObject({ ok: true });
+    expect(result.ok && result.warnings).toBeUndefined();
+  });
+});
 
 describe('parseEdgeConfig: every invalid case names the field and the rule', () => {
   it.each(invalid)('%s', (_name, yamlText, path, rule) => {

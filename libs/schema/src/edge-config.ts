@@ -6,8 +6,9 @@
  * id that carries what an offline edge needs to answer without the cloud (mode, query, threshold, …), and
  * `streams` describes RTSP cameras.
  *
- * Unlike the reference (`extra="ignore"`), unknown keys are rejected at every level: a misspelt
- * `always_return_edge_predictions` silently ignored would change how an edge answers. Structural errors are
+ * Unknown keys are accepted as the reference accepts them (`extra="ignore"`, newer tools add keys), but never
+ * silently: each is returned as a warning naming its path (the edge logs it), kept in the file and ignored by
+ * the active config. Structural errors are
  * reported first; cross-references (presets named by detectors, detectors named by streams) are checked once
  * the structure is valid.
  */
@@ -454,7 +455,13 @@ export interface EdgeConfigError {
   column?: number;
 }
 
-export type EdgeConfigResult = { ok: true; config: EdgeConfig } | { ok: false; errors: EdgeConfigError[] };
+export type EdgeConfigResult =
+  | {
+      ok: true;
+      config: EdgeConfig;
+      /** Unknown keys, ignored (path and a note). */ warnings?: EdgeConfigError[];
+    }
+  | { ok: false; errors: EdgeConfigError[] };
 
 export function formatPath(path: readonly PropertyKey[]): string {
   return path
@@ -491,12 +498,63 @@ function toErrors(issues: readonly z.core.$ZodIssue[], base: readonly PropertyKe
   return out;
 }
 
-/** Validates and normalises an already-parsed config (for example a `PUT /edge-config` body). */
+type UnknownKeys = { path: PropertyKey[]; keys: string[] };
+
+/** The unknown-key issues, looked for in the union branch that matched the input's shape (as toErrors does). */
+function unknownKeysOf(
+  issues: readonly z.core.$ZodIssue[],
+  base: readonly PropertyKey[] = [],
+): UnknownKeys[] {
+  return issues.flatMap((issue): UnknownKeys[] => {
+    const path = [...base, ...issue.path];
+    if (issue.code === 'unrecognized_keys') return [{ path, keys: issue.keys }];
+    if (issue.code !== 'invalid_union') return [];
+    const matching = issue.errors.filter(
+      (branch) => !branch.some((sub) => sub.code === 'invalid_type' && sub.path.length === 0),
+    );
+    return matching.length === 1 ? unknownKeysOf(matching[0]!, path) : [];
+  });
+}
+
+function withoutKeys(raw: unknown, found: readonly UnknownKeys[]): unknown {
+  const copy = structuredClone(raw);
+  for (const { path, keys } of found) {
+    let node: unknown = copy;
+    for (const part of path) node = isRecord(node) || Array.isArray(node) ? (node as never)[part] : undefined;
+    if (isRecord(node)) for (const key of keys) delete node[key];
+  }
+  return copy;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Validates and normalises an already-parsed config (for example a `PUT /edge-config` body). Unknown keys are
+ * warnings, not errors: they are left out of the active config and reported (`warnings`) with their paths.
+ */
 export function normaliseEdgeConfig(raw: unknown): EdgeConfigResult {
-  const parsed = EdgeConfigSchema.safeParse(raw);
-  return parsed.success
-    ? { ok: true, config: parsed.data }
-    : { ok: false, errors: toErrors(parsed.error.issues) };
+  const warnings: EdgeConfigError[] = [];
+  let input = raw;
+  // A few rounds: a key can only be seen once the object around it parses (a union branch, a nested map).
+  for (let round = 0; round < 5; round++) {
+    const parsed = EdgeConfigSchema.safeParse(input);
+    if (parsed.success) {
+      return warnings.length > 0
+        ? { ok: true, config: parsed.data, warnings }
+        : { ok: true, config: parsed.data };
+    }
+    const errors = toErrors(parsed.error.issues);
+    const unknown = unknownKeysOf(parsed.error.issues);
+    const unknownPaths = new Set(unknown.flatMap((u) => u.keys.map((k) => formatPath([...u.path, k]))));
+    const real = errors.filter((e) => !unknownPaths.has(e.path));
+    if (real.length > 0 || unknown.length === 0)
+      return { ok: false, errors: real.length > 0 ? real : errors };
+    for (const path of unknownPaths)
+      warnings.push({ path, message: 'unknown key, ignored (check the spelling)' });
+    input = withoutKeys(input, unknown);
+  }
+  return { ok: false, errors: toErrors(EdgeConfigSchema.safeParse(input).error?.issues ?? []) };
 }
 
 /** Parses the text of `edge-config.yaml`. An empty file is the default config. */

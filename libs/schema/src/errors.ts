@@ -10,7 +10,6 @@ const MESSAGES_BY_STATUS = {
     INVALID_PARAMETER: 'A query parameter has a value that is not allowed.',
     UNKNOWN_PARAMETER: 'A query parameter is not supported.',
     INVALID_COMBINATION: 'These options cannot be used together.',
-    INVALID_EDGE_CONFIG: 'The edge configuration is not valid.',
     NOT_AN_IMAGE: 'The request body is not an image (JPEG, PNG or WebP).',
     CORRUPT_IMAGE: 'The image could not be decoded; it may be truncated.',
     EMPTY_BODY: 'The request body is empty; send the image bytes.',
@@ -48,7 +47,11 @@ const MESSAGES_BY_STATUS = {
     UNSUPPORTED_IMAGE_FORMAT: 'Send a JPEG, PNG or WebP image.',
   },
   // well-formed but not understood (the edge's nginx replays these to the cloud)
-  422: { UNPROCESSABLE: 'The request could not be processed.' },
+  // INVALID_EDGE_CONFIG: 422 as the reference edge answers a `PUT /edge-config` it cannot validate.
+  422: {
+    UNPROCESSABLE: 'The request could not be processed.',
+    INVALID_EDGE_CONFIG: 'The edge configuration is not valid.',
+  },
   // transient: clients may retry
   429: { RATE_LIMITED: 'Too many requests; slow down and retry.' },
   503: {

@@ -60,11 +60,30 @@ describe(EdgeConfigService.name, () => {
     await expect(svc.replace({ global_config: { refresh_rate: -1 } })).rejects.toSatisfy(
       (e: unknown) =>
         e instanceof IntelliOpticsError &&
-        e.status === 400 &&
+        e.status === 422 &&
+        e.message.includes('global_config.refresh_rate') &&
         (e.fieldErrors?.[0]?.path ?? '') === 'global_config.refresh_rate',
     );
     await svc.replace({ detectors: [{ detector_id: DET2, edge_inference_config: 'disabled' }] });
     expect(svc.presetFor(DET2).enabled).toBe(false);
     expect(readFileSync(file, 'utf8')).toContain(DET2);
+  });
+
+  it('keeps unknown keys in the file and ignores them, with a warning', async () => {
+    const { svc, file } = make();
+    await svc.start();
+    await svc.replace({
+      global_config: { refresh_rate: 30, newer_setting: true },
+      detectors: [{ detector_id: DET2, edge_inference_config: 'disabled', colour: 'red' }],
+    });
+    expect(svc.presetFor(DET2).enabled).toBe(false);
+    expect(readFileSync(file, 'utf8')).toMatch(/newer_setting: true[\s\S]*colour: red/);
+    expect(JSON.stringify(svc.payload())).not.toMatch(/newer_setting|colour/);
+    // Read back from the file (a restart): the same config, nothing refused.
+    const restarted = new EdgeConfigService({ file, log: createLogger('silent'), debounceMs: 20 });
+    expect(await restarted.reload('startup')).toBe(true);
+    expect(restarted.lastProblem).toBeNull();
+    expect(restarted.presetFor(DET2).enabled).toBe(false);
+    expect(restarted.config.global_config.refresh_rate).toBe(30);
   });
 });

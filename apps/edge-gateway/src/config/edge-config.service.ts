@@ -2,7 +2,8 @@
  * The active edge config: `$IO_HOME/config/edge-config.yaml`, validated with libs/schema. Hot reload: the
  * folder is watched (editors and `PUT` replace the file by rename), events are debounced and a reload only
  * happens when mtime or size changed. A broken file keeps the last good config and says why (log, metric,
- * readiness detail). `PUT /edge-config` validates, then persists atomically (temp file, fsync, rename).
+ * readiness detail). `PUT /edge-config` validates (422 naming each field), then persists the body as sent
+ * atomically (temp file, fsync, rename). Unknown keys are logged as warnings and kept in the file, not refused.
  */
 import { watch, type FSWatcher } from 'node:fs';
 import { mkdir, open, readFile, rename, stat } from 'node:fs/promises';
@@ -141,6 +142,7 @@ export class EdgeConfigService {
       return false;
     }
     this.problem = null;
+    this.warnUnknown(parsed.warnings);
     this.apply(parsed.config);
     this.deps.log.info(
       { file: this.deps.file, detectors: Object.keys(parsed.config.detectors).length, why },
@@ -163,7 +165,9 @@ export class EdgeConfigService {
         },
       );
     }
-    const yaml = `# Written by PUT /edge-config at ${new Date().toISOString()}\n${stringify(toEdgeConfigPayload(parsed.config))}`;
+    this.warnUnknown(parsed.warnings);
+    // The body as sent: unknown keys stay in the file (a newer edge may know them); the active config is parsed.
+    const yaml = `# Written by PUT /edge-config at ${new Date().toISOString()}\n${stringify(body)}`;
     await writeAtomically(this.deps.file, yaml);
     try {
       const s = await stat(this.deps.file);
@@ -178,6 +182,14 @@ export class EdgeConfigService {
       'edge config replaced via PUT',
     );
     return parsed.config;
+  }
+
+  private warnUnknown(warnings: readonly EdgeConfigError[] | undefined): void {
+    if (!warnings?.length) return;
+    this.deps.log.warn(
+      { file: this.deps.file, unknownKeys: warnings.map((w) => w.path) },
+      'edge config has unknown keys: kept in the file, ignored',
+    );
   }
 
   private apply(config: EdgeConfig): void {
