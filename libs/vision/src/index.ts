@@ -102,6 +102,7 @@ export {
   ModelExplainer,
   DEFAULT_NEIGHBORS,
   domainStep,
+  evidenceReference,
   builtinExplanation,
   blankBaseline,
 } from './explain';

@@ -8,11 +8,12 @@
  * other classes, because that margin is what decides the answer and its confidence (log p_label/p_runner); for a
  * binary detector the two choices are the same.
  *
- * Baseline: this backbone's map of a blank (uniform) image is far from uniform (some cells respond twice as
- * strongly as others to nothing at all), so cells are measured against the map of a mid-grey image r:
- * cell p = (w_label − w_runner)·(f_p − r_p)/P and the cells plus `baseTerm` (the blank image's own margin,
- * (b_label − b_runner) + (w_label − w_runner)·mean_p r_p) still sum to the margin exactly. Each cell then says
- * how much that patch moves the answer away from "nothing there" (the completeness of a baseline attribution).
+ * Reference: this backbone's map of a blank (uniform) image is far from uniform (some cells respond twice as
+ * strongly as others to nothing at all), so cells are measured against a reference map r (model-explainer.ts
+ * `evidenceReference`: the detector's average training image with that fixed per-cell pattern):
+ * cell p = (w_label − w_runner)·(f_p − r_p)/P, and the cells plus `baseTerm` (the reference's own margin,
+ * (b_label − b_runner) + (w_label − w_runner)·mean_p r_p) still sum to the margin exactly (the completeness of
+ * a baseline attribution). Each cell then says how much that patch moves the answer away from the reference.
  *
  * The weights are read back from model.buf's initializers, so every package built by buildSoftmaxHead has a map,
  * old ones included, with no new package file. Units: the head's (temperature-folded) logits.

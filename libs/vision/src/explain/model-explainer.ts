@@ -12,6 +12,27 @@ import { NeighborIndex } from './neighbor-index';
 
 export const DEFAULT_NEIGHBORS = 5;
 
+/**
+ * The map the evidence cells are measured against. With the detector's training mean μ (shipped in its
+ * neighbour index): r_p = μ + (blank_p − mean_q blank_q), the average training image with the backbone's fixed
+ * per-cell pattern (what a blank image shows at each cell) put back, so a cell says how this patch differs
+ * from the detector's typical image at that place, and the rest of the margin (the average image's own margin)
+ * goes to the base term. Without μ (packages before the index): the blank image itself.
+ */
+export function evidenceReference(blank: Float32Array, mean: Float32Array | null): Float32Array {
+  if (!mean) return blank;
+  const dim = mean.length;
+  const cells = blank.length / dim;
+  const r = new Float32Array(blank.length);
+  for (let j = 0; j < dim; j++) {
+    let m = 0;
+    for (let p = 0; p < cells; p++) m += blank[j * cells + p]!;
+    m /= cells;
+    for (let p = 0; p < cells; p++) r[j * cells + p] = mean[j]! + blank[j * cells + p]! - m;
+  }
+  return r;
+}
+
 export interface OoddReading {
   inDomainProbability: number;
   /** Mahalanobis distance to the nearest training cluster (NaN when the head has no distance output). */
@@ -27,7 +48,7 @@ export interface ExplainInput {
   /** NCHW [dim, size, size] before pooling; absent → no evidence map. */
   map?: Float32Array | undefined;
   mapSize: number;
-  /** The blank image's map (blankBaseline) the cells are measured against; absent → raw contributions. */
+  /** The blank image's map (blankBaseline), the base of the reference (evidenceReference); absent → raw w·f_p/P. */
   baseline?: Float32Array | null;
   oodd: OoddReading | null;
   neighbors?: number;
@@ -36,6 +57,8 @@ export interface ExplainInput {
 const pct = (v: number): string => `${(v * 100).toFixed(1)}%`;
 
 export class ModelExplainer {
+  private reference: { blank: Float32Array; map: Float32Array } | null = null;
+
   private constructor(
     readonly classNames: readonly string[],
     readonly linear: LinearHeadWeights | null,
@@ -55,6 +78,14 @@ export class ModelExplainer {
     );
   }
 
+  /** The reference map for `blank`, computed once (the same blank serves every answer). */
+  private referenceFor(blank: Float32Array | null | undefined): Float32Array | null {
+    if (!blank) return null;
+    if (this.reference?.blank !== blank)
+      this.reference = { blank, map: evidenceReference(blank, this.index?.mean ?? null) };
+    return this.reference.map;
+  }
+
   explain(input: ExplainInput): ModelExplanation {
     const probs = input.probabilities;
     let best = 0;
@@ -67,7 +98,14 @@ export class ModelExplainer {
       if (k !== best && (runner < 0 || probs[k]! > probs[runner]!)) runner = k;
     const ev =
       this.linear && input.map
-        ? linearEvidence(this.linear, input.map, input.mapSize, best, probs, input.baseline)
+        ? linearEvidence(
+            this.linear,
+            input.map,
+            input.mapSize,
+            best,
+            probs,
+            this.referenceFor(input.baseline),
+          )
         : null;
     const peak = ev ? ev.values.reduce((b, v, i, a) => (v > a[b]! ? i : b), 0) : -1;
     steps.push({

@@ -151,7 +151,8 @@ export function buildNeighborIndex(
 export class NeighborIndex {
   private constructor(
     private readonly r: Projection,
-    private readonly mean: Float32Array,
+    /** The mean pooled vector of all the labelled examples (the evidence reference, model-explainer.ts). */
+    readonly mean: Float32Array,
     /** Unit vectors, row-major [n, projectedDim]. */
     private readonly vectors: Float32Array,
     private readonly projectedDim: number,
