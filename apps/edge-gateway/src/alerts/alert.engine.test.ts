@@ -58,6 +58,18 @@ function iq(label: 'YES' | 'NO', source = 'ALGORITHM'): ImageQuery {
   } as unknown as ImageQuery;
 }
 
+/** An answer as the image query service stores it (with its image). */
+async function storeAnswer(q: ImageQuery): Promise<void> {
+  const at = Date.parse(q.created_at);
+  await db.write([
+    {
+      sql: `INSERT INTO image_query_with_image (id, detector_id, created_at, json, escalation, final, updated_at,
+              content_type, bytes, refs, data) VALUES (?, ?, ?, ?, 'none', 1, ?, 'image/jpeg', 3, 1, ?)`,
+      args: [q.id, q.detector_id, at, JSON.stringify(q), at, new Uint8Array([0xff, 0xd8, 0xff])],
+    },
+  ]);
+}
+
 let dir = '';
 let db: EdgeDatabase;
 
@@ -77,8 +89,7 @@ async function engineOver(rules: Rule[]) {
     onEnqueued: () => undefined,
     log: createLogger('silent'),
   });
-  engine.start();
-  await engine.rulesChanged();
+  await engine.start();
   return { engine, outbox, store };
 }
 
@@ -171,6 +182,32 @@ describe('AlertEngine', () => {
     await engine.idle();
     expect([await firedBy(5), await firedBy(6)]).toEqual([1, 1]);
     await engine.stop();
+  });
+
+  it('evaluates an answer stored but not evaluated before the process died, at the next start', async () => {
+    const changed = rule(7, { verb: 'CHANGED_TO', parameters: { label: 'YES' } });
+    const first = await engineOver([changed]);
+    const no = iq('NO');
+    await storeAnswer(no);
+    first.engine.answered(no);
+    await first.engine.idle();
+    // Stored, then the process died before the rules took it.
+    const yes = { ...iq('YES'), created_at: new Date(Date.parse(no.created_at) + 5).toISOString() };
+    await storeAnswer(yes);
+    await first.engine.stop();
+    expect(await first.outbox.list()).toHaveLength(0);
+
+    const second = await engineOver([]);
+    await second.engine.idle();
+    const rows = await second.outbox.list();
+    expect(rows).toHaveLength(3);
+    expect(JSON.parse(rows[0]!.body)).toMatchObject({ image_query_id: yes.id, label: 'YES' });
+    await second.engine.stop();
+    // Taken once: a third start replays nothing.
+    const third = await engineOver([]);
+    await third.engine.idle();
+    expect(await third.outbox.list()).toHaveLength(3);
+    await third.engine.stop();
   });
 
   it('a disabled rule does not fire', async () => {

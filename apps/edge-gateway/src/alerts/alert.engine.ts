@@ -24,6 +24,7 @@ import type { InStatement } from '@libsql/client';
 import type { Logger } from '../logger';
 import type { EdgeDatabase } from '../store/edge-database';
 import type { ImageRepository } from '../store/image.repository';
+import { str } from '../store/sql-values';
 import type { AlertDelivery, AlertOutbox } from './alert.outbox';
 import { alertTopic } from './alert.mqtt';
 import { webhookRequest, type AlertImage } from './alert.payload';
@@ -34,13 +35,16 @@ export const CLOUD_ALERTS_PATH = '/device-api/v1/actions/alerts';
 /** Answers a person gave (a reviewer's label is `USER`; `CLOUD` is the cloud's human review). */
 const HUMAN_SOURCES: ReadonlySet<string> = new Set(['USER', 'CLOUD', 'HUMAN_AI_CLOUD_ENSEMBLE']);
 
+/** At most this many stored answers per detector are replayed at a start. */
+const REPLAY_MAX = 10_000;
+
 /** setTimeout's longest delay; a later deadline is re-checked then. */
 const MAX_TIMER_MS = 2_147_000_000;
 
 export interface AlertEngineDeps {
   rules: AlertRuleStore;
   outbox: AlertOutbox;
-  db: Pick<EdgeDatabase, 'write'>;
+  db: Pick<EdgeDatabase, 'write' | 'read'>;
   images: Pick<ImageRepository, 'forImageQuery'>;
   /** MQTT topic prefix when alerts also go to a broker. */
   mqttTopicPrefix: string | null;
@@ -88,8 +92,21 @@ function describe(rule: Rule, label: string | null): string {
   }
 }
 
+/** The cursor moves forward only (answers of one detector may finish out of their creation order). */
+function cursorStatement(detectorId: string, iq: ImageQuery): InStatement {
+  return {
+    sql: `INSERT INTO alert_cursor (detector_id, created_at, iq_id) VALUES (?, ?, ?)
+          ON CONFLICT (detector_id) DO UPDATE SET created_at = excluded.created_at, iq_id = excluded.iq_id
+          WHERE excluded.created_at > alert_cursor.created_at
+             OR (excluded.created_at = alert_cursor.created_at AND excluded.iq_id > alert_cursor.iq_id)`,
+    args: [detectorId, Date.parse(iq.created_at), iq.id],
+  };
+}
+
 export class AlertEngine {
   private readonly chains = new Map<string, Promise<void>>();
+  /** Detectors whose missed answers were looked for since this engine started. */
+  private readonly recovered = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
   private stopped = true;
 
@@ -99,9 +116,10 @@ export class AlertEngine {
     return (this.deps.now ?? Date.now)();
   }
 
-  start(): void {
+  /** Start the clock and evaluate the answers stored but not yet evaluated before the last stop. */
+  async start(): Promise<void> {
     this.stopped = false;
-    void this.rulesChanged();
+    await this.rulesChanged();
   }
 
   async stop(): Promise<void> {
@@ -118,7 +136,7 @@ export class AlertEngine {
 
   /** An answer was made (never throws: alerts must not fail an image query). */
   answered(iq: ImageQuery): void {
-    this.step(iq, () => true);
+    this.step(iq, () => true, true);
   }
 
   /**
@@ -128,19 +146,58 @@ export class AlertEngine {
   reviewed(iq: ImageQuery): void {
     const source = iq.result?.source;
     if (source === undefined || !HUMAN_SOURCES.has(source)) return;
-    this.step(iq, (rule) => rule.human_review_required);
+    this.step(iq, (rule) => rule.human_review_required, false);
   }
 
-  private step(iq: ImageQuery, takes: (rule: Rule) => boolean): void {
+  private step(iq: ImageQuery, takes: (rule: Rule) => boolean, moves: boolean, at = this.now()): void {
     if (!this.deps.rules.forDetector(iq.detector_id).some(takes)) return;
     const result = iq.result ?? null;
     const input: AlertInput = {
       kind: 'answer',
-      at: this.now(),
+      at,
       label: alertLabel(result),
       human: result !== null && HUMAN_SOURCES.has(result.source),
     };
-    this.enqueue(iq.detector_id, input, iq, takes);
+    this.enqueue(iq.detector_id, input, iq, takes, moves);
+  }
+
+  /**
+   * Detectors with rules and no cursor start at their newest stored answer (history is not replayed); the
+   * others replay what was stored after their cursor, oldest first.
+   */
+  private async recover(): Promise<void> {
+    const cursors = await this.deps.db.read('SELECT detector_id, created_at, iq_id FROM alert_cursor');
+    const known = new Map(cursors.rows.map((r) => [str(r.detector_id), r]));
+    const stmts: InStatement[] = [];
+    for (const detectorId of this.deps.rules.detectorIds()) {
+      if (this.recovered.has(detectorId)) continue;
+      this.recovered.add(detectorId);
+      const c = known.get(detectorId);
+      if (!c) {
+        stmts.push({
+          sql: `INSERT OR IGNORE INTO alert_cursor (detector_id, created_at, iq_id)
+                SELECT detector_id, created_at, id FROM image_queries WHERE detector_id = ?
+                ORDER BY created_at DESC, id DESC LIMIT 1`,
+          args: [detectorId],
+        });
+        continue;
+      }
+      const missed = await this.deps.db.read({
+        sql: `SELECT id, created_at, json FROM image_queries WHERE detector_id = ?
+                AND (created_at > ? OR (created_at = ? AND id > ?))
+              ORDER BY created_at, id LIMIT ?`,
+        args: [detectorId, Number(c.created_at), Number(c.created_at), str(c.iq_id), REPLAY_MAX],
+      });
+      for (const row of missed.rows) {
+        const iq = JSON.parse(str(row.json)) as ImageQuery;
+        this.deps.log.info(
+          { detectorId, imageQueryId: iq.id },
+          'alert rules take an answer stored before a stop',
+        );
+        this.step(iq, () => true, true, Number(row.created_at));
+      }
+    }
+    if (stmts.length) await this.deps.db.write(stmts);
   }
 
   /** The rules changed (fetched from the cloud, or loaded at start): new rules start their clock now. */
@@ -159,6 +216,7 @@ export class AlertEngine {
       await this.deps.db.write(stmts);
       for (const [id, s] of fresh) this.deps.rules.commit(id, s);
     }
+    await this.recover();
     this.schedule();
   }
 
@@ -167,10 +225,11 @@ export class AlertEngine {
     input: AlertInput,
     iq: ImageQuery | null,
     takes: (rule: Rule) => boolean = () => true,
+    moves = false,
   ): void {
     const prev = this.chains.get(detectorId) ?? Promise.resolve();
     const next = prev
-      .then(() => this.evaluate(detectorId, input, iq, takes))
+      .then(() => this.evaluate(detectorId, input, iq, takes, moves))
       .catch((err: unknown) => this.deps.log.error({ err, detectorId }, 'alert evaluation failed'));
     this.chains.set(detectorId, next);
     void next.then(() => {
@@ -183,10 +242,12 @@ export class AlertEngine {
     input: AlertInput,
     iq: ImageQuery | null,
     takes: (rule: Rule) => boolean,
+    movesCursor: boolean,
   ): Promise<void> {
     const rules = this.deps.rules.forDetector(detectorId).filter((r) => r.enabled && takes(r));
     const now = input.at;
     const stmts: InStatement[] = [];
+    if (movesCursor && iq) stmts.push(cursorStatement(detectorId, iq));
     const commits: [number, RuleState][] = [];
     let fired = 0;
     let image: AlertImage | null | undefined;

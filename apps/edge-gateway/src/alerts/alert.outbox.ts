@@ -25,6 +25,13 @@ export const ALERT_TABLES: readonly string[] = [
      state TEXT NOT NULL,
      updated_at INTEGER NOT NULL
    )`,
+  // Per detector, the last answer the rules took (created_at, id): answers stored after it but not evaluated
+  // (the process died in between) are evaluated at the next start.
+  `CREATE TABLE IF NOT EXISTS alert_cursor (
+     detector_id TEXT PRIMARY KEY,
+     created_at INTEGER NOT NULL,
+     iq_id TEXT NOT NULL
+   )`,
   `CREATE TABLE IF NOT EXISTS alert_outbox (
      seq INTEGER PRIMARY KEY AUTOINCREMENT,
      alert_id TEXT NOT NULL,

@@ -101,7 +101,7 @@ export async function createAlerts(deps: {
     mqtt,
     delivery,
     async start() {
-      engine.start();
+      await engine.start();
       delivery.start();
       sync?.start();
       prune();
