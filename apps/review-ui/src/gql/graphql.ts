@@ -262,6 +262,12 @@ export type ExplanationFieldsFragment = {
     kind: ExplanationStepKind;
     text: string;
     data: unknown;
+    evidence: {
+      rows: number;
+      cols: number;
+      values: Array<number>;
+      label: string;
+    } | null;
   }>;
   evidence: {
     rows: number;
@@ -365,6 +371,12 @@ export type QueueItemFragment = {
         kind: ExplanationStepKind;
         text: string;
         data: unknown;
+        evidence: {
+          rows: number;
+          cols: number;
+          values: Array<number>;
+          label: string;
+        } | null;
       }>;
       evidence: {
         rows: number;
@@ -1416,6 +1428,12 @@ export type ImageQueryDetailQuery = {
         kind: ExplanationStepKind;
         text: string;
         data: unknown;
+        evidence: {
+          rows: number;
+          cols: number;
+          values: Array<number>;
+          label: string;
+        } | null;
       }>;
       evidence: {
         rows: number;
@@ -1492,6 +1510,12 @@ export const ImageQueryDetailDocument = gql`
       kind
       text
       data
+      evidence {
+        rows
+        cols
+        values
+        label
+      }
     }
     evidence {
       rows
@@ -1679,6 +1703,12 @@ export type ReviewQueueQuery = {
               kind: ExplanationStepKind;
               text: string;
               data: unknown;
+              evidence: {
+                rows: number;
+                cols: number;
+                values: Array<number>;
+                label: string;
+              } | null;
             }>;
             evidence: {
               rows: number;
@@ -1750,6 +1780,12 @@ export const ReviewQueueDocument = gql`
       kind
       text
       data
+      evidence {
+        rows
+        cols
+        values
+        label
+      }
     }
     evidence {
       rows
@@ -1874,6 +1910,12 @@ export type EscalationCreatedSubscription = {
             kind: ExplanationStepKind;
             text: string;
             data: unknown;
+            evidence: {
+              rows: number;
+              cols: number;
+              values: Array<number>;
+              label: string;
+            } | null;
           }>;
           evidence: {
             rows: number;
@@ -1936,6 +1978,12 @@ export const EscalationCreatedDocument = gql`
       kind
       text
       data
+      evidence {
+        rows
+        cols
+        values
+        label
+      }
     }
     evidence {
       rows

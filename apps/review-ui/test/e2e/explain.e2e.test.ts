@@ -23,18 +23,24 @@ const PEAK = { row: 1, col: 5 };
 /** A patch the map says nothing about (value exactly 0: drawn transparent). */
 const ZERO = { row: 5, col: 0 };
 
+/** Where the reasoning step's own map peaks (it looked elsewhere first). */
+const STEP_PEAK = { row: 4, col: 1 };
+
 const STEPS = [
   'The model saw YES (helmet present) with raw confidence 0.71.',
   'In domain: in-domain probability 0.93 (distance 0.41, below the 0.80 cut-off).',
+  'Refinement step 1: YES at 0.58, looking at the lower left.',
   'Calibrated confidence 0.66 is below the threshold 0.90.',
   'Escalated to the cloud: the confidence is below the threshold.',
 ];
 
-function evidenceValues(): number[] {
+const DECISION = STEPS[4]!;
+
+function evidenceValues(peak = PEAK): number[] {
   const values: number[] = [];
   for (let r = 0; r < ROWS; r++) {
     for (let c = 0; c < COLS; c++) {
-      const d2 = (r - PEAK.row) ** 2 + (c - PEAK.col) ** 2;
+      const d2 = (r - peak.row) ** 2 + (c - peak.col) ** 2;
       values.push(Math.round((Math.exp(-d2 / 2) - 0.1) * 1000) / 1000);
     }
   }
@@ -200,10 +206,16 @@ beforeAll(async () => {
     steps: [
       { kind: 'observation', text: STEPS[0]!, data: { label: 'YES', raw_confidence: 0.71 } },
       { kind: 'domain', text: STEPS[1]!, data: { in_domain_probability: 0.93, distance: 0.41 } },
-      { kind: 'confidence', text: STEPS[2]!, data: { confidence: 0.66, threshold: 0.9 } },
+      {
+        kind: 'reasoning',
+        text: STEPS[2]!,
+        data: { step: 1 },
+        evidence: { rows: ROWS, cols: COLS, values: evidenceValues(STEP_PEAK), label: 'YES' },
+      },
+      { kind: 'confidence', text: STEPS[3]!, data: { confidence: 0.66, threshold: 0.9 } },
       {
         kind: 'decision',
-        text: STEPS[3]!,
+        text: DECISION,
         data: { outcome: 'escalate_sync', reason: 'BELOW_THRESHOLD', escalated: true },
       },
     ],
@@ -231,7 +243,7 @@ describe('explanations in the review UI', () => {
     await expect.poll(() => reviewer.getByTestId('lease').textContent()).toMatch(/^yours/);
 
     const why = reviewer.getByTestId('why-it-came');
-    expect(await why.textContent()).toContain(STEPS[3]);
+    expect(await why.textContent()).toContain(DECISION);
     const steps = await reviewer.getByTestId('reason-step').allTextContents();
     // The edge's four steps first, in order, then whatever the cloud added.
     for (const [i, text] of STEPS.entries()) expect(steps[i]).toContain(text);
@@ -246,6 +258,17 @@ describe('explanations in the review UI', () => {
     expect(await reviewer.getByTestId('evidence-legend').textContent()).toContain('for YES');
     await screenshot(reviewer, 'explain-queue-1366');
     await expectOverlayOnHelmet(reviewer);
+
+    // The reasoning step has its own map: its button draws it instead of the answer's, and back.
+    const canvas = reviewer.getByTestId('evidence-canvas');
+    const stepMap = reviewer.getByRole('button', { name: 'map', exact: true });
+    expect(await stepMap.count()).toBe(1);
+    await stepMap.click();
+    await expect.poll(() => canvas.getAttribute('data-peak')).toBe(`${STEP_PEAK.row},${STEP_PEAK.col}`);
+    expect((await canvasCell(canvas, STEP_PEAK))[3]).toBeGreaterThan(150);
+    expect((await canvasCell(canvas, PEAK))[3]).toBeLessThan(40);
+    await stepMap.click();
+    await expect.poll(() => canvas.getAttribute('data-peak')).toBe(`${PEAK.row},${PEAK.col}`);
   });
 
   it('shows the labelled neighbours with their labels and similarity; a click opens that image query', async () => {
@@ -283,7 +306,7 @@ describe('explanations in the review UI', () => {
       .poll(() => reviewer.getByTestId('reason-chain').textContent())
       .toContain('Labelled by a reviewer: "YES"');
     // The edge's reasons and why it came stay on the image query's own page.
-    expect(await reviewer.getByTestId('why-it-came').textContent()).toContain(STEPS[3]);
+    expect(await reviewer.getByTestId('why-it-came').textContent()).toContain(DECISION);
     await expectOverlayOnHelmet(reviewer);
     await screenshot(reviewer, 'explain-image-query-1366');
     await reviewer.context().close();

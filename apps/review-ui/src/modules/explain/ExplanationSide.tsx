@@ -15,7 +15,16 @@ export interface ExplanationView {
   neighbors: readonly NeighborView[];
 }
 
-export function ExplanationSide({ explanation }: { explanation: ExplanationView | null | undefined }) {
+export function ExplanationSide({
+  explanation,
+  mapStep = null,
+  onMapStep,
+}: {
+  explanation: ExplanationView | null | undefined;
+  /** The step whose own map is drawn (null: the answer's). */
+  mapStep?: number | null;
+  onMapStep?: (index: number | null) => void;
+}) {
   return (
     <aside className="explain-side" aria-label="Explanation" data-testid="explanation">
       <h2 className="side-title">
@@ -28,7 +37,7 @@ export function ExplanationSide({ explanation }: { explanation: ExplanationView 
         ) : null}
       </h2>
       {explanation ? (
-        <ReasonChain steps={explanation.steps} />
+        <ReasonChain steps={explanation.steps} mapStep={mapStep} onMapStep={onMapStep} />
       ) : (
         <p className="muted small">No explanation was stored with this image query (it predates them).</p>
       )}

@@ -3,7 +3,7 @@
  * it (`E` or the button), the reason chain and the nearest labelled examples beside it. Opened from a
  * neighbour thumbnail or a detector's recent image queries.
  */
-import { useEffect, useMemo, useRef } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useQuery } from '@apollo/client/react';
 import { hrefFor } from '../../app/router';
 import { ImageQueryDetailDocument } from '../../gql/graphql';
@@ -16,7 +16,7 @@ import { resolveKey } from '../queue/keyboard';
 import { EvidenceLegend } from './EvidenceLegend';
 import { EvidenceOverlay } from './EvidenceOverlay';
 import { ExplanationSide } from './ExplanationSide';
-import { readEvidence } from './evidence';
+import { evidenceToShow } from './evidence';
 import { WhyItCame } from './ReasonChain';
 import { wasEscalated, whyItCame } from './reasons';
 import { useEvidenceToggle } from './useEvidenceToggle';
@@ -27,7 +27,11 @@ export default function ImageQueryPage({ id }: { id: string }) {
   const viewer = useRef<ImageViewerHandle>(null);
   const iq = data?.imageQuery;
   const explanation = iq?.explanation ?? null;
-  const grid = useMemo(() => readEvidence(explanation?.evidence), [explanation]);
+  const [mapStep, setMapStep] = useState<number | null>(null);
+  const grid = useMemo(
+    () => evidenceToShow(explanation?.evidence, explanation?.steps, mapStep),
+    [explanation, mapStep],
+  );
   const boxes = useMemo(() => modelBoxes(explanation?.rois ?? iq?.rois), [explanation, iq]);
 
   useEffect(() => {
@@ -96,7 +100,7 @@ export default function ImageQueryPage({ id }: { id: string }) {
           />
           <EvidenceLegend grid={grid} shown={shown} onToggle={toggle} />
         </div>
-        <ExplanationSide explanation={explanation} />
+        <ExplanationSide explanation={explanation} mapStep={mapStep} onMapStep={setMapStep} />
       </div>
     </div>
   );

@@ -1,7 +1,19 @@
+import { readEvidence } from './evidence';
 import { badgeFor, type StepView } from './reasons';
 
-/** The reason chain, in order: each step's kind as an icon and a label, then its sentence. */
-export function ReasonChain({ steps }: { steps: readonly StepView[] }) {
+/**
+ * The reason chain, in order: each step's kind as an icon and a label, then its sentence. A step with its
+ * own map (a recursive head's refinement step) has a button that draws that map instead of the answer's.
+ */
+export function ReasonChain({
+  steps,
+  mapStep = null,
+  onMapStep,
+}: {
+  steps: readonly StepView[];
+  mapStep?: number | null;
+  onMapStep?: (index: number | null) => void;
+}) {
   if (steps.length === 0) return <p className="muted small">No reasons were recorded for this answer.</p>;
   return (
     <ol className="reason-chain" data-testid="reason-chain">
@@ -16,6 +28,17 @@ export function ReasonChain({ steps }: { steps: readonly StepView[] }) {
               <span className="step-kind">{badge.label}</span>
               <span className="step-text">{s.text}</span>
             </span>
+            {onMapStep && readEvidence(s.evidence) ? (
+              <button
+                type="button"
+                className={`btn btn-small step-map${mapStep === i ? ' active' : ''}`}
+                aria-pressed={mapStep === i}
+                title="Draw this step's evidence map on the image"
+                onClick={() => onMapStep(mapStep === i ? null : i)}
+              >
+                map
+              </button>
+            ) : null}
           </li>
         );
       })}

@@ -6,6 +6,7 @@ import {
   cellRect,
   colourAt,
   colourOf,
+  evidenceToShow,
   legendFor,
   peakCell,
   position,
@@ -14,6 +15,17 @@ import {
 } from './evidence';
 
 describe('reading an evidence map', () => {
+  it("draws a chosen step's own map, else the answer's", () => {
+    const answer = { rows: 1, cols: 2, values: [0, 1], label: 'YES' };
+    const step = { rows: 1, cols: 1, values: [1], label: 'YES' };
+    const steps = [{}, { evidence: step }, { evidence: { rows: 2, cols: 2, values: [1], label: 'x' } }];
+    expect(evidenceToShow(answer, steps, null)).toEqual(answer);
+    expect(evidenceToShow(answer, steps, 1)).toEqual(step);
+    expect(evidenceToShow(answer, steps, 0)).toEqual(answer);
+    expect(evidenceToShow(answer, steps, 2)).toEqual(answer);
+    expect(evidenceToShow(null, steps, 9)).toBeNull();
+  });
+
   it('accepts rows × cols finite numbers and refuses anything else', () => {
     const ok = { rows: 2, cols: 3, values: [1, 2, 3, 4, 5, 6], label: 'YES' };
     expect(readEvidence(ok)).toEqual(ok);

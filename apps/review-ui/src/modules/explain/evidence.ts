@@ -48,6 +48,19 @@ export function readEvidence(v: unknown): EvidenceGrid | null {
   return { rows, cols, values, label: typeof label === 'string' ? label : '' };
 }
 
+/**
+ * The map to draw: the chosen step's own map (a recursive head's refinement step) when it has a usable one,
+ * else the answer's.
+ */
+export function evidenceToShow(
+  answer: unknown,
+  steps: readonly { evidence?: unknown }[] | null | undefined,
+  stepIndex: number | null,
+): EvidenceGrid | null {
+  const step = stepIndex === null ? undefined : steps?.[stepIndex];
+  return (step && readEvidence(step.evidence)) ?? readEvidence(answer);
+}
+
 export function scaleFor(values: readonly number[]): EvidenceScale {
   let min = Infinity;
   let max = -Infinity;

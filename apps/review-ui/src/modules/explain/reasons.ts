@@ -11,6 +11,8 @@ export interface StepView {
   text: string;
   /** The numbers behind the sentence (JSON from the server; decision steps carry `escalated`). */
   data?: unknown;
+  /** A step's own map (a recursive head's map at that refinement step). */
+  evidence?: unknown;
 }
 
 export interface KindBadge {

@@ -23,7 +23,7 @@ import { useSession } from '../auth/useAuth';
 import { EvidenceLegend } from '../explain/EvidenceLegend';
 import { EvidenceOverlay } from '../explain/EvidenceOverlay';
 import { ExplanationSide } from '../explain/ExplanationSide';
-import { readEvidence } from '../explain/evidence';
+import { evidenceToShow } from '../explain/evidence';
 import { WhyItCame } from '../explain/ReasonChain';
 import { whyItCame } from '../explain/reasons';
 import { useEvidenceToggle } from '../explain/useEvidenceToggle';
@@ -169,7 +169,13 @@ export function QueuePage({ detectorId }: { detectorId: string | null }) {
 
   const mode: LabelMode = current?.detector?.mode ?? 'BINARY';
   const explanation = current?.imageQuery?.explanation ?? null;
-  const evidence = useMemo(() => readEvidence(explanation?.evidence), [explanation]);
+  // A step's own map is chosen per item: the next item starts from its answer's map.
+  const [mapStepOf, setMapStepOf] = useState<{ itemId: string; index: number | null } | null>(null);
+  const mapStep = mapStepOf && mapStepOf.itemId === current?.id ? mapStepOf.index : null;
+  const evidence = useMemo(
+    () => evidenceToShow(explanation?.evidence, explanation?.steps, mapStep),
+    [explanation, mapStep],
+  );
   const classes = useMemo(() => classNames(current?.detector?.modeConfiguration), [current]);
 
   /** Labels `targets` (claiming each one that is not the current item first); returns how many were saved. */
@@ -560,7 +566,11 @@ export function QueuePage({ detectorId }: { detectorId: string | null }) {
                 />
                 <EvidenceLegend grid={evidence} shown={evidenceShown} onToggle={toggleEvidence} />
               </div>
-              <ExplanationSide explanation={explanation} />
+              <ExplanationSide
+                explanation={explanation}
+                mapStep={mapStep}
+                onMapStep={(index) => current && setMapStepOf({ itemId: current.id, index })}
+              />
             </div>
             <div className="detail-foot">
               <LabelPanel
