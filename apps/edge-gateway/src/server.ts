@@ -32,6 +32,7 @@ import { HttpInferenceClient, type InferenceClient } from './inference-client/in
 import type { Logger } from './logger';
 import { DetectorActivityReader } from './metrics/detector-activity';
 import { EdgeMetrics } from './metrics/metrics';
+import { deadLetterReport } from './models/dead-letter-report';
 import { ModelStore } from './models/model-store';
 import { ModelUpdaterService } from './models/model-updater.service';
 import { CloudForwarder } from './rest/cloud-forward';
@@ -220,6 +221,7 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
             ...(await metrics.totals()),
             outbox_pending: store.pendingOutboxCount(),
           }),
+          deadLetters: () => deadLetterReport(store.outbox),
         })
       : null;
 

@@ -7,6 +7,8 @@
 import { newId } from '@intellioptics/schema';
 import { api, startCloudForTests, type TestCloud } from '@intellioptics/cloud-graph/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HttpCloudClient } from '../src/cloud-client/cloud.client';
+import { deadLetterReport } from '../src/models/dead-letter-report';
 import { CloudProxy } from './hardening-cloud-proxy';
 import { startGateway, waitFor, type Harness } from './support/harness';
 import { png } from './support/images';
@@ -156,6 +158,32 @@ describe('dead letters', () => {
       await fetch(`${edge.url}/metrics`, { headers: { 'x-api-token': cloud.tokens.admin } })
     ).text();
     expect(delivered).toMatch(/^edge_outbox_delivered_total\{kind="escalation"\} 1$/m);
+  });
+
+  it('reaches the cloud in the heartbeat: Hub.deadLetters lists them (count, id, detector, cause, since)', async () => {
+    const report = await deadLetterReport(edge.gateway.store.outbox);
+    expect(report.count).toBe(await deadGauge());
+    const client = new HttpCloudClient(cloud.url, cloud.tokens.admin, 3000);
+    expect(
+      await client.hubHeartbeat({ servedDetectors: [], counters: {}, deadLetters: report }, cloud.tokens.hub),
+    ).toBe(true);
+    const res = await api(cloud.url)('/graphql', {
+      method: 'POST',
+      token: cloud.tokens.admin,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query:
+          'query($id: ID!) { hub(id: $id) { deadLetters { count items { id detectorId cause since } } } }',
+        variables: { id: cloud.hubId },
+      }),
+    });
+    const hub = (res.json as { data: { hub: { deadLetters: { count: number; items: DeadLetterRow[] } } } })
+      .data.hub;
+    expect(hub.deadLetters.count).toBe(report.count);
+    expect(hub.deadLetters.items.map((d) => [d.id, d.detectorId, d.cause])).toEqual(
+      report.items.map((d) => [d.id, d.detectorId, d.cause]),
+    );
+    expect(new Set(hub.deadLetters.items.map((d) => d.cause))).toEqual(new Set(['MAX_ATTEMPTS', 'CONFLICT']));
   });
 
   it('is ADMIN only', async () => {

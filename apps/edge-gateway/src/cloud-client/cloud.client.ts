@@ -66,6 +66,8 @@ export interface HubHeartbeat {
   counters: Record<string, number>;
   /** Answer latency since the previous heartbeat the cloud took (the fleet page's latency chart). */
   latency?: { count: number; meanMs: number | null; p50Ms: number | null; p95Ms: number | null };
+  /** Escalations set aside at the edge: how many, and the newest few (`Hub.deadLetters` in the cloud). */
+  deadLetters?: { count: number; items: { id: string; detectorId: string; cause: string; since: string }[] };
 }
 
 const HEARTBEAT = `mutation HubHeartbeat($input: HubHeartbeatInput!) {

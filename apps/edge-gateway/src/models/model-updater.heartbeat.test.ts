@@ -10,12 +10,17 @@ import { describe, expect, it } from 'vitest';
 import type { CloudClient, Fetched, HubHeartbeat } from '../cloud-client/cloud.client';
 import { createLogger } from '../logger';
 import { EdgeMetrics } from '../metrics/metrics';
+import { deadLetterReport, type DeadLetterReport } from './dead-letter-report';
 import { ModelUpdaterService } from './model-updater.service';
 
 const A = 'det_' + 'A'.repeat(27);
 const B = 'det_' + 'B'.repeat(27);
 
-function setup(opts: { accept: () => boolean; modelUrls: (id: string) => Fetched<never> }) {
+function setup(opts: {
+  accept: () => boolean;
+  modelUrls: (id: string) => Fetched<never>;
+  deadLetters?: () => Promise<DeadLetterReport>;
+}) {
   const sent: HubHeartbeat[] = [];
   const metrics = new EdgeMetrics({ outboxDepth: () => 0, defaultMetrics: false });
   const cloud: Pick<CloudClient, 'fetchModelUrls' | 'download' | 'hubHeartbeat'> = {
@@ -37,6 +42,7 @@ function setup(opts: { accept: () => boolean; modelUrls: (id: string) => Fetched
     refreshRateS: () => 3600,
     heartbeatIntervalS: 3600,
     counters: async () => ({ edge_image_queries_total: 3 }),
+    ...(opts.deadLetters ? { deadLetters: opts.deadLetters } : {}),
   });
   return { sut, sent, metrics };
 }
@@ -84,5 +90,60 @@ describe('ModelUpdaterService heartbeat', () => {
     expect(sut.servedDetectors()[0]).toEqual({ detectorId: A, primaryVersion: null, ooddVersion: null });
     expect(sent.length).toBeGreaterThan(0); // it told the cloud at once
     await sut.stop();
+  });
+
+  it("carries the dead-letter list's count and newest items, as the outbox reports them", async () => {
+    const dead = [
+      {
+        iqId: 'iq_2',
+        detectorId: A,
+        kind: 'escalation' as const,
+        attempts: 8,
+        cause: 'MAX_ATTEMPTS' as const,
+        lastError: 'HTTP 500',
+        createdAt: 1_000,
+        deadAt: Date.UTC(2026, 11, 2, 20, 0, 0),
+      },
+      {
+        iqId: 'iq_1',
+        detectorId: B,
+        kind: 'escalation' as const,
+        attempts: 1,
+        cause: 'CONFLICT' as const,
+        lastError: 'HTTP 409',
+        createdAt: 500,
+        deadAt: Date.UTC(2026, 11, 2, 19, 0, 0),
+      },
+    ];
+    let asked = 0;
+    const outbox = {
+      deadCount: () => 5,
+      deadLetters: async (limit: number) => {
+        asked = limit;
+        return dead.slice(0, limit);
+      },
+    };
+    const { sut, sent } = setup({
+      accept: () => true,
+      modelUrls: () => ({ kind: 'not_found' }),
+      deadLetters: () => deadLetterReport(outbox),
+    });
+    expect(await sut.heartbeat()).toBe(true);
+    expect(asked).toBe(10);
+    expect(sent[0]!.deadLetters).toEqual({
+      count: 5,
+      items: [
+        { id: 'iq_2', detectorId: A, cause: 'MAX_ATTEMPTS', since: '2026-12-02T20:00:00.000Z' },
+        { id: 'iq_1', detectorId: B, cause: 'CONFLICT', since: '2026-12-02T19:00:00.000Z' },
+      ],
+    });
+    // The count is never below what is listed (the in-memory count may trail a commit).
+    expect((await deadLetterReport({ ...outbox, deadCount: () => 0 })).count).toBe(2);
+  });
+
+  it('sends no dead-letter report without a source (the cloud keeps the last one)', async () => {
+    const { sut, sent } = setup({ accept: () => true, modelUrls: () => ({ kind: 'not_found' }) });
+    await sut.heartbeat();
+    expect(sent[0]).not.toHaveProperty('deadLetters');
   });
 });

@@ -7,8 +7,10 @@
  * (the inference service watches the folder and swaps versions without dropping a request), then keeps the
  * newest 2 versions. A package that fails any check is refused and the previous version keeps serving.
  * It also reports heartbeats to the cloud with the hub token: every detector it serves (with the versions it
- * holds, null before a first model), its counters, and the answer latency since the previous heartbeat.
+ * holds, null before a first model), its counters, the answer latency since the previous heartbeat, and its
+ * dead letters (count and the newest few).
  */
+import type { DeadLetterReport } from './dead-letter-report';
 import { createHash } from 'node:crypto';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -75,6 +77,8 @@ export class ModelUpdaterService {
       refreshRateS: () => number;
       heartbeatIntervalS: number;
       counters: () => Promise<Record<string, number>>;
+      /** The dead-letter list's count and newest items (dead-letter-report.ts); absent: not reported. */
+      deadLetters?: () => Promise<DeadLetterReport>;
     },
   ) {
     this.store = new ModelStore(deps.modelsDir);
@@ -329,6 +333,7 @@ export class ModelUpdaterService {
         servedDetectors: this.servedDetectors(),
         counters: await this.deps.counters(),
         latency: latencyBetween(this.latencyReported, latencyNow),
+        ...(this.deps.deadLetters ? { deadLetters: await this.deps.deadLetters() } : {}),
       },
       this.deps.token,
     );

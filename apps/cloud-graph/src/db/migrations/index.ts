@@ -7,6 +7,7 @@ import { Migration20261202140000 } from './Migration20261202140000_parity';
 import { Migration20261202200000 } from './Migration20261202200000_explanations';
 import { Migration20261202200300 } from './Migration20261202200300_compound';
 import { Migration20261202200400 } from './Migration20261202200400_alert_rules';
+import { Migration20261202201700 } from './Migration20261202201700_hub_dead_letters';
 
 /** Committed migrations, oldest first. Add each new migration class here (generated with tools or by hand). */
 export const migrationsList: MigrationObject[] = [
@@ -18,4 +19,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261202200000_explanations', class: Migration20261202200000 },
   { name: 'Migration20261202200300_compound', class: Migration20261202200300 },
   { name: 'Migration20261202200400_alert_rules', class: Migration20261202200400 },
+  { name: 'Migration20261202201700_hub_dead_letters', class: Migration20261202201700 },
 ];

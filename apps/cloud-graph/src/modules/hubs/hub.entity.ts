@@ -17,6 +17,20 @@ export interface LatencySample {
   p95Ms: number | null;
 }
 
+/** An escalation the edge set aside (its dead-letter list), as its last heartbeat reported it. */
+export interface HubDeadLetter {
+  /** The image query's id. */
+  id: string;
+  detectorId: string;
+  /** Why: CONFLICT, REFUSED, MAX_ATTEMPTS or IMAGE_MISSING (the edge's dead-letter causes). */
+  cause: string;
+  /** When it was set aside (ISO 8601). */
+  since: string;
+}
+
+/** Dead letters listed per heartbeat (the count covers them all). */
+export const MAX_REPORTED_DEAD_LETTERS = 20;
+
 /** Latency samples kept per hub (a day at one heartbeat per 5 minutes; 4 h at the 60 s default). */
 export const MAX_LATENCY_SAMPLES = 288;
 
@@ -37,6 +51,9 @@ export const Hub = defineEntity({
     assignedDetectorIds: p.json<string[]>().nullable(),
     /** Newest last, at most MAX_LATENCY_SAMPLES (the fleet page's latency chart). */
     latencySamples: p.json<LatencySample[]>().default('[]'),
+    /** Dead letters at the edge as of its last heartbeat: how many, and the newest MAX_REPORTED_DEAD_LETTERS. */
+    deadLetterCount: p.integer().default(0),
+    deadLetters: p.json<HubDeadLetter[]>().default('[]'),
   },
 });
 export type HubEntity = InferEntity<typeof Hub>;

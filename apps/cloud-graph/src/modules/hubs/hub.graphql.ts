@@ -3,7 +3,8 @@ import { builder } from '../../graphql/builder';
 import { MutationErrorRef, asPayload, failure, forbidden, guard, type Payload } from '../../graphql/errors';
 import { ROLES, canSeeDetector } from '../../auth/principal';
 import { DetectorRef } from '../detectors/detector.graphql';
-import type { HubEntity, LatencySample, ServedDetector } from './hub.entity';
+import { deadLetterReportProblem } from './dead-letters';
+import type { HubDeadLetter, HubEntity, LatencySample, ServedDetector } from './hub.entity';
 import { latencyReportProblem } from './latency-samples';
 
 const ServedDetectorRef = builder.objectRef<ServedDetector>('ServedDetector').implement({
@@ -35,6 +36,30 @@ const LatencySampleRef = builder.objectRef<LatencySample>('HubLatencySample').im
   }),
 });
 
+const HubDeadLetterRef = builder.objectRef<HubDeadLetter>('HubDeadLetter').implement({
+  description: 'An escalation the edge set aside after its retries (retry or discard it on the edge).',
+  fields: (t) => ({
+    id: t.exposeID('id', { description: "The image query's id." }),
+    detectorId: t.exposeID('detectorId'),
+    cause: t.exposeString('cause', { description: 'CONFLICT, REFUSED, MAX_ATTEMPTS or IMAGE_MISSING.' }),
+    since: t.field({ type: 'DateTime', resolve: (d) => new Date(d.since) }),
+  }),
+});
+
+const HubDeadLettersRef = builder
+  .objectRef<Pick<HubEntity, 'deadLetterCount' | 'deadLetters'>>('HubDeadLetters')
+  .implement({
+    description: "The edge's dead-letter list as of its last heartbeat.",
+    fields: (t) => ({
+      count: t.int({ description: 'All dead letters at the edge.', resolve: (h) => h.deadLetterCount ?? 0 }),
+      items: t.field({
+        type: [HubDeadLetterRef],
+        description: 'The newest of them (at most 20), newest first.',
+        resolve: (h) => h.deadLetters ?? [],
+      }),
+    }),
+  });
+
 export const HubRef = builder.objectRef<HubEntity>('Hub').implement({
   description: 'An edge device.',
   fields: (t) => ({
@@ -54,6 +79,11 @@ export const HubRef = builder.objectRef<HubEntity>('Hub').implement({
           ? samples
           : samples.slice(Math.max(0, samples.length - Math.max(0, last)));
       },
+    }),
+    deadLetters: t.field({
+      type: HubDeadLettersRef,
+      description: 'Escalations the edge set aside (count and the newest few), from its last heartbeat.',
+      resolve: (h) => h,
     }),
     tokenSnippet: t.string({
       description: 'The first characters of its token.',
@@ -131,8 +161,26 @@ const HubLatencyInput = builder.inputType('HubLatencyInput', {
   }),
 });
 
+const HubDeadLetterInput = builder.inputType('HubDeadLetterInput', {
+  fields: (t) => ({
+    id: t.id({ required: true, description: "The image query's id." }),
+    detectorId: t.id({ required: true }),
+    cause: t.string({ required: true }),
+    since: t.field({ type: 'DateTime', required: true }),
+  }),
+});
+
+const HubDeadLettersInput = builder.inputType('HubDeadLettersInput', {
+  description: "The edge's dead letters: how many, and the newest (at most 20).",
+  fields: (t) => ({
+    count: t.int({ required: true }),
+    items: t.field({ type: [HubDeadLetterInput], required: true }),
+  }),
+});
+
 const HubHeartbeatInput = builder.inputType('HubHeartbeatInput', {
   fields: (t) => ({
+    deadLetters: t.field({ type: HubDeadLettersInput }),
     latency: t.field({ type: HubLatencyInput }),
     hubId: t.id({ description: 'Optional; a hub token may only name its own hub.' }),
     servedDetectors: t.field({ type: [ServedDetectorInput], required: true }),
@@ -205,6 +253,19 @@ builder.mutationFields((t) => ({
         : null;
       const latencyProblem = latency ? latencyReportProblem(latency) : null;
       if (latencyProblem) return failure('BAD_REQUEST', latencyProblem);
+      const deadLetters = input.deadLetters
+        ? {
+            count: input.deadLetters.count,
+            items: input.deadLetters.items.map((d) => ({
+              id: String(d.id),
+              detectorId: String(d.detectorId),
+              cause: d.cause,
+              since: d.since.toISOString(),
+            })),
+          }
+        : null;
+      const deadProblem = deadLetters ? deadLetterReportProblem(deadLetters) : null;
+      if (deadProblem) return failure('BAD_REQUEST', deadProblem);
       return asPayload(async () => ({
         hub: await ctx.services.hubs.heartbeat(who.id, {
           servedDetectors: input.servedDetectors.map((s) => ({
@@ -214,6 +275,7 @@ builder.mutationFields((t) => ({
           })),
           counters,
           latency,
+          deadLetters,
         }),
       }));
     },

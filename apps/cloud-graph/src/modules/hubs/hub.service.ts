@@ -6,6 +6,7 @@ import type { AppPubSub } from '../../graphql/pubsub';
 import { generateToken, hashToken, tokenSnippet } from '../../auth/token';
 import type { DetectorService } from '../detectors/detector.service';
 import { Hub, type HubEntity, type ServedDetector } from './hub.entity';
+import type { DeadLetterReport } from './dead-letters';
 import { appendLatencySample, type LatencyReport } from './latency-samples';
 
 export class HubService {
@@ -51,6 +52,8 @@ export class HubService {
       servedDetectors: [],
       counters: {},
       latencySamples: [],
+      deadLetterCount: 0,
+      deadLetters: [],
       assignedDetectorIds: assigned ? [...new Set(assigned)] : null,
     });
     await flushOrConflict(em, () => `A hub named ${JSON.stringify(name)} exists.`);
@@ -90,6 +93,8 @@ export class HubService {
       counters: Record<string, number>;
       /** Answer latency over the interval since the previous heartbeat (edges before it send none). */
       latency?: LatencyReport | null;
+      /** The edge's dead letters; edges before this report none (the last report stands). */
+      deadLetters?: DeadLetterReport | null;
     },
   ): Promise<HubEntity> {
     const em = this.orm.em.fork();
@@ -100,6 +105,10 @@ export class HubService {
     hub.counters = report.counters;
     if (report.latency)
       hub.latencySamples = appendLatencySample(hub.latencySamples, report.latency, this.now());
+    if (report.deadLetters) {
+      hub.deadLetterCount = report.deadLetters.count;
+      hub.deadLetters = report.deadLetters.items;
+    }
     await em.flush();
     this.pubsub.publish('hubStatusChanged', this.toEvent(hub));
     return hub;
