@@ -15,7 +15,8 @@ import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture } from '@intellioptics/vision/test-fixtures';
-import { freePort } from '../../test/support/child';
+import { createClient } from '@libsql/client';
+import { freePort, spawnGateway } from '../../test/support/child';
 import { startGateway, waitFor, type Harness } from '../../test/support/harness';
 import {
   cloudChild,
@@ -90,6 +91,7 @@ let subscriber: MqttClient;
 const messages: { topic: string; payload: string; retain: boolean }[] = [];
 let receiver: Receiver;
 let edge: Harness;
+let edgeClosed = false;
 let ioHome = '';
 let detectorId = '';
 const rule = { every: 0, snoozed: 0 };
@@ -118,21 +120,23 @@ async function ask(image: Buffer): Promise<number | null> {
   return iq.result?.count ?? null;
 }
 
+const edgeEnv = () => ({
+  CLOUD_TIMEOUT_MS: '3000',
+  SYNC_ESCALATION_TIMEOUT_MS: '6000',
+  EDGE_HUB_NAME: 'alerts-edge',
+  ALERT_WEBHOOK_SECRET: SECRET,
+  ALERT_MQTT_URL: mqttUrl,
+  ALERT_RULES_REFRESH_S: '0.3',
+  ALERT_RETRY_MAX_S: '0.4',
+});
+
 async function startEdge(): Promise<Harness> {
   return startGateway({
     cloudUrl,
     inferenceUrl,
     token: ADMIN,
     ioHome,
-    env: {
-      CLOUD_TIMEOUT_MS: '3000',
-      SYNC_ESCALATION_TIMEOUT_MS: '6000',
-      EDGE_HUB_NAME: 'alerts-edge',
-      ALERT_WEBHOOK_SECRET: SECRET,
-      ALERT_MQTT_URL: mqttUrl,
-      ALERT_RULES_REFRESH_S: '0.3',
-      ALERT_RETRY_MAX_S: '0.4',
-    },
+    env: edgeEnv(),
     configYaml: [
       'global_config: { refresh_rate: 3600, confident_audit_rate: 0 }',
       'detectors:',
@@ -223,7 +227,7 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  await edge?.gateway.close();
+  if (!edgeClosed) await edge?.gateway.close();
   await receiver?.down();
   await subscriber?.endAsync(true);
   mosquitto?.kill('SIGTERM');
@@ -376,5 +380,66 @@ describe('alerts from the answers made at the edge', () => {
     await new Promise((r) => setTimeout(r, 1500));
     expect(receiver.received).toHaveLength(4);
     expect(new Set(receiver.alertIds()).size).toBe(4);
+  }, 120_000);
+
+  it('survives kill -9 of the edge process with an alert pending: the next process delivers it once', async () => {
+    await edge.gateway.close();
+    edgeClosed = true;
+    await receiver.down();
+    const env = {
+      ...edgeEnv(),
+      IO_HOME: ioHome,
+      CLOUD_URL: cloudUrl,
+      INFERENCE_URL: inferenceUrl,
+      EDGE_API_TOKEN: ADMIN,
+      MODEL_UPDATES: '0',
+      LOG_LEVEL: 'silent',
+    };
+    const port = await freePort();
+    const ask = async (url: string, image: Buffer) => {
+      const res = await fetch(`${url}/device-api/v1/image-queries?detector_id=${detectorId}`, {
+        method: 'POST',
+        headers: { 'x-api-token': ADMIN, 'content-type': 'image/jpeg' },
+        body: new Uint8Array(image),
+      });
+      expect(res.status).toBe(200);
+    };
+    const first = await spawnGateway(port, env);
+    const state = createClient({ url: `file:${join(ioHome, 'state', 'edge-state.db')}` });
+    try {
+      const pendingHooks = async () =>
+        (
+          await state.execute(
+            `SELECT alert_id FROM alert_outbox WHERE channel = 'webhook' AND state = 'pending' AND attempts >= 1`,
+          )
+        ).rows.map((r) => r.alert_id as string);
+      await ask(first.url, cat);
+      await ask(first.url, person);
+      const pending = await waitFor(
+        async () => {
+          const ids = await pendingHooks();
+          return ids.length === 1 ? ids : null;
+        },
+        15_000,
+        'the pending alert in the killed process',
+      );
+      first.child.kill('SIGKILL');
+      await new Promise((r) => first.child.once('exit', r));
+
+      await receiver.up();
+      const second = await spawnGateway(port, env);
+      try {
+        await waitFor(() => receiver.received.length >= 5, 15_000, 'the alert after the crash');
+        await new Promise((r) => setTimeout(r, 1000));
+        expect(receiver.received).toHaveLength(5);
+        expect(receiver.alertIds()[4]).toBe(pending[0]);
+        expect(new Set(receiver.alertIds()).size).toBe(5);
+      } finally {
+        second.child.kill('SIGTERM');
+        await new Promise((r) => second.child.once('exit', r));
+      }
+    } finally {
+      state.close();
+    }
   }, 120_000);
 });
