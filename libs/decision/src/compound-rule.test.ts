@@ -4,6 +4,7 @@ import {
   compoundInferenceOutcome,
   compoundLabel,
   compoundSteps,
+  cropKey,
   evaluateCompoundRule,
   impliedPartLabels,
   inZone,
@@ -310,4 +311,49 @@ describe('impliedPartLabels: what a reviewer label on the compound says about it
       expect(Object.fromEntries(impliedPartLabels(rule, label))).toEqual(expected);
     },
   );
+});
+
+describe('per-object questions: a BINARY detector asked on the crop of each box', () => {
+  const helmetOnEach: CompoundRule = { detector: H, label: 'YES', on: P };
+  const two = counted(P, [box(0, 0, 0.2, 0.5), box(0.5, 0, 0.7, 0.5)], 0.9);
+  const crops = (...answers: SubAnswer[]) => new Map([[cropKey(H, P), answers]]);
+  const runCrops = (answers: SubAnswer[], c: Map<string, SubAnswer[]>) =>
+    evaluateCompoundRule({
+      rule: helmetOnEach,
+      answers: new Map(answers.map((a) => [a.detectorId, a])),
+      crops: c,
+      threshold: 0.75,
+    });
+  it.each([
+    [
+      'every crop YES → true, least confident crop',
+      [two],
+      crops(yesNo(H, 'YES', 0.9), yesNo(H, 'YES', 0.8)),
+      true,
+      0.8,
+    ],
+    ['one crop NO → false, that crop', [two], crops(yesNo(H, 'YES', 0.9), yesNo(H, 'NO', 0.7)), false, 0.7],
+    ['a crop without an answer → unknown', [two], crops(yesNo(H, 'YES', 0.9), down(H)), null, 0],
+    ['no box → true, as sure as the boxes', [counted(P, [], 0.85)], crops(), true, 0.85],
+    ['the boxes detector down → unknown', [down(P)], crops(), null, 0],
+  ] as [string, SubAnswer[], Map<string, SubAnswer[]>, boolean | null, number][])(
+    '%s',
+    (_name, answers, c, value, confidence) => {
+      const e = runCrops(answers, c);
+      expect(e.value).toBe(value);
+      expect(e.combinedConfidence).toBeCloseTo(confidence, 9);
+    },
+  );
+
+  it('the trace has one step per crop after the sub-answers', () => {
+    const c = crops(yesNo(H, 'YES', 0.9), yesNo(H, 'NO', 0.7));
+    const e = runCrops([two], c);
+    const steps = compoundSteps(e, [two], c);
+    expect(steps.map((s) => s.text.split(':')[0])).toEqual([
+      `Sub-answer of ${P}`,
+      `Sub-answer of ${H} on box 1 of ${P}`,
+      `Sub-answer of ${H} on box 2 of ${P}`,
+      'The rule is NO with confidence 0.70 (min over all, max over any); unsure parts that matter (rule) cap it at 0.70. Parts',
+    ]);
+  });
 });

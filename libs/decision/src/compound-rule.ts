@@ -86,12 +86,15 @@ export function evaluateCompoundRule(args: {
   rule: CompoundRule;
   answers: ReadonlyMap<string, SubAnswer>;
   zones?: readonly Zone[] | undefined;
+  /** Per-object questions (`label` leaves with `on`): one answer per box of `on`, keyed by `cropKey`. */
+  crops?: ReadonlyMap<string, readonly SubAnswer[]> | undefined;
   /** The compound detector's effective threshold. */
   threshold: number;
 }): CompoundEvaluation {
   const leaves: LeafResult[] = [];
+  const crops = args.crops ?? new Map<string, readonly SubAnswer[]>();
   collectLeaves(args.rule, 'rule', (leaf, path) =>
-    leaves.push(evaluateLeaf(leaf, path, args.answers, args.zones ?? [])),
+    leaves.push(evaluateLeaf(leaf, path, args.answers, args.zones ?? [], crops)),
   );
   const values = leaves.map((l) => l.value);
   const root = combine(args.rule, leaves, values);
@@ -137,9 +140,14 @@ export function compoundLabel(evaluation: CompoundEvaluation): 'YES' | 'NO' | nu
 export function compoundSteps(
   evaluation: CompoundEvaluation,
   answers: readonly SubAnswer[],
+  /** Per-object questions' crop answers (keyed by `cropKey`): one step each, after the sub-answers. */
+  crops?: ReadonlyMap<string, readonly SubAnswer[]>,
 ): ExplanationStep[] {
-  const steps = answers.map((a): ExplanationStep => {
-    const who = a.name ? `${a.detectorId} "${a.name}"` : a.detectorId;
+  const cropped = [...(crops ?? new Map<string, readonly SubAnswer[]>())].flatMap(([key, list]) =>
+    list.map((a, i) => ({ a, on: ` on box ${i + 1} of ${key.split('@')[1] ?? ''}` })),
+  );
+  const steps = [...answers.map((a) => ({ a, on: '' })), ...cropped].map(({ a, on }): ExplanationStep => {
+    const who = `${a.name ? `${a.detectorId} "${a.name}"` : a.detectorId}${on}`;
     if (a.status === 'unavailable') {
       return {
         kind: 'rule',
@@ -269,13 +277,23 @@ function combine(
   return walk(rule);
 }
 
+/** The key of a per-object question's crop answers: the asked detector on the boxes of `on`. */
+export function cropKey(detector: string, on: string): string {
+  return `${detector}@${on}`;
+}
+
 function evaluateLeaf(
   leaf: CompoundLeaf,
   path: string,
   answers: ReadonlyMap<string, SubAnswer>,
   zones: readonly Zone[],
+  crops: ReadonlyMap<string, readonly SubAnswer[]>,
 ): LeafResult {
   const base = { path, leaf, matters: false };
+  // A per-object question is asked on crops only, not on the whole image.
+  if ('label' in leaf && leaf.on !== undefined) {
+    return perObject(leaf.detector, leaf.label, leaf.on, answers, crops, base);
+  }
   const a = answers.get(leaf.detector);
   const unknown = (text: string, threshold = a?.threshold ?? 1): LeafResult => ({
     ...base,
@@ -369,6 +387,51 @@ function evaluateLeaf(
       return known(hit, conf, thr, `${what} (${hit ? 'found' : 'no such pair'})`);
     }
   }
+}
+
+/**
+ * `{detector, label, on}`: every crop of `on`'s boxes answers `label` (Kleene over the crops: one crop the
+ * other way → false; otherwise a crop without an answer → unknown). No box → true, as sure as `on`'s answer.
+ * True: the least confident crop; false: the most confident crop the other way.
+ */
+function perObject(
+  detector: string,
+  label: 'YES' | 'NO',
+  on: string,
+  answers: ReadonlyMap<string, SubAnswer>,
+  crops: ReadonlyMap<string, readonly SubAnswer[]>,
+  base: Pick<LeafResult, 'path' | 'leaf' | 'matters'>,
+): LeafResult {
+  const what = `${detector} = ${label} on every box of ${on}`;
+  const boxes = answers.get(on);
+  const result = (
+    value: boolean | null,
+    confidence: number,
+    threshold: number,
+    found: string,
+  ): LeafResult => ({
+    ...base,
+    value,
+    confidence: value === null ? 0 : confidence,
+    threshold,
+    sure: value !== null && confidence >= threshold,
+    text: `${what} (${found})`,
+  });
+  if (boxes === undefined || boxes.status === 'unavailable') return result(null, 0, 1, `${on} has no answer`);
+  if (boxes.boxes.length === 0) return result(true, boxes.confidence, boxes.threshold, 'no box');
+  const asked = crops.get(cropKey(detector, on)) ?? [];
+  const known = asked.flatMap((c) =>
+    c.status === 'ok' && c.mode === 'BINARY' && (c.label === 'YES' || c.label === 'NO') ? [c] : [],
+  );
+  const threshold = asked[0]?.threshold ?? 1;
+  const other = known.filter((c) => c.label !== label);
+  const n = boxes.boxes.length;
+  if (other.length > 0) {
+    const conf = Math.max(...other.map((c) => c.confidence));
+    return result(false, conf, threshold, `${other.length} of ${n} crops answered otherwise`);
+  }
+  if (known.length < n) return result(null, 0, threshold, `${n - known.length} of ${n} crops have no answer`);
+  return result(true, Math.min(...known.map((c) => c.confidence)), threshold, `all ${n} crops`);
 }
 
 function hasBoxes(a: Extract<SubAnswer, { status: 'ok' }>): boolean {

@@ -27,6 +27,7 @@ describe('parseCompoundRule: valid rules', () => {
     ['inside a zone', { detector: A, inside: 'machine area' }],
     ['near', { detector: A, near: { detector: B, within: 0.2 } }],
     ['overlaps', { detector: A, overlaps: { detector: B, iou: 0.3 } }],
+    ['a per-object question', { detector: A, label: 'YES', on: B }],
     [
       'nested operators',
       {
@@ -86,6 +87,8 @@ describe('parseCompoundRule: errors name the node and say what was expected', ()
       { detector: A, count: { gte: 3, lte: 1 } },
       'rule.count: gte (3) must not exceed lte (1)',
     ],
+    ['on itself', { detector: A, label: 'YES', on: A }, 'rule.on: must name another detector'],
+    ['on with a count leaf', { detector: A, count: { gte: 1 }, on: B }, 'rule: unknown key "on"'],
     [
       'near itself',
       { detector: A, near: { detector: A, within: 0.1 } },

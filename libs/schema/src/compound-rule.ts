@@ -4,7 +4,8 @@
  * `evaluateCompoundRule`, docs/DECISION.md "Compound detectors").
  *
  * - `{"all": [e, …]}`, `{"any": [e, …]}`, `{"not": e}`;
- * - `{"detector": id, "label": "YES" | "NO"}`: a BINARY detector's answer;
+ * - `{"detector": id, "label": "YES" | "NO"}`: a BINARY detector's answer; with `"on": other` it is asked on the
+ *   crop of each box of `other` (a COUNT / BOUNDING_BOX detector) and holds when every crop answers `label`;
  * - `{"detector": id, "count": {"gte": n, "lte": m}}`: a COUNT detector's count (either bound or both);
  * - spatial leaves over the boxes of a COUNT / BOUNDING_BOX detector (coordinates normalised to 0..1):
  *   `{"detector": id, "inside": "zone name"}`: some box's centre lies in the named zone of the camera;
@@ -42,6 +43,11 @@ export type CompoundRule =
 export interface LabelLeaf {
   detector: string;
   label: 'YES' | 'NO';
+  /**
+   * Per-object question: ask `detector` on the crop of each box of this (COUNT / BOUNDING_BOX) detector
+   * ("helmet on this person?"); the leaf holds when every crop answers `label` (no box: it holds).
+   */
+  on?: string;
 }
 export interface CountLeaf {
   detector: string;
@@ -95,6 +101,7 @@ export function ruleDetectorIds(rule: CompoundRule): string[] {
     else if ('any' in e) e.any.forEach(walk);
     else if ('not' in e) walk(e.not);
     else {
+      if ('on' in e && e.on !== undefined) out.add(e.on);
       out.add(e.detector);
       if ('near' in e) out.add(e.near.detector);
       if ('overlaps' in e) out.add(e.overlaps.detector);
@@ -148,7 +155,10 @@ export function parseCompoundRule(raw: unknown, base = 'rule'): CompoundRuleResu
   const leaf = (node: Record<string, unknown>, path: string): CompoundLeaf | null => {
     const kinds = LEAF_KINDS.filter((k) => k in node);
     const unknown = Object.keys(node).filter(
-      (k) => k !== 'detector' && !(LEAF_KINDS as readonly string[]).includes(k),
+      (k) =>
+        k !== 'detector' &&
+        !(k === 'on' && 'label' in node) &&
+        !(LEAF_KINDS as readonly string[]).includes(k),
     );
     if (unknown.length > 0) {
       return fail(
@@ -171,6 +181,12 @@ export function parseCompoundRule(raw: unknown, base = 'rule'): CompoundRuleResu
     switch (kind) {
       case 'label':
         if (value !== 'YES' && value !== 'NO') return fail(at, `must be "YES" or "NO", got ${show(value)}`);
+        if (node['on'] !== undefined) {
+          const on = detectorId(node['on'], `${path}.on`);
+          if (on !== null && on === id)
+            return fail(`${path}.on`, 'must name another detector (whose boxes are cropped)');
+          return id === null || on === null ? null : { detector: id, label: value, on };
+        }
         return id === null ? null : { detector: id, label: value };
       case 'count': {
         if (!isObject(value)) return fail(at, `must be {"gte": n} and/or {"lte": n}, got ${show(value)}`);

@@ -16,6 +16,7 @@
 import {
   compoundSteps,
   compoundLabel,
+  cropKey,
   evaluateCompoundRule,
   type CompoundEvaluation,
   type SubAnswer,
@@ -27,6 +28,7 @@ import {
   type DetectorAnswer,
   type Zone,
 } from '@intellioptics/schema';
+import sharp, { type Sharp } from 'sharp';
 import type { EdgeConfigService } from '../config/edge-config.service';
 import type { DetectorService } from '../detectors/detector.service';
 import { predictionOf, type InferenceCall } from '../inference-client/inference.client';
@@ -35,7 +37,22 @@ import type { Logger } from '../logger';
 /** The model id an answer made by a rule carries (no model package behind it). */
 export const COMPOUND_MODEL_ID = 'compound-rule';
 
-export type InferPlain = (detectors: Detector[]) => Promise<Map<string, InferenceCall>>;
+/** Image bytes as the inference service takes them. */
+export interface CompoundImage {
+  data: Uint8Array;
+  contentType: string;
+}
+
+/** Asks plain detectors about the request's image, or about `image` (a crop) when given. */
+export type InferPlain = (
+  detectors: Detector[],
+  image?: CompoundImage,
+) => Promise<Map<string, InferenceCall>>;
+
+/** Boxes cropped per per-object question (the best first): a bound on the extra inference calls per image. */
+export const MAX_CROPS = 8;
+/** Margin around a box, as a fraction of its size: a helmet sits at the top edge of a person box. */
+const CROP_MARGIN = 0.1;
 
 export class CompoundAnswerer {
   constructor(
@@ -55,7 +72,11 @@ export class CompoundAnswerer {
    * Every detector's call, the compound ones answered by their rule: their parts are asked once, together
    * with the plain detectors, through `inferPlain`.
    */
-  async infer(detectors: readonly Detector[], inferPlain: InferPlain): Promise<Map<string, InferenceCall>> {
+  async infer(
+    detectors: readonly Detector[],
+    image: CompoundImage,
+    inferPlain: InferPlain,
+  ): Promise<Map<string, InferenceCall>> {
     const compounds: { detector: Detector; rule: CompoundRule | null }[] = [];
     const asked = new Map<string, Detector>();
     for (const d of detectors) {
@@ -69,6 +90,9 @@ export class CompoundAnswerer {
       }
       compounds.push({ detector: d, rule: parsed.ok ? parsed.rule : null });
     }
+    const perObject = new Set(
+      compounds.flatMap((c) => (c.rule ? perObjectLeaves(c.rule) : [])).map((q) => q.detector),
+    );
     const partIds = [...new Set(compounds.flatMap((c) => (c.rule ? ruleIds(c.rule) : [])))];
     const parts = new Map<string, Detector | { missing: string }>();
     await Promise.all(
@@ -80,7 +104,8 @@ export class CompoundAnswerer {
           if (isCompound(part)) parts.set(id, { missing: 'a compound detector cannot be a part' });
           else {
             parts.set(id, part);
-            asked.set(id, part);
+            // A detector only asked about crops is not asked about the whole image.
+            if (!perObject.has(id) || wholeImageIds(compounds).has(id)) asked.set(id, part);
           }
         } catch (error) {
           parts.set(id, { missing: error instanceof Error ? error.message : String(error) });
@@ -90,9 +115,46 @@ export class CompoundAnswerer {
     const calls = asked.size > 0 ? await inferPlain([...asked.values()]) : new Map<string, InferenceCall>();
     const out = new Map<string, InferenceCall>();
     for (const d of detectors) if (!isCompound(d)) out.set(d.id, calls.get(d.id)!);
+    const crops = await this.askCrops(compounds, parts, calls, image, inferPlain);
     for (const { detector, rule } of compounds) {
-      out.set(detector.id, rule ? this.answer(detector, rule, parts, calls) : { kind: 'no_model' });
+      out.set(detector.id, rule ? this.answer(detector, rule, parts, calls, crops) : { kind: 'no_model' });
     }
+    return out;
+  }
+
+  /** Per-object questions: each asked detector on the crop of each box of its `on` detector. */
+  private async askCrops(
+    compounds: readonly { rule: CompoundRule | null }[],
+    parts: ReadonlyMap<string, Detector | { missing: string }>,
+    calls: ReadonlyMap<string, InferenceCall>,
+    image: CompoundImage,
+    inferPlain: InferPlain,
+  ): Promise<Map<string, SubAnswer[]>> {
+    const questions = new Map<string, { detector: string; on: string }>();
+    for (const c of compounds)
+      for (const q of c.rule ? perObjectLeaves(c.rule) : []) questions.set(cropKey(q.detector, q.on), q);
+    const out = new Map<string, SubAnswer[]>();
+    if (questions.size === 0) return out;
+    const source = sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength));
+    const { width = 0, height = 0 } = await source.metadata();
+    await Promise.all(
+      [...questions].map(async ([key, q]) => {
+        const asked = parts.get(q.detector);
+        const boxesCall = calls.get(q.on);
+        if (!asked || 'missing' in asked || boxesCall?.kind !== 'ok') return;
+        const a = boxesCall.prediction.answer;
+        const rois = (a.count?.rois ?? a.boxes?.rois ?? []).slice(0, MAX_CROPS);
+        const answers = await Promise.all(
+          rois.map(async (roi) => {
+            const crop = await cropOf(source, width, height, roi.geometry);
+            if (!crop) return subAnswer(q.detector, { missing: 'the box is empty' }, undefined);
+            const r = await inferPlain([asked], crop);
+            return subAnswer(q.detector, asked, r.get(asked.id));
+          }),
+        );
+        out.set(key, answers);
+      }),
+    );
     return out;
   }
 
@@ -101,15 +163,28 @@ export class CompoundAnswerer {
     rule: CompoundRule,
     parts: ReadonlyMap<string, Detector | { missing: string }>,
     calls: ReadonlyMap<string, InferenceCall>,
+    allCrops: ReadonlyMap<string, SubAnswer[]>,
   ): InferenceCall {
-    const answers = ruleIds(rule).map((id) => subAnswer(id, parts.get(id), calls.get(id)));
+    const cropOnly = new Set(perObjectLeaves(rule).map((q) => q.detector));
+    const whole = wholeImageIds([{ rule }]);
+    const answers = ruleIds(rule)
+      .filter((id) => !cropOnly.has(id) || whole.has(id))
+      .map((id) => subAnswer(id, parts.get(id), calls.get(id)));
+    const crops = new Map(
+      perObjectLeaves(rule).flatMap((q) => {
+        const key = cropKey(q.detector, q.on);
+        const list = allCrops.get(key);
+        return list ? [[key, list] as const] : [];
+      }),
+    );
     const evaluation = evaluateCompoundRule({
       rule,
       answers: new Map(answers.map((a) => [a.detectorId, a])),
       zones: this.zonesFor(detector.id),
+      crops,
       threshold: detector.confidence_threshold,
     });
-    return { kind: 'ok', prediction: predictionOf(compoundAnswer(detector.id, evaluation, answers)) };
+    return { kind: 'ok', prediction: predictionOf(compoundAnswer(detector.id, evaluation, answers, crops)) };
   }
 
   private zonesFor(detectorId: string): Zone[] {
@@ -121,6 +196,59 @@ export class CompoundAnswerer {
 
 export function isCompound(d: Detector): boolean {
   return d.rule !== null && d.rule !== undefined;
+}
+
+/** The per-object questions of a rule (`label` leaves with `on`). */
+function perObjectLeaves(rule: CompoundRule): { detector: string; on: string }[] {
+  const out: { detector: string; on: string }[] = [];
+  const walk = (e: CompoundRule): void => {
+    if ('all' in e) e.all.forEach(walk);
+    else if ('any' in e) e.any.forEach(walk);
+    else if ('not' in e) walk(e.not);
+    else if ('label' in e && e.on !== undefined) out.push({ detector: e.detector, on: e.on });
+  };
+  walk(rule);
+  return out;
+}
+
+/** Detectors some leaf reads about the whole image (every one but those only asked about crops). */
+function wholeImageIds(compounds: readonly { rule: CompoundRule | null }[]): Set<string> {
+  const out = new Set<string>();
+  const walk = (e: CompoundRule): void => {
+    if ('all' in e) e.all.forEach(walk);
+    else if ('any' in e) e.any.forEach(walk);
+    else if ('not' in e) walk(e.not);
+    else {
+      if (!('label' in e && e.on !== undefined)) out.add(e.detector);
+      else out.add(e.on);
+      if ('near' in e) out.add(e.near.detector);
+      if ('overlaps' in e) out.add(e.overlaps.detector);
+    }
+  };
+  for (const c of compounds) if (c.rule) walk(c.rule);
+  return out;
+}
+
+/** The JPEG crop of a normalised box (with a margin), or null when it has no pixels. */
+async function cropOf(
+  source: Sharp,
+  width: number,
+  height: number,
+  g: { left: number; top: number; right: number; bottom: number },
+): Promise<CompoundImage | null> {
+  const mx = (g.right - g.left) * CROP_MARGIN;
+  const my = (g.bottom - g.top) * CROP_MARGIN;
+  const left = Math.max(0, Math.round((g.left - mx) * width));
+  const top = Math.max(0, Math.round((g.top - my) * height));
+  const right = Math.min(width, Math.round((g.right + mx) * width));
+  const bottom = Math.min(height, Math.round((g.bottom + my) * height));
+  if (right - left < 2 || bottom - top < 2) return null;
+  const data = await source
+    .clone()
+    .extract({ left, top, width: right - left, height: bottom - top })
+    .jpeg({ quality: 90 })
+    .toBuffer();
+  return { data: new Uint8Array(data), contentType: 'image/jpeg' };
 }
 
 function ruleIds(rule: CompoundRule): string[] {
@@ -181,6 +309,7 @@ export function compoundAnswer(
   detectorId: string,
   evaluation: CompoundEvaluation,
   answers: readonly SubAnswer[],
+  crops?: ReadonlyMap<string, readonly SubAnswer[]>,
 ): DetectorAnswer {
   const label = compoundLabel(evaluation);
   const c = evaluation.confidence;
@@ -205,6 +334,6 @@ export function compoundAnswer(
           },
         }
       : {}),
-    explanation: { steps: compoundSteps(evaluation, answers), evidence: null, neighbors: [] },
+    explanation: { steps: compoundSteps(evaluation, answers, crops), evidence: null, neighbors: [] },
   };
 }

@@ -116,6 +116,13 @@ function modeProblems(rule: CompoundRule, byId: ReadonlyMap<string, DetectorEnti
     else if ('not' in e) walk(e.not, `${path}.not`);
     else {
       check(e.detector, e, path);
+      // A per-object question crops the boxes of `on`.
+      const on = 'label' in e && e.on !== undefined ? byId.get(e.on) : undefined;
+      if (on && !MODES_FOR.inside.includes(on.mode)) {
+        out.push(
+          `${path}.on: a per-object question crops the boxes of a COUNT or BOUNDING_BOX detector, ${on.id} is ${on.mode}`,
+        );
+      }
       if ('near' in e) check(e.near.detector, e, `${path}.near`);
       if ('overlaps' in e) check(e.overlaps.detector, e, `${path}.overlaps`);
     }

@@ -117,6 +117,22 @@ describe('POST /device-api/v1/compound-detectors', () => {
       `rule.any[1]: a inside leaf reads a COUNT or BOUNDING_BOX detector, ${helmet} is BINARY`,
     );
 
+    const onBinary = await post('/device-api/v1/compound-detectors', {
+      name: 'c6b',
+      query: 'q',
+      rule: {
+        all: [
+          { detector: helmet, label: 'YES', on: person },
+          { not: { detector: person, label: 'YES', on: helmet } },
+        ],
+      },
+    });
+    expect(onBinary.status).toBe(422);
+    expect(onBinary.json.detail).toBe(
+      `rule: rule.all[1].not: a label leaf reads a BINARY detector, ${person} is COUNT; ` +
+        `rule.all[1].not.on: a per-object question crops the boxes of a COUNT or BOUNDING_BOX detector, ${helmet} is BINARY`,
+    );
+
     const outer = await post('/device-api/v1/compound-detectors', {
       name: 'c7',
       query: 'q',
