@@ -18,6 +18,7 @@ import {
   inferenceOutcomeFromAnswer,
   isFinalCloudAnswer,
   outboxKindFor,
+  requiresEdgePrediction,
   type Decision,
   type DecisionReason,
   type EdgeConfidence,
@@ -144,7 +145,12 @@ export class ImageQueryService {
 
   /** One image query from a client (`POST /device-api/v1/image-queries`). `startedAt`: performance.now(). */
   async submit(cmd: SubmitImageQuery, caller: Caller, startedAt: number): Promise<SubmitAnswer> {
-    const detector = await this.deps.detectors.get(cmd.detectorId, caller.token);
+    let detector: Detector;
+    try {
+      detector = await this.deps.detectors.get(cmd.detectorId, caller.token);
+    } catch (err) {
+      throw this.keptAtEdge(cmd.detectorId, err);
+    }
     this.deps.detectors.markQueried(detector.id);
     const id = cmd.imageQueryId ?? newImageQueryId();
     if (cmd.imageQueryId && (await this.deps.imageQueries.get(id))) {
@@ -154,6 +160,16 @@ export class ImageQueryService {
     const [answer] = await this.answer([this.draft(id, detector, cmd)], image, startedAt);
     if (!answer!.ok) throw answer!.error;
     return answer!.value;
+  }
+
+  /**
+   * A refusal to look up a detector whose preset requires an edge prediction (no_cloud) carries the edge-only
+   * mark: nginx would otherwise replay the image to the cloud, which answers for the detector (a 200 UNCLEAR).
+   */
+  private keptAtEdge(detectorId: string, err: unknown): unknown {
+    if (!(err instanceof IntelliOpticsError)) return err;
+    if (!requiresEdgePrediction(this.deps.config.presetFor(detectorId))) return err;
+    return new EdgeOnlyError(err.code, err.message, err.details ? { details: err.details } : undefined);
   }
 
   /** One camera frame for every detector watching it: one image row, one inference call. */
