@@ -268,6 +268,63 @@ describe.each(doors)('through %s', (door, base) => {
     expect(r.json.detectors[detectorId]).toEqual({ primary_version: null, oodd_version: null });
   });
 
+  it("serves the cloud-only routes exactly as the cloud does (status and body, the caller's token)", async () => {
+    const own = await api(cloud.url)('/v1/detectors', {
+      method: 'POST',
+      token: cloud.tokens.admin,
+      headers: json,
+      body: JSON.stringify({ name: `cloud-only-${door.length}`, query: 'Is it there?' }),
+    });
+    expect(own.status).toBeLessThan(300);
+    const id = (own.json as { id: string }).id;
+    const direct = (path: string, init: Parameters<ReturnType<typeof api>>[1] = {}) =>
+      api(cloud.url)(path, init);
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    // Writes first (through the door), then every read through the door equals the same read at the cloud.
+    const note = await call(`/v1/notes?detector_id=${id}`, {
+      method: 'POST',
+      token: cloud.tokens.reviewer,
+      headers: form,
+      body: 'content=seen through the door',
+    });
+    expect(note.status, note.text).toBeLessThan(300);
+    const report = await call('/v1/edge/report-metrics', {
+      method: 'POST',
+      token: cloud.tokens.admin,
+      headers: json,
+      body: JSON.stringify({ device_id: 'parity', status: { cpu: 0.5 } }),
+    });
+    expect(report.status, report.text).toBe(200);
+    for (const path of [
+      `/v1/detectors/${id}/metrics`,
+      `/v1/detectors/${id}/evaluation`,
+      `/v1/notes?detector_id=${id}`,
+      '/v1/detector-groups',
+      '/v1/month-to-date-account-info',
+    ]) {
+      const [viaDoor, atCloud] = [
+        await call(path, { token: cloud.tokens.admin }),
+        await direct(path, { token: cloud.tokens.admin }),
+      ];
+      expect(viaDoor.status, `${path}: ${viaDoor.text}`).toBe(atCloud.status);
+      expect(viaDoor.status, path).toBe(200);
+      expect(viaDoor.json, path).toEqual(atCloud.json);
+      expect(viaDoor.headers.get('x-io-served-by'), path).toBe('cloud');
+      // The caller's token, not the edge's: without one the cloud's 401 comes back.
+      expect((await call(path)).status, path).toBe(401);
+    }
+    expect(
+      JSON.stringify((await call(`/v1/notes?detector_id=${id}`, { token: cloud.tokens.admin })).json),
+    ).toContain('seen through the door');
+    // A reviewer may not reset (403 from the cloud); an admin may (204), as at the cloud.
+    expect(
+      (await call(`/v1/detector-reset/${id}`, { method: 'DELETE', token: cloud.tokens.reviewer })).status,
+    ).toBe(403);
+    expect(
+      (await call(`/v1/detector-reset/${id}`, { method: 'DELETE', token: cloud.tokens.admin })).status,
+    ).toBe(204);
+  });
+
   it('forwards an unknown id and an unknown route to the cloud with its {"detail"}', async () => {
     const r = await call('/v1/image-queries/iq_0000000000000000000000000zz', { token: cloud.tokens.admin });
     expect(r.status).toBe(404);
