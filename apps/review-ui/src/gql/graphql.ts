@@ -117,7 +117,20 @@ export interface CreateUserInput {
   role: UserRole;
 }
 
+export interface HubDeadLetterInput {
+  id: string;
+  detectorId: string;
+  cause: string;
+  since: string;
+}
+
+export interface HubDeadLettersInput {
+  count: number;
+  items: Array<HubDeadLetterInput>;
+}
+
 export interface HubHeartbeatInput {
+  deadLetters?: HubDeadLettersInput | null;
   latency?: HubLatencyInput | null;
   hubId?: string | null;
   servedDetectors: Array<ServedDetectorInput>;
