@@ -151,3 +151,5 @@ export {
   OCR_MODEL,
   cocoDetectorRef,
 } from './builtin/builtin-answers';
+
+export * from './reasoning';

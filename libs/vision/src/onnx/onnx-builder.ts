@@ -112,3 +112,74 @@ export function encodeModel(spec: GraphSpec): Uint8Array {
   });
   return onnx.ModelProto.encode(model).finish();
 }
+
+/**
+ * Collects nodes and initializers for a graph written op by op: each call returns its output's (unique) name,
+ * so unrolled graphs (a recursion written out step by step) read like the forward pass they mirror.
+ */
+export class GraphBuilder {
+  readonly nodes: OnnxNode[] = [];
+  readonly initializers: OnnxTensor[] = [];
+  private counter = 0;
+
+  private fresh(hint: string): string {
+    return `${hint}_${this.counter++}`;
+  }
+
+  /** A float constant (weights); the name is kept as given, so it must be unique. */
+  constant(name: string, dims: number[], data: ArrayLike<number>): string {
+    this.initializers.push(floatTensor(name, dims, data));
+    return name;
+  }
+
+  int64(name: string, data: number[]): string {
+    this.initializers.push(int64Tensor(name, [data.length], data));
+    return name;
+  }
+
+  op(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, output?: string): string {
+    const out = output ?? this.fresh(opType.toLowerCase());
+    this.nodes.push(node(opType, inputs, [out], attrs));
+    return out;
+  }
+
+  matMul(a: string, b: string): string {
+    return this.op('MatMul', [a, b]);
+  }
+  add(a: string, b: string): string {
+    return this.op('Add', [a, b]);
+  }
+  mul(a: string, b: string): string {
+    return this.op('Mul', [a, b]);
+  }
+  /** y = x·Wᵀ + b for x [N, in], W [out, in] (the layout the TypeScript models keep). */
+  linear(x: string, w: string, b?: string): string {
+    return this.op('Gemm', b ? [x, w, b] : [x, w], { transB: 1 });
+  }
+  relu(x: string): string {
+    return this.op('Relu', [x]);
+  }
+  tanh(x: string): string {
+    return this.op('Tanh', [x]);
+  }
+  sigmoid(x: string): string {
+    return this.op('Sigmoid', [x]);
+  }
+  softmax(x: string, axis: number, output?: string): string {
+    return this.op('Softmax', [x], { axis }, output);
+  }
+  concat(xs: string[], axis: number, output?: string): string {
+    return this.op('Concat', xs, { axis }, output);
+  }
+  transpose(x: string, perm: number[]): string {
+    return this.op('Transpose', [x], { perm });
+  }
+  /** Reshape to a constant shape (0 keeps a dimension, −1 infers one). */
+  reshape(x: string, shape: number[]): string {
+    const s = this.int64(this.fresh('shape'), shape);
+    return this.op('Reshape', [x, s]);
+  }
+  reduceMean(x: string, axes: number[], keepdims = 1): string {
+    return this.op('ReduceMean', [x], { axes, keepdims });
+  }
+}

@@ -1,7 +1,15 @@
+import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../training/stratified-split';
 import type { RecursiveHeadConfig } from './recursive-head.model';
 import { forwardSteps, initParameters, lossAndGradient, parameterCount } from './recursive-head.model';
+import {
+  buildRecursiveHead,
+  MAP_INPUT,
+  STEP_ATTENTION_OUTPUT,
+  STEP_HALT_OUTPUT,
+  STEP_PROBABILITIES_OUTPUT,
+} from './recursive-head.onnx';
 import { calibrateRecursiveHead, predictRecursive, trainRecursiveHead } from './recursive-head.train';
 import { fitTokenProjection, projectTokens } from './token-projection';
 
@@ -146,5 +154,42 @@ describe('token projection', () => {
         (50 * tokens),
     );
     for (const v of variance) expect(v).toBeCloseTo(1, 1);
+  });
+});
+
+describe('ONNX export', () => {
+  it('computes the same steps as the TypeScript forward pass, for a batch', async () => {
+    const dim = 12;
+    const side = 3;
+    const tokens = side * side;
+    const rng = mulberry32(11);
+    const maps = Array.from({ length: 4 }, () =>
+      Float32Array.from({ length: dim * tokens }, () => 6 * rng()),
+    );
+    const projection = fitTokenProjection(maps, dim, tokens, { components: 5 });
+    const config: RecursiveHeadConfig = { ...small, tokens, inDim: 5, classes: 2, cycles: 2, steps: 3 };
+    const params = initParameters(config, 3);
+    for (let i = 0; i < params.length; i++) params[i]! *= 2; // away from the uniform-attention regime
+    const head = { config, params, temperature: 1.7, epochs: 0, finalLoss: NaN };
+    const session = await ort.InferenceSession.create(buildRecursiveHead(head, projection));
+    const batch = new Float32Array(maps.length * dim * tokens);
+    maps.forEach((m, i) => batch.set(m, i * dim * tokens));
+    const out = await session.run({
+      [MAP_INPUT]: new ort.Tensor('float32', batch, [maps.length, dim, side, side]),
+    });
+    const probs = out[STEP_PROBABILITIES_OUTPUT]!.data as Float32Array;
+    const halts = out[STEP_HALT_OUTPUT]!.data as Float32Array;
+    const attention = out[STEP_ATTENTION_OUTPUT]!.data as Float32Array;
+    maps.forEach((m, i) => {
+      const expected = predictRecursive(head, projectTokens(projection, m));
+      expected.steps.forEach((st, t) => {
+        st.probabilities.forEach((p, c) => expect(probs[(i * 3 + t) * 2 + c]).toBeCloseTo(p, 4));
+        expect(halts[i * 3 + t]).toBeCloseTo(st.haltProbability, 4);
+        st.attention.forEach((a, j) => expect(attention[(i * 3 + t) * tokens + j]).toBeCloseTo(a, 4));
+      });
+    });
+    // Not a uniform read: the attention differs between tokens.
+    expect(Math.max(...attention) - Math.min(...attention)).toBeGreaterThan(0.05);
+    await session.release();
   });
 });

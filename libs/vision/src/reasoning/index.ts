@@ -1,0 +1,34 @@
+/** The recursive reasoning head (#15): model, training, token projection. */
+export type { RecursiveHeadConfig, StepOutput } from './recursive-head.model';
+export {
+  DEFAULT_RECURSIVE_CONFIG,
+  forwardSteps,
+  initParameters,
+  lossAndGradient,
+  parameterCount,
+  parameterShapes,
+} from './recursive-head.model';
+export type {
+  AdamOptions,
+  RecursiveHead,
+  RecursivePrediction,
+  RecursiveTrainOptions,
+  ReasoningStep,
+} from './recursive-head.train';
+export {
+  Adam,
+  calibrateRecursiveHead,
+  HALT_THRESHOLD,
+  interpretSteps,
+  predictRecursive,
+  trainRecursiveHead,
+} from './recursive-head.train';
+export type { TokenProjection, ProjectionFitOptions } from './token-projection';
+export { fitTokenProjection, projectTokens } from './token-projection';
+export {
+  buildRecursiveHead,
+  MAP_INPUT,
+  STEP_ATTENTION_OUTPUT,
+  STEP_HALT_OUTPUT,
+  STEP_PROBABILITIES_OUTPUT,
+} from './recursive-head.onnx';
