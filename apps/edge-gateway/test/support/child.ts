@@ -30,7 +30,8 @@ export async function spawnGateway(port: number, env: Record<string, string>): P
         return false;
       }
     },
-    30_000,
+    // tsx compiles the gateway at start: ~20 s on a loaded 2-core machine, so a wait, not a speed limit.
+    90_000,
     'the gateway child to be ready',
   );
   return { child, url, stderr: () => err };
