@@ -325,6 +325,15 @@ export type HubFieldsFragment = {
     count: number;
     p50Ms: number | null;
   }>;
+  deadLetters: {
+    count: number;
+    items: Array<{
+      id: string;
+      detectorId: string;
+      cause: string;
+      since: string;
+    }>;
+  };
 };
 
 export type LeaseFieldsFragment = {
@@ -1595,6 +1604,15 @@ export type FleetQuery = {
       count: number;
       p50Ms: number | null;
     }>;
+    deadLetters: {
+      count: number;
+      items: Array<{
+        id: string;
+        detectorId: string;
+        cause: string;
+        since: string;
+      }>;
+    };
   }>;
   detectors: Array<{
     id: string;
@@ -1632,6 +1650,15 @@ export const FleetDocument = gql`
       at
       count
       p50Ms
+    }
+    deadLetters {
+      count
+      items {
+        id
+        detectorId
+        cause
+        since
+      }
     }
   }
 ` as TypedDocumentNode<FleetQuery, FleetQueryVariables>;

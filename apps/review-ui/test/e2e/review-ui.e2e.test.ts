@@ -418,6 +418,29 @@ describe('review UI against a real cloud-graph', () => {
     await beat(300, 30, 11);
     await expect.poll(() => admin.getByTestId('hubs').textContent()).toContain('11 ms');
     expect(await admin.locator('.hub-charts circle').count()).toBeGreaterThanOrEqual(4);
+    expect(await admin.getByTestId('dead-letter-count').textContent()).toBe('0');
+    // The edge's dead letters ride on its heartbeat; the hub's card lists them.
+    const since = new Date(Date.now() - 60_000).toISOString();
+    const dead = await h.gql(
+      'mutation($input: HubHeartbeatInput!) { hubHeartbeat(input: $input) { ok error { message } } }',
+      {
+        input: {
+          servedDetectors: [{ detectorId: detectors.rail, primaryVersion: 2, ooddVersion: 1 }],
+          counters: { edge_image_queries_total: 300, edge_escalations_total: 30, outbox_pending: 0 },
+          deadLetters: {
+            count: 3,
+            items: [{ id: 'iq_deadletter1', detectorId: detectors.rail, cause: 'MAX_ATTEMPTS', since }],
+          },
+        },
+      },
+      h.tokens.hub,
+    );
+    expect(dead.data?.hubHeartbeat).toMatchObject({ ok: true });
+    await admin.reload();
+    await expect.poll(() => admin.getByTestId('dead-letter-count').textContent()).toBe('3');
+    expect(await admin.getByTestId('dead-letters').textContent()).toContain(
+      'iq_deadletter1guard-rail · MAX_ATTEMPTS',
+    );
     // The hub's detector scope: every detector until an admin assigns some.
     expect(await admin.getByTestId('hub-scope').textContent()).toBe('Sees every detector (no assignment)');
     const assign = (ids: string[] | null) =>

@@ -62,6 +62,8 @@ export default function FleetPage() {
           counters: {},
           servedDetectors: [],
           latencySamples: [],
+          // The live event does not carry them; the next load of the page does.
+          deadLetters: { count: 0, items: [] },
           assignedDetectorIds: null,
           name: h.name,
           ...h,
@@ -123,6 +125,33 @@ export default function FleetPage() {
                   <Chip label="Escalation rate">{percent(escalationRate(counters), 1)}</Chip>
                   <Chip label="Latency">{lastLatency == null ? '—' : `${Math.round(lastLatency)} ms`}</Chip>
                 </div>
+                <h3>
+                  Dead letters{' '}
+                  <Chip tone={h.deadLetters.count > 0 ? 'bad' : 'neutral'}>
+                    <span data-testid="dead-letter-count">{h.deadLetters.count}</span>
+                  </Chip>
+                </h3>
+                {h.deadLetters.count === 0 ? (
+                  <p className="muted small">No escalation set aside.</p>
+                ) : (
+                  <>
+                    <p className="muted small">
+                      Escalations the edge set aside after its retries (newest first; retry or discard them on
+                      the edge).
+                    </p>
+                    <ul className="served" data-testid="dead-letters">
+                      {h.deadLetters.items.map((d) => (
+                        <li key={d.id}>
+                          <span className="mono small">{d.id}</span>
+                          <span className="muted small">
+                            {detectorNames.get(d.detectorId) ?? d.detectorId} · {d.cause} ·{' '}
+                            {relativeTime(d.since, now)}
+                          </span>
+                        </li>
+                      ))}
+                    </ul>
+                  </>
+                )}
                 <h3>Serves</h3>
                 {h.servedDetectors.length === 0 ? (
                   <p className="muted small">No detectors reported yet.</p>
