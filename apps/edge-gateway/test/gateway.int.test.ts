@@ -112,6 +112,11 @@ describe('POST /device-api/v1/image-queries', () => {
       >;
       expect(sentMeta).toMatchObject({ camera: 'north', reason: 'BELOW_THRESHOLD' });
       expect(sent!.bytes).toBe(image.length);
+      // The edge's explanation travelled beside the image: it says why it escalated.
+      expect(sent!.explanation?.steps.at(-1)).toMatchObject({
+        kind: 'decision',
+        data: { reason: 'BELOW_THRESHOLD', escalated: true },
+      });
 
       cloud.label(iq.id, 'NO');
       const answered = await waitFor(

@@ -5,12 +5,20 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Detector, ImageQuery } from '@intellioptics/schema';
+import {
+  isMultipart,
+  readEscalationBody,
+  type Detector,
+  type Explanation,
+  type ImageQuery,
+} from '@intellioptics/schema';
 
 export interface ReceivedEscalation {
   params: Record<string, string>;
+  /** The image's size (read out of the multipart body when the edge sent its explanation beside it). */
   bytes: number;
   token: string | undefined;
+  explanation: Explanation | null;
 }
 
 export class FakeCloud {
@@ -100,7 +108,15 @@ export class FakeCloud {
     }
     if (p === '/device-api/v1/image-queries' && req.method === 'POST') {
       const params = Object.fromEntries(url.searchParams);
-      this.received.push({ params, bytes: body.length, token });
+      // As the real cloud: an escalation with the edge's explanation is multipart (image + explanation).
+      const type = req.headers['content-type'];
+      const parts = isMultipart(type) ? readEscalationBody(body, type!) : null;
+      this.received.push({
+        params,
+        bytes: parts ? parts.image.length : body.length,
+        token,
+        explanation: parts?.explanation ?? null,
+      });
       if (this.failWith !== null) return send(this.failWith, { detail: 'injected failure' });
       const d = this.detectors.get(params.detector_id ?? '');
       if (!d) return send(404, { detail: 'detector not found', code: 'DETECTOR_NOT_FOUND' });
