@@ -14,6 +14,15 @@ const base: RetrainState = {
 };
 const s = (over: Partial<RetrainState>): RetrainState => ({ ...base, ...over });
 const trained = { outcome: 'PUBLISHED' as const, finishedAtMs: NOW - 600_000 };
+/** A published detector with 20 new labels of 20 needed: due, so the debounce decides. */
+const later = (over: Partial<RetrainState>): RetrainState =>
+  s({
+    labelsPerClass: { YES: 60, NO: 60 },
+    newLabelsSinceLastAttempt: 20,
+    lastAttempt: trained,
+    hasPublishedVersion: true,
+    ...over,
+  });
 
 describe(decideRetrain.name, () => {
   it.each([
@@ -28,22 +37,40 @@ describe(decideRetrain.name, () => {
     ],
     ['a job is queued or running', s({ jobActive: true }), false, 'JOB_ACTIVE'],
     [
+      'first version while labels keep arriving (one 50 ms ago): at once',
+      s({ lastLabelAtMs: NOW - 50, firstPendingLabelAtMs: NOW - 1_000 }),
+      true,
+      'FIRST_VERSION_DUE',
+    ],
+    [
       'debounce: a label 2 s ago',
-      s({ lastLabelAtMs: NOW - 2_000, firstPendingLabelAtMs: NOW - 5_000 }),
+      later({ lastLabelAtMs: NOW - 2_000, firstPendingLabelAtMs: NOW - 5_000 }),
       false,
       'DEBOUNCING',
     ],
     [
       'debounce ends after 10 s of quiet',
-      s({ lastLabelAtMs: NOW - 10_000, firstPendingLabelAtMs: NOW - 30_000 }),
+      later({ lastLabelAtMs: NOW - 10_000, firstPendingLabelAtMs: NOW - 30_000 }),
       true,
-      'FIRST_VERSION_DUE',
+      'NEW_LABELS_DUE',
     ],
     [
       'debounce capped 120 s after the first pending label',
-      s({ lastLabelAtMs: NOW - 1_000, firstPendingLabelAtMs: NOW - 120_000 }),
+      later({ lastLabelAtMs: NOW - 1_000, firstPendingLabelAtMs: NOW - 120_000 }),
       true,
-      'FIRST_VERSION_DUE',
+      'NEW_LABELS_DUE',
+    ],
+    [
+      'a stream: 2× the needed labels pending, labels still arriving: at once',
+      later({ newLabelsSinceLastAttempt: 40, lastLabelAtMs: NOW - 50, firstPendingLabelAtMs: NOW - 2_000 }),
+      true,
+      'NEW_LABELS_DUE',
+    ],
+    [
+      'a stream: 39 pending of 2 × 20: still debouncing',
+      later({ newLabelsSinceLastAttempt: 39, lastLabelAtMs: NOW - 50, firstPendingLabelAtMs: NOW - 2_000 }),
+      false,
+      'DEBOUNCING',
     ],
     [
       'retrain: 19 new labels of 20 needed',
@@ -126,7 +153,7 @@ describe(decideRetrain.name, () => {
 
   it('says when to look again while debouncing and backing off', () => {
     expect(
-      decideRetrain(s({ lastLabelAtMs: NOW - 2_000, firstPendingLabelAtMs: NOW - 5_000 })).recheckAtMs,
+      decideRetrain(later({ lastLabelAtMs: NOW - 2_000, firstPendingLabelAtMs: NOW - 5_000 })).recheckAtMs,
     ).toBe(NOW + 8_000);
     expect(
       decideRetrain(
@@ -137,6 +164,12 @@ describe(decideRetrain.name, () => {
 
   it('honours a custom configuration', () => {
     expect(decideRetrain(s({}), { minLabelsPerClass: 5 }).reason).toBe('NOT_ENOUGH_LABELS');
+    const streaming = { lastLabelAtMs: NOW - 50, firstPendingLabelAtMs: NOW - 1_000 };
+    expect(decideRetrain(s(streaming), { firstVersionImmediately: false }).reason).toBe('DEBOUNCING');
+    expect(
+      decideRetrain(later({ ...streaming, newLabelsSinceLastAttempt: 400 }), { streamBacklogFactor: 0 })
+        .reason,
+    ).toBe('DEBOUNCING');
     expect(newLabelsNeeded(50)).toBe(20);
     expect(newLabelsNeeded(1000)).toBe(100);
     expect(
@@ -148,6 +181,8 @@ describe(decideRetrain.name, () => {
         failureBackoffMs: 0,
         minClasses: 2,
         minLabelsPerClass: 1,
+        firstVersionImmediately: true,
+        streamBacklogFactor: 2,
       }),
     ).toBe(5);
   });

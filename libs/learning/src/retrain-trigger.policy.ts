@@ -2,13 +2,17 @@
  * When to train a detector (pure; the clock is passed in). ARCHITECTURE.md "The learning loop" step 3.
  *
  * 1. One job per detector at a time: a queued or running job → WAIT (JOB_ACTIVE).
- * 2. First version: as soon as ≥ `minClasses` classes have ≥ `minLabelsPerClass` labels each.
+ * 2. First version: as soon as ≥ `minClasses` classes have ≥ `minLabelsPerClass` labels each, with no
+ *    debounce (`firstVersionImmediately`): until it exists every query is escalated, and under a steady
+ *    stream of labels the labels are never quiet, so waiting meant waiting the full `maxDelayMs`.
  * 3. Later versions: after ≥ newLabels(total) labels (relabels count) arrived since the last training attempt
  *    (published or refused, so a refused candidate is not retrained on the same labels), newLabels(total) =
  *    max(`minNewLabels`, ⌈`growthFraction`·total⌉): retraining cost grows with the label count, so the
  *    step does too.
  * 4. Debounce: once due, train when labels have been quiet for `quietMs`, or `maxDelayMs` after the first
- *    label the next job will consume, whichever comes first (a reviewer labelling a burst gets one job).
+ *    label the next job will consume, whichever comes first (a reviewer labelling a burst gets one job), or
+ *    at once when `streamBacklogFactor` × the needed new labels are already pending (a stream, not a burst:
+ *    later versions keep pace with it instead of falling `maxDelayMs` behind).
  * 5. Failure backoff: after a failed attempt, wait `failureBackoffMs` before retrying the same labels.
  */
 export interface RetrainTriggerConfig {
@@ -19,6 +23,9 @@ export interface RetrainTriggerConfig {
   quietMs: number;
   maxDelayMs: number;
   failureBackoffMs: number;
+  firstVersionImmediately: boolean;
+  /** 0 = off. */
+  streamBacklogFactor: number;
 }
 
 export const DEFAULT_RETRAIN_TRIGGER: RetrainTriggerConfig = {
@@ -29,6 +36,8 @@ export const DEFAULT_RETRAIN_TRIGGER: RetrainTriggerConfig = {
   quietMs: 10_000,
   maxDelayMs: 120_000,
   failureBackoffMs: 300_000,
+  firstVersionImmediately: true,
+  streamBacklogFactor: 2,
 };
 
 export interface RetrainState {
@@ -106,6 +115,9 @@ export function decideRetrain(
   if (!due) return out(false, 'NOT_ENOUGH_NEW_LABELS');
   const reason: RetrainReason = state.hasPublishedVersion ? 'NEW_LABELS_DUE' : 'FIRST_VERSION_DUE';
   if (state.lastLabelAtMs === null) return out(true, reason);
+  if (!state.hasPublishedVersion && firstAttempt && cfg.firstVersionImmediately) return out(true, reason);
+  if (cfg.streamBacklogFactor > 0 && !firstAttempt && newLabels >= cfg.streamBacklogFactor * needed)
+    return out(true, reason);
   const quietAt = state.lastLabelAtMs + cfg.quietMs;
   const latestAt = (state.firstPendingLabelAtMs ?? state.lastLabelAtMs) + cfg.maxDelayMs;
   if (state.nowMs >= quietAt || state.nowMs >= latestAt) return out(true, reason);

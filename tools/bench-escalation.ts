@@ -1,0 +1,492 @@
+/**
+ * Escalation benchmark (ticket #18): does the learned escalation policy send people fewer answers the edge
+ * got right, without answering more wrongly at the edge? `npm run bench:escalation`
+ *
+ * Data: Fashion-MNIST (Debian `dataset-fashion-mnist`), every image through the real pipeline (28×28 grey →
+ * PNG → preprocess → ONNX backbone); features cached under .cache/escalation. Detectors: binary class pairs,
+ * "is it footwear?" over all classes, and a 10-class one. For each detector:
+ *   A. cold start: a stream of queries to a new detector, the threshold policy, an oracle labelling every
+ *      escalation and the audits of confident answers (rate AUDIT_RATE); the real trainCandidate trains a
+ *      first version on 8 × classes labels and the detector's model on all cold-start labels at its end
+ *      (two versions only: a training costs up to a minute on 2 busy cores);
+ *   B. history (calibration data): the rest of the stream answered by that model with the threshold policy;
+ *      its labelled answers (escalations with P(labelled) = 1, audits with P = AUDIT_RATE) are all the policy
+ *      learns from. r* = the threshold policy's kept-answer error estimated from them (importance-weighted);
+ *      fitEscalationPolicy fits the risk model and certifies its operating point (Learn-then-Test, δ = 0.1);
+ *   C. test: the independent test split, answered by the same model; the oracle knows every truth.
+ * Reported on test: escalation rate, false escalations (escalated although the edge was right, per query),
+ * edge error (error of the answers kept at the edge), AURC and the coverage at r* of each ranking (risk–
+ * coverage summary). Headline: 1 − FE_policy / FE_threshold over all detectors' test queries, with a
+ * percentile bootstrap interval (test queries resampled within each detector).
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  adjustConfidenceForDomain,
+  evaluateEscalationPolicy,
+  type EscalationPolicyModel,
+  type PolicyObservation,
+} from '@intellioptics/decision';
+import {
+  fitEscalationPolicy,
+  thresholdPolicyRisk,
+  trainCandidate,
+  type Candidate,
+  type LabelledExample,
+  type PolicyHistoryExample,
+} from '@intellioptics/learning';
+import {
+  FOOTWEAR_CLASSES,
+  ensureFashionMnist,
+  fashionMnist,
+  greyPng,
+  seededSample,
+  type GreyImageSet,
+} from '@intellioptics/learning/datasets';
+import type { DetectorMode } from '@intellioptics/schema';
+import { NeighborIndex, VisionEngine, mulberry32 } from '@intellioptics/vision';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const CACHE = path.join(REPO, '.cache', 'escalation');
+const CLASS_NAMES = [
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
+];
+const THRESHOLD = 0.9;
+const AUDIT_RATE = Number(process.env['BENCH_AUDIT_RATE'] ?? 0.1);
+const COLD_START_FRACTION = 0.4;
+const NEIGHBORS = 5;
+const BOOTSTRAP = 1000;
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+
+interface DetectorCase {
+  name: string;
+  mode: DetectorMode;
+  classNames?: string[];
+  /** Fashion classes the detector sees (others never reach it). */
+  classes: number[];
+  label(fashionClass: number): string;
+}
+
+const pair = (yes: number, no: number): DetectorCase => ({
+  name: `${CLASS_NAMES[yes]} vs ${CLASS_NAMES[no]}`,
+  mode: 'BINARY',
+  classes: [yes, no],
+  label: (c) => (c === yes ? 'YES' : 'NO'),
+});
+const ALL = CLASS_NAMES.map((_, i) => i);
+const DETECTORS: DetectorCase[] = [
+  pair(0, 6),
+  pair(2, 4),
+  pair(7, 9),
+  {
+    name: 'footwear? (all classes)',
+    mode: 'BINARY',
+    classes: ALL,
+    label: (c) => (FOOTWEAR_CLASSES.has(c) ? 'YES' : 'NO'),
+  },
+  {
+    name: '10 classes',
+    mode: 'MULTI_CLASS',
+    classNames: CLASS_NAMES,
+    classes: ALL,
+    label: (c) => CLASS_NAMES[c]!,
+  },
+];
+
+// ---------------------------------------------------------------- data
+
+async function features(engine: VisionEngine, set: GreyImageSet, name: string): Promise<Float32Array[]> {
+  const dim = engine.backbone.featureDim;
+  const key = createHash('sha256')
+    .update(`${engine.backbone.sha256}|${set.ids.join(',')}`)
+    .digest('hex')
+    .slice(0, 16);
+  const file = path.join(CACHE, `${name}-${key}.f32`);
+  if (existsSync(file)) {
+    const buf = await readFile(file);
+    const all = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
+    if (all.length === set.ids.length * dim) {
+      log(`features ${name}: ${set.ids.length} from cache ${path.relative(REPO, file)}`);
+      return set.ids.map((_, i) => all.slice(i * dim, (i + 1) * dim));
+    }
+  }
+  const all = new Float32Array(set.ids.length * dim);
+  const t0 = performance.now();
+  for (let i = 0; i < set.grey.length; i += 32) {
+    const pngs = await Promise.all(set.grey.slice(i, i + 32).map(greyPng));
+    (await engine.embed(pngs)).features.forEach((f, j) => all.set(f, (i + j) * dim));
+    if (i % 640 === 0)
+      log(
+        `features ${name}: ${i}/${set.grey.length} (${((performance.now() - t0) / (i + 32)).toFixed(0)} ms/image)`,
+      );
+  }
+  await mkdir(CACHE, { recursive: true });
+  await writeFile(file, new Uint8Array(all.buffer));
+  return set.ids.map((_, i) => all.slice(i * dim, (i + 1) * dim));
+}
+
+// ---------------------------------------------------------------- helpers
+
+const pct = (v: number, d = 1): string => (Number.isFinite(v) ? `${(100 * v).toFixed(d)}%` : 'n/a');
+const num = (v: number, d = 3): string => (Number.isFinite(v) ? v.toFixed(d) : 'n/a');
+
+function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line(headers), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+/** One answered query: what the edge saw and whether its answer was right. */
+interface Answered {
+  id: string;
+  obs: PolicyObservation;
+  adjusted: number;
+  truth: string;
+  correct: boolean;
+}
+
+function answerWith(
+  cand: Candidate,
+  index: NeighborIndex | null,
+  mode: DetectorMode,
+  id: string,
+  f: Float32Array,
+  truth: string,
+  auditDisagreement: number | null,
+): Answered {
+  const p = cand.predict(f);
+  const probabilities = [...p.probabilities];
+  const top = probabilities.reduce((b, v, k) => (v > probabilities[b]! ? k : b), 0);
+  const obs: PolicyObservation = {
+    classNames: cand.classNames,
+    probabilities,
+    inDomain: p.inDomain ?? null,
+    neighborLabels: index ? index.search(f, NEIGHBORS).map((h) => cand.classNames[h.classIndex]!) : [],
+    modelAgeDays: 0,
+    auditDisagreement,
+  };
+  const adjusted = adjustConfidenceForDomain({
+    confidence: probabilities[top]!,
+    inDomainProbability: obs.inDomain,
+    mode,
+    numClasses: probabilities.length,
+  });
+  return { id, obs, adjusted, truth, correct: cand.classNames[top] === truth };
+}
+
+/** Area under the risk–coverage curve when answers are kept in order of `score` (lower = keep first). */
+function aurc(score: number[], wrong: boolean[]): number {
+  const order = score.map((s, i) => ({ s, w: wrong[i]! })).sort((a, b) => a.s - b.s);
+  let errors = 0;
+  let area = 0;
+  order.forEach((o, i) => {
+    if (o.w) errors++;
+    area += errors / (i + 1);
+  });
+  return area / order.length;
+}
+
+/** Largest coverage whose kept error (keeping in `score` order) is ≤ r. */
+function coverageAt(score: number[], wrong: boolean[], r: number): number {
+  const order = score.map((s, i) => ({ s, w: wrong[i]! })).sort((a, b) => a.s - b.s);
+  let errors = 0;
+  let best = 0;
+  order.forEach((o, i) => {
+    if (o.w) errors++;
+    if (errors / (i + 1) <= r) best = (i + 1) / order.length;
+  });
+  return best;
+}
+
+interface TestCounts {
+  n: number;
+  escalated: number;
+  falseEscalations: number;
+  kept: number;
+  keptWrong: number;
+}
+const counts = (escalate: boolean[], correct: boolean[], idx: readonly number[]): TestCounts => {
+  const c = { n: idx.length, escalated: 0, falseEscalations: 0, kept: 0, keptWrong: 0 };
+  for (const i of idx) {
+    if (escalate[i]) {
+      c.escalated++;
+      if (correct[i]) c.falseEscalations++;
+    } else {
+      c.kept++;
+      if (!correct[i]) c.keptWrong++;
+    }
+  }
+  return c;
+};
+
+// ---------------------------------------------------------------- one detector
+
+interface DetectorResult {
+  name: string;
+  labelsA: number;
+  versions: number;
+  history: number;
+  targetRisk: number;
+  fit: ReturnType<typeof fitEscalationPolicy>;
+  correct: boolean[];
+  escBase: boolean[];
+  escPolicy: boolean[];
+  aurcConf: number;
+  aurcPolicy: number;
+  covConf: number;
+  covPolicy: number;
+  trainSeconds: number;
+}
+
+function runDetector(
+  det: DetectorCase,
+  stream: { set: GreyImageSet; feats: Float32Array[] },
+  test: { set: GreyImageSet; feats: Float32Array[] },
+  base: { backbone: { id: string; sha256: string; featureDim: number }; pipeline: VisionEngine['pipeline'] },
+): DetectorResult {
+  const spec = {
+    id: `det_bench_${det.name.replace(/\W+/g, '_')}`,
+    mode: det.mode,
+    modeConfiguration: det.classNames ? { class_names: det.classNames } : null,
+    confidenceThreshold: THRESHOLD,
+  };
+  const seen = new Set(det.classes);
+  const streamIdx = stream.set.classes.map((c, i) => (seen.has(c) ? i : -1)).filter((i) => i >= 0);
+  const testIdx = test.set.classes.map((c, i) => (seen.has(c) ? i : -1)).filter((i) => i >= 0);
+  const coldN = Math.round(streamIdx.length * COLD_START_FRACTION);
+  const rng = mulberry32(det.name.length * 7919 + 17);
+
+  // A. cold start with the threshold policy and the real training code.
+  const labelled: LabelledExample[] = [];
+  let model: Candidate | null = null;
+  let index: NeighborIndex | null = null;
+  let versions = 0;
+  const firstAt = 8 * det.classes.length;
+  let trainSeconds = 0;
+  const train = (): void => {
+    try {
+      const cand = trainCandidate({ ...base, detector: spec, examples: labelled });
+      model = cand;
+      index = NeighborIndex.load(cand.primary.metadata.neighbor_index, base.backbone.featureDim);
+      versions++;
+      trainSeconds += cand.trainSeconds;
+      log(
+        `  ${det.name}: v${versions} on ${labelled.length} labels (held-out acc ${pct(cand.evaluation.accuracy)}, ${cand.trainSeconds.toFixed(1)} s)`,
+      );
+    } catch (err) {
+      log(`  ${det.name}: not trained on ${labelled.length} labels (${(err as Error).message})`);
+    }
+  };
+  for (const i of streamIdx.slice(0, coldN)) {
+    const f = stream.feats[i]!;
+    const truth = det.label(stream.set.classes[i]!);
+    let labelIt = true;
+    if (model) {
+      const a = answerWith(model, index, det.mode, stream.set.ids[i]!, f, truth, null);
+      labelIt = a.adjusted < THRESHOLD || rng() < AUDIT_RATE;
+    }
+    if (labelIt) labelled.push({ id: stream.set.ids[i]!, features: f, label: truth });
+    if (versions === 0 && labelled.length >= firstAt) train();
+  }
+  train();
+  if (!model) throw new Error(`${det.name}: no model after the cold start`);
+  const m: Candidate = model;
+
+  // B. history: the deployed model, threshold policy, escalations + audits labelled by the oracle.
+  const history: PolicyHistoryExample[] = [];
+  const recentAudits: boolean[] = [];
+  const disagreement = (): number | null =>
+    recentAudits.length === 0
+      ? null
+      : recentAudits.slice(-50).filter((x) => !x).length / Math.min(50, recentAudits.length);
+  for (const i of streamIdx.slice(coldN)) {
+    const a = answerWith(
+      m,
+      index,
+      det.mode,
+      stream.set.ids[i]!,
+      stream.feats[i]!,
+      det.label(stream.set.classes[i]!),
+      disagreement(),
+    );
+    if (a.adjusted < THRESHOLD)
+      history.push({ id: a.id, observation: a.obs, label: a.truth, labelledProbability: 1 });
+    else if (rng() < AUDIT_RATE) {
+      history.push({ id: a.id, observation: a.obs, label: a.truth, labelledProbability: AUDIT_RATE });
+      recentAudits.push(a.correct);
+    }
+  }
+  const targetRisk = thresholdPolicyRisk(history, THRESHOLD, det.mode);
+  const fit = fitEscalationPolicy({ history, targetRisk, options: { neighbors: NEIGHBORS } });
+  log(
+    `  ${det.name}: history ${history.length} labelled (r* ${pct(targetRisk, 2)}), policy ${fit.reason}${fit.riskControl?.lambda != null ? ` λ ${num(fit.riskControl.lambda)} (UCB ${pct(fit.riskControl.upper, 2)}, kept ${pct(fit.riskControl.keptShare)})` : ''}`,
+  );
+
+  // C. test: every query, the truth known.
+  const finalDisagreement = disagreement();
+  const answers = testIdx.map((i) =>
+    answerWith(
+      m,
+      index,
+      det.mode,
+      test.set.ids[i]!,
+      test.feats[i]!,
+      det.label(test.set.classes[i]!),
+      finalDisagreement,
+    ),
+  );
+  const policy: EscalationPolicyModel | null = fit.model;
+  const verdicts = policy ? answers.map((a) => evaluateEscalationPolicy(policy, a.obs)) : null;
+  const correct = answers.map((a) => a.correct);
+  const escBase = answers.map((a) => a.adjusted < THRESHOLD);
+  const escPolicy = verdicts ? verdicts.map((v) => v.escalate) : escBase; // fallback: the threshold policy
+  const wrong = correct.map((c) => !c);
+  const confScore = answers.map((a) => -a.adjusted);
+  const riskScore = verdicts ? verdicts.map((v) => v.risk) : confScore;
+  const baseKept = counts(
+    escBase,
+    correct,
+    answers.map((_, i) => i),
+  );
+  const rTest = baseKept.kept > 0 ? baseKept.keptWrong / baseKept.kept : 0;
+  return {
+    name: det.name,
+    labelsA: labelled.length,
+    versions,
+    history: history.length,
+    targetRisk,
+    fit,
+    correct,
+    escBase,
+    escPolicy,
+    aurcConf: aurc(confScore, wrong),
+    aurcPolicy: aurc(riskScore, wrong),
+    covConf: coverageAt(confScore, wrong, rTest),
+    covPolicy: coverageAt(riskScore, wrong, rTest),
+    trainSeconds,
+  };
+}
+
+// ---------------------------------------------------------------- main
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  ensureFashionMnist(log);
+  log(`loading the backbone (${os.cpus().length} cores)`);
+  const engine = await VisionEngine.create();
+  const backbone = { ...engine.backbone, featureDim: engine.backbone.featureDim };
+  const streamSet = await fashionMnist('train', seededSample(60_000, 6000, 21));
+  const testSet = await fashionMnist('t10k', seededSample(10_000, 3000, 22));
+  const stream = { set: streamSet, feats: await features(engine, streamSet, 'fm-stream') };
+  const test = { set: testSet, feats: await features(engine, testSet, 'fm-test') };
+  await engine.release();
+
+  const results: DetectorResult[] = [];
+  for (const det of DETECTORS) {
+    log(`detector ${det.name}`);
+    results.push(runDetector(det, stream, test, { backbone, pipeline: engine.pipeline }));
+  }
+
+  const all = (r: DetectorResult) => r.correct.map((_, i) => i);
+  const rows = results.map((r) => {
+    const b = counts(r.escBase, r.correct, all(r));
+    const p = counts(r.escPolicy, r.correct, all(r));
+    const rc = r.fit.riskControl;
+    return [
+      r.name,
+      `${r.labelsA} / v${r.versions}`,
+      `${r.history} (r* ${pct(r.targetRisk, 2)})`,
+      r.fit.model
+        ? `learned (λ ${num(rc!.lambda!)}, UCB ${pct(rc!.upper, 2)})`
+        : `threshold (${r.fit.reason})`,
+      String(b.n),
+      `${pct(b.escalated / b.n)} → ${pct(p.escalated / p.n)}`,
+      `${pct(b.falseEscalations / b.n)} → ${pct(p.falseEscalations / p.n)}`,
+      `${pct(b.keptWrong / Math.max(1, b.kept), 2)} → ${pct(p.keptWrong / Math.max(1, p.kept), 2)}`,
+      `${num(r.aurcConf, 4)} → ${num(r.aurcPolicy, 4)}`,
+      `${pct(r.covConf)} → ${pct(r.covPolicy)}`,
+    ];
+  });
+
+  // Pooled totals and the bootstrap (resampling test queries within each detector).
+  const pooled = (pick: (r: DetectorResult) => readonly number[]) => {
+    const t = { n: 0, escB: 0, escP: 0, feB: 0, feP: 0, keptB: 0, keptP: 0, wrongB: 0, wrongP: 0 };
+    results.forEach((r) => {
+      const idx = pick(r);
+      const b = counts(r.escBase, r.correct, idx);
+      const p = counts(r.escPolicy, r.correct, idx);
+      t.n += b.n;
+      t.escB += b.escalated;
+      t.escP += p.escalated;
+      t.feB += b.falseEscalations;
+      t.feP += p.falseEscalations;
+      t.keptB += b.kept;
+      t.keptP += p.kept;
+      t.wrongB += b.keptWrong;
+      t.wrongP += p.keptWrong;
+    });
+    return t;
+  };
+  const total = pooled(all);
+  const reduction = (t: ReturnType<typeof pooled>): number => 1 - t.feP / Math.max(1, t.feB);
+  const rng = mulberry32(2026);
+  const boots: number[] = [];
+  const errDiff: number[] = [];
+  for (let b = 0; b < BOOTSTRAP; b++) {
+    const t = pooled((r) => r.correct.map(() => Math.floor(rng() * r.correct.length)));
+    boots.push(reduction(t));
+    errDiff.push(t.wrongP / Math.max(1, t.keptP) - t.wrongB / Math.max(1, t.keptB));
+  }
+  const q = (xs: number[], p: number): number =>
+    [...xs].sort((a, b) => a - b)[Math.floor(p * (xs.length - 1))]!;
+  const fe = reduction(total);
+  const errBase = total.wrongB / Math.max(1, total.keptB);
+  const errPolicy = total.wrongP / Math.max(1, total.keptP);
+
+  const out = [
+    `# bench:escalation — learned escalation policy vs threshold ${THRESHOLD} (Fashion-MNIST, ${os.cpus().length} cores)`,
+    '',
+    `Stream ${streamSet.ids.length} train-split images (cold start ${COLD_START_FRACTION * 100}% of each detector's, then history), test ${testSet.ids.length} test-split images; audit rate ${AUDIT_RATE}; k = ${NEIGHBORS} neighbours (the package's neighbour index); Learn-then-Test δ = 0.1.`,
+    'Columns "a → b": threshold policy → learned policy (the threshold policy where the fit fell back). FE = false escalations per test query (escalated although the edge was right); edge error = error of the answers kept at the edge; coverage at r_test = largest share answered with kept error ≤ the threshold policy’s test edge error (ranking quality, oracle operating point).',
+    '',
+    table(
+      [
+        'detector',
+        'cold-start labels / model',
+        'history labelled (r*)',
+        'policy',
+        'test n',
+        'escalation rate',
+        'FE rate',
+        'edge error',
+        'AURC (conf → policy)',
+        'coverage at r_test',
+      ],
+      rows,
+    ),
+    '',
+    `Pooled over ${total.n} test queries: escalation ${pct(total.escB / total.n)} → ${pct(total.escP / total.n)}, false escalations ${total.feB} → ${total.feP}, edge error ${pct(errBase, 2)} → ${pct(errPolicy, 2)} (bootstrap 90% interval of the difference ${pct(q(errDiff, 0.05), 2)} … ${pct(q(errDiff, 0.95), 2)}).`,
+    `FE reduction 1 − FE_policy/FE_threshold = ${num(fe)} (bootstrap 90% interval ${num(q(boots, 0.05))} … ${num(q(boots, 0.95))}, ${BOOTSTRAP} resamples). Training time ${results.reduce((a, r) => a + r.trainSeconds, 0).toFixed(0)} s; total ${((performance.now() - started) / 1000).toFixed(0)} s.`,
+    '',
+    `RESULT fe_reduction=${num(fe, 4)} fe_reduction_ci90=${num(q(boots, 0.05), 4)}..${num(q(boots, 0.95), 4)} edge_error_base=${num(errBase, 4)} edge_error_policy=${num(errPolicy, 4)} escalation_rate_base=${num(total.escB / total.n, 4)} escalation_rate_policy=${num(total.escP / total.n, 4)}`,
+  ];
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
