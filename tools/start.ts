@@ -35,6 +35,9 @@ function bootstrapToken(): string {
   return token;
 }
 
+/** The environment children inherit: without the admin token (only cloud-graph is given it, explicitly). */
+const { IO_BOOTSTRAP_TOKEN: _adminToken, ...inheritedEnv } = process.env;
+
 function run(
   name: string,
   args: string[],
@@ -47,7 +50,7 @@ function run(
     command: options.command ?? process.execPath,
     args,
     cwd,
-    env: { ...process.env, IO_HOME: ioHome, ...env },
+    env: { ...inheritedEnv, IO_HOME: ioHome, ...env },
     ...(options.readyUrl ? { readyUrl: options.readyUrl } : {}),
   });
 }
