@@ -168,6 +168,7 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
     db: store.db,
     images: store.images,
     servedIds: () => detectors.servedIds(),
+    registry: metrics.registry,
     log,
   });
   const imageQueries = new ImageQueryService({

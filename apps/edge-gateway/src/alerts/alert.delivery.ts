@@ -10,6 +10,7 @@ import type { HttpClient, HttpResult } from '../http/http-client';
 import type { Logger } from '../logger';
 import type { AlertMqtt } from './alert.mqtt';
 import type { AlertOutbox, OutboxRow } from './alert.outbox';
+import type { AlertMetrics } from './alert.metrics';
 import { ALERT_ID_HEADER, SIGNATURE_HEADER, signature } from './alert.payload';
 
 const BATCH = 20;
@@ -28,6 +29,7 @@ export interface AlertDeliveryDeps {
   retryMaxS: number;
   maxAttempts: number;
   log: Logger;
+  metrics?: Pick<AlertMetrics, 'delivered' | 'failed' | 'dead'>;
   now?: () => number;
   random?: () => number;
 }
@@ -117,6 +119,7 @@ export class AlertDeliveryWorker {
     const now = this.now();
     if (outcome.ok) {
       await this.deps.outbox.sent(row.seq, now);
+      this.deps.metrics?.delivered.inc({ channel: row.channel });
       this.deps.log.info(
         { alertId: row.alertId, channel: row.channel, attempts: row.attempts + 1 },
         'alert delivered',
@@ -126,10 +129,12 @@ export class AlertDeliveryWorker {
     const attempts = row.attempts + 1;
     if (outcome.permanent || attempts >= this.deps.maxAttempts) {
       await this.deps.outbox.dead(row.seq, now, outcome.error);
+      this.deps.metrics?.dead.inc({ channel: row.channel });
       this.deps.log.warn({ alertId: row.alertId, channel: row.channel, error: outcome.error }, 'alert dead');
       return;
     }
     await this.deps.outbox.retry(row.seq, now + this.backoffMs(attempts), outcome.error);
+    this.deps.metrics?.failed.inc({ channel: row.channel });
     this.deps.log.debug({ alertId: row.alertId, channel: row.channel, error: outcome.error }, 'alert retry');
   }
 

@@ -26,6 +26,7 @@ import type { EdgeDatabase } from '../store/edge-database';
 import type { ImageRepository } from '../store/image.repository';
 import { str } from '../store/sql-values';
 import type { AlertDelivery, AlertOutbox } from './alert.outbox';
+import type { AlertMetrics } from './alert.metrics';
 import { alertTopic } from './alert.mqtt';
 import { webhookRequest, type AlertImage } from './alert.payload';
 import { conditionKey, type AlertRuleStore, type RuleState } from './alert-rule.store';
@@ -55,6 +56,7 @@ export interface AlertEngineDeps {
   /** New rows are in the outbox. */
   onEnqueued: () => void;
   log: Logger;
+  metrics?: Pick<AlertMetrics, 'fired' | 'snoozed'>;
   now?: () => number;
 }
 
@@ -260,7 +262,10 @@ export class AlertEngine {
       const next: RuleState = { conditionKey: key, state: step.state };
       stmts.push(this.deps.rules.stateStatement(rule.id, next, now));
       commits.push([rule.id, next]);
-      if (step.snoozed) this.deps.log.info({ ruleId: rule.id, detectorId }, 'alert snoozed');
+      if (step.snoozed) {
+        this.deps.metrics?.snoozed.inc();
+        this.deps.log.info({ ruleId: rule.id, detectorId }, 'alert snoozed');
+      }
       if (!step.fired) continue;
       const cause = step.fired.cause;
       const answer = cause === 'answer' ? iq : null;
@@ -271,6 +276,7 @@ export class AlertEngine {
       const event = this.event(rule, answer, step.fired.at);
       stmts.push(...this.deps.outbox.enqueue(this.deliveries(rule, event, image ?? null), now));
       fired++;
+      this.deps.metrics?.fired.inc({ verb: rule.condition.verb });
       this.deps.log.info({ ruleId: rule.id, detectorId, alertId: event.alert_id, cause }, 'alert fired');
     }
     if (stmts.length) {

@@ -358,6 +358,12 @@ describe('alerts from the answers made at the edge', () => {
     expect(rows.filter((r) => r.ruleId === rule.snoozed)).toHaveLength(1);
     expect(rows.every((r) => r.state === 'sent')).toBe(true);
     expect(alertMessages()).toHaveLength(3);
+    const registry = edge.gateway.metrics.registry;
+    expect(await registry.getSingleMetricAsString('edge_alerts_snoozed_total')).toMatch(/ 1$/m);
+    expect(await registry.getSingleMetricAsString('edge_alerts_fired_total')).toContain(
+      'verb="CHANGED_TO"} 3',
+    );
+    expect(await registry.getSingleMetricAsString('edge_alert_outbox_pending')).toMatch(/ 0$/m);
   }, 120_000);
 
   it('delivers an alert still pending when the edge stopped after its restart, and does not fire it twice', async () => {

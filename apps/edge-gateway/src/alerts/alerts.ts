@@ -3,6 +3,7 @@
  * rules on each answer and on the clock, the durable outbox and its delivery worker (webhooks, MQTT, the
  * cloud's `alertFired`). server.ts builds one and hands `engine.answered` to ImageQueryService.
  */
+import type { Registry } from 'prom-client';
 import type { Env } from '../config/env';
 import { HttpClient } from '../http/http-client';
 import type { Logger } from '../logger';
@@ -10,6 +11,7 @@ import type { EdgeDatabase } from '../store/edge-database';
 import type { ImageRepository } from '../store/image.repository';
 import { AlertDeliveryWorker } from './alert.delivery';
 import { AlertEngine } from './alert.engine';
+import { registerAlertMetrics } from './alert.metrics';
 import { AlertMqtt } from './alert.mqtt';
 import { AlertOutbox } from './alert.outbox';
 import { AlertRuleStore } from './alert-rule.store';
@@ -34,12 +36,15 @@ export async function createAlerts(deps: {
   images: Pick<ImageRepository, 'forImageQuery'>;
   /** The detectors whose rules the edge fetches. */
   servedIds: () => string[];
+  /** The server's Prometheus registry (alert series on /metrics). */
+  registry?: Registry;
   log: Logger;
 }): Promise<Alerts> {
   const { env, log } = deps;
   const rules = new AlertRuleStore(deps.db);
   await rules.load();
   const outbox = new AlertOutbox(deps.db);
+  const metrics = deps.registry ? registerAlertMetrics(deps.registry, outbox) : undefined;
   const token = env.hub.token ?? env.cloud.edgeApiToken;
   const cloudHttp = token ? new HttpClient(env.cloud.url, { maxSockets: 4 }) : null;
   const webhooks = new HttpClient('http://127.0.0.1', { maxSockets: 16 });
@@ -55,6 +60,7 @@ export async function createAlerts(deps: {
     retryMaxS: env.alerts.retryMaxS,
     maxAttempts: env.alerts.maxAttempts,
     log,
+    ...(metrics ? { metrics } : {}),
   });
   const engine = new AlertEngine({
     rules,
@@ -66,6 +72,7 @@ export async function createAlerts(deps: {
     source: env.hub.name,
     onEnqueued: () => delivery.wake(),
     log,
+    ...(metrics ? { metrics } : {}),
   });
   const announce = () =>
     mqtt?.announce(
