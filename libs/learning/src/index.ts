@@ -49,3 +49,4 @@ export type {
 } from './retrain-trigger.policy';
 export { decideRetrain, newLabelsNeeded, DEFAULT_RETRAIN_TRIGGER } from './retrain-trigger.policy';
 export * from './escalation-policy';
+export * from './reasoning.choice';
