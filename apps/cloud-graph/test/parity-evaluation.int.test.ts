@@ -80,6 +80,8 @@ describe('evaluation from the learning loop', () => {
             quietMs: 0,
             maxDelayMs: 0,
             failureBackoffMs: 0,
+            firstVersionImmediately: true,
+            streamBacklogFactor: 2,
           },
           promotion: { accuracyEpsilon: 0.01, eceEpsilon: 0.01, z: 1.645, minHeldOut: 4 },
         },

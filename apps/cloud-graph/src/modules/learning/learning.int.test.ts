@@ -58,6 +58,8 @@ const config = (over: Partial<TrainingWorkerConfig> = {}): TrainingWorkerConfig 
         quietMs: 0,
         maxDelayMs: 0,
         failureBackoffMs: 0,
+        firstVersionImmediately: true,
+        streamBacklogFactor: 2,
       },
       promotion: { accuracyEpsilon: 0.01, eceEpsilon: 0.01, z: 1.645, minHeldOut: 4 },
       ...over,
