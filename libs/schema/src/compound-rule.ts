@@ -93,35 +93,29 @@ export function leafKind(leaf: CompoundLeaf): LeafKind {
   return 'overlaps';
 }
 
+/** The leaves of a (valid) rule, left to right: every question about detectors the rule reads. */
+export function ruleLeaves(rule: CompoundRule): CompoundLeaf[] {
+  if ('all' in rule) return rule.all.flatMap(ruleLeaves);
+  if ('any' in rule) return rule.any.flatMap(ruleLeaves);
+  if ('not' in rule) return ruleLeaves(rule.not);
+  return [rule];
+}
+
 /** The detector ids a (valid) rule names, in first-seen order; spatial leaves name two. */
 export function ruleDetectorIds(rule: CompoundRule): string[] {
   const out = new Set<string>();
-  const walk = (e: CompoundRule): void => {
-    if ('all' in e) e.all.forEach(walk);
-    else if ('any' in e) e.any.forEach(walk);
-    else if ('not' in e) walk(e.not);
-    else {
-      if ('on' in e && e.on !== undefined) out.add(e.on);
-      out.add(e.detector);
-      if ('near' in e) out.add(e.near.detector);
-      if ('overlaps' in e) out.add(e.overlaps.detector);
-    }
-  };
-  walk(rule);
+  for (const e of ruleLeaves(rule)) {
+    if ('on' in e && e.on !== undefined) out.add(e.on);
+    out.add(e.detector);
+    if ('near' in e) out.add(e.near.detector);
+    if ('overlaps' in e) out.add(e.overlaps.detector);
+  }
   return [...out];
 }
 
 /** The zone names a rule uses (`inside` leaves). */
 export function ruleZoneNames(rule: CompoundRule): string[] {
-  const out = new Set<string>();
-  const walk = (e: CompoundRule): void => {
-    if ('all' in e) e.all.forEach(walk);
-    else if ('any' in e) e.any.forEach(walk);
-    else if ('not' in e) walk(e.not);
-    else if ('inside' in e) out.add(e.inside);
-  };
-  walk(rule);
-  return [...out];
+  return [...new Set(ruleLeaves(rule).flatMap((e) => ('inside' in e ? [e.inside] : [])))];
 }
 
 /** Validates a rule as sent by a client; every error found, each with its path. */

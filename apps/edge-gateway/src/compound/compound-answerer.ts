@@ -23,6 +23,7 @@ import {
 } from '@intellioptics/decision';
 import {
   parseCompoundRule,
+  ruleLeaves,
   type CompoundRule,
   type Detector,
   type DetectorAnswer,
@@ -200,32 +201,21 @@ export function isCompound(d: Detector): boolean {
 
 /** The per-object questions of a rule (`label` leaves with `on`). */
 function perObjectLeaves(rule: CompoundRule): { detector: string; on: string }[] {
-  const out: { detector: string; on: string }[] = [];
-  const walk = (e: CompoundRule): void => {
-    if ('all' in e) e.all.forEach(walk);
-    else if ('any' in e) e.any.forEach(walk);
-    else if ('not' in e) walk(e.not);
-    else if ('label' in e && e.on !== undefined) out.push({ detector: e.detector, on: e.on });
-  };
-  walk(rule);
-  return out;
+  return ruleLeaves(rule).flatMap((e) =>
+    'label' in e && e.on !== undefined ? [{ detector: e.detector, on: e.on }] : [],
+  );
 }
 
 /** Detectors some leaf reads about the whole image (every one but those only asked about crops). */
 function wholeImageIds(compounds: readonly { rule: CompoundRule | null }[]): Set<string> {
   const out = new Set<string>();
-  const walk = (e: CompoundRule): void => {
-    if ('all' in e) e.all.forEach(walk);
-    else if ('any' in e) e.any.forEach(walk);
-    else if ('not' in e) walk(e.not);
-    else {
-      if (!('label' in e && e.on !== undefined)) out.add(e.detector);
-      else out.add(e.on);
+  for (const c of compounds) {
+    for (const e of c.rule ? ruleLeaves(c.rule) : []) {
+      out.add('label' in e && e.on !== undefined ? e.on : e.detector);
       if ('near' in e) out.add(e.near.detector);
       if ('overlaps' in e) out.add(e.overlaps.detector);
     }
-  };
-  for (const c of compounds) if (c.rule) walk(c.rule);
+  }
   return out;
 }
 
