@@ -28,6 +28,8 @@ beforeAll(async () => {
     // Only `io train` starts training here: the automatic trigger waits a day.
     LEARNING_QUIET_MS: '86400000',
     LEARNING_MAX_DELAY_MS: '86400000',
+    // The test trains by hand (io train): no first version before it.
+    LEARNING_FIRST_VERSION_AT_ONCE: 'false',
   });
   tmp = mkdtempSync(join(tmpdir(), 'io-cli-'));
   env = { IO_CONFIG: join(tmp, 'config', 'io.json') };

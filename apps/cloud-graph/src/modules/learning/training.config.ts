@@ -46,6 +46,7 @@ const Raw = z.object({
     .min(0)
     .max(86_400_000)
     .default(DEFAULT_RETRAIN_TRIGGER.maxDelayMs),
+  LEARNING_FIRST_VERSION_AT_ONCE: z.enum(['true', 'false']).default('true'),
 });
 
 export function trainingWorkerConfig(
@@ -68,6 +69,7 @@ export function trainingWorkerConfig(
       minNewLabels: e.LEARNING_MIN_NEW_LABELS,
       quietMs: e.LEARNING_QUIET_MS,
       maxDelayMs: e.LEARNING_MAX_DELAY_MS,
+      firstVersionImmediately: e.LEARNING_FIRST_VERSION_AT_ONCE === 'true',
     },
     promotion: { ...DEFAULT_PROMOTION_CONFIG },
     train: {},
