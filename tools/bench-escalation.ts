@@ -40,6 +40,7 @@ import {
   type PolicyHistoryExample,
 } from '@intellioptics/learning';
 import {
+  FASHION_CLASS_NAMES,
   FOOTWEAR_CLASSES,
   ensureFashionMnist,
   fashionMnist,
@@ -52,18 +53,7 @@ import { NeighborIndex, VisionEngine, mulberry32 } from '@intellioptics/vision';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CACHE = path.join(REPO, '.cache', 'escalation');
-const CLASS_NAMES = [
-  'T-shirt/top',
-  'Trouser',
-  'Pullover',
-  'Dress',
-  'Coat',
-  'Sandal',
-  'Shirt',
-  'Sneaker',
-  'Bag',
-  'Ankle boot',
-];
+const CLASS_NAMES = [...FASHION_CLASS_NAMES];
 const THRESHOLD = 0.9;
 const AUDIT_RATE = Number(process.env['BENCH_AUDIT_RATE'] ?? 0.1);
 const COLD_START_FRACTION = 0.4;

@@ -38,6 +38,7 @@ import {
   type Prediction,
 } from '@intellioptics/learning';
 import {
+  FASHION_CLASS_NAMES,
   FOOTWEAR_CLASSES,
   ensureFashionMnist,
   fashionMnist,
@@ -51,18 +52,7 @@ import { VisionEngine } from '@intellioptics/vision';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CACHE = path.join(REPO, '.cache', 'learning');
-const CLASS_NAMES = [
-  'T-shirt/top',
-  'Trouser',
-  'Pullover',
-  'Dress',
-  'Coat',
-  'Sandal',
-  'Shirt',
-  'Sneaker',
-  'Bag',
-  'Ankle boot',
-];
+const CLASS_NAMES = [...FASHION_CLASS_NAMES];
 const THRESHOLD = 0.9;
 const DETECTOR = { id: 'det_bench_footwear', mode: 'BINARY' as const, confidenceThreshold: THRESHOLD };
 const log = (line: string): void => void process.stderr.write(`${line}\n`);

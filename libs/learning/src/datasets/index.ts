@@ -19,6 +19,20 @@ export const DIGITS_PNG = path.resolve(
   '../../test/fixtures/digits.png',
 );
 /** Sandal, sneaker and ankle boot: "is it footwear?" is the benchmarks' binary question. */
+/** Fashion-MNIST's class names, by label index. */
+export const FASHION_CLASS_NAMES: readonly string[] = [
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
+];
+
 export const FOOTWEAR_CLASSES: ReadonlySet<number> = new Set([5, 7, 9]);
 
 /** Grey 28×28 images with their class and a stable id. */
