@@ -4,11 +4,12 @@
  * labels, and keeps it only when it wins on the SAME held-out images by more than noise (the pairwise sign test
  * of the promotion rule, the other way round) without worse calibration; otherwise the cheaper linear head.
  */
+import type { ReasoningMode } from '@intellioptics/schema';
 import type { HeldOutEvaluation } from './metrics.evaluate';
 import { DEFAULT_PROMOTION_CONFIG, type PromotionConfig } from './promotion.rule';
 
-export const REASONING_SETTINGS = ['linear', 'recursive', 'auto'] as const;
-export type ReasoningSetting = (typeof REASONING_SETTINGS)[number];
+export { REASONING_MODES as REASONING_SETTINGS } from '@intellioptics/schema';
+export type ReasoningSetting = ReasoningMode;
 export type ReasoningHeadKind = 'linear' | 'recursive';
 
 /** Below this, `auto` does not train the recursive head (its held-out split could not tell the two apart). */

@@ -5,6 +5,19 @@ export const DETECTOR_MODES = ['BINARY', 'COUNT', 'MULTI_CLASS', 'TEXT', 'BOUNDI
 export const DetectorModeSchema = z.enum(DETECTOR_MODES);
 export type DetectorMode = z.infer<typeof DetectorModeSchema>;
 
+/** Which head answers a detector (IntelliOptics extension): see libs/learning reasoning.choice.ts. */
+export const REASONING_MODES = ['linear', 'recursive', 'auto'] as const;
+export const ReasoningModeSchema = z.enum(REASONING_MODES);
+export type ReasoningMode = z.infer<typeof ReasoningModeSchema>;
+
+/**
+ * Who decides escalations (IntelliOptics extension): the confidence threshold, or the learned policy shipped in
+ * the model package. Unset (null) = the learned policy when it wins on held-out data, else the threshold.
+ */
+export const ESCALATION_POLICY_MODES = ['threshold', 'learned'] as const;
+export const EscalationPolicyModeSchema = z.enum(ESCALATION_POLICY_MODES);
+export type EscalationPolicyMode = z.infer<typeof EscalationPolicyModeSchema>;
+
 /** The result type an image query of each detector mode carries (Groundlight's `result_type`). */
 const RESULT_TYPE_OF_MODE = {
   BINARY: 'binary_classification',

@@ -4,7 +4,14 @@
  * `result` so the SDK's union resolution picks the right result class.
  */
 import { z } from 'zod';
-import { BOUNDING_BOX_LABELS, DetectorModeSchema, ResultTypeSchema, SourceSchema } from './enums';
+import {
+  BOUNDING_BOX_LABELS,
+  DetectorModeSchema,
+  EscalationPolicyModeSchema,
+  ReasoningModeSchema,
+  ResultTypeSchema,
+  SourceSchema,
+} from './enums';
 
 const Confidence = z.number().min(0).max(1);
 const IsoDateTime = z.string().datetime({ offset: true });
@@ -148,6 +155,9 @@ export const DetectorSchema = z.object({
   escalation_type: z.string(),
   /** A compound detector's rule over other detectors (compound-rule.ts); absent or null for the others. */
   rule: z.record(z.string(), z.unknown()).nullish(),
+  /** IntelliOptics extensions (absent from Groundlight's shape; SDKs ignore them). */
+  reasoning: ReasoningModeSchema.optional(),
+  escalation_policy: EscalationPolicyModeSchema.nullish(),
 });
 export type Detector = z.infer<typeof DetectorSchema>;
 
@@ -166,6 +176,8 @@ export const DetectorCreationInputSchema = z
     mode: DetectorModeSchema.nullish(),
     mode_configuration: z.record(z.string(), z.unknown()).nullish(),
     escalation_type: z.string().nullish(),
+    reasoning: ReasoningModeSchema.nullish(),
+    escalation_policy: EscalationPolicyModeSchema.nullish(),
   })
   .strict();
 export type DetectorCreationInput = z.infer<typeof DetectorCreationInputSchema>;
@@ -179,6 +191,9 @@ export const PatchedDetectorInputSchema = z
     escalation_type: z.enum(['STANDARD', 'NO_HUMAN_LABELING']).optional(),
     group_name: z.string().max(100).optional(),
     metadata: z.union([z.string(), z.record(z.string(), z.unknown())]).nullish(),
+    reasoning: ReasoningModeSchema.optional(),
+    /** null = back to the default (learned when it wins on held-out data). */
+    escalation_policy: EscalationPolicyModeSchema.nullable().optional(),
   })
   .strict();
 export type PatchedDetectorInput = z.infer<typeof PatchedDetectorInputSchema>;

@@ -1,5 +1,7 @@
 import {
   DETECTOR_MODES,
+  ESCALATION_POLICY_MODES,
+  REASONING_MODES,
   ESCALATION_STATES,
   MODEL_KINDS,
   MODEL_VERSION_STATES,
@@ -13,6 +15,22 @@ export const DetectorModeEnum = builder.enumType('DetectorMode', { values: DETEC
 export const DetectorStatusEnum = builder.enumType('DetectorStatus', { values: ['ON', 'OFF'] as const });
 export const EscalationTypeEnum = builder.enumType('EscalationType', {
   values: ['STANDARD', 'NO_HUMAN_LABELING'] as const,
+});
+/** GraphQL names in capitals; the values are libs/schema's lower-case wire values. */
+function upperCaseEnumValues<T extends string>(values: readonly T[]) {
+  return Object.fromEntries(values.map((v) => [v.toUpperCase(), { value: v }])) as Record<
+    string,
+    { value: T }
+  >;
+}
+export const ReasoningModeEnum = builder.enumType('ReasoningMode', {
+  description: 'Which head answers: LINEAR (pooled features), RECURSIVE (reasoning head on patches), AUTO.',
+  values: upperCaseEnumValues(REASONING_MODES),
+});
+export const EscalationPolicyModeEnum = builder.enumType('EscalationPolicyMode', {
+  description:
+    'Who decides escalations: THRESHOLD (confidence below threshold) or LEARNED (the shipped policy).',
+  values: upperCaseEnumValues(ESCALATION_POLICY_MODES),
 });
 export const EscalationStateEnum = builder.enumType('EscalationState', { values: ESCALATION_STATES });
 export const ModelKindEnum = builder.enumType('ModelKind', { values: MODEL_KINDS });

@@ -17,7 +17,7 @@ import {
 import type { PipelineConfig } from '../preprocess/pipeline-config';
 import { pipelineConfigFromYaml, pipelineConfigToYaml } from '../preprocess/pipeline-config';
 import type { ModelKind, ModelPackage, PredictorMetadata } from './model-package.types';
-import { ModelPackageError } from './model-package.types';
+import { HEAD_INPUT_SOURCES, ModelPackageError } from './model-package.types';
 
 /** The package files and the store layout are libs/schema's model-store contract. */
 export { PACKAGE_FILES, modelKindDir } from '@intellioptics/schema';
@@ -86,7 +86,12 @@ function validateMetadata(raw: unknown, dir: string): PredictorMetadata {
   if (!['BINARY', 'MULTI_CLASS', 'COUNT', 'BOUNDING_BOX', 'TEXT'].includes(String(m.mode)))
     fail('unknown mode');
   if (!Array.isArray(m.class_names) || m.class_names.some((c) => typeof c !== 'string')) fail('class_names');
-  if (m.input?.source !== 'backbone_features' || typeof m.input.backbone?.sha256 !== 'string') fail('input');
+  if (
+    !m.input ||
+    !HEAD_INPUT_SOURCES.includes(m.input.source) ||
+    typeof m.input.backbone?.sha256 !== 'string'
+  )
+    fail('input');
   if (typeof m.model_sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(m.model_sha256)) fail('model_sha256');
   if (m.kind === 'primary' && !m.outputs?.probabilities) fail('outputs.probabilities');
   if (m.kind === 'oodd' && !m.outputs?.in_domain_probability) fail('outputs.in_domain_probability');

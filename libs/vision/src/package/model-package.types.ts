@@ -6,6 +6,8 @@ import type { PipelineConfig } from '../preprocess/pipeline-config';
 /** Detector modes: the shared `DetectorMode` wire values. */
 export type VisionMode = DetectorMode;
 export type ModelKind = 'primary' | 'oodd';
+export type HeadInputSource = 'backbone_features' | 'backbone_feature_map';
+export const HEAD_INPUT_SOURCES: readonly HeadInputSource[] = ['backbone_features', 'backbone_feature_map'];
 
 export interface BackboneRef {
   id: string;
@@ -19,8 +21,11 @@ export interface PredictorMetadata {
   detector_id: string | null;
   /** Primary: one name per output class, in output order. OODD: the in-domain classes it was fitted on. */
   class_names: string[];
-  /** The head's input is the backbone's feature vector, so one backbone pass serves every head. */
-  input: { name: string; source: 'backbone_features'; dim: number; backbone: BackboneRef };
+  /**
+   * The head's input comes from the backbone, so one backbone pass serves every head: the pooled feature vector
+   * (`dim` values, linear and OODD heads) or the spatial feature map (`dim` channels per cell, the recursive head).
+   */
+  input: { name: string; source: HeadInputSource; dim: number; backbone: BackboneRef };
   outputs: { probabilities?: string; in_domain_probability?: string; distance?: string };
   calibration:
     | { method: 'temperature'; temperature: number; held_out_examples: number }

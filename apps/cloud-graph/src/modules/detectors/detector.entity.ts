@@ -1,5 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-import type { DetectorMode } from '@intellioptics/schema';
+import { ESCALATION_POLICY_MODES, REASONING_MODES, type DetectorMode } from '@intellioptics/schema';
 
 export const Detector = defineEntity({
   name: 'Detector',
@@ -18,6 +18,10 @@ export const Detector = defineEntity({
     metadata: p.json<Record<string, unknown>>().nullable(),
     /** A compound detector's rule (libs/schema compound-rule.ts); null for every other detector. */
     rule: p.json<Record<string, unknown>>().nullable(),
+    /** Which head the trainer builds (libs/learning reasoning.choice.ts). */
+    reasoning: p.enum([...REASONING_MODES]).default('linear'),
+    /** Who decides escalations; null = the learned policy when it wins on held-out data, else the threshold. */
+    escalationPolicy: p.enum([...ESCALATION_POLICY_MODES]).nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p
       .datetime()

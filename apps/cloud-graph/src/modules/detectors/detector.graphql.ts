@@ -1,5 +1,11 @@
 import { builder } from '../../graphql/builder';
-import { DetectorModeEnum, DetectorStatusEnum, EscalationTypeEnum } from '../../graphql/enums';
+import {
+  DetectorModeEnum,
+  DetectorStatusEnum,
+  EscalationPolicyModeEnum,
+  EscalationTypeEnum,
+  ReasoningModeEnum,
+} from '../../graphql/enums';
 import { MutationErrorRef, asPayload, guard, type Payload } from '../../graphql/errors';
 import { ROLES, canSeeDetector, visibleDetectorIds } from '../../auth/principal';
 import type { DetectorEntity } from './detector.entity';
@@ -19,6 +25,13 @@ DetectorRef.implement({
     patienceTime: t.exposeFloat('patienceTime'),
     status: t.field({ type: DetectorStatusEnum, resolve: (d) => d.status }),
     escalationType: t.field({ type: EscalationTypeEnum, resolve: (d) => d.escalationType }),
+    reasoning: t.field({ type: ReasoningModeEnum, resolve: (d) => d.reasoning }),
+    escalationPolicy: t.field({
+      type: EscalationPolicyModeEnum,
+      nullable: true,
+      description: 'Null: the learned policy when it wins on held-out data, else the threshold.',
+      resolve: (d) => d.escalationPolicy ?? null,
+    }),
     metadata: t.field({ type: 'JSON', nullable: true, resolve: (d) => d.metadata ?? null }),
     createdAt: t.field({ type: 'DateTime', resolve: (d) => d.createdAt }),
   }),
@@ -75,6 +88,8 @@ const CreateDetectorInput = builder.inputType('CreateDetectorInput', {
     patienceTime: t.float(),
     groupName: t.string(),
     escalationType: t.field({ type: EscalationTypeEnum }),
+    reasoning: t.field({ type: ReasoningModeEnum }),
+    escalationPolicy: t.field({ type: EscalationPolicyModeEnum }),
     metadata: t.field({ type: 'JSON' }),
   }),
 });
@@ -88,6 +103,11 @@ const UpdateDetectorInput = builder.inputType('UpdateDetectorInput', {
     escalationType: t.field({ type: EscalationTypeEnum }),
     groupName: t.string(),
     metadata: t.field({ type: 'JSON' }),
+    reasoning: t.field({ type: ReasoningModeEnum }),
+    escalationPolicy: t.field({ type: EscalationPolicyModeEnum }),
+    resetEscalationPolicy: t.boolean({
+      description: 'Back to the default (learned when it wins on held-out data).',
+    }),
   }),
 });
 
@@ -133,6 +153,8 @@ builder.mutationFields((t) => ({
             patience_time: input.patienceTime,
             group_name: input.groupName,
             escalation_type: input.escalationType,
+            reasoning: input.reasoning,
+            escalation_policy: input.escalationPolicy,
             metadata: input.metadata,
           }),
         ),
@@ -145,9 +167,8 @@ builder.mutationFields((t) => ({
     resolve: (_, { id, input }, ctx) => {
       guard(ctx, ROLES.admin);
       return asPayload(async () => ({
-        detector: await ctx.services.detectors.update(
-          id,
-          defined({
+        detector: await ctx.services.detectors.update(id, {
+          ...defined({
             name: input.name,
             confidence_threshold: input.confidenceThreshold,
             patience_time: input.patienceTime,
@@ -155,8 +176,11 @@ builder.mutationFields((t) => ({
             escalation_type: input.escalationType,
             group_name: input.groupName,
             metadata: input.metadata,
+            reasoning: input.reasoning,
+            escalation_policy: input.escalationPolicy,
           }),
-        ),
+          ...(input.resetEscalationPolicy ? { escalation_policy: null } : {}),
+        }),
       }));
     },
   }),

@@ -17,6 +17,8 @@ export function toRestDetector(d: DetectorEntity): RestDetector {
     patience_time: d.patienceTime,
     status: d.status,
     escalation_type: d.escalationType,
+    reasoning: d.reasoning,
+    escalation_policy: d.escalationPolicy ?? null,
     // Only compound detectors carry a rule; the others keep the Groundlight shape exactly.
     ...(d.rule ? { rule: d.rule } : {}),
   };

@@ -85,6 +85,8 @@ export class DetectorService {
       patienceTime: input.patience_time ?? 30,
       status: 'ON',
       escalationType: input.escalation_type === 'NO_HUMAN_LABELING' ? 'NO_HUMAN_LABELING' : 'STANDARD',
+      reasoning: input.reasoning ?? 'linear',
+      escalationPolicy: input.escalation_policy ?? null,
       metadata,
     });
     // The group first: a detector never exists without its group (a group without detectors is fine).
@@ -139,6 +141,8 @@ export class DetectorService {
     if (patch.status !== undefined) detector.status = patch.status;
     if (patch.escalation_type !== undefined) detector.escalationType = patch.escalation_type;
     if (patch.group_name !== undefined) detector.groupName = patch.group_name;
+    if (patch.reasoning !== undefined) detector.reasoning = patch.reasoning;
+    if (patch.escalation_policy !== undefined) detector.escalationPolicy = patch.escalation_policy;
     if (patch.metadata !== undefined) detector.metadata = parseMetadata(patch.metadata);
     if (patch.group_name !== undefined) await ensureDetectorGroup(this.orm, detector.groupName);
     await flushOrConflict(em, () => `A detector named ${JSON.stringify(patch.name)} exists.`);
