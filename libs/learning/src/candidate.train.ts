@@ -29,6 +29,7 @@ import {
 } from './metrics.evaluate';
 import { subclusterLabels } from './oodd-clusters';
 import { mahalanobisScorer } from './oodd.scorer';
+import type { RecursiveTrainSettings } from './recursive.candidate';
 
 export interface LabelledExample {
   /** Stable image id (the image query id): decides the held-out side. */
@@ -61,6 +62,8 @@ export interface TrainOptions {
   /** Cap on the samples behind the OODD covariance (cost grows with its square; default 400). */
   ooddMaxCovarianceSamples?: number;
   seed?: number;
+  /** The recursive reasoning head's training (recursive.candidate.ts), when the detector trains one. */
+  recursive?: RecursiveTrainSettings;
 }
 
 export interface TrainingProgress {

@@ -50,3 +50,10 @@ export type {
 export { decideRetrain, newLabelsNeeded, DEFAULT_RETRAIN_TRIGGER } from './retrain-trigger.policy';
 export * from './escalation-policy';
 export * from './reasoning.choice';
+export type {
+  RecursiveCandidate,
+  RecursiveCandidateInput,
+  RecursiveTrainSettings,
+  TokenExample,
+} from './recursive.candidate';
+export { DEFAULT_RECURSIVE_TRAIN, trainRecursiveCandidate } from './recursive.candidate';

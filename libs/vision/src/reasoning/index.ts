@@ -17,8 +17,11 @@ export type {
 } from './recursive-head.train';
 export {
   Adam,
+  calibrateHalting,
   calibrateRecursiveHead,
   HALT_THRESHOLD,
+  HALT_THRESHOLDS,
+  haltStep,
   interpretSteps,
   predictRecursive,
   trainRecursiveHead,
@@ -32,3 +35,12 @@ export {
   STEP_HALT_OUTPUT,
   STEP_PROBABILITIES_OUTPUT,
 } from './recursive-head.onnx';
+export type { MapHeadTensor } from './feature-map.head';
+export { FeatureMapHead, loadFeatureMapHead } from './feature-map.head';
+export type { RecursivePackageInput } from './recursive-head.package';
+export {
+  buildRecursivePackage,
+  isRecursivePackage,
+  readRecursiveOutputs,
+  RECURSIVE_ALGORITHM,
+} from './recursive-head.package';

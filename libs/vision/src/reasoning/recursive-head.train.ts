@@ -66,6 +66,8 @@ export interface RecursiveHead {
   config: RecursiveHeadConfig;
   params: Float32Array;
   temperature: number;
+  /** Halting probability at which prediction stops (calibrateHalting); absent → HALT_THRESHOLD. */
+  haltThreshold?: number;
   epochs: number;
   finalLoss: number;
 }
@@ -139,28 +141,94 @@ function softmaxT(logits: Float32Array, temperature: number): number[] {
 
 export const HALT_THRESHOLD = 0.5;
 
-/** Steps with calibrated probabilities; halts at the first step with halt probability ≥ ½ (or the last). */
-export function interpretSteps(outputs: StepOutput[], temperature: number): RecursivePrediction {
+/** The 1-based step a run halts at: the first with halt probability ≥ threshold, else the last. */
+export function haltStep(haltProbabilities: ArrayLike<number>, threshold: number): number {
+  for (let i = 0; i < haltProbabilities.length; i++) if (haltProbabilities[i]! >= threshold) return i + 1;
+  return haltProbabilities.length;
+}
+
+/** Steps with calibrated probabilities; halts at the first step with halt probability ≥ threshold (or the last). */
+export function interpretSteps(
+  outputs: StepOutput[],
+  temperature: number,
+  haltThreshold = HALT_THRESHOLD,
+): RecursivePrediction {
   const steps = outputs.map((o) => ({
     probabilities: softmaxT(o.logits, temperature),
     haltProbability: 1 / (1 + Math.exp(-o.haltLogit)),
     attention: o.attention,
   }));
-  let halted = steps.findIndex((s) => s.haltProbability >= HALT_THRESHOLD);
-  if (halted < 0) halted = steps.length - 1;
-  return { probabilities: steps[halted]!.probabilities, haltedAt: halted + 1, steps };
+  const haltedAt = haltStep(
+    steps.map((s) => s.haltProbability),
+    haltThreshold,
+  );
+  return { probabilities: steps[haltedAt - 1]!.probabilities, haltedAt, steps };
 }
 
 export function predictRecursive(head: RecursiveHead, tokens: Float32Array): RecursivePrediction {
-  return interpretSteps(forwardSteps(head.config, head.params, tokens), head.temperature);
+  return interpretSteps(
+    forwardSteps(head.config, head.params, tokens),
+    head.temperature,
+    head.haltThreshold ?? HALT_THRESHOLD,
+  );
 }
 
-/** Temperature of the halted answer's logits on held-out examples (fitTemperature: 1 below 50 examples). */
+/** Candidate halting thresholds, most eager first; above 1 = never halt early (always T steps). */
+export const HALT_THRESHOLDS: readonly number[] = [0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 0.999, 1.01];
+
+/**
+ * The most eager halting threshold that loses no accuracy against running all T steps on calibration examples
+ * (argmax only: temperature does not move it). The halting output is trained on "this step's answer is right",
+ * which is true at step 1 for most images, so at ½ it stops at step 1 even where later steps fix answers; this
+ * keeps early exit only as far as it is free. Returns the threshold and the mean halting step it gives.
+ */
+export function calibrateHalting(
+  head: Omit<RecursiveHead, 'temperature' | 'haltThreshold'>,
+  tokens: readonly Float32Array[],
+  labels: readonly number[],
+): { threshold: number; meanSteps: number; accuracyAllSteps: number; accuracyHalted: number } {
+  const runs = tokens.map((t) => forwardSteps(head.config, head.params, t));
+  const argmax = (l: Float32Array): number => l.reduce((b, v, k, a) => (v > a[b]! ? k : b), 0);
+  const T = head.config.steps;
+  const accuracy = (threshold: number): { acc: number; steps: number } => {
+    let right = 0;
+    let steps = 0;
+    runs.forEach((r, i) => {
+      const at = haltStep(
+        r.map((o) => 1 / (1 + Math.exp(-o.haltLogit))),
+        threshold,
+      );
+      steps += at;
+      if (argmax(r[at - 1]!.logits) === labels[i]) right++;
+    });
+    return { acc: right / Math.max(1, runs.length), steps: steps / Math.max(1, runs.length) };
+  };
+  const full = accuracy(Infinity);
+  for (const threshold of HALT_THRESHOLDS) {
+    const a = accuracy(threshold);
+    if (runs.length > 0 && a.acc >= full.acc)
+      return { threshold, meanSteps: a.steps, accuracyAllSteps: full.acc, accuracyHalted: a.acc };
+  }
+  return {
+    threshold: HALT_THRESHOLDS.at(-1)!,
+    meanSteps: T,
+    accuracyAllSteps: full.acc,
+    accuracyHalted: full.acc,
+  };
+}
+
+/**
+ * Halting threshold (calibrateHalting), then the temperature of the halted answer's logits on the same
+ * calibration examples (fitTemperature: 1 below 50 examples).
+ */
 export function calibrateRecursiveHead(
-  head: Omit<RecursiveHead, 'temperature'>,
+  head: Omit<RecursiveHead, 'temperature' | 'haltThreshold'>,
   tokens: readonly Float32Array[],
   labels: readonly number[],
 ): RecursiveHead {
-  const probs = tokens.map((t) => predictRecursive({ ...head, temperature: 1 }, t).probabilities);
-  return { ...head, temperature: fitTemperature(probs, labels) };
+  const haltThreshold = calibrateHalting(head, tokens, labels).threshold;
+  const probs = tokens.map(
+    (t) => predictRecursive({ ...head, temperature: 1, haltThreshold }, t).probabilities,
+  );
+  return { ...head, haltThreshold, temperature: fitTemperature(probs, labels) };
 }
