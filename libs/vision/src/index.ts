@@ -153,3 +153,33 @@ export {
 } from './builtin/builtin-answers';
 
 export * from './reasoning';
+
+export type {
+  CountCalibration,
+  CountScoreFeatures,
+  LabelledCount,
+} from './detector/count-calibration';
+export {
+  binaryEce,
+  calibratedCountConfidence,
+  countScoreFeatures,
+  COUNT_FEATURE_NAMES,
+  fitCountCalibration,
+  shippedCountCalibration,
+} from './detector/count-calibration';
+export type {
+  BoxedMap,
+  DensityPackageInput,
+  DensityTrainResult,
+} from './heads/density-head.package';
+export {
+  buildDensityCountHead,
+  buildDensityPackage,
+  countClassProbabilities,
+  COUNT_PROBABILITIES_OUTPUT,
+  DENSITY_ALGORITHM,
+  MIN_COUNT_SIGMA,
+  trainDensityHead,
+} from './heads/density-head.package';
+export type { MapOutputs } from './heads/density-head.answer';
+export { densityCountAnswer, isDensityPackage } from './heads/density-head.answer';

@@ -3,7 +3,15 @@ import type { DetectorSpec } from '@intellioptics/schema';
 import { DetectorAnswerSchema } from '@intellioptics/schema';
 import type { CocoClass, Detection, TextAnswer } from '@intellioptics/vision';
 import { cutText } from '../inference/infer.service';
-import { cocoAnswer, ocrAnswer, unansweredAnswer } from '@intellioptics/vision';
+import {
+  calibratedCountConfidence,
+  cocoAnswer,
+  countScoreFeatures,
+  DEFAULT_MIN_SCORE,
+  ocrAnswer,
+  shippedCountCalibration,
+  unansweredAnswer,
+} from '@intellioptics/vision';
 import { builtinPlan, classSetKey } from '@intellioptics/vision';
 
 const spec = (
@@ -94,8 +102,8 @@ describe('cocoAnswer', () => {
       5,
       { label: { index: 0, name: '0' }, confidence: 0.9 },
     ],
-  ])('COUNT %s', (_name, candidates, maxCount, expected) => {
-    const a = cocoAnswer('det_x', { ...people, mode: 'COUNT', maxCount }, candidates, ref);
+  ])('COUNT %s (raw confidence: no calibration)', (_name, candidates, maxCount, expected) => {
+    const a = cocoAnswer('det_x', { ...people, mode: 'COUNT', maxCount }, candidates, ref, null);
     expect(a).toMatchObject({
       ...(expected as object),
       answered_by: 'coco_detector',
@@ -103,6 +111,21 @@ describe('cocoAnswer', () => {
     });
     expect(a.adjusted_confidence).toBe(a.confidence);
     expect(a.confidence).toBeCloseTo(a.count!.confidence, 12);
+    expect(DetectorAnswerSchema.parse(a)).toEqual(a);
+  });
+
+  it('COUNT confidence is the calibration’s P(count right) from the raw confidence and the count', () => {
+    const cal = shippedCountCalibration()!;
+    const candidates = [det('person', 0.8), det('person', 0.6, 0.4), det('person', 0.2, 0.7)];
+    const plan = { ...people, mode: 'COUNT' as const, maxCount: 10 };
+    const a = cocoAnswer('det_x', plan, candidates, ref);
+    const expected = calibratedCountConfidence(cal, countScoreFeatures(candidates, DEFAULT_MIN_SCORE));
+    expect(a.confidence).toBeCloseTo(expected, 12);
+    expect(a.count!.confidence).toBeCloseTo(expected, 12);
+    expect(a.confidence).not.toBeCloseTo(0.6 * 0.8, 3);
+    // A detector's own map (fitted on its reviewers' counts) replaces the shipped one.
+    const own = { ...cal, weights: [0, 0], bias: 0 };
+    expect(cocoAnswer('det_x', plan, candidates, ref, own).confidence).toBeCloseTo(0.5, 12);
     expect(DetectorAnswerSchema.parse(a)).toEqual(a);
   });
 

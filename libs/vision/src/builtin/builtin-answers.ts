@@ -2,14 +2,18 @@
  * DetectorAnswers of the built-in models (contract: libs/schema inference-answer.ts). Pure: the detections and
  * OCR result come in, the answer goes out.
  *
- * Confidence: COUNT and BOUNDING_BOX use libs/vision's set confidence, min kept score × (1 − max dropped score)
- * (the reference's box-mode rule; not calibrated, see README "Modes"); TEXT the product of the kept characters'
+ * Confidence: BOUNDING_BOX uses libs/vision's set confidence, min kept score × (1 − max dropped score) (the
+ * reference's box-mode rule); COUNT maps that raw confidence and the count to P(count right) with the count
+ * calibration fitted on labelled counts (detector/count-calibration.ts: the shipped one unless the detector has
+ * its own; `null` keeps the raw confidence); TEXT the product of the kept characters'
  * probabilities (0 when nothing was read). No OODD model exists for these models: they were trained on COCO and
  * on text at large, not on the detector's images, so "out of the detector's domain" has no meaning for them and
  * `in_domain_probability` is null (adjusted = raw).
  */
 import type { DetectorAnswer, ModelVersionRef } from '@intellioptics/schema';
 import { BOUNDING_BOX_LABELS, GREATER_THAN_MAX } from '@intellioptics/schema';
+import type { CountCalibration } from '../detector/count-calibration';
+import { shippedCountCalibration } from '../detector/count-calibration';
 import { boxAnswer, countAnswer } from '../detector/detection.answers';
 import type { Detection } from '../detector/detection.decode';
 import { DEFAULT_MIN_SCORE } from '../detector/object-detector';
@@ -44,11 +48,12 @@ export function cocoAnswer(
   plan: Plan<'coco'>,
   candidates: readonly Detection[],
   model: ModelVersionRef,
+  countCalibration: CountCalibration | null = shippedCountCalibration(),
 ): DetectorAnswer {
   const wanted = new Set<string>(plan.classes);
   const mine = candidates.filter((d) => wanted.has(d.label));
   if (plan.mode === 'COUNT') {
-    const c = countAnswer(mine, DEFAULT_MIN_SCORE, plan.maxCount);
+    const c = countAnswer(mine, DEFAULT_MIN_SCORE, plan.maxCount, countCalibration);
     return {
       ...base(detectorId, model, c.confidence),
       mode: 'COUNT',

@@ -6,6 +6,8 @@
  * the threshold makes the answer doubtful.
  */
 import type { Roi } from '@intellioptics/schema';
+import type { CountCalibration } from './count-calibration';
+import { calibratedCountConfidence, countScoreFeatures } from './count-calibration';
 import type { Detection } from './detection.decode';
 
 export type BoxLabel = 'NO_OBJECTS' | 'BOUNDING_BOX' | 'GREATER_THAN_MAX';
@@ -23,7 +25,10 @@ export interface CountAnswer {
   /** Capped at max_count; greaterThanMax says there were more. */
   count: number;
   greaterThanMax: boolean;
+  /** P(count right) under the calibration when one was given, else the raw set confidence. */
   confidence: number;
+  /** The raw set confidence, min kept score × (1 − max dropped score). */
+  rawConfidence: number;
   rois: Roi[];
   reason: string | null;
 }
@@ -59,17 +64,22 @@ export function boxAnswer(
   return { label, rois: kept.slice(0, maxNumBboxes).map(toRoi), confidence, reason: null };
 }
 
+/** `calibration` (count-calibration.ts) maps the raw confidence to P(count right); without it the raw one. */
 export function countAnswer(
   candidates: readonly Detection[],
   minScore: number,
   maxCount: number,
+  calibration: CountCalibration | null = null,
 ): CountAnswer {
   const { kept, confidence } = splitAtThreshold(candidates, minScore);
   const greaterThanMax = kept.length > maxCount;
   return {
     count: Math.min(kept.length, maxCount),
     greaterThanMax,
-    confidence,
+    confidence: calibration
+      ? calibratedCountConfidence(calibration, countScoreFeatures(candidates, minScore))
+      : confidence,
+    rawConfidence: confidence,
     rois: kept.map(toRoi),
     reason: null,
   };

@@ -9,6 +9,7 @@ import type { CocoClass } from './coco-classes';
 import { COCO_CLASSES, resolveCocoClasses } from './coco-classes';
 import type { BoxAnswer, CountAnswer } from './detection.answers';
 import { boxAnswer, countAnswer } from './detection.answers';
+import { shippedCountCalibration } from './count-calibration';
 import type { Detection, HeadGrid } from './detection.decode';
 import { decodePeaks, nonMaxSuppression } from './detection.decode';
 import {
@@ -108,11 +109,15 @@ export class ObjectDetector {
         count: 0,
         greaterThanMax: false,
         confidence: 0,
+        rawConfidence: 0,
         rois: [],
         reason: unknownClassReason(opts.className),
       };
     const candidates = await this.candidates(image, classIndices(classes));
-    return countAnswer(candidates, opts.minScore ?? DEFAULT_MIN_SCORE, opts.maxCount ?? 10);
+    // The shipped calibration was fitted at DEFAULT_MIN_SCORE: at another threshold the raw confidence stands.
+    const minScore = opts.minScore ?? DEFAULT_MIN_SCORE;
+    const calibration = minScore === DEFAULT_MIN_SCORE ? shippedCountCalibration() : null;
+    return countAnswer(candidates, minScore, opts.maxCount ?? 10, calibration);
   }
 
   async release(): Promise<void> {
