@@ -14,77 +14,26 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DetectorAnswerSchema } from '@intellioptics/schema';
-import type { BoxedMap, NormalisedBox } from '../src/index';
+import type { BoxedMap } from '../src/index';
 import {
   buildDensityPackage,
   countClassProbabilities,
   densityCountAnswer,
   isDensityPackage,
   loadFeatureMapHead,
-  mulberry32,
   predictDensity,
   readModelPackage,
   trainDensityHead,
   VisionEngine,
   writeModelPackage,
 } from '../src/index';
+import type { Crop } from './coins.dataset';
+import { coinCrops as crops, cropPng, reviewerBoxes } from './coins.dataset';
 import { fixture } from './fixtures.helper';
 
-// The coins' boxes, as in density-head.test.ts (drawn by hand on coins.png, 384×303).
-// prettier-ignore
-const COINS: [number, number, number, number][] = [
-  [0.06, 0.115, 0.175, 0.245], [0.21, 0.13, 0.31, 0.24], [0.345, 0.095, 0.46, 0.245],
-  [0.5, 0.1, 0.625, 0.24], [0.665, 0.13, 0.77, 0.24], [0.795, 0.055, 0.95, 0.235],
-  [0.065, 0.345, 0.175, 0.48], [0.22, 0.355, 0.315, 0.48], [0.35, 0.36, 0.45, 0.48],
-  [0.485, 0.35, 0.59, 0.48], [0.64, 0.315, 0.735, 0.475], [0.825, 0.35, 0.925, 0.475],
-  [0.065, 0.585, 0.16, 0.715], [0.21, 0.58, 0.32, 0.715], [0.35, 0.59, 0.45, 0.715],
-  [0.49, 0.565, 0.58, 0.715], [0.655, 0.57, 0.77, 0.715], [0.82, 0.515, 0.985, 0.72],
-  [0.05, 0.77, 0.195, 0.95], [0.24, 0.805, 0.35, 0.95], [0.375, 0.78, 0.525, 0.95],
-  [0.57, 0.795, 0.7, 0.95], [0.715, 0.79, 0.85, 0.95], [0.875, 0.815, 0.99, 0.95],
-];
-const W = 384;
-const H = 303;
 const MAX_COUNT = 6;
-
-interface Crop {
-  left: number;
-  top: number;
-  size: number;
-}
-
-function crops(n: number, y0: number, y1: number, seed: number): Crop[] {
-  const rng = mulberry32(seed);
-  const band = Math.floor((y1 - y0) * H);
-  return Array.from({ length: n }, () => {
-    const size = Math.floor(60 + rng() * (band - 60));
-    return { left: Math.floor(rng() * (W - size)), top: Math.floor(y0 * H + rng() * (band - size)), size };
-  });
-}
-
-/** The boxes a reviewer would draw on the crop: coins at least half inside, cut to the crop. */
-function reviewerBoxes(c: Crop): NormalisedBox[] {
-  const out: NormalisedBox[] = [];
-  for (const [l, t, r, b] of COINS) {
-    const box = {
-      left: (l * W - c.left) / c.size,
-      top: (t * H - c.top) / c.size,
-      right: (r * W - c.left) / c.size,
-      bottom: (b * H - c.top) / c.size,
-    };
-    const cut = {
-      left: Math.max(0, box.left),
-      top: Math.max(0, box.top),
-      right: Math.min(1, box.right),
-      bottom: Math.min(1, box.bottom),
-    };
-    const area = (x: NormalisedBox): number => Math.max(0, x.right - x.left) * Math.max(0, x.bottom - x.top);
-    if (area(cut) >= 0.5 * area(box)) out.push(cut);
-  }
-  return out;
-}
 
 describe('density package: coins counted from reviewers’ boxes through the feature-map head path', () => {
   let engine: VisionEngine;
@@ -100,16 +49,7 @@ describe('density package: coins counted from reviewers’ boxes through the fea
   });
 
   const embed = async (cs: Crop[]): Promise<Float32Array[]> => {
-    const tensors = await Promise.all(
-      cs.map(async (c) =>
-        engine.preprocess(
-          await sharp(image)
-            .extract({ left: c.left, top: c.top, width: c.size, height: c.size })
-            .png()
-            .toBuffer(),
-        ),
-      ),
-    );
+    const tensors = await Promise.all(cs.map(async (c) => engine.preprocess(await cropPng(image, c))));
     return (await engine.embedSpatialTensors(tensors)).map((s) => s.map);
   };
 
