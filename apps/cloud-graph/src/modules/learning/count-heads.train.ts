@@ -1,0 +1,252 @@
+/**
+ * What the training worker learns for COUNT detectors beyond the linear count classifier (#13):
+ *
+ * 1. A class outside COCO (`class_name` the built-in detector does not know): a patch density head on the
+ *    backbone's 7×7 spatial map, trained from the reviewers' boxes (each box spreads one object over the cells
+ *    it covers; count = sum of cell densities), measured on a held-out 20%, packaged as a feature-map primary
+ *    (`training.algorithm: 'density_map'`, libs/vision heads/density-head.package.ts) that the edge serves from
+ *    the same backbone pass (apps/inference models/density-head.ts). Until it exists such queries escalate with
+ *    the built-in "no model for class" reason.
+ * 2. A COCO class: the detector's own count calibration, P(count right) from the raw confidence and the count,
+ *    fitted on its reviewers' counts vs the COCO detector's, when enough labels exist (measured 2-fold).
+ *
+ * Call site (training.worker.ts, H1's): for a COUNT detector, `densityClassOf(mode, config)` non-null →
+ * `latestBoxLabels` + `trainDensityCountPackage` instead of the pooled candidate; the package publishes as the
+ * primary like the recursive one.
+ */
+import type { DetectorMode, Roi } from '@intellioptics/schema';
+import {
+  classLayout,
+  classNameOf,
+  GREATER_THAN_MAX,
+  maxCountOf,
+  DEFAULT_MAX_COUNT,
+} from '@intellioptics/schema';
+import type {
+  BoxedMap,
+  CountCalibration,
+  DensityTrainResult,
+  LabelledCount,
+  ModelPackage,
+  NormalisedBox,
+  ObjectDetector,
+  VisionEngine,
+} from '@intellioptics/vision';
+import {
+  binaryEce,
+  buildDensityPackage,
+  calibratedCountConfidence,
+  CANDIDATE_FLOOR,
+  countScoreFeatures,
+  DEFAULT_MIN_SCORE,
+  fitCountCalibration,
+  mulberry32,
+  resolveCocoClasses,
+  trainDensityHead,
+} from '@intellioptics/vision';
+import type { Orm } from '../../db/orm';
+
+/** Fewer boxed images than this: no density head yet (the queries keep escalating). */
+export const MIN_DENSITY_IMAGES = 10;
+/** Fewer reviewer counts than this: the shipped COCO count calibration stands. */
+export const MIN_CALIBRATION_LABELS = 40;
+
+/** The class a COUNT detector must learn from boxes (not a COCO class), else null. */
+export function densityClassOf(
+  mode: DetectorMode,
+  modeConfiguration: Record<string, unknown> | null | undefined,
+): string | null {
+  if (mode !== 'COUNT') return null;
+  const name = classNameOf(modeConfiguration);
+  return name && resolveCocoClasses(name).length === 0 ? name : null;
+}
+
+export interface BoxLabelRow {
+  image_query_id: string;
+  label: string;
+  rois: Roi[] | null;
+  image_key: string;
+}
+
+/** The latest label of each of the detector's image queries, with the reviewer's boxes (up to the job's snapshot). */
+export async function latestBoxLabels(
+  orm: Orm,
+  detectorId: string,
+  untilJobId: string | null,
+): Promise<BoxLabelRow[]> {
+  return orm.em.getConnection().execute<BoxLabelRow[]>(
+    `with until as (select labels_snapshot_at as at from training_jobs where id = ?)
+     select distinct on (l.image_query_id) l.image_query_id, l.label, l.rois, iq.image_key
+     from labels l join image_queries iq on iq.id = l.image_query_id
+     where iq.detector_id = ? and l.created_at <= coalesce((select at from until), 'infinity'::timestamptz)
+     order by l.image_query_id, l.created_at desc, l.id desc`,
+    [untilJobId, detectorId],
+    'all',
+  );
+}
+
+/**
+ * The boxes a label gives the density head: its ROIs, or none for a "0" label without ROIs. A non-zero count
+ * without boxes cannot say where the objects are: null (not used).
+ */
+export function boxesOfLabel(row: Pick<BoxLabelRow, 'label' | 'rois'>): NormalisedBox[] | null {
+  if (row.rois && row.rois.length > 0)
+    return row.rois.map(({ geometry: g }) => ({
+      left: g.left,
+      top: g.top,
+      right: g.right,
+      bottom: g.bottom,
+    }));
+  return row.label.trim() === '0' ? [] : null;
+}
+
+export interface BoxedImage {
+  id: string;
+  image: Uint8Array;
+  boxes: readonly NormalisedBox[];
+}
+
+export type DensityOutcome =
+  | { kind: 'trained'; pkg: ModelPackage; trained: DensityTrainResult; log: string[] }
+  | { kind: 'skipped'; reason: string };
+
+/** Embeds the boxed images' spatial maps (one backbone pass each batch) and trains and packages the head. */
+export async function trainDensityCountPackage(args: {
+  engine: VisionEngine;
+  detector: { id: string; modeConfiguration: Record<string, unknown> | null };
+  images: readonly BoxedImage[];
+  batch?: number;
+  createdAt?: string;
+}): Promise<DensityOutcome> {
+  const { engine, detector } = args;
+  const className = classNameOf(detector.modeConfiguration) ?? '';
+  if (args.images.length < MIN_DENSITY_IMAGES)
+    return {
+      kind: 'skipped',
+      reason: `${args.images.length} images with reviewer boxes for "${className}", ${MIN_DENSITY_IMAGES} needed for a density head`,
+    };
+  const examples: BoxedMap[] = [];
+  let unreadable = 0;
+  const batch = args.batch ?? 16;
+  for (let i = 0; i < args.images.length; i += batch) {
+    const part = args.images.slice(i, i + batch);
+    const tensors: { img: BoxedImage; t: Float32Array }[] = [];
+    for (const img of part) {
+      try {
+        tensors.push({ img, t: await engine.preprocess(img.image) });
+      } catch {
+        unreadable++;
+      }
+    }
+    if (tensors.length === 0) continue;
+    const maps = await engine.embedSpatialTensors(tensors.map((x) => x.t));
+    tensors.forEach((x, j) => examples.push({ id: x.img.id, map: maps[j]!.map, boxes: x.img.boxes }));
+  }
+  if (examples.length < MIN_DENSITY_IMAGES)
+    return { kind: 'skipped', reason: `${unreadable} of the boxed images are unreadable; too few left` };
+  const { featureDim, featureMapSize } = engine.backbone;
+  const trained = trainDensityHead(examples, featureDim, featureMapSize);
+  const maxCount = maxCountOf(detector.modeConfiguration) ?? DEFAULT_MAX_COUNT;
+  const pkg = buildDensityPackage({
+    trained,
+    maxCount,
+    className,
+    pipeline: engine.pipeline,
+    backbone: engine.backbone,
+    detectorId: detector.id,
+    createdAt: args.createdAt ?? new Date().toISOString(),
+  });
+  const m = trained.metrics;
+  return {
+    kind: 'trained',
+    pkg,
+    trained,
+    log: [
+      `density head for "${className}" on ${m.train_examples} boxed images (${unreadable} unreadable): held-out ${m.held_out_examples} MAE ${m.held_out_mae.toFixed(3)} (constant ${m.held_out_mae_constant.toFixed(3)}), exact ${m.held_out_exact.toFixed(3)}, σ ${trained.sigma.toFixed(3)}`,
+    ],
+  };
+}
+
+export interface CountedImage {
+  id: string;
+  image: Uint8Array;
+  /** The reviewer's count label ("3", "GREATER_THAN_MAX"). */
+  label: string;
+}
+
+export type CalibrationOutcome =
+  { kind: 'fitted'; calibration: CountCalibration; log: string[] } | { kind: 'skipped'; reason: string };
+
+/**
+ * The detector's own count calibration: the COCO detector counts each labelled image as the edge would, a
+ * count is right when its class equals the reviewer's; measured by 2-fold cross-fitting (random halves), then
+ * fitted on all the labels.
+ */
+export async function fitDetectorCountCalibration(args: {
+  detector: ObjectDetector;
+  spec: { mode: DetectorMode; modeConfiguration: Record<string, unknown> | null };
+  images: readonly CountedImage[];
+  seed?: number;
+}): Promise<CalibrationOutcome> {
+  const className = classNameOf(args.spec.modeConfiguration) ?? '';
+  const classes = resolveCocoClasses(className);
+  if (args.spec.mode !== 'COUNT' || classes.length === 0)
+    return { kind: 'skipped', reason: `not a COUNT detector of a COCO class ("${className}")` };
+  const layout = classLayout('COUNT', args.spec.modeConfiguration);
+  const maxCount = maxCountOf(args.spec.modeConfiguration) ?? DEFAULT_MAX_COUNT;
+  const labelled: LabelledCount[] = [];
+  for (const img of args.images) {
+    const truth = layout.indexOf(img.label);
+    if (truth === null) continue;
+    let candidates;
+    try {
+      candidates = await args.detector.detect(img.image, { classes, minScore: CANDIDATE_FLOOR });
+    } catch {
+      continue; // unreadable
+    }
+    const features = countScoreFeatures(candidates, DEFAULT_MIN_SCORE);
+    const predicted = features.count > maxCount ? maxCount + 1 : features.count;
+    labelled.push({ features, correct: predicted === truth });
+  }
+  if (labelled.length < MIN_CALIBRATION_LABELS)
+    return {
+      kind: 'skipped',
+      reason: `${labelled.length} usable count labels, ${MIN_CALIBRATION_LABELS} needed to calibrate the count confidence`,
+    };
+  const rng = mulberry32(args.seed ?? 1);
+  const order = labelled.map((e) => ({ e, r: rng() })).sort((a, b) => a.r - b.r);
+  const half = Math.floor(order.length / 2);
+  const halves = [order.slice(0, half).map((o) => o.e), order.slice(half).map((o) => o.e)] as const;
+  const folds = [0, 1].map((f) => {
+    const fit = halves[f]!;
+    const score = halves[1 - f]!;
+    const cal = fitCountCalibration(fit, { source: `fold ${f}` });
+    const correct = score.map((e) => e.correct);
+    return {
+      fit_on: `random half ${f}`,
+      scored_on: `random half ${1 - f}`,
+      examples: score.length,
+      ece_raw: binaryEce(
+        score.map((e) => e.features.raw),
+        correct,
+      ),
+      ece_calibrated: binaryEce(
+        score.map((e) => calibratedCountConfidence(cal, e.features)),
+        correct,
+      ),
+      accuracy: correct.filter(Boolean).length / score.length,
+    };
+  });
+  const calibration = {
+    ...fitCountCalibration(labelled, { source: `${labelled.length} reviewer counts of "${className}"` }),
+    held_out: folds,
+  };
+  const mean = (k: 'ece_raw' | 'ece_calibrated'): number => (folds[0]![k] + folds[1]![k]) / 2;
+  return {
+    kind: 'fitted',
+    calibration,
+    log: [
+      `count calibration on ${labelled.length} reviewer counts: 2-fold ECE raw ${mean('ece_raw').toFixed(4)} → calibrated ${mean('ece_calibrated').toFixed(4)} (${GREATER_THAN_MAX} counted as max_count + 1)`,
+    ],
+  };
+}
