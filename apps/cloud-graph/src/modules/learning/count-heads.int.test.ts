@@ -9,7 +9,13 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Roi } from '@intellioptics/schema';
 import { newId } from '@intellioptics/schema';
-import { VisionEngine } from '@intellioptics/vision';
+import { createPubSub } from 'graphql-yoga';
+import type { PubSubTopics } from '@intellioptics/schema';
+import { densityCountAnswer, loadFeatureMapHead, VisionEngine } from '@intellioptics/vision';
+import { createLogger } from '../../ops/logger';
+import { ModelVersion } from '../model-versions/model-version.entity';
+import { ModelVersionService } from '../model-versions/model-version.service';
+import { getPackage } from './model-package.blobs';
 import { coinCrops, cropPng, reviewerBoxes } from '@intellioptics/vision/test-coins';
 import { fixture } from '@intellioptics/vision/test-fixtures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +25,13 @@ import { initOrm, type Orm } from '../../db/orm';
 import { Detector } from '../detectors/detector.entity';
 import { ImageQuery, Label } from '../image-queries/image-query.entity';
 import type { BoxedImage } from './count-heads.train';
-import { boxesOfLabel, densityClassOf, latestBoxLabels, trainDensityCountPackage } from './count-heads.train';
+import {
+  boxesOfLabel,
+  densityClassOf,
+  latestBoxLabels,
+  trainDensityCountPackage,
+  trainDensityForJob,
+} from './count-heads.train';
 
 let db: TestDatabase;
 let orm: Orm;
@@ -54,6 +66,7 @@ const roisOf = (boxes: ReturnType<typeof reviewerBoxes>): Roi[] =>
   }));
 
 describe('density head from reviewers’ boxes in PostgreSQL', () => {
+  let detectorId: string;
   it('reads the latest boxed labels and trains a COUNT package for the class', async () => {
     const em = orm.em.fork();
     const config = { class_name: 'coins', max_count: 6 };
@@ -70,6 +83,7 @@ describe('density head from reviewers’ boxes in PostgreSQL', () => {
       escalationType: 'STANDARD',
     });
     expect(densityClassOf(d.mode, d.modeConfiguration)).toBe('coins');
+    detectorId = d.id;
     const coins = await fixture('counting/coins.png');
     const crops = coinCrops(30, 0, 0.5, 1);
     const iqs: string[] = [];
@@ -137,5 +151,48 @@ describe('density head from reviewers’ boxes in PostgreSQL', () => {
     const m = out.trained.metrics;
     expect(m.train_examples + m.held_out_examples).toBe(29);
     expect(m.held_out_mae).toBeLessThan(m.held_out_mae_constant);
+  }, 120_000);
+
+  it('the job stores and publishes the package; read back from the blob store it counts unseen coins', async () => {
+    const models = new ModelVersionService(orm, blobs, createPubSub<PubSubTopics>(), createLogger('silent'), {
+      signedUrlTtlSeconds: 60,
+    });
+    const config = { class_name: 'coins', max_count: 6 };
+    const r = await trainDensityForJob(
+      { orm, blobs, models, engine },
+      { id: 'job_none' },
+      { id: detectorId, modeConfiguration: config },
+    );
+    console.log(r.summary);
+    expect(r.outcome).toBe('PUBLISHED');
+    const [mv] = await orm.em.fork().find(ModelVersion, { detector: detectorId, kind: 'primary' });
+    expect(mv!.state).toBe('PUBLISHED');
+    const pkg = await getPackage(blobs, mv!.blobKey);
+    const head = await loadFeatureMapHead(engine, pkg);
+    const coins = await fixture('counting/coins.png');
+    const test = coinCrops(15, 0.5, 1, 2);
+    const maps = (
+      await engine.embedSpatialTensors(
+        await Promise.all(test.map(async (c) => engine.preprocess(await cropPng(coins, c)))),
+      )
+    ).map((f) => f.map);
+    const out = await head.runMaps(maps);
+    const truth = test.map((c) => reviewerBoxes(c).length);
+    const answers = test.map(
+      (_, i) =>
+        densityCountAnswer(
+          detectorId,
+          pkg.metadata,
+          out,
+          { primary: { version: 1, model_id: pkg.modelId }, oodd: null },
+          i,
+        ).answer,
+    );
+    const mean = coinCrops(30, 0, 0.5, 1).reduce((s, c) => s + reviewerBoxes(c).length, 0) / 30;
+    const mae = answers.reduce((s, a, i) => s + Math.abs(a.count!.count - truth[i]!), 0) / truth.length;
+    const constant = truth.reduce((s, t) => s + Math.abs(mean - t), 0) / truth.length;
+    console.log(`published head on unseen crops: MAE ${mae.toFixed(3)} vs constant ${constant.toFixed(3)}`);
+    expect(mae).toBeLessThan(constant);
+    await head.release();
   }, 120_000);
 });

@@ -10,9 +10,11 @@
  * 2. A COCO class: the detector's own count calibration, P(count right) from the raw confidence and the count,
  *    fitted on its reviewers' counts vs the COCO detector's, when enough labels exist (measured 2-fold).
  *
- * Call site (training.worker.ts, H1's): for a COUNT detector, `densityClassOf(mode, config)` non-null →
- * `latestBoxLabels` + `trainDensityCountPackage` instead of the pooled candidate; the package publishes as the
- * primary like the recursive one.
+ * Call site (training.worker.ts, H1's), at the top of `train(job)` once the detector is loaded:
+ *   if (densityClassOf(detector.mode, detector.modeConfiguration))
+ *     return trainDensityForJob({ orm, blobs, models, engine: await this.deps.engine() }, job, detector);
+ * It reads the boxed labels, trains, stores and (when it beats the constant on held-out images) publishes the
+ * density package as the detector's primary, and returns the job outcome in the worker's shape.
  */
 import type { DetectorMode, Roi } from '@intellioptics/schema';
 import {
@@ -44,7 +46,11 @@ import {
   resolveCocoClasses,
   trainDensityHead,
 } from '@intellioptics/vision';
+import type { BlobStore } from '../../blob/blob-store';
 import type { Orm } from '../../db/orm';
+import { ModelVersion } from '../model-versions/model-version.entity';
+import type { ModelVersionService } from '../model-versions/model-version.service';
+import { putPackageSiblings } from './model-package.blobs';
 
 /** Fewer boxed images than this: no density head yet (the queries keep escalating). */
 export const MIN_DENSITY_IMAGES = 10;
@@ -248,5 +254,94 @@ export async function fitDetectorCountCalibration(args: {
     log: [
       `count calibration on ${labelled.length} reviewer counts: 2-fold ECE raw ${mean('ece_raw').toFixed(4)} → calibrated ${mean('ece_calibrated').toFixed(4)} (${GREATER_THAN_MAX} counted as max_count + 1)`,
     ],
+  };
+}
+
+export interface DensityJobDeps {
+  orm: Orm;
+  blobs: BlobStore;
+  models: Pick<ModelVersionService, 'create' | 'publish'>;
+  engine: VisionEngine;
+}
+
+export interface DensityJobResult {
+  outcome: 'PUBLISHED' | 'REFUSED';
+  result: Record<string, unknown>;
+  summary: string;
+}
+
+/**
+ * One training job of a COUNT detector whose class is outside COCO: the boxed labels up to the job's snapshot,
+ * the density head, stored as a primary model version and published when its held-out MAE beats always answering
+ * the training mean (else stored REJECTED). Too few boxed images: REFUSED with the reason, nothing stored.
+ */
+export async function trainDensityForJob(
+  deps: DensityJobDeps,
+  job: { id: string },
+  detector: { id: string; modeConfiguration?: Record<string, unknown> | null },
+): Promise<DensityJobResult> {
+  const rows = await latestBoxLabels(deps.orm, detector.id, job.id);
+  const images: BoxedImage[] = [];
+  let missing = 0;
+  let unboxed = 0;
+  for (const r of rows) {
+    const boxes = boxesOfLabel(r);
+    if (!boxes) {
+      unboxed++;
+      continue;
+    }
+    const blob = await deps.blobs.get(r.image_key);
+    if (!blob) missing++;
+    else images.push({ id: r.image_query_id, image: blob.data, boxes });
+  }
+  const counts = {
+    labels: rows.length,
+    boxed: images.length,
+    without_boxes: unboxed,
+    missing_images: missing,
+  };
+  const out = await trainDensityCountPackage({
+    engine: deps.engine,
+    detector: { id: detector.id, modeConfiguration: detector.modeConfiguration ?? null },
+    images,
+  });
+  if (out.kind === 'skipped')
+    return {
+      outcome: 'REFUSED',
+      result: { density: counts, reason: out.reason },
+      summary: `refused: ${out.reason}`,
+    };
+  const m = out.trained.metrics;
+  const publish = m.held_out_mae < m.held_out_mae_constant;
+  const reason = `held-out MAE ${m.held_out_mae.toFixed(3)} ${publish ? '<' : '≥'} constant ${m.held_out_mae_constant.toFixed(3)}`;
+  const metrics = {
+    ...m,
+    count_sigma: out.trained.sigma,
+    training_job_id: job.id,
+    head: 'density_map',
+    reason,
+  };
+  const stored = await deps.models.create({
+    detectorId: detector.id,
+    kind: 'primary',
+    data: Buffer.from(out.pkg.modelBytes),
+    metrics,
+  });
+  await putPackageSiblings(deps.blobs, stored.blobKey, out.pkg, stored.id);
+  if (publish) {
+    const r = await deps.models.publish(stored.id);
+    if (!r.ok) throw new Error(`publishing ${stored.id} failed: ${r.message}`);
+  } else {
+    await deps.orm.em.fork().nativeUpdate(ModelVersion, { id: stored.id }, { state: 'REJECTED' });
+  }
+  return {
+    outcome: publish ? 'PUBLISHED' : 'REFUSED',
+    result: {
+      density: counts,
+      metrics,
+      modelVersionIds: { primary: stored.id },
+      versions: { primary: stored.number },
+    },
+    summary: `${publish ? 'published' : 'refused'} density primary v${stored.number} (${stored.id}): ${reason} on ${m.held_out_examples} held-out images; ${out.log.join('; ')}`,
   };
 }
