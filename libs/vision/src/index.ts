@@ -154,11 +154,7 @@ export {
 
 export * from './reasoning';
 
-export type {
-  CountCalibration,
-  CountScoreFeatures,
-  LabelledCount,
-} from './detector/count-calibration';
+export type { CountCalibration, CountScoreFeatures, LabelledCount } from './detector/count-calibration';
 export {
   binaryEce,
   calibratedCountConfidence,
@@ -167,11 +163,7 @@ export {
   fitCountCalibration,
   shippedCountCalibration,
 } from './detector/count-calibration';
-export type {
-  BoxedMap,
-  DensityPackageInput,
-  DensityTrainResult,
-} from './heads/density-head.package';
+export type { BoxedMap, DensityPackageInput, DensityTrainResult } from './heads/density-head.package';
 export {
   buildDensityCountHead,
   buildDensityPackage,
