@@ -288,6 +288,7 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
     forwarder,
     writeThrough: createWriteThrough({
       detectors,
+      models,
       reader,
       cloudGet: (path, token) => forwarder.getJson(path, token),
       log,

@@ -474,4 +474,52 @@ describe('edge + cloud + inference', () => {
       await cloud.start();
     }
   }, 120_000);
+
+  it('stops answering with the models of a detector reset or deleted through the edge', async () => {
+    const create = async (key: string) => {
+      const res = await fetch(`${edge.url}/device-api/v1/detectors`, {
+        method: 'POST',
+        headers: { 'x-api-token': ADMIN, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: `edge ${key} ${work.slice(-6)}`, query: 'Is it brick?' }),
+      });
+      expect(res.status).toBe(201);
+      return ((await res.json()) as { id: string }).id;
+    };
+    const modelsDir = join(work, 'edge-home', 'models');
+    const reset = await create('reset');
+    const gone = await create('gone');
+    for (const id of [reset, gone]) {
+      await publish(id);
+      await waitFor(
+        async () => {
+          const res = await post(id, brick, { confidence_threshold: '0.5' });
+          return res.status === 200 && res.headers.get('x-intellioptics-reason') === 'CONFIDENT'
+            ? true
+            : null;
+        },
+        60_000,
+        `the first edge answer of ${id}`,
+      );
+    }
+
+    const call = (path: string) =>
+      fetch(`${edge.url}/device-api/v1/${path}`, { method: 'DELETE', headers: { 'x-api-token': ADMIN } });
+    expect((await call(`detector-reset/${reset}`)).status).toBe(204);
+    // Its cloud models leave the edge's store at once; the inference service unloads it at its next check.
+    expect(await readdir(join(modelsDir, reset, 'primary'))).toEqual([]);
+    const reason = await waitFor(
+      async () => {
+        const res = await post(reset, brick, { confidence_threshold: '0.5' });
+        const r = res.headers.get('x-intellioptics-reason');
+        return res.status === 200 && r !== 'CONFIDENT' ? r : null;
+      },
+      30_000,
+      'an answer without the old model',
+    );
+    expect(reason).toBe('NO_MODEL');
+
+    expect((await call(`detectors/${gone}`)).status).toBe(204);
+    expect((await post(gone, brick)).status).toBe(404);
+    expect(await readdir(join(modelsDir, gone, 'primary'))).toEqual([]);
+  }, 240_000);
 });

@@ -1,10 +1,11 @@
 /**
  * Model updates against a real HTTP stand-in for the cloud's fetch-model-urls route and signed blob URLs:
- * install layout, sha256 refusal, keep-newest-2, no re-download of what is installed.
+ * install layout, sha256 refusal, keep-newest-2, no re-download of what is installed; a reset or deleted
+ * detector loses its cloud packages while an operator's own package stays.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,7 +18,8 @@ import { packModelPackage } from '../src/models/package-archive';
 
 const DET = 'det_' + 'M'.repeat(27);
 const blobs = new Map<string, Buffer>();
-let info: Record<string, unknown> = {};
+/** What fetch-model-urls answers; null = 404 (the detector is unknown to the cloud). */
+let info: Record<string, unknown> | null = {};
 let downloads = 0;
 let server: http.Server;
 let url = '';
@@ -54,8 +56,8 @@ function publish(version: number, opts: { corrupt?: boolean } = {}) {
 beforeAll(async () => {
   server = http.createServer((req, res) => {
     if (req.url === `/edge-api/v1/fetch-model-urls/${DET}/`) {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      return res.end(JSON.stringify(info));
+      res.writeHead(info ? 200 : 404, { 'content-type': 'application/json' });
+      return res.end(JSON.stringify(info ?? { detail: 'Not found.' }));
     }
     const blob = blobs.get(req.url ?? '');
     if (blob) {
@@ -120,6 +122,53 @@ describe(ModelUpdaterService.name, () => {
       expect(readdirSync(join(modelsDir, DET, 'primary')).some((n) => n.startsWith('.'))).toBe(false);
       expect(existsSync(join(modelsDir, DET, 'primary', '4', 'pipeline_config.yaml'))).toBe(true);
       expect(sut.servedDetectors()).toEqual([{ detectorId: DET, primaryVersion: 4, ooddVersion: 4 }]);
+    } finally {
+      await sut.stop();
+      cloud.close();
+    }
+  });
+
+  it('removes the cloud packages of a reset detector, then of a deleted one; an operator package stays', async () => {
+    const modelsDir = join(mkdtempSync(join(tmpdir(), 'edge-models-')), 'models');
+    const metrics = new EdgeMetrics({ outboxDepth: () => 0, defaultMetrics: false });
+    const cloud = new HttpCloudClient(url, 'tok', 2000);
+    const sut = new ModelUpdaterService({
+      cloud,
+      cloudUrl: url,
+      token: 'tok',
+      modelsDir,
+      log: createLogger('silent'),
+      metrics,
+      detectorIds: () => [DET],
+      refreshRateS: () => 3600,
+      heartbeatIntervalS: 3600,
+      counters: async () => ({}),
+    });
+    const versions = (kind: string) =>
+      existsSync(join(modelsDir, DET, kind)) ? readdirSync(join(modelsDir, DET, kind)).sort() : [];
+    try {
+      // An operator's own OODD package (no model_id.txt), then the cloud's version 5 of both kinds.
+      const own = join(modelsDir, DET, 'oodd', '1');
+      mkdirSync(own, { recursive: true });
+      writeFileSync(join(own, 'model.buf'), 'operator-bytes');
+      publish(5);
+      await sut.trigger(DET);
+      expect(versions('primary')).toEqual(['5']);
+      expect(versions('oodd')).toEqual(['1', '5']);
+
+      // Reset in the cloud: fetch-model-urls answers with no models.
+      info = { ...info, model_binary_id: null, model_binary_url: null };
+      await sut.trigger(DET);
+      expect(versions('primary')).toEqual([]);
+      expect(versions('oodd')).toEqual(['1', '5']); // the cloud still serves its OODD version
+      expect(sut.servedDetectors()).toEqual([{ detectorId: DET, primaryVersion: null, ooddVersion: 5 }]);
+
+      // Deleted in the cloud: fetch-model-urls answers 404.
+      info = null;
+      await sut.trigger(DET);
+      expect(versions('oodd')).toEqual(['1']);
+      expect(readFileSync(join(own, 'model.buf'), 'utf8')).toBe('operator-bytes');
+      expect(sut.servedDetectors()).toEqual([{ detectorId: DET, primaryVersion: null, ooddVersion: null }]);
     } finally {
       await sut.stop();
       cloud.close();

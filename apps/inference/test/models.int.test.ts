@@ -154,3 +154,42 @@ describe('model versions', () => {
     expect(a.model_versions.oodd?.version).toBe(2);
   });
 });
+
+describe('removed packages', () => {
+  it('falls back to the version still installed, then unloads the detector when no primary is left', async () => {
+    await installAs(pkgA, modelsDir, 'det_removed', 1);
+    await installAs(pkgB, modelsDir, 'det_removed', 2);
+    expect((await ask('det_removed')).model_versions.primary.version).toBe(2);
+    const v2 = server.models().peek('det_removed')!;
+    const [v2Primary, v2Oodd] = [v2.primary, v2.oodd];
+
+    // The edge removed version 2 (say, a rollback in the cloud): version 1 serves again.
+    await rm(path.join(modelsDir, 'det_removed', 'primary', '2'), { recursive: true });
+    await rm(path.join(modelsDir, 'det_removed', 'oodd', '2'), { recursive: true });
+    await server.checkModelsNow();
+    const back = await ask('det_removed');
+    expect(back.model_versions.primary.version).toBe(1);
+    expect(back.model_versions.oodd?.version).toBe(1);
+    expect(v2Primary.disposed).toBe(true);
+    expect(v2Oodd?.disposed).toBe(true);
+
+    // The detector was deleted or reset: nothing is left, so it is unloaded and answered as one without a model.
+    const v1 = server.models().peek('det_removed')!.primary;
+    await rm(path.join(modelsDir, 'det_removed'), { recursive: true });
+    await server.checkModelsNow();
+    expect(server.models().loadedIds()).not.toContain('det_removed');
+    expect(v1.disposed).toBe(true);
+    const res = await fetch(`${api}/infer?detector_id=det_removed`, { method: 'POST', body: brickTile });
+    const never = await fetch(`${api}/infer?detector_id=det_never_installed`, {
+      method: 'POST',
+      body: brickTile,
+    });
+    expect(res.status).toBe(never.status);
+    expect(((await res.json()) as { code?: string }).code).toBe('MODEL_NOT_FOUND');
+    expect(logs.lines()).toContainEqual(
+      expect.objectContaining({ detectorId: 'det_removed', reason: 'removed' }),
+    );
+    const text = await (await fetch(`${api}/metrics`)).text();
+    expect(text).toMatch(/inference_evictions_total\{reason="removed"\} 1/);
+  });
+});

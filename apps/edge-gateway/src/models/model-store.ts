@@ -3,7 +3,7 @@
  * (`$IO_HOME/models/<detector>/<primary|oodd>/<N>/`, one package each; apps/inference serves the highest N
  * that loads). The layout is schema's; this adds the file-system reads the edge needs.
  */
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, rm } from 'node:fs/promises';
 import {
   PACKAGE_FILES,
   modelKindDir,
@@ -64,5 +64,24 @@ export class ModelStore {
     } catch {
       return null;
     }
+  }
+
+  /**
+   * Removes the versions of `kinds` that came from the cloud (they hold model_id.txt, which only a cloud install
+   * writes); a package an operator put here by hand stays. Returns the versions removed, newest first.
+   */
+  async removeCloudVersions(
+    detectorId: string,
+    kinds: readonly ModelKind[] = MODEL_KINDS,
+  ): Promise<number[]> {
+    const removed: number[] = [];
+    for (const kind of kinds) {
+      for (const version of await this.versions(detectorId, kind)) {
+        if ((await this.modelId(detectorId, kind, version)) === null) continue;
+        await rm(this.versionDir(detectorId, kind, version), { recursive: true, force: true });
+        removed.push(version);
+      }
+    }
+    return removed;
   }
 }

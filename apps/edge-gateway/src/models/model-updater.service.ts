@@ -128,7 +128,12 @@ export class ModelUpdaterService {
     if (this.stopped) return;
     const ids = this.deps.detectorIds();
     const key = [...ids].sort().join(',');
-    if (key !== this.subscribedTo) this.subscribe(ids, key);
+    if (key !== this.subscribedTo) {
+      // A detector new to this edge may have had its model published before the subscription covered it.
+      const before = new Set(this.subscribedTo.split(','));
+      if (this.subscribedTo !== '') for (const id of ids) if (!before.has(id)) void this.trigger(id);
+      this.subscribe(ids, key);
+    }
     if (Date.now() - this.lastPollAt >= this.deps.refreshRateS() * 1000) {
       this.lastPollAt = Date.now();
       for (const id of ids) void this.trigger(id);
@@ -210,11 +215,9 @@ export class ModelUpdaterService {
   private async check(detectorId: string): Promise<void> {
     const info = await this.deps.cloud.fetchModelUrls(detectorId, this.deps.token);
     if (info.kind === 'not_found') {
-      // Deleted in the cloud (or no longer assigned to this hub): stop reporting versions of it.
-      if (this.served.delete(detectorId)) {
-        this.deps.log.warn({ detectorId }, 'detector unknown to the cloud: no longer reported as served');
-        void this.heartbeat();
-      }
+      // Deleted in the cloud (or no longer assigned to this hub): its cloud models go, and it is no longer
+      // reported as served.
+      await this.dropCloudModels(detectorId, 'detector unknown to the cloud');
       return;
     }
     if (info.kind !== 'ok') {
@@ -240,6 +243,10 @@ export class ModelUpdaterService {
           meta: meta.oodd ?? null,
         },
       };
+    // Reset in the cloud (or every version retired): the cloud serves no model of that kind any more, so the
+    // edge must not keep answering with the one it holds.
+    const gone = MODEL_KINDS.filter((kind) => !wanted[kind].id && this.served.get(detectorId)?.[kind]);
+    if (gone.length > 0) await this.dropCloudModels(detectorId, 'the cloud serves no model', gone);
     for (const kind of MODEL_KINDS) {
       const w = wanted[kind];
       if (!w.id || !w.url) continue;
@@ -306,6 +313,25 @@ export class ModelUpdaterService {
     for (const old of (await this.store.versions(detectorId, kind)).slice(KEEP_VERSIONS)) {
       await rm(this.store.versionDir(detectorId, kind, old), { recursive: true, force: true });
     }
+    void this.heartbeat();
+  }
+
+  /**
+   * Removes the cloud's packages of a detector (all kinds, or `kinds`) from the model store: after a delete or
+   * reset the edge must stop answering with them. The inference service unloads a detector whose package
+   * folder is gone at its next version check; operator-installed packages (no model_id.txt) stay.
+   */
+  async dropCloudModels(
+    detectorId: string,
+    why: string,
+    kinds: readonly ModelKind[] = MODEL_KINDS,
+  ): Promise<void> {
+    const removed = await this.store.removeCloudVersions(detectorId, kinds);
+    const entry = this.served.get(detectorId);
+    for (const kind of kinds) delete entry?.[kind];
+    if (entry && !entry.primary && !entry.oodd) this.served.delete(detectorId);
+    if (removed.length === 0 && !entry) return;
+    this.deps.log.warn({ detectorId, kinds, removedVersions: removed, why }, 'cloud models removed');
     void this.heartbeat();
   }
 

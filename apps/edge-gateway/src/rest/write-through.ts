@@ -2,7 +2,8 @@
  * Read-your-writes through the edge. Changes the edge forwards to the cloud (cloud-forward.ts) are applied to
  * the edge's own state as soon as the cloud accepted them, from the cloud's answer: a detector created or
  * patched is cached at once (listed, found by id, its threshold/status/escalation type in force), a deleted
- * one is forgotten, and a label shows on the edge's copy of the image query on the very next read.
+ * one is forgotten, a deleted or reset one loses the cloud models the edge holds (so it is not answered with
+ * them), and a label shows on the edge's copy of the image query on the very next read.
  */
 import { Router } from '@intellioptics/http';
 import { DetectorSchema, ImageQuerySchema } from '@intellioptics/schema';
@@ -10,10 +11,13 @@ import type { DetectorService } from '../detectors/detector.service';
 import type { HttpResponse } from '../http/http-client';
 import { jsonBody } from '../http/http-client';
 import type { ImageQueryReadService } from '../image-queries/image-query-read.service';
+import type { ModelUpdaterService } from '../models/model-updater.service';
 import type { Logger } from '../logger';
 
 export interface WriteThroughDeps {
   detectors: Pick<DetectorService, 'remember' | 'forget'>;
+  /** The model updater (null when model updates are off): a deleted or reset detector's cloud models go. */
+  models?: Pick<ModelUpdaterService, 'dropCloudModels'> | null;
   reader: Pick<ImageQueryReadService, 'applyCloudAnswer'>;
   /** GET of the cloud's JSON with the caller's token. */
   cloudGet: (path: string, token: string) => Promise<unknown>;
@@ -45,7 +49,13 @@ export function createWriteThrough(deps: WriteThroughDeps): (w: ForwardedWrite) 
   on('POST', '/detectors', rememberDetector);
   on('PATCH', '/detectors/:id', rememberDetector);
   on('PUT', '/detectors/:id', rememberDetector);
-  on('DELETE', '/detectors/:id', async (_w, params) => deps.detectors.forget(params.id!));
+  on('DELETE', '/detectors/:id', async (_w, params) => {
+    await deps.detectors.forget(params.id!);
+    await deps.models?.dropCloudModels(params.id!, 'deleted through the edge');
+  });
+  on('DELETE', '/detector-reset/:id', async (_w, params) => {
+    await deps.models?.dropCloudModels(params.id!, 'reset through the edge');
+  });
   on('POST', '/labels', async ({ requestBody, token }) => {
     const id = labelledImageQueryId(requestBody);
     if (!id || !token) return;

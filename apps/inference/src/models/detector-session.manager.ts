@@ -132,6 +132,28 @@ export class DetectorSessionManager implements ModelManager {
       const entry = this.loaded.get(detectorId);
       if (!entry) return;
       const current = entry[kind];
+      // The served version's folder is gone (the edge removed a deleted or reset detector's models): fall back
+      // to the best version still installed, and unload the detector when there is no primary left.
+      const removed = current !== null && !(await this.registry.exists(detectorId, kind, current.version));
+      if (removed) {
+        const fallback = await this.loadBest(detectorId, kind, 0);
+        if (this.loaded.get(detectorId) !== entry) {
+          fallback?.retire();
+          return;
+        }
+        if (kind === 'primary' && !fallback) {
+          this.unload(detectorId, 'removed');
+          return;
+        }
+        if (kind === 'primary') entry.primary = fallback!;
+        else entry.oodd = fallback;
+        current.retire();
+        this.log.warn(
+          { detectorId, kind, from: current.version, to: fallback?.version ?? null },
+          'served model version removed from the store',
+        );
+        continue;
+      }
       const next = await this.loadBest(detectorId, kind, current?.version ?? 0);
       if (!next) continue;
       if (this.loaded.get(detectorId) !== entry) {

@@ -1,6 +1,7 @@
 import type { DetectorModels } from './loaded-model';
 
-export type EvictionReason = 'cache_full' | 'memory_pressure' | 'shutdown';
+/** Why a detector's sessions were freed; `removed`: its package folder left the model store. */
+export type EvictionReason = 'cache_full' | 'memory_pressure' | 'shutdown' | 'removed';
 
 /** What HTTP routes need from the model layer; the LRU cache decorates an implementation of it. */
 export interface ModelManager {

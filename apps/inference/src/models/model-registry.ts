@@ -23,6 +23,15 @@ export class ModelRegistry {
     return readModelPackage(this.versionDir(detectorId, kind, version));
   }
 
+  /** The version's folder is still in the store. */
+  async exists(detectorId: string, kind: ModelKind, version: number): Promise<boolean> {
+    try {
+      return (await stat(this.versionDir(detectorId, kind, version))).isDirectory();
+    } catch {
+      return false;
+    }
+  }
+
   /** Size+mtime of the package files: a refused version is retried only when this changes. */
   async fingerprint(detectorId: string, kind: ModelKind, version: number): Promise<string> {
     const dir = this.versionDir(detectorId, kind, version);
