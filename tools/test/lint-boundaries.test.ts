@@ -22,6 +22,7 @@ async function violations(file: string, code: string): Promise<string[]> {
 // The forbidden paths are built, so that no repo-wide scan mistakes these fixtures for real imports.
 const TEST = 'test';
 const CLOUD_APP = ['cloud', 'graph'].join('-');
+const VISION_LIB = ['vis', 'ion'].join('');
 const DEEP = `@intellioptics/cloud-graph/${'src'}/config/env`;
 
 describe('intellioptics/no-cross-package-imports', () => {
@@ -54,7 +55,7 @@ describe('intellioptics/no-cross-package-imports', () => {
         'tools/probe.ts',
         [
           `import { startTestApp } from '../apps/${CLOUD_APP}/${TEST}/helpers/test-app';`,
-          "import { FIXTURES } from '../libs/vision/test/fixtures.helper';",
+          `import { FIXTURES } from '../libs/${VISION_LIB}/${TEST}/fixtures.helper';`,
           'export { startTestApp, FIXTURES };',
         ].join('\n'),
       ),
