@@ -23,7 +23,15 @@ let cloud: ServiceChild;
 let inference: ServiceChild;
 let cloudUrl = '';
 let edge: Harness;
-const det = { person: '', horse: '', strictHorse: '', handler: '', unsure: '' };
+const det = {
+  person: '',
+  horse: '',
+  strictHorse: '',
+  handler: '',
+  unsure: '',
+  untrained: '',
+  undecidable: '',
+};
 
 async function cloudPost(path: string, body: Record<string, unknown>): Promise<string> {
   const res = await fetch(`${cloudUrl}/device-api/v1/${path}`, {
@@ -99,6 +107,19 @@ beforeAll(async () => {
       ],
     },
   });
+  // A BINARY part with no model yet: a rule that needs its answer cannot be decided.
+  det.untrained = await cloudPost('detectors', { name: `helmet ${tag}`, query: 'Is a helmet worn?' });
+  det.undecidable = await cloudPost('compound-detectors', {
+    name: `person with helmet ${tag}`,
+    query: 'Is a person wearing a helmet?',
+    confidence_threshold: 0.5,
+    rule: {
+      all: [
+        { detector: det.person, count: { gte: 1 } },
+        { detector: det.untrained, label: 'YES' },
+      ],
+    },
+  });
 
   const ioHome = join(work, 'edge-home');
   const started = await inferenceChild(ioHome);
@@ -114,7 +135,9 @@ beforeAll(async () => {
       'global_config: { refresh_rate: 3600, confident_audit_rate: 0 }',
       'detectors:',
       ...Object.values(det).map(
-        (id) => `  - { detector_id: ${id}, edge_inference_config: edge_answers_with_escalation }`,
+        // The undecidable rule goes to people (default); edge-only presets would refuse it with a 503.
+        (id) =>
+          `  - { detector_id: ${id}, edge_inference_config: ${id === det.undecidable ? 'default' : 'edge_answers_with_escalation'} }`,
       ),
       'streams:',
       '  yard:',
@@ -171,5 +194,16 @@ describe('a rule over COCO detectors, answered at the edge with its trace', () =
     expect(iq.result!.confidence!).toBeLessThan(0.5);
     expect(reason).toBe('BELOW_THRESHOLD');
     expect(iq.done_processing).toBe(false);
+  }, 120_000);
+
+  it('a rule that cannot be decided (a part without a model) escalates and stores what was known', async () => {
+    const { reason, explanation } = await ask(det.undecidable, await fixture('detection/person.jpg'));
+    expect(reason).toBe('NO_MODEL');
+    const rule = explanation.steps.filter((s) => s.kind === 'rule');
+    // The sub-answers the edge had (the person count) and the evaluation naming the undecided part.
+    expect(rule.length).toBeGreaterThanOrEqual(2);
+    expect(rule.some((s) => /person/i.test(s.text))).toBe(true);
+    expect(rule.at(-1)!.text).toMatch(/undecided|cannot be decided|no answer|unknown/i);
+    expect(explanation.steps.at(-1)!.kind).toBe('decision');
   }, 120_000);
 });

@@ -32,7 +32,9 @@ export function edgeExplanation(args: {
     imageQueryId: args.imageQueryId,
     label,
     confidence: result && edge ? edge.adjustedConfidence : null,
-    model: prediction && result ? modelPart(prediction, label) : null,
+    // An answer the model left open (a class it does not know, a compound rule it could not decide) still
+    // says what the model saw: the compound's trace names the parts that were known and the one that was not.
+    model: prediction && (result || answer?.unanswered) ? modelPart(prediction, label) : null,
     decisionSteps: explainDecision({
       decision,
       label,
