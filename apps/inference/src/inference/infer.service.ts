@@ -11,7 +11,14 @@
  * answer on top of a ~20 ms backbone run (npm run bench:explain), below the 10% budget, so no request flag.
  */
 import { adjustConfidenceForDomain } from '@intellioptics/decision';
-import type { DetectorAnswer, DetectorMode, DetectorSpec, InferTimings } from '@intellioptics/schema';
+import type {
+  DetectorAnswer,
+  DetectorMode,
+  DetectorSpec,
+  EvidenceMap,
+  ExplanationStep,
+  InferTimings,
+} from '@intellioptics/schema';
 import type {
   BuiltinPlan,
   Detection,
@@ -22,6 +29,11 @@ import type {
 } from '@intellioptics/vision';
 import {
   assertSupportedImage,
+  FeatureMapHead,
+  HALT_THRESHOLD,
+  isRecursivePackage,
+  readRecursiveOutputs,
+  recursiveReasoning,
   blankBaseline,
   builtinExplanation,
   CANDIDATE_FLOOR,
@@ -60,6 +72,17 @@ export function adjustConfidence(
 export function cutText(full: TextAnswer, maxLength: number | undefined): TextAnswer {
   if (maxLength === undefined || full.text.length <= maxLength) return full;
   return { ...full, text: full.text.slice(0, maxLength), truncated: true };
+}
+
+/**
+ * What a head on the backbone's spatial map (input.source 'backbone_feature_map') reads from one image: its
+ * calibrated probabilities, and the model-side explanation parts it adds (steps after the observation, and the
+ * answer's evidence map). Dispatched on `metadata.training.algorithm` (mapHeadReading).
+ */
+export interface MapHeadReading {
+  probabilities: number[];
+  steps: ExplanationStep[];
+  evidence: EvidenceMap | null;
 }
 
 const ms = (from: number): number => Math.round((performance.now() - from) * 1000) / 1000;
@@ -163,11 +186,21 @@ export class InferService {
   ): Promise<DetectorAnswer> {
     const { primary, oodd, detectorId } = lease.models;
     const features = spatial.pooled;
-    const [p, o] = await Promise.all([primary.head.run([features]), oodd ? oodd.head.run([features]) : null]);
-    const out = p[0];
-    if (out?.kind !== 'primary') throw new Error('primary head returned no probabilities');
-    const meta = primary.head.metadata;
-    const probs = out.probabilities;
+    const ooddHead = oodd && !(oodd.head instanceof FeatureMapHead) ? oodd.head : null;
+    const primaryHead = primary.head;
+    // A map head runs on the map of the SAME backbone pass; the OODD head on its pooled vector.
+    const [reading, o] = await Promise.all([
+      primaryHead instanceof FeatureMapHead
+        ? this.mapHeadReading(primaryHead, spatial)
+        : primaryHead.run([features]).then((p): MapHeadReading => {
+            const out = p[0];
+            if (out?.kind !== 'primary') throw new Error('primary head returned no probabilities');
+            return { probabilities: out.probabilities, steps: [], evidence: null };
+          }),
+      ooddHead ? ooddHead.run([features]) : null,
+    ]);
+    const meta = primaryHead.metadata;
+    const probs = reading.probabilities;
     let best = 0;
     for (let k = 1; k < probs.length; k++) if (probs[k]! > probs[best]!) best = k;
     const ood = o?.[0];
@@ -189,6 +222,12 @@ export class InferService {
             }
           : null,
     });
+    if (explanation && (reading.steps.length > 0 || reading.evidence)) {
+      // The map head's chain goes right after what the model saw; its evidence is the answer's map.
+      const at = explanation.steps.findIndex((st) => st.kind === 'observation') + 1;
+      explanation.steps.splice(at, 0, ...reading.steps);
+      if (reading.evidence) explanation.evidence = reading.evidence;
+    }
     return {
       detector_id: detectorId,
       mode: meta.mode,
@@ -204,5 +243,18 @@ export class InferService {
       },
       ...(explanation ? { explanation } : {}),
     };
+  }
+
+  /** Runs a feature-map primary on one image's map; one case per map-head algorithm (H3: add yours here). */
+  private async mapHeadReading(head: FeatureMapHead, spatial: SpatialFeatures): Promise<MapHeadReading> {
+    const meta = head.metadata;
+    if (isRecursivePackage(meta)) {
+      const [prediction] = readRecursiveOutputs(meta, await head.runMaps([spatial.map]));
+      const threshold =
+        typeof meta.training.halt_threshold === 'number' ? meta.training.halt_threshold : HALT_THRESHOLD;
+      const chain = recursiveReasoning(prediction!, meta.class_names, threshold);
+      return { probabilities: prediction!.probabilities, steps: chain.steps, evidence: chain.evidence };
+    }
+    throw new Error(`no reader for feature-map head ${String(meta.training.algorithm)}`);
   }
 }

@@ -5,7 +5,7 @@
  */
 import type { ModelKind, VisionEngine } from '@intellioptics/vision';
 import { IntelliOpticsError } from '@intellioptics/schema';
-import { ModelExplainer, ModelPackageError } from '@intellioptics/vision';
+import { loadFeatureMapHead, ModelExplainer, ModelPackageError } from '@intellioptics/vision';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics';
 import type { DetectorModels } from './loaded-model';
@@ -101,7 +101,14 @@ export class DetectorSessionManager implements ModelManager {
           pkg.dir,
         );
       }
-      const head = await this.engine.loadHead(pkg);
+      if (kind === 'oodd' && pkg.metadata.input.source !== 'backbone_features') {
+        throw new ModelPackageError('INVALID_METADATA', 'an OODD head takes the pooled features', pkg.dir);
+      }
+      // One backbone pass serves both kinds: the pooled vector, or the 7×7 map it pools (infer.service.ts).
+      const head =
+        pkg.metadata.input.source === 'backbone_feature_map'
+          ? await loadFeatureMapHead(this.engine, pkg)
+          : await this.engine.loadHead(pkg);
       this.metrics.modelLoads.inc({ kind, result: 'ok' });
       this.metrics.modelLoadDuration.observe((performance.now() - started) / 1000);
       const explainer = kind === 'primary' ? ModelExplainer.fromPackage(pkg) : null;

@@ -2,7 +2,7 @@
  * One loaded head with a lease count: a version swap or an eviction retires it, and its ONNX session is
  * released only once the last in-flight request using it has finished.
  */
-import type { Head, ModelExplainer, ModelKind } from '@intellioptics/vision';
+import type { FeatureMapHead, Head, ModelExplainer, ModelKind } from '@intellioptics/vision';
 
 export class LoadedModel {
   private leases = 0;
@@ -12,7 +12,8 @@ export class LoadedModel {
   constructor(
     readonly kind: ModelKind,
     readonly version: number,
-    readonly head: Head,
+    /** A pooled-vector head, or (primary only) a head on the backbone's spatial map (input.source). */
+    readonly head: Head | FeatureMapHead,
     readonly dir: string,
     /** Primary packages: explains its answers (evidence map, neighbours); null for OODD heads. */
     readonly explainer: ModelExplainer | null = null,

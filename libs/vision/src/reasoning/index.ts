@@ -44,3 +44,4 @@ export {
   readRecursiveOutputs,
   RECURSIVE_ALGORITHM,
 } from './recursive-head.package';
+export { recursiveReasoning } from './recursive-explanation';

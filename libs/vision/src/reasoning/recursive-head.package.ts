@@ -94,7 +94,7 @@ export function readRecursiveOutputs(
   outputs: Record<string, MapHeadTensor>,
 ): RecursivePrediction[] {
   const t = metadata.training;
-  const name = (k: string, d: string): string => (typeof t[k] === 'string' ? (t[k] as string) : d);
+  const name = (k: string, d: string): string => (typeof t[k] === 'string' ? t[k] : d);
   const probs = outputs[name('step_probabilities_output', STEP_PROBABILITIES_OUTPUT)];
   const halt = outputs[name('step_halt_output', STEP_HALT_OUTPUT)];
   const att = outputs[name('step_attention_output', STEP_ATTENTION_OUTPUT)];

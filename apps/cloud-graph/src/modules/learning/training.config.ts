@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { parseEnvWith } from '@intellioptics/schema';
 import {
   DEFAULT_PROMOTION_CONFIG,
+  DEFAULT_RECURSIVE_TRAIN,
   DEFAULT_RETRAIN_TRIGGER,
   type PromotionConfig,
   type RetrainTriggerConfig,
@@ -47,6 +48,7 @@ const Raw = z.object({
     .max(86_400_000)
     .default(DEFAULT_RETRAIN_TRIGGER.maxDelayMs),
   LEARNING_FIRST_VERSION_AT_ONCE: z.enum(['true', 'false']).default('true'),
+  LEARNING_RECURSIVE_EPOCHS: z.coerce.number().int().min(1).max(500).default(DEFAULT_RECURSIVE_TRAIN.epochs),
 });
 
 export function trainingWorkerConfig(
@@ -72,7 +74,7 @@ export function trainingWorkerConfig(
       firstVersionImmediately: e.LEARNING_FIRST_VERSION_AT_ONCE === 'true',
     },
     promotion: { ...DEFAULT_PROMOTION_CONFIG },
-    train: {},
+    train: { recursive: { epochs: e.LEARNING_RECURSIVE_EPOCHS } },
     ...over,
   };
 }

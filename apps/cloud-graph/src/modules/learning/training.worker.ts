@@ -9,20 +9,42 @@
  * in `image_features`), train a candidate, re-run the current version on the candidate's held-out images,
  * apply the promotion rule, store both packages as model versions (with the metrics and the decision), and
  * publish them (the previous ones retire, `modelVersionPublished` fires) or mark them REJECTED.
+ *
+ * Reasoning (#15): a detector with `reasoning: recursive` (or `auto` with enough labels, trainsRecursive) also
+ * trains the recursive head on its images' 7×7 patch tokens. The spatial maps are NOT cached (1792×7×7 floats,
+ * 351 kB per image): each such job re-runs the backbone on its labelled images (one pass, ~25 ms per image),
+ * fits the token projection on the first images' maps and keeps only the projected tokens (49×64 floats).
+ * Both heads are scored on the same held-out images; chooseReasoningHead picks the primary (recursive for
+ * `recursive`, the significant winner for `auto`); the OODD package is the pooled one either way. The choice
+ * goes into the version's metrics (`reasoning`) and the job log.
  */
 import {
+  chooseReasoningHead,
   classLayout,
   decidePromotion,
   decideRetrain,
   evaluatePredictions,
   trainCandidate,
+  trainRecursiveCandidate,
+  trainsRecursive,
   UnsupportedModeError,
   type HeldOutEvaluation,
   type LabelledExample,
   type Prediction,
+  type ReasoningChoice,
+  type RecursiveCandidate,
+  type TokenExample,
 } from '@intellioptics/learning';
 import type { DetectorMode } from '@intellioptics/schema';
-import type { VisionEngine } from '@intellioptics/vision';
+import {
+  fitTokenProjection,
+  isRecursivePackage,
+  loadFeatureMapHead,
+  projectTokens,
+  readRecursiveOutputs,
+  type ModelPackage,
+  type VisionEngine,
+} from '@intellioptics/vision';
 import type { BlobStore } from '../../blob/blob-store';
 import type { Orm } from '../../db/orm';
 import type { Logger } from '../../ops/logger';
@@ -32,7 +54,7 @@ import { ModelVersion, type ModelVersionEntity } from '../model-versions/model-v
 import type { ModelVersionService } from '../model-versions/model-version.service';
 import { getPackage, putPackageSiblings } from './model-package.blobs';
 import type { TrainingWorkerConfig } from './training.config';
-import { TrainingJobRepository, type TrainingJobRow } from './training-job.repository';
+import { TrainingJobRepository, type TrainingJobRow, type TrainingLabelRow } from './training-job.repository';
 
 export const TRAINABLE_MODES: readonly DetectorMode[] = ['BINARY', 'MULTI_CLASS', 'COUNT'];
 
@@ -292,16 +314,81 @@ export class TrainingWorker {
       options: config.train,
       onProgress: (p) => progressLines.push(`${p.stage}: ${p.message}`),
     });
+    // The recursive head (#15): trained when the setting asks for it, chosen on the same held-out images.
+    const setting = detector.reasoning ?? 'linear';
+    let recursive: RecursiveCandidate | null = null;
+    if (trainsRecursive(setting, examples.length)) {
+      await this.beat(job, { stage: 'spatial', progress: 0.6, log: progressLines.splice(0) });
+      const tokens = await this.spatialTokens(
+        job,
+        engine,
+        labels.filter((l) => features.has(l.image_query_id)),
+      );
+      await this.beat(job, {
+        stage: 'training',
+        progress: 0.7,
+        log: [
+          `patch tokens of ${tokens.examples.length} images (${tokens.projection.components} components)`,
+        ],
+      });
+      recursive = trainRecursiveCandidate({
+        detector: {
+          id: detector.id,
+          mode: detector.mode,
+          modeConfiguration: detector.modeConfiguration ?? null,
+          confidenceThreshold: detector.confidenceThreshold,
+        },
+        examples: tokens.examples,
+        projection: tokens.projection,
+        heldOutIds: candidate.evaluation.exampleIds,
+        inDomain: (f) => candidate.predict(f).inDomain,
+        backbone: engine.backbone,
+        pipeline: engine.pipeline,
+        neighborIndex: candidate.primary.metadata.neighbor_index,
+        settings: config.train.recursive,
+        onProgress: (m) => progressLines.push(`recursive: ${m}`),
+      });
+    }
+    const choice: ReasoningChoice = chooseReasoningHead(
+      setting,
+      candidate.evaluation,
+      recursive?.evaluation ?? null,
+      config.promotion,
+    );
+    const useRecursive = choice.head === 'recursive' && recursive !== null;
+    const chosen = useRecursive
+      ? {
+          primary: recursive!.primary,
+          evaluation: recursive!.evaluation,
+          heldOutLabels: recursive!.heldOutLabels,
+          metrics: recursive!.metrics,
+        }
+      : {
+          primary: candidate.primary,
+          evaluation: candidate.evaluation,
+          heldOutLabels: candidate.heldOutLabels,
+          metrics: candidate.metrics,
+        };
+    const reasoningLine =
+      `reasoning ${setting}: ${choice.head} head (${choice.reason})` +
+      (recursive
+        ? `; held out ${candidate.evaluation.n}: linear accuracy ${fmt(candidate.evaluation.accuracy)} ECE ${fmt(candidate.evaluation.ece)}, recursive accuracy ${fmt(recursive.evaluation.accuracy)} ECE ${fmt(recursive.evaluation.ece)}, mean halting step ${fmt(recursive.metrics.held_out_mean_halt_step ?? NaN)}`
+        : '') +
+      (choice.recursiveOnlyRight !== null
+        ? `; only recursive right ${choice.recursiveOnlyRight}, only linear right ${choice.linearOnlyRight}`
+        : '');
+    progressLines.push(reasoningLine);
     await this.beat(job, { stage: 'evaluation', progress: 0.8, log: progressLines });
 
     const current = await this.evaluateCurrent(
       detector,
-      candidate.evaluation,
-      candidate.heldOutLabels,
+      chosen.evaluation,
+      chosen.heldOutLabels,
       features,
+      labels,
     );
     const decision = decidePromotion({
-      candidate: candidate.evaluation,
+      candidate: chosen.evaluation,
       current: current.evaluation,
       currentUnavailable: current.unavailable !== null,
       config: config.promotion,
@@ -309,8 +396,25 @@ export class TrainingWorker {
     const decisionLine = `promotion ${decision.rule}: ${decision.publish ? 'publish' : 'refuse'} (${decision.reason})${current.unavailable ? `; current version not evaluable: ${current.unavailable}` : ''}`;
     await this.beat(job, { stage: 'publishing', progress: 0.9, log: [decisionLine] });
 
+    const reasoning = {
+      setting,
+      head: choice.head,
+      reason: choice.reason,
+      recursive_only_right: choice.recursiveOnlyRight,
+      linear_only_right: choice.linearOnlyRight,
+      linear: summary(candidate.evaluation),
+      recursive: recursive
+        ? {
+            ...summary(recursive.evaluation),
+            train_seconds: recursive.trainSeconds,
+            halt_threshold: recursive.head.haltThreshold ?? null,
+            mean_halt_step: recursive.metrics.held_out_mean_halt_step ?? null,
+          }
+        : null,
+    };
     const versionMetrics = {
-      ...candidate.metrics,
+      ...chosen.metrics,
+      reasoning,
       training_job_id: job.id,
       promotion: decision,
       examples_per_class: candidate.examplesPerClass,
@@ -320,7 +424,7 @@ export class TrainingWorker {
       primary: await models.create({
         detectorId: detector.id,
         kind: 'primary',
-        data: Buffer.from(candidate.primary.modelBytes),
+        data: Buffer.from(chosen.primary.modelBytes),
         metrics: versionMetrics,
       }),
       oodd: await models.create({
@@ -330,7 +434,7 @@ export class TrainingWorker {
         metrics: versionMetrics,
       }),
     };
-    await putPackageSiblings(blobs, stored.primary.blobKey, candidate.primary, stored.primary.id);
+    await putPackageSiblings(blobs, stored.primary.blobKey, chosen.primary, stored.primary.id);
     await putPackageSiblings(blobs, stored.oodd.blobKey, candidate.oodd, stored.oodd.id);
     if (decision.publish) {
       // OODD first, so an edge woken by the primary's event finds both published.
@@ -352,7 +456,8 @@ export class TrainingWorker {
       outcome,
       result: {
         decision,
-        metrics: candidate.metrics,
+        reasoning,
+        metrics: chosen.metrics,
         calibration: candidate.calibration,
         examplesPerClass: candidate.examplesPerClass,
         skippedLabels: candidate.skippedLabels,
@@ -361,9 +466,9 @@ export class TrainingWorker {
         versions: { primary: stored.primary.number, oodd: stored.oodd.number },
         comparedWith: current.versionId,
         currentEvaluation: current.evaluation ? summary(current.evaluation) : null,
-        candidateEvaluation: summary(candidate.evaluation),
+        candidateEvaluation: summary(chosen.evaluation),
       },
-      summary: `${outcome === 'PUBLISHED' ? 'published' : 'refused'} primary v${stored.primary.number} (${stored.primary.id}) and oodd v${stored.oodd.number}: accuracy ${fmt(candidate.evaluation.accuracy)}, ECE ${fmt(candidate.evaluation.ece)} on ${candidate.evaluation.n} held-out images`,
+      summary: `${outcome === 'PUBLISHED' ? 'published' : 'refused'} primary v${stored.primary.number} (${stored.primary.id}, ${choice.head} head) and oodd v${stored.oodd.number}: accuracy ${fmt(chosen.evaluation.accuracy)}, ECE ${fmt(chosen.evaluation.ece)} on ${chosen.evaluation.n} held-out images`,
     };
   }
 
@@ -373,6 +478,7 @@ export class TrainingWorker {
     candidate: HeldOutEvaluation,
     labels: number[],
     features: Map<string, Float32Array>,
+    rows: readonly TrainingLabelRow[],
   ): Promise<{ evaluation: HeldOutEvaluation | null; unavailable: string | null; versionId: string | null }> {
     const published = await this.deps.models.published(detector.id);
     if (!published.primary) return { evaluation: null, unavailable: null, versionId: null };
@@ -381,15 +487,18 @@ export class TrainingWorker {
       const engine = await this.deps.engine();
       const primaryPkg = await getPackage(this.deps.blobs, published.primary.blobKey);
       const ooddPkg = published.oodd ? await getPackage(this.deps.blobs, published.oodd.blobKey) : null;
-      const primary = await engine.loadHead(primaryPkg);
+      const primary = await this.primaryRunner(engine, primaryPkg, rows);
       const oodd = ooddPkg ? await engine.loadHead(ooddPkg) : null;
       try {
         const x = candidate.exampleIds.map((id) => features.get(id)!);
-        const [p, o] = await Promise.all([primary.run(x), oodd ? oodd.run(x) : Promise.resolve(null)]);
-        const predictions: Prediction[] = p.map((out, i) => {
+        const [p, o] = await Promise.all([
+          primary.run(candidate.exampleIds, x),
+          oodd ? oodd.run(x) : Promise.resolve(null),
+        ]);
+        const predictions: Prediction[] = p.map((probabilities, i) => {
           const od = o?.[i];
           return {
-            probabilities: out.kind === 'primary' ? out.probabilities : [],
+            probabilities,
             inDomain: od && od.kind === 'oodd' ? od.inDomainProbability : null,
           };
         });
@@ -420,7 +529,104 @@ export class TrainingWorker {
       return { evaluation: null, unavailable: err instanceof Error ? err.message : String(err), versionId };
     }
   }
+
+  /**
+   * The published primary as "ids + pooled vectors → probabilities": a pooled head runs on the cached vectors; a
+   * feature-map head (the recursive head) gets the held-out images' maps from a fresh backbone pass.
+   */
+  private async primaryRunner(
+    engine: VisionEngine,
+    pkg: ModelPackage,
+    rows: readonly TrainingLabelRow[],
+  ): Promise<{ run(ids: string[], pooled: Float32Array[]): Promise<number[][]>; release(): Promise<void> }> {
+    if (pkg.metadata.input.source !== 'backbone_feature_map') {
+      const head = await engine.loadHead(pkg);
+      return {
+        run: async (_ids, pooled) =>
+          (await head.run(pooled)).map((o) => (o.kind === 'primary' ? o.probabilities : [])),
+        release: () => head.release(),
+      };
+    }
+    if (!isRecursivePackage(pkg.metadata))
+      throw new Error(`unknown feature-map head ${String(pkg.metadata.training.algorithm)}`);
+    const head = await loadFeatureMapHead(engine, pkg);
+    const keyOf = new Map(rows.map((r) => [r.image_query_id, r.image_key]));
+    return {
+      run: async (ids) => {
+        const out: number[][] = [];
+        for (let i = 0; i < ids.length; i += this.deps.config.embedBatch) {
+          const batch = ids.slice(i, i + this.deps.config.embedBatch);
+          const tensors = await Promise.all(
+            batch.map(async (id) => {
+              const blob = await this.deps.blobs.get(keyOf.get(id)!);
+              if (!blob) throw new Error(`image of ${id} is gone`);
+              return engine.preprocess(blob.data);
+            }),
+          );
+          const maps = (await engine.embedSpatialTensors(tensors)).map((f) => f.map);
+          for (const p of readRecursiveOutputs(head.metadata, await head.runMaps(maps)))
+            out.push(p.probabilities);
+        }
+        return out;
+      },
+      release: () => head.release(),
+    };
+  }
+
+  /** PROJECTION_IMAGES images' maps fit the token projection; every image keeps only its projected tokens. */
+  private async spatialTokens(
+    job: TrainingJobRow,
+    engine: VisionEngine,
+    rows: readonly TrainingLabelRow[],
+  ): Promise<{ examples: TokenExample[]; projection: ReturnType<typeof fitTokenProjection> }> {
+    const { featureDim: dim, featureMapSize: size } = engine.backbone;
+    const cells = size * size;
+    const pending: { row: TrainingLabelRow; pooled: Float32Array; map: Float32Array }[] = [];
+    const examples: TokenExample[] = [];
+    let projection: ReturnType<typeof fitTokenProjection> | null = null;
+    const flush = (): void => {
+      for (const p of pending.splice(0))
+        examples.push({
+          id: p.row.image_query_id,
+          tokens: projectTokens(projection!, p.map),
+          pooled: p.pooled,
+          label: p.row.label,
+        });
+    };
+    const batchSize = this.deps.config.embedBatch;
+    for (let i = 0; i < rows.length; i += batchSize) {
+      const batch = rows.slice(i, i + batchSize);
+      const blobs = await Promise.all(batch.map((r) => this.deps.blobs.get(r.image_key)));
+      const ok: { row: TrainingLabelRow; tensor: Float32Array }[] = [];
+      for (let j = 0; j < batch.length; j++) {
+        const b = blobs[j];
+        if (!b) continue;
+        try {
+          ok.push({ row: batch[j]!, tensor: await engine.preprocess(b.data) });
+        } catch {
+          /* unreadable: the pooled pass skipped it too */
+        }
+      }
+      const spatial = await engine.embedSpatialTensors(ok.map((o) => o.tensor));
+      ok.forEach((o, j) => pending.push({ row: o.row, pooled: spatial[j]!.pooled, map: spatial[j]!.map }));
+      if (!projection && (pending.length >= PROJECTION_IMAGES || i + batchSize >= rows.length))
+        projection = fitTokenProjection(
+          pending.map((p) => p.map),
+          dim,
+          cells,
+          { components: TOKEN_COMPONENTS },
+        );
+      if (projection) flush();
+      await this.beat(job, { progress: 0.6 + 0.1 * Math.min(1, (i + batch.length) / rows.length) });
+    }
+    if (!projection) throw new Error('no readable image for the recursive head');
+    return { examples, projection };
+  }
 }
+
+/** Images whose maps fit the token projection (64 × 49 = 3,136 tokens ≥ its 3,000-token sample). */
+const PROJECTION_IMAGES = 64;
+const TOKEN_COMPONENTS = 64;
 
 const fmt = (v: number): string => (Number.isFinite(v) ? v.toFixed(3) : 'n/a');
 
