@@ -1,7 +1,8 @@
 /**
  * Model updates against a real HTTP stand-in for the cloud's fetch-model-urls route and signed blob URLs:
  * install layout, sha256 refusal, keep-newest-2, no re-download of what is installed; a reset or deleted
- * detector loses its cloud packages while an operator's own package stays.
+ * detector loses its cloud packages (marked from_cloud.json) while an operator's own packages stay, also when
+ * they carry model_id.txt as every package libs/vision writes does.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
@@ -10,6 +11,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CLOUD_INSTALL_MARKER } from '@intellioptics/schema';
 import { HttpCloudClient } from '../src/cloud-client/cloud.client';
 import { createLogger } from '../src/logger';
 import { EdgeMetrics } from '../src/metrics/metrics';
@@ -32,6 +34,15 @@ function pkg(tag: string): Buffer {
   ]);
 }
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+/** A package an operator placed by hand as version 1 (model_id.txt optional, never the cloud's marker). */
+function operatorPackage(modelsDir: string, kind: string, modelId: string | null): string {
+  const dir = join(modelsDir, DET, kind, '1');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'model.buf'), `operator-${kind}`);
+  if (modelId) writeFileSync(join(dir, 'model_id.txt'), `${modelId}\n`);
+  return dir;
+}
 
 function publish(version: number, opts: { corrupt?: boolean } = {}) {
   const primary = pkg(`p${version}`);
@@ -147,28 +158,81 @@ describe(ModelUpdaterService.name, () => {
     const versions = (kind: string) =>
       existsSync(join(modelsDir, DET, kind)) ? readdirSync(join(modelsDir, DET, kind)).sort() : [];
     try {
-      // An operator's own OODD package (no model_id.txt), then the cloud's version 5 of both kinds.
-      const own = join(modelsDir, DET, 'oodd', '1');
-      mkdirSync(own, { recursive: true });
-      writeFileSync(join(own, 'model.buf'), 'operator-bytes');
+      // An operator's own OODD package without model_id.txt and primary package with one (as libs/vision's
+      // writer and tools/build-starter-model.ts install it), then the cloud's versions 5 and 6 of both kinds.
+      const own = operatorPackage(modelsDir, 'oodd', null);
+      const ownPrimary = operatorPackage(modelsDir, 'primary', 'starter-primary');
       publish(5);
       await sut.trigger(DET);
-      expect(versions('primary')).toEqual(['5']);
-      expect(versions('oodd')).toEqual(['1', '5']);
+      publish(6);
+      await sut.trigger(DET);
+      expect(versions('primary')).toEqual(['1', '5', '6']); // pruning keeps the operator's version
+      expect(versions('oodd')).toEqual(['1', '5', '6']);
+      expect(existsSync(join(modelsDir, DET, 'primary', '6', CLOUD_INSTALL_MARKER))).toBe(true);
+      expect(existsSync(join(ownPrimary, CLOUD_INSTALL_MARKER))).toBe(false);
+      publish(7);
+      await sut.trigger(DET);
+      expect(versions('primary')).toEqual(['1', '6', '7']);
 
-      // Reset in the cloud: fetch-model-urls answers with no models.
+      // Reset in the cloud: fetch-model-urls answers with no primary model.
       info = { ...info, model_binary_id: null, model_binary_url: null };
       await sut.trigger(DET);
-      expect(versions('primary')).toEqual([]);
-      expect(versions('oodd')).toEqual(['1', '5']); // the cloud still serves its OODD version
-      expect(sut.servedDetectors()).toEqual([{ detectorId: DET, primaryVersion: null, ooddVersion: 5 }]);
+      expect(versions('primary')).toEqual(['1']);
+      expect(readFileSync(join(ownPrimary, 'model.buf'), 'utf8')).toBe('operator-primary');
+      expect(versions('oodd')).toEqual(['1', '6', '7']); // the cloud still serves its OODD version
+      expect(sut.servedDetectors()).toEqual([{ detectorId: DET, primaryVersion: null, ooddVersion: 7 }]);
 
       // Deleted in the cloud: fetch-model-urls answers 404.
       info = null;
       await sut.trigger(DET);
       expect(versions('oodd')).toEqual(['1']);
-      expect(readFileSync(join(own, 'model.buf'), 'utf8')).toBe('operator-bytes');
+      expect(versions('primary')).toEqual(['1']);
+      expect(readFileSync(join(own, 'model.buf'), 'utf8')).toBe('operator-oodd');
       expect(sut.servedDetectors()).toEqual([{ detectorId: DET, primaryVersion: null, ooddVersion: null }]);
+    } finally {
+      await sut.stop();
+      cloud.close();
+    }
+  });
+
+  it('keeps a starter package installed before the cloud has any model for the detector', async () => {
+    const modelsDir = join(mkdtempSync(join(tmpdir(), 'edge-models-')), 'models');
+    const metrics = new EdgeMetrics({ outboxDepth: () => 0, defaultMetrics: false });
+    const cloud = new HttpCloudClient(url, 'tok', 2000);
+    const sut = new ModelUpdaterService({
+      cloud,
+      cloudUrl: url,
+      token: 'tok',
+      modelsDir,
+      log: createLogger('silent'),
+      metrics,
+      detectorIds: () => [DET],
+      refreshRateS: () => 3600,
+      heartbeatIntervalS: 3600,
+      counters: async () => ({}),
+    });
+    try {
+      const primary = operatorPackage(modelsDir, 'primary', 'starter-p');
+      const oodd = operatorPackage(modelsDir, 'oodd', 'starter-o');
+      await sut.scanInstalled(); // what start() does first: the starter ids count as installed
+      info = {
+        model_binary_id: null,
+        model_binary_url: null,
+        oodd_model_binary_id: null,
+        oodd_model_binary_url: null,
+        pipeline_config: null,
+        oodd_pipeline_config: null,
+        predictor_metadata: null,
+        minimal_compatible: false,
+      };
+      await sut.trigger(DET);
+      await sut.trigger(DET);
+      expect(readFileSync(join(primary, 'model.buf'), 'utf8')).toBe('operator-primary');
+      expect(readFileSync(join(oodd, 'model.buf'), 'utf8')).toBe('operator-oodd');
+      info = null; // deleted in the cloud
+      await sut.trigger(DET);
+      expect(readdirSync(join(modelsDir, DET, 'primary'))).toEqual(['1']);
+      expect(readdirSync(join(modelsDir, DET, 'oodd'))).toEqual(['1']);
     } finally {
       await sut.stop();
       cloud.close();

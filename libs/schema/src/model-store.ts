@@ -15,6 +15,15 @@ export const PACKAGE_FILES = {
 } as const;
 export type PackageFile = (typeof PACKAGE_FILES)[keyof typeof PACKAGE_FILES];
 
+/**
+ * `<version dir>/from_cloud.json`, beside a package the edge downloaded from the cloud (`{"model_id", "version",
+ * "installed_at"}`), written in the temp folder before the rename. Not part of the package (readers ignore it):
+ * it says who owns the folder. The edge removes only marked packages when the cloud deletes or resets a
+ * detector; an operator's package (built by tools/build-starter-model.ts or copied by hand, with or without
+ * model_id.txt) has no marker and stays.
+ */
+export const CLOUD_INSTALL_MARKER = 'from_cloud.json';
+
 /** POSIX join that keeps this module free of node:path (the review UI bundles libs/schema). */
 function join(...parts: string[]): string {
   return parts

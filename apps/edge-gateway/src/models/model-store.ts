@@ -3,8 +3,9 @@
  * (`$IO_HOME/models/<detector>/<primary|oodd>/<N>/`, one package each; apps/inference serves the highest N
  * that loads). The layout is schema's; this adds the file-system reads the edge needs.
  */
-import { readFile, readdir, rm } from 'node:fs/promises';
+import { readFile, readdir, rm, stat } from 'node:fs/promises';
 import {
+  CLOUD_INSTALL_MARKER,
   PACKAGE_FILES,
   modelKindDir,
   modelVersionDir,
@@ -66,9 +67,19 @@ export class ModelStore {
     }
   }
 
+  /** The version was installed from the cloud (it holds the edge's from_cloud.json marker). */
+  async isCloudInstall(detectorId: string, kind: ModelKind, version: number): Promise<boolean> {
+    try {
+      return (await stat(`${this.versionDir(detectorId, kind, version)}/${CLOUD_INSTALL_MARKER}`)).isFile();
+    } catch {
+      return false;
+    }
+  }
+
   /**
-   * Removes the versions of `kinds` that came from the cloud (they hold model_id.txt, which only a cloud install
-   * writes); a package an operator put here by hand stays. Returns the versions removed, newest first.
+   * Removes the versions of `kinds` that came from the cloud (they hold the from_cloud.json marker, which only
+   * the model updater writes); a package an operator put here stays, model_id.txt or not (libs/vision's writer
+   * and tools/build-starter-model.ts always write model_id.txt). Returns the versions removed, newest first.
    */
   async removeCloudVersions(
     detectorId: string,
@@ -77,7 +88,7 @@ export class ModelStore {
     const removed: number[] = [];
     for (const kind of kinds) {
       for (const version of await this.versions(detectorId, kind)) {
-        if ((await this.modelId(detectorId, kind, version)) === null) continue;
+        if (!(await this.isCloudInstall(detectorId, kind, version))) continue;
         await rm(this.versionDir(detectorId, kind, version), { recursive: true, force: true });
         removed.push(version);
       }

@@ -6,6 +6,8 @@
  * package through its signed URL, verifies its sha256, unpacks it into a temp folder and renames it into place
  * (the inference service watches the folder and swaps versions without dropping a request), then keeps the
  * newest 2 versions. A package that fails any check is refused and the previous version keeps serving.
+ * Every install carries the from_cloud.json marker (libs/schema CLOUD_INSTALL_MARKER); pruning and the removal
+ * of a deleted or reset detector's models touch only marked folders, so an operator's packages stay.
  * It also reports heartbeats to the cloud with the hub token: every detector it serves (with the versions it
  * holds, null before a first model), its counters, the answer latency since the previous heartbeat, and its
  * dead letters (count and the newest few).
@@ -16,7 +18,7 @@ import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createClient, type Client as WsClient } from 'graphql-ws';
 import { WebSocket } from 'ws';
-import { PACKAGE_FILES, type ModelKind } from '@intellioptics/schema';
+import { CLOUD_INSTALL_MARKER, PACKAGE_FILES, type ModelKind } from '@intellioptics/schema';
 import type { CloudClient } from '../cloud-client/cloud.client';
 import type { Logger } from '../logger';
 import type { EdgeMetrics } from '../metrics/metrics';
@@ -280,10 +282,13 @@ export class ModelUpdaterService {
     });
     if (!unpacked.ok) return fail(unpacked.error);
     unpacked.files.set(PACKAGE_FILES.modelId, Buffer.from(`${modelId}\n`));
+    const cloudVersion = meta.version ?? null;
+    // Marks the folder as the cloud's: only marked packages are removed on a delete or reset.
+    const marker = { model_id: modelId, version: cloudVersion, installed_at: new Date().toISOString() };
+    unpacked.files.set(CLOUD_INSTALL_MARKER, Buffer.from(`${JSON.stringify(marker)}\n`));
 
     const dir = this.store.kindDir(detectorId, kind);
     await mkdir(dir, { recursive: true });
-    const cloudVersion = meta.version ?? null;
     const n = await this.store.nextVersion(detectorId, kind, cloudVersion);
     const tmp = join(dir, `.incoming-${modelId}-${process.pid}-${Date.now()}`);
     await mkdir(tmp);
@@ -310,7 +315,9 @@ export class ModelUpdaterService {
       { detectorId, kind, modelId, version: cloudVersion, dir: this.store.versionDir(detectorId, kind, n) },
       'model installed',
     );
+    // Older versions beyond the newest KEEP_VERSIONS go, but only the cloud's: an operator's package stays.
     for (const old of (await this.store.versions(detectorId, kind)).slice(KEEP_VERSIONS)) {
+      if (!(await this.store.isCloudInstall(detectorId, kind, old))) continue;
       await rm(this.store.versionDir(detectorId, kind, old), { recursive: true, force: true });
     }
     void this.heartbeat();
@@ -319,7 +326,7 @@ export class ModelUpdaterService {
   /**
    * Removes the cloud's packages of a detector (all kinds, or `kinds`) from the model store: after a delete or
    * reset the edge must stop answering with them. The inference service unloads a detector whose package
-   * folder is gone at its next version check; operator-installed packages (no model_id.txt) stay.
+   * folder is gone at its next version check; operator-installed packages (no from_cloud.json) stay.
    */
   async dropCloudModels(
     detectorId: string,
