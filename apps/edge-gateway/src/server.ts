@@ -223,6 +223,7 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
             outbox_pending: store.pendingOutboxCount(),
           }),
           deadLetters: () => deadLetterReport(store.outbox),
+          detectorGone: (id) => detectors.forget(id),
         })
       : null;
 

@@ -81,6 +81,11 @@ export class ModelUpdaterService {
       counters: () => Promise<Record<string, number>>;
       /** The dead-letter list's count and newest items (dead-letter-report.ts); absent: not reported. */
       deadLetters?: () => Promise<DeadLetterReport>;
+      /**
+       * fetch-model-urls answered 404: the edge drops its description of the detector (DetectorService.forget),
+       * so the next query asks the cloud again and gets DETECTOR_NOT_FOUND for one deleted at the cloud.
+       */
+      detectorGone?: (detectorId: string) => Promise<void>;
     },
   ) {
     this.store = new ModelStore(deps.modelsDir);
@@ -217,9 +222,10 @@ export class ModelUpdaterService {
   private async check(detectorId: string): Promise<void> {
     const info = await this.deps.cloud.fetchModelUrls(detectorId, this.deps.token);
     if (info.kind === 'not_found') {
-      // Deleted in the cloud (or no longer assigned to this hub): its cloud models go, and it is no longer
-      // reported as served.
+      // Deleted in the cloud (or no longer assigned to this hub): its cloud models go, it is no longer reported
+      // as served, and its cached description goes (a detector that still exists is fetched again on use).
       await this.dropCloudModels(detectorId, 'detector unknown to the cloud');
+      await this.deps.detectorGone?.(detectorId);
       return;
     }
     if (info.kind !== 'ok') {
