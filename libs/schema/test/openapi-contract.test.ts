@@ -66,7 +66,8 @@ describe('Groundlight OpenAPI contract', () => {
   it.each(pairs)('%s has no key the spec does not know (except our documented additions)', (name, schema) => {
     const known = Object.keys(spec.components.schemas[name]!.properties ?? {});
     // rule: a compound detector's rule (compound-rule.ts), absent for every other detector.
-    const additions = ['done_processing', 'rule'];
+    // reasoning, escalation_policy: the detector's learning settings (docs/REST-COMPAT.md).
+    const additions = ['done_processing', 'rule', 'reasoning', 'escalation_policy'];
     for (const key of Object.keys(schema.shape)) {
       if (!additions.includes(key)) expect(known, `${name}.${key}`).toContain(key);
     }

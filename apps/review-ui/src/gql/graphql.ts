@@ -17,6 +17,9 @@ export type DetectorMode = (typeof DetectorModeValues)[number];
 export const DetectorStatusValues = ['ON', 'OFF'] as const;
 export type DetectorStatus = (typeof DetectorStatusValues)[number];
 
+export const EscalationPolicyModeValues = ['THRESHOLD', 'LEARNED'] as const;
+export type EscalationPolicyMode = (typeof EscalationPolicyModeValues)[number];
+
 export const EscalationStateValues = ['QUEUED', 'CLAIMED', 'LABELED', 'SKIPPED', 'EXPIRED'] as const;
 export type EscalationState = (typeof EscalationStateValues)[number];
 
@@ -42,6 +45,9 @@ export type ModelVersionState = (typeof ModelVersionStateValues)[number];
 
 export const NoteCategoryValues = ['CUSTOMER', 'GL'] as const;
 export type NoteCategory = (typeof NoteCategoryValues)[number];
+
+export const ReasoningModeValues = ['LINEAR', 'RECURSIVE', 'AUTO'] as const;
+export type ReasoningMode = (typeof ReasoningModeValues)[number];
 
 export const ResultTypeValues = [
   'binary_classification',
@@ -101,6 +107,8 @@ export interface CreateDetectorInput {
   patienceTime?: number | null;
   groupName?: string | null;
   escalationType?: EscalationType | null;
+  reasoning?: ReasoningMode | null;
+  escalationPolicy?: EscalationPolicyMode | null;
   metadata?: unknown;
 }
 
@@ -179,6 +187,9 @@ export interface UpdateDetectorInput {
   escalationType?: EscalationType | null;
   groupName?: string | null;
   metadata?: unknown;
+  reasoning?: ReasoningMode | null;
+  escalationPolicy?: EscalationPolicyMode | null;
+  resetEscalationPolicy?: boolean | null;
 }
 
 export interface WebhookActionInput {
