@@ -13,41 +13,18 @@
  *   model_age_days      days since the model version was trained
  *   audit_disagreement  the detector's recent share of audits that disagreed with the edge (0 with none)
  */
-import type { ExplanationStep } from '@intellioptics/schema';
+import {
+  ESCALATION_POLICY_FEATURES,
+  ESCALATION_POLICY_KIND,
+  readEscalationPolicy,
+  type EscalationPolicyFeature,
+  type EscalationPolicyModel,
+  type ExplanationStep,
+} from '@intellioptics/schema';
 
-export const ESCALATION_POLICY_FEATURES = [
-  'confidence',
-  'margin',
-  'in_domain',
-  'neighbor_agreement',
-  'conformal_set_size',
-  'model_age_days',
-  'audit_disagreement',
-] as const;
-export type EscalationPolicyFeature = (typeof ESCALATION_POLICY_FEATURES)[number];
-
-export const ESCALATION_POLICY_KIND = 'logistic_risk_v1';
-
-/** The shipped policy (the `escalation_policy.json` part of a primary model package). JSON-safe. */
-export interface EscalationPolicyModel {
-  kind: typeof ESCALATION_POLICY_KIND;
-  features: readonly EscalationPolicyFeature[];
-  /** Standardisation: z = (x − mean) / scale, per feature. */
-  mean: readonly number[];
-  scale: readonly number[];
-  weights: readonly number[];
-  bias: number;
-  /** Escalate when the predicted risk is above this (chosen by Learn-then-Test on calibration history). */
-  riskThreshold: number;
-  /** Split-conformal quantile q̂ of the score 1 − p_true at level `conformalAlpha`. */
-  conformalQuantile: number;
-  conformalAlpha: number;
-  /** How many nearest labelled examples the neighbour agreement uses. */
-  neighbors: number;
-  /** The guarantee: with probability ≥ 1 − delta, kept-answer error ≤ targetRisk (the threshold policy's). */
-  targetRisk: number;
-  delta: number;
-}
+// The contract (type + zod schema) lives in libs/schema escalation-policy.ts; re-exported for callers here.
+export { ESCALATION_POLICY_FEATURES, ESCALATION_POLICY_KIND };
+export type { EscalationPolicyFeature, EscalationPolicyModel };
 
 /** What the edge knows about one answer. */
 export interface PolicyObservation {
@@ -125,20 +102,20 @@ export function evaluateEscalationPolicy(
   obs: PolicyObservation,
 ): PolicyVerdict {
   assertModel(model);
-  const f = policyFeatures(obs, model.conformalQuantile, model.neighbors);
+  const f = policyFeatures(obs, model.conformal_quantile, model.neighbors);
   const risk = policyRisk(model, f.values);
-  const escalate = risk > model.riskThreshold;
+  const escalate = risk > model.risk_threshold;
   const answer = obs.classNames[f.top]!;
   const setText = `conformal set {${f.set.join(', ')}}`;
   const nbText =
     f.used === 0
       ? 'no labelled neighbours'
       : `${f.disagreeing} of ${f.used} nearest labelled examples disagree`;
-  const riskText = `estimated error risk ${(100 * risk).toFixed(1)}% ${escalate ? '>' : '≤'} ${(100 * model.riskThreshold).toFixed(1)}%`;
+  const riskText = `estimated error risk ${(100 * risk).toFixed(1)}% ${escalate ? '>' : '≤'} ${(100 * model.risk_threshold).toFixed(1)}%`;
   return {
     escalate,
     risk,
-    riskThreshold: model.riskThreshold,
+    riskThreshold: model.risk_threshold,
     answer,
     conformalSet: f.set,
     neighborsDisagreeing: f.disagreeing,
@@ -149,18 +126,8 @@ export function evaluateEscalationPolicy(
 
 /** A shipped policy that does not fit this contract is a packaging bug: throw, the caller falls back. */
 export function assertModel(model: EscalationPolicyModel): void {
-  const n = ESCALATION_POLICY_FEATURES.length;
-  if (model.kind !== ESCALATION_POLICY_KIND)
-    throw new RangeError(`unknown policy kind ${String(model.kind)}`);
-  const aligned =
-    model.features.length === n &&
-    model.features.every((f, i) => f === ESCALATION_POLICY_FEATURES[i]) &&
-    [model.mean, model.scale, model.weights].every((a) => a.length === n && a.every(Number.isFinite));
-  if (!aligned) throw new RangeError('escalation policy features/weights do not match the contract');
-  if (!(model.riskThreshold >= 0 && model.riskThreshold <= 1))
-    throw new RangeError(`riskThreshold must be in [0, 1], got ${model.riskThreshold}`);
-  if (!Number.isFinite(model.bias) || !Number.isFinite(model.conformalQuantile))
-    throw new RangeError('escalation policy numbers must be finite');
+  const r = readEscalationPolicy(model);
+  if (r.error !== null) throw new RangeError(`escalation policy off its contract: ${r.error}`);
 }
 
 /** The explanation's `policy` step (libs/schema explanation.ts) for a decision the learned policy took. */

@@ -17,3 +17,4 @@ export * from './explanation';
 export * from './compound-rule';
 export * from './alert-rule';
 export * from './escalation-body';
+export * from './escalation-policy';

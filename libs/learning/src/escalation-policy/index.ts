@@ -7,11 +7,18 @@ export type {
 export {
   fitEscalationPolicy,
   thresholdPolicyRisk,
+  thresholdPolicyStats,
+  weightedAurc,
   answerCorrect,
   DEFAULT_ESCALATION_POLICY_OPTIONS,
 } from './policy.fit';
-export type { CalibrationPoint, RiskControlResult } from './risk-control';
-export { learnThenTest, keptErrorUpperBound, clopperPearsonUpper } from './risk-control';
+export type { CalibrationPoint, ConformalRiskControlResult, RiskControlResult } from './risk-control';
+export {
+  conformalRiskControl,
+  learnThenTest,
+  keptErrorUpperBound,
+  clopperPearsonUpper,
+} from './risk-control';
 export { weightedConformalQuantile } from './conformal';
 export type { LogisticFit } from './logistic.fit';
 export { fitWeightedLogistic } from './logistic.fit';

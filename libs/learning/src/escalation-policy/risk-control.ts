@@ -103,3 +103,69 @@ export function learnThenTest(
   }
   return { ...best, tested };
 }
+
+/**
+ * Conformal risk control (Angelopoulos, Bates, Fisch, Lei, Schuster 2022) for the escalation policy's operating
+ * point, with importance weights. The loss of one query at λ is 1{kept at the edge (risk ≤ λ) and wrong}:
+ * non-decreasing in λ and bounded by B = 1, so λ̂ = the largest grid λ with
+ *     (Σ wᵢ Lᵢ(λ) + w_test · B) / (Σ wᵢ + w_test) ≤ α
+ * has E[L_test(λ̂)] ≤ α for a query exchangeable with the (re-weighted) calibration stream. wᵢ = 1/P(labelled)
+ * (escalations 1, audits 1/audit rate); w_test = the mean weight, as in the weighted conformal quantile.
+ * α is the threshold policy's joint rate P(kept ∧ wrong) estimated on data the calibration did not see, so
+ * the policy answers at most as many queries wrongly at the edge, in expectation, as the threshold policy;
+ * with coverage at least the threshold's that is a kept-answer error at most r*.
+ * The guarantee is in expectation over calibration sets, weaker than Learn-then-Test's (1 − δ) bound, which
+ * needs far more audited errors than a detector's history holds to certify an error as small as r*.
+ */
+export interface ConformalRiskControlResult {
+  lambda: number | null;
+  /** The adjusted (finite-sample corrected) joint risk at λ̂. */
+  adjusted: number;
+  /** Importance-weighted estimates on the calibration points at λ̂. */
+  jointRisk: number;
+  keptShare: number;
+  keptError: number;
+  tested: number;
+}
+
+export function conformalRiskControl(
+  points: readonly CalibrationPoint[],
+  grid: readonly number[],
+  targetJointRisk: number,
+): ConformalRiskControlResult {
+  const weights = points.map((p) => 1 / p.labelledProbability);
+  const total = weights.reduce((a, w) => a + w, 0);
+  const testWeight = points.length > 0 ? total / points.length : 1;
+  const sorted = [...new Set(grid)].sort((a, b) => a - b);
+  let best: ConformalRiskControlResult = {
+    lambda: null,
+    adjusted: NaN,
+    jointRisk: NaN,
+    keptShare: 0,
+    keptError: NaN,
+    tested: 0,
+  };
+  let tested = 0;
+  for (const lambda of sorted) {
+    tested++;
+    let lossW = 0;
+    let keptW = 0;
+    points.forEach((p, i) => {
+      if (p.risk > lambda) return;
+      keptW += weights[i]!;
+      if (p.wrong) lossW += weights[i]!;
+    });
+    const adjusted = (lossW + testWeight) / (total + testWeight);
+    // Monotone loss: once the adjusted risk exceeds α every larger λ does too.
+    if (adjusted > targetJointRisk) break;
+    best = {
+      lambda,
+      adjusted,
+      jointRisk: total > 0 ? lossW / total : 0,
+      keptShare: total > 0 ? keptW / total : 0,
+      keptError: keptW > 0 ? lossW / keptW : 0,
+      tested,
+    };
+  }
+  return { ...best, tested };
+}

@@ -13,6 +13,7 @@ import {
   modelVersionDir,
   modelVersionsFromNames,
   nextModelVersion,
+  readEscalationPolicy,
 } from '@intellioptics/schema';
 import type { PipelineConfig } from '../preprocess/pipeline-config';
 import { pipelineConfigFromYaml, pipelineConfigToYaml } from '../preprocess/pipeline-config';
@@ -95,6 +96,11 @@ function validateMetadata(raw: unknown, dir: string): PredictorMetadata {
   if (typeof m.model_sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(m.model_sha256)) fail('model_sha256');
   if (m.kind === 'primary' && !m.outputs?.probabilities) fail('outputs.probabilities');
   if (m.kind === 'oodd' && !m.outputs?.in_domain_probability) fail('outputs.in_domain_probability');
+  if (m.escalation_policy !== undefined) {
+    if (m.kind !== 'primary') fail('escalation_policy is only for a primary package');
+    const policy = readEscalationPolicy(m.escalation_policy);
+    if (policy.error !== null) fail(`escalation_policy.${policy.error}`);
+  }
   return m as PredictorMetadata;
 }
 

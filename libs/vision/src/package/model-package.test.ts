@@ -1,6 +1,11 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import {
+  ESCALATION_POLICY_FEATURES,
+  ESCALATION_POLICY_KIND,
+  type EscalationPolicyModel,
+} from '@intellioptics/schema';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildSoftmaxHead, PROBABILITIES_OUTPUT } from '../heads/softmax.head';
 import { DEFAULT_PIPELINE_CONFIG } from '../preprocess/pipeline-config';
@@ -90,4 +95,56 @@ describe('model packages', () => {
     await rm(path.join(dir, PACKAGE_FILES.modelId));
     expect((await errorOf(readModelPackage(dir))).code).toBe('MISSING_FILE');
   });
+
+  it('carries a learned escalation policy in the primary metadata and refuses one off its contract', async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'io-pkg-'));
+    tmpRoots.push(root);
+    const base = samplePackage();
+    const { escalation_policy: _none, model_sha256: _sha, ...meta } = base.metadata;
+    const pkg = createModelPackage({
+      modelBytes: base.modelBytes,
+      pipeline: base.pipeline,
+      modelId: base.modelId,
+      metadata: { ...meta, escalation_policy: POLICY },
+    });
+    const { dir } = await installModelPackage(root, 'det_p', pkg);
+    const back = await readModelPackage(dir);
+    expect(back.metadata.escalation_policy).toEqual(POLICY);
+    const write = (m: unknown) => writeFile(path.join(dir, PACKAGE_FILES.metadata), JSON.stringify(m));
+    await write({ ...back.metadata, escalation_policy: { ...POLICY, weights: [1, 2] } });
+    const bad = await errorOf(readModelPackage(dir));
+    expect(bad.code).toBe('INVALID_METADATA');
+    expect(bad.message).toContain('escalation_policy.weights');
+    await write({ ...back.metadata, kind: 'oodd', outputs: { in_domain_probability: 'p' } });
+    expect((await errorOf(readModelPackage(dir))).message).toContain('only for a primary');
+  });
 });
+
+const POLICY: EscalationPolicyModel = {
+  kind: ESCALATION_POLICY_KIND,
+  features: [...ESCALATION_POLICY_FEATURES],
+  mean: [0.9, 0.8, 1, 0.9, 1.1, 0, 0.02],
+  scale: [0.1, 0.2, 0.01, 0.2, 0.3, 1, 0.01],
+  weights: [-1.2, -0.4, 0, -0.9, 0.5, 0, 0.1],
+  bias: -3.1,
+  risk_threshold: 0.08,
+  conformal_quantile: 0.42,
+  conformal_alpha: 0.1,
+  neighbors: 5,
+  risk_control: 'conformal_risk_control',
+  target_risk: 0.031,
+  target_joint_risk: 0.022,
+  delta: null,
+  confidence_threshold: 0.9,
+  held_out: {
+    examples: 310,
+    escalation_rate_threshold: 0.29,
+    escalation_rate_policy: 0.17,
+    edge_error_threshold: 0.031,
+    edge_error_policy: 0.027,
+    aurc_confidence: 0.021,
+    aurc_policy: 0.015,
+    won: true,
+  },
+  history_examples: 620,
+};

@@ -1,5 +1,5 @@
 /** What a model package on disk contains (MODELS.md "Model package"). */
-import type { DetectorMode } from '@intellioptics/schema';
+import type { DetectorMode, EscalationPolicyModel } from '@intellioptics/schema';
 import type { NeighborIndexMetadata } from '../explain/neighbor-index';
 import type { PipelineConfig } from '../preprocess/pipeline-config';
 
@@ -46,6 +46,12 @@ export interface PredictorMetadata {
    * Optional: packages without it answer as before, with no neighbours in their explanations.
    */
   neighbor_index?: NeighborIndexMetadata;
+  /**
+   * Primary packages: the detector's learned escalation policy (libs/schema escalation-policy.ts), fitted by the
+   * training worker on the detector's labelled history. Optional: without it the edge keeps the threshold policy;
+   * `held_out.won` is what the edge's default (escalation_policy unset) goes by.
+   */
+  escalation_policy?: EscalationPolicyModel;
   /** sha256 of model.buf, checked on every read. */
   model_sha256: string;
   created_at: string;

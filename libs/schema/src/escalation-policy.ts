@@ -1,0 +1,90 @@
+/**
+ * The learned escalation policy's contract: the numbers a primary model package carries
+ * (`metadata.escalation_policy`, libs/vision package) and libs/decision evaluates at the edge. Fitted by
+ * libs/learning escalation-policy/ from a detector's labelled history; `held_out` says whether it beat the
+ * threshold policy on history the fit did not use (the edge's default when the detector's escalation_policy
+ * is unset). JSON-safe, snake_case like the rest of the package metadata.
+ */
+import { z } from 'zod';
+
+export const ESCALATION_POLICY_FEATURES = [
+  'confidence',
+  'margin',
+  'in_domain',
+  'neighbor_agreement',
+  'conformal_set_size',
+  'model_age_days',
+  'audit_disagreement',
+] as const;
+export type EscalationPolicyFeature = (typeof ESCALATION_POLICY_FEATURES)[number];
+
+export const ESCALATION_POLICY_KIND = 'logistic_risk_v1';
+
+const Finite = z.number().finite();
+const Probability = z.number().min(0).max(1);
+const PerFeature = z.array(Finite).length(ESCALATION_POLICY_FEATURES.length);
+
+/** The threshold policy vs the learned one on the calibration half of the history (importance-weighted). */
+export const EscalationPolicyHeldOutSchema = z.object({
+  /** Labelled examples of the calibration half. */
+  examples: z.number().int().min(0),
+  escalation_rate_threshold: Probability,
+  escalation_rate_policy: Probability,
+  edge_error_threshold: Probability,
+  edge_error_policy: Probability,
+  /** Area under the risk–coverage curve ranking by confidence vs by the policy's risk (lower is better). */
+  aurc_confidence: Finite,
+  aurc_policy: Finite,
+  /**
+   * Fewer escalations, edge error not above the threshold policy's, and a better risk ranking. The same half
+   * chose the operating point, so this is a little optimistic; bench:escalation measures on unseen queries.
+   */
+  won: z.boolean(),
+});
+export type EscalationPolicyHeldOut = z.infer<typeof EscalationPolicyHeldOutSchema>;
+
+export const EscalationPolicyModelSchema = z
+  .object({
+    kind: z.literal(ESCALATION_POLICY_KIND),
+    features: z
+      .array(z.enum(ESCALATION_POLICY_FEATURES))
+      .length(ESCALATION_POLICY_FEATURES.length)
+      .refine((f) => f.every((name, i) => name === ESCALATION_POLICY_FEATURES[i]), 'features out of order'),
+    /** Standardisation z = (x − mean) / scale, then the logistic model of P(edge answer wrong). */
+    mean: PerFeature,
+    scale: PerFeature,
+    weights: PerFeature,
+    bias: Finite,
+    /** Escalate when the predicted risk is above this (the risk-control operating point). */
+    risk_threshold: Probability,
+    /** Split-conformal quantile q̂ of the score 1 − p_true at level conformal_alpha. */
+    conformal_quantile: Probability,
+    conformal_alpha: Probability,
+    /** How many nearest labelled examples the neighbour agreement reads. */
+    neighbors: z.number().int().min(0),
+    /** How the operating point was certified. */
+    risk_control: z.enum(['conformal_risk_control', 'learn_then_test']),
+    /** r*: the threshold policy's kept-answer error, estimated on the fitting half. */
+    target_risk: Probability,
+    /** The threshold policy's P(kept ∧ wrong) per query on the fitting half (conformal risk control's α). */
+    target_joint_risk: Probability,
+    /** Learn-then-Test's level (with probability ≥ 1 − delta); null for conformal risk control. */
+    delta: Probability.nullable(),
+    /** The confidence threshold the history was answered with. */
+    confidence_threshold: Probability,
+    held_out: EscalationPolicyHeldOutSchema,
+    /** The labelled history it was fitted on. */
+    history_examples: z.number().int().min(0),
+  })
+  .strict();
+export type EscalationPolicyModel = z.infer<typeof EscalationPolicyModelSchema>;
+
+/** A policy read from a package or a request, or null with the reason (never throws). */
+export function readEscalationPolicy(
+  value: unknown,
+): { model: EscalationPolicyModel; error: null } | { model: null; error: string } {
+  const r = EscalationPolicyModelSchema.safeParse(value);
+  if (r.success) return { model: r.data, error: null };
+  const first = r.error.issues[0];
+  return { model: null, error: `${first?.path.join('.') || 'policy'}: ${first?.message ?? 'invalid'}` };
+}
