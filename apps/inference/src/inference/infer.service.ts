@@ -31,6 +31,7 @@ import {
   assertSupportedImage,
   FeatureMapHead,
   HALT_THRESHOLD,
+  isDensityPackage,
   isRecursivePackage,
   readRecursiveOutputs,
   recursiveReasoning,
@@ -47,6 +48,7 @@ import {
 import { BuiltinModels } from '../builtin/builtin-models';
 import type { Metrics } from '../metrics';
 import type { BackboneBatcher } from '../models/backbone-batcher';
+import { readDensityMap } from '../models/density-head';
 import type { DetectorResolver } from '../models/detector-resolver';
 import type { ModelLease } from '../models/loaded-model';
 import { leaseModels } from '../models/loaded-model';
@@ -83,6 +85,8 @@ export interface MapHeadReading {
   probabilities: number[];
   steps: ExplanationStep[];
   evidence: EvidenceMap | null;
+  /** COUNT heads that read a count off the map (density): the answer's `count` part. */
+  count?: DetectorAnswer['count'];
 }
 
 const ms = (from: number): number => Math.round((performance.now() - from) * 1000) / 1000;
@@ -241,6 +245,7 @@ export class InferService {
         primary: { version: primary.version, model_id: primary.modelId },
         oodd: oodd ? { version: oodd.version, model_id: oodd.modelId } : null,
       },
+      ...(reading.count ? { count: reading.count } : {}),
       ...(explanation ? { explanation } : {}),
     };
   }
@@ -255,6 +260,7 @@ export class InferService {
       const chain = recursiveReasoning(prediction!, meta.class_names, threshold);
       return { probabilities: prediction!.probabilities, steps: chain.steps, evidence: chain.evidence };
     }
+    if (isDensityPackage(meta)) return readDensityMap(head, spatial);
     throw new Error(`no reader for feature-map head ${String(meta.training.algorithm)}`);
   }
 }
