@@ -13,6 +13,7 @@ import { AuthService } from './auth/auth.service';
 import { DetectorService } from './modules/detectors/detector.service';
 import { EscalationService } from './modules/escalations/escalation.service';
 import { HubService } from './modules/hubs/hub.service';
+import { CameraService } from './modules/cameras/camera.service';
 import { ImageQueryService } from './modules/image-queries/image-query.service';
 import { LabelService } from './modules/image-queries/label.service';
 import { NoModelCloudPredictor, type CloudPredictor } from './modules/image-queries/cloud-predictor';
@@ -135,6 +136,7 @@ function createServices(parts: {
     ),
     escalations,
     hubs: new HubService(orm, pubsub, detectors, { offlineAfterSeconds: env.hubs.offlineAfterSeconds }),
+    cameras: new CameraService(orm),
     models,
     learning: new LearningService(orm, models),
     blobs,

@@ -7,6 +7,7 @@ import type { BlobStore } from './blob/blob-store';
 import type { DetectorService } from './modules/detectors/detector.service';
 import type { EscalationService } from './modules/escalations/escalation.service';
 import type { HubService } from './modules/hubs/hub.service';
+import type { CameraService } from './modules/cameras/camera.service';
 import type { ImageQueryService } from './modules/image-queries/image-query.service';
 import type { LabelService } from './modules/image-queries/label.service';
 import type { LearningService } from './modules/learning/learning.service';
@@ -35,6 +36,7 @@ export interface Services {
   labels: LabelService;
   escalations: EscalationService;
   hubs: HubService;
+  cameras: CameraService;
   models: ModelVersionService;
   learning: LearningService;
   blobs: BlobStore;

@@ -9,6 +9,7 @@ import { DetectorGroup } from '../modules/detector-groups/detector-group.entity'
 import { EdgeMetricReport } from '../modules/edge-metrics/edge-metric-report.entity';
 import { learningEntities } from '../modules/learning/training-job.entity';
 import { AlertFiring, AlertRule } from '../modules/alert-rules/alert-rule.entity';
+import { HubCamera } from '../modules/cameras/camera.entity';
 
 /** Every entity, in one list for the ORM and the migration generator. */
 export const entities = [
@@ -26,4 +27,5 @@ export const entities = [
   EdgeMetricReport,
   AlertRule,
   AlertFiring,
+  HubCamera,
 ];

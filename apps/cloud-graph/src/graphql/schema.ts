@@ -5,6 +5,7 @@ import '../modules/detectors/detector.graphql';
 import '../modules/image-queries/image-query.graphql';
 import '../modules/escalations/escalation.graphql';
 import '../modules/hubs/hub.graphql';
+import '../modules/cameras/camera.graphql';
 import '../modules/model-versions/model-version.graphql';
 import '../modules/users/user.graphql';
 import '../modules/learning/training-job.graphql';

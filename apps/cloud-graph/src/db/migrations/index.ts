@@ -9,6 +9,7 @@ import { Migration20261202200300 } from './Migration20261202200300_compound';
 import { Migration20261202200400 } from './Migration20261202200400_alert_rules';
 import { Migration20261202201700 } from './Migration20261202201700_hub_dead_letters';
 import { Migration20261203000000 } from './Migration20261203000000_detector_heads';
+import { Migration20261203080000 } from './Migration20261203080000_hub_cameras';
 
 /** Committed migrations, oldest first. Add each new migration class here (generated with tools or by hand). */
 export const migrationsList: MigrationObject[] = [
@@ -22,4 +23,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261202200400_alert_rules', class: Migration20261202200400 },
   { name: 'Migration20261202201700_hub_dead_letters', class: Migration20261202201700 },
   { name: 'Migration20261203000000_detector_heads', class: Migration20261203000000 },
+  { name: 'Migration20261203080000_hub_cameras', class: Migration20261203080000 },
 ];

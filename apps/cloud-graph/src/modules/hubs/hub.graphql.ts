@@ -6,6 +6,8 @@ import { DetectorRef } from '../detectors/detector.graphql';
 import { deadLetterReportProblem } from './dead-letters';
 import type { HubDeadLetter, HubEntity, LatencySample, ServedDetector } from './hub.entity';
 import { latencyReportProblem } from './latency-samples';
+import { HubCameraInput, cameraReportsOf } from '../cameras/camera-zone.graphql';
+import { cameraReportProblem } from '../cameras/camera.service';
 
 const ServedDetectorRef = builder.objectRef<ServedDetector>('ServedDetector').implement({
   fields: (t) => ({
@@ -182,6 +184,10 @@ const HubHeartbeatInput = builder.inputType('HubHeartbeatInput', {
   fields: (t) => ({
     deadLetters: t.field({ type: HubDeadLettersInput }),
     latency: t.field({ type: HubLatencyInput }),
+    cameras: t.field({
+      type: [HubCameraInput],
+      description: 'Its camera streams; left out: the stored cameras stay as they are.',
+    }),
     hubId: t.id({ description: 'Optional; a hub token may only name its own hub.' }),
     servedDetectors: t.field({ type: [ServedDetectorInput], required: true }),
     counters: t.field({ type: 'JSON', description: 'Counter name → number.' }),
@@ -266,18 +272,24 @@ builder.mutationFields((t) => ({
         : null;
       const deadProblem = deadLetters ? deadLetterReportProblem(deadLetters) : null;
       if (deadProblem) return failure('BAD_REQUEST', deadProblem);
-      return asPayload(async () => ({
-        hub: await ctx.services.hubs.heartbeat(who.id, {
-          servedDetectors: input.servedDetectors.map((s) => ({
-            detectorId: s.detectorId,
-            primaryVersion: s.primaryVersion ?? null,
-            ooddVersion: s.ooddVersion ?? null,
-          })),
-          counters,
-          latency,
-          deadLetters,
-        }),
-      }));
+      const cameras = input.cameras ? cameraReportsOf(input.cameras) : null;
+      const cameraProblem = cameras ? cameraReportProblem(cameras) : null;
+      if (cameraProblem) return failure('BAD_REQUEST', cameraProblem);
+      return asPayload(async () => {
+        if (cameras) await ctx.services.cameras.report(who.id, cameras);
+        return {
+          hub: await ctx.services.hubs.heartbeat(who.id, {
+            servedDetectors: input.servedDetectors.map((s) => ({
+              detectorId: s.detectorId,
+              primaryVersion: s.primaryVersion ?? null,
+              ooddVersion: s.ooddVersion ?? null,
+            })),
+            counters,
+            latency,
+            deadLetters,
+          }),
+        };
+      });
     },
   }),
 }));
