@@ -17,16 +17,16 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import sharp from 'sharp';
 import { trainCandidate, type LabelledExample } from '@intellioptics/learning';
 import {
+  bagLeftOfShoe as bagLeftOfShoeSet,
   ensureFashionMnist,
   fashionMnist,
   FOOTWEAR_CLASSES,
   greyPng,
   seededSample,
 } from '@intellioptics/learning/datasets';
-import { mulberry32, stratifiedSplit, VisionEngine } from '@intellioptics/vision';
+import { stratifiedSplit, VisionEngine } from '@intellioptics/vision';
 import {
   calibrateRecursiveHead,
   fitTokenProjection,
@@ -38,7 +38,6 @@ import {
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CACHE = path.join(REPO, '.cache', 'reasoning');
-const BAG = 8;
 const THRESHOLD = 0.9;
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
@@ -110,54 +109,6 @@ async function simpleSet(
     ids: set.ids,
     png: () => Promise.all(set.grey.map(greyPng)),
     labels: set.classes.map((c) => (FOOTWEAR_CLASSES.has(c) ? 0 : 1)),
-  };
-}
-
-/** Canvases with one bag and one shoe side by side; label YES when the bag is on the left. */
-async function bagLeftOfShoeSet(
-  split: 'train' | 't10k',
-  count: number,
-  seed: number,
-  name: string,
-): Promise<ImageSet> {
-  const pool = await fashionMnist(split, seededSample(split === 'train' ? 60_000 : 10_000, 8000, seed));
-  const bags = pool.classes.map((c, i) => (c === BAG ? i : -1)).filter((i) => i >= 0);
-  const shoes = pool.classes.map((c, i) => (FOOTWEAR_CLASSES.has(c) ? i : -1)).filter((i) => i >= 0);
-  const rng = mulberry32(seed + 1);
-  const pick = (list: number[]): number => list[Math.floor(rng() * list.length)]!;
-  const canvases: { grey: Uint8Array; id: string; label: number }[] = [];
-  for (let n = 0; n < count; n++) {
-    const bag = pick(bags);
-    const shoe = pick(shoes);
-    const bagLeft = rng() < 0.5;
-    const canvas = new Uint8Array(56 * 56);
-    const place = (item: number, x0: number): number => {
-      const y0 = Math.floor(rng() * 29);
-      const g = pool.grey[item]!;
-      for (let y = 0; y < 28; y++)
-        for (let x = 0; x < 28; x++) canvas[(y0 + y) * 56 + x0 + x] = g[y * 28 + x]!;
-      return y0;
-    };
-    const yBag = place(bag, bagLeft ? 0 : 28);
-    const yShoe = place(shoe, bagLeft ? 28 : 0);
-    canvases.push({
-      grey: canvas,
-      id: `${pool.ids[bag]}@${bagLeft ? 'L' : 'R'}${yBag}+${pool.ids[shoe]}@${yShoe}`,
-      label: bagLeft ? 0 : 1,
-    });
-  }
-  return {
-    name,
-    ids: canvases.map((c) => c.id),
-    png: () =>
-      Promise.all(
-        canvases.map((c) =>
-          sharp(Buffer.from(c.grey), { raw: { width: 56, height: 56, channels: 1 } })
-            .png()
-            .toBuffer(),
-        ),
-      ),
-    labels: canvases.map((c) => c.label),
   };
 }
 

@@ -138,3 +138,5 @@ export function seededSample(n: number, count: number, seed: number, exclude = n
   }
   return idx.slice(0, count);
 }
+
+export { bagLeftOfShoe, CANVAS_SIDE, type CompositeSet } from './compositional';

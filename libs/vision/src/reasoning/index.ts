@@ -45,3 +45,5 @@ export {
   RECURSIVE_ALGORITHM,
 } from './recursive-head.package';
 export { recursiveReasoning } from './recursive-explanation';
+export type { MapHeadReading } from './map-head.reading';
+export { addMapHeadReading, readMapHead } from './map-head.reading';
