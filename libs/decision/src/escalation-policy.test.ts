@@ -7,6 +7,8 @@ import {
   ESCALATION_POLICY_KIND,
   evaluateEscalationPolicy,
   policyFeatures,
+  policyObservationOf,
+  selectEscalationPolicy,
   type EscalationPolicyModel,
   type PolicyObservation,
 } from './escalation-policy';
@@ -156,5 +158,53 @@ describe('decide with a learned policy', () => {
     expect(policy?.text).toContain('5 of 5 nearest labelled examples disagree');
     expect(policy?.data?.['escalate']).toBe(true);
     expect(steps.at(-1)?.kind).toBe('decision');
+  });
+});
+
+describe(selectEscalationPolicy.name, () => {
+  const lost: EscalationPolicyModel = { ...model, held_out: { ...model.held_out, won: false } };
+  it.each([
+    ['threshold', model, null, 'SETTING_THRESHOLD'],
+    ['threshold', null, null, 'SETTING_THRESHOLD'],
+    ['learned', model, model, 'SETTING_LEARNED'],
+    ['learned', lost, lost, 'SETTING_LEARNED'],
+    ['learned', null, null, 'NONE_SHIPPED'],
+    [null, model, model, 'WON_HELD_OUT'],
+    [undefined, model, model, 'WON_HELD_OUT'],
+    [null, lost, null, 'DID_NOT_WIN'],
+    [undefined, undefined, null, 'NONE_SHIPPED'],
+  ] as const)('setting %s, shipped %#', (setting, shipped, expected, choice) => {
+    expect(selectEscalationPolicy(setting, shipped)).toEqual({ model: expected, choice });
+  });
+});
+
+describe(policyObservationOf.name, () => {
+  it('reads class order, probabilities, OODD and the policy inputs of an inference answer', () => {
+    expect(
+      policyObservationOf({
+        probabilities: { YES: 0.7, NO: 0.3 },
+        in_domain_probability: 0.9,
+        escalation_policy: { neighbor_labels: ['NO', 'YES'], model_age_days: 2 },
+      }),
+    ).toEqual({
+      classNames: ['YES', 'NO'],
+      probabilities: [0.7, 0.3],
+      inDomain: 0.9,
+      neighborLabels: ['NO', 'YES'],
+      modelAgeDays: 2,
+      auditDisagreement: null,
+    });
+  });
+  it('is null without policy inputs or without a distribution', () => {
+    expect(
+      policyObservationOf({ probabilities: { YES: 0.7, NO: 0.3 }, in_domain_probability: null }),
+    ).toBeNull();
+    expect(
+      policyObservationOf({
+        probabilities: {},
+        in_domain_probability: null,
+        escalation_policy: { neighbor_labels: [], model_age_days: 0 },
+      }),
+    ).toBeNull();
   });
 });

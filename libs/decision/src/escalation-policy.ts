@@ -146,3 +146,54 @@ export function policyStep(v: PolicyVerdict): ExplanationStep {
     },
   };
 }
+
+export type EscalationPolicyChoice =
+  /** The detector's setting is `threshold`. */
+  | 'SETTING_THRESHOLD'
+  /** The primary package ships no policy (too little history, nothing certified, or an older package). */
+  | 'NONE_SHIPPED'
+  /** The setting is `learned`: the shipped policy, won or not. */
+  | 'SETTING_LEARNED'
+  /** No setting: the shipped policy, because it beat the threshold policy on held-out history. */
+  | 'WON_HELD_OUT'
+  /** No setting: the shipped policy did not beat the threshold policy on held-out history. */
+  | 'DID_NOT_WIN';
+
+/**
+ * The policy the edge decides with, from the detector's `escalation_policy` setting and the policy its primary
+ * package ships. Unset means "learned when it won on held-out history" (the product's default).
+ */
+export function selectEscalationPolicy(
+  setting: 'threshold' | 'learned' | null | undefined,
+  shipped: EscalationPolicyModel | null | undefined,
+): { model: EscalationPolicyModel | null; choice: EscalationPolicyChoice } {
+  if (setting === 'threshold') return { model: null, choice: 'SETTING_THRESHOLD' };
+  if (!shipped) return { model: null, choice: 'NONE_SHIPPED' };
+  if (setting === 'learned') return { model: shipped, choice: 'SETTING_LEARNED' };
+  return shipped.held_out.won
+    ? { model: shipped, choice: 'WON_HELD_OUT' }
+    : { model: null, choice: 'DID_NOT_WIN' };
+}
+
+/**
+ * The policy's observation of one inference answer (libs/schema inference-answer.ts): class order and
+ * probabilities as the model reported them, its OODD probability, and the neighbour labels and model age the
+ * answer carries with the policy. Null for answers without a distribution (built-in models).
+ */
+export function policyObservationOf(answer: {
+  probabilities: Record<string, number>;
+  in_domain_probability: number | null;
+  escalation_policy?: { neighbor_labels: string[]; model_age_days: number } | undefined;
+}): PolicyObservation | null {
+  const classNames = Object.keys(answer.probabilities);
+  if (classNames.length < 2 || !answer.escalation_policy) return null;
+  return {
+    classNames,
+    probabilities: classNames.map((c) => answer.probabilities[c]!),
+    inDomain: answer.in_domain_probability,
+    neighborLabels: answer.escalation_policy.neighbor_labels,
+    modelAgeDays: answer.escalation_policy.model_age_days,
+    // The edge does not learn its audits' outcomes yet; the fit sees 0 for every example too.
+    auditDisagreement: null,
+  };
+}

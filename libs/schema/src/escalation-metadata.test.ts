@@ -47,6 +47,26 @@ describe(escalationMetadata.name, () => {
     expect(EscalationMetadataSchema.parse(m)).toEqual(m);
   });
 
+  it('an audit carries the audit rate (the weight of confident answers in the policy fit)', () => {
+    const m = escalationMetadata({
+      user: null,
+      reason: 'AUDIT',
+      edgeResult: edge,
+      isEdgeAudit: true,
+      auditRate: 0.1,
+    });
+    expect(m).toMatchObject({ is_edge_audit: true, audit_rate: 0.1 });
+    expect(userMetadata({ ...m, line: 'A' })).toEqual({ line: 'A' });
+    const escalation = escalationMetadata({
+      user: null,
+      reason: 'BELOW_THRESHOLD',
+      edgeResult: edge,
+      isEdgeAudit: false,
+      auditRate: 0.1,
+    });
+    expect(escalation).not.toHaveProperty('audit_rate');
+  });
+
   it.each([
     ['fits', 0, ['edge_result', 'is_edge_audit', 'line', 'reason']],
     ['drops edge_result first', 900, ['is_edge_audit', 'line', 'pad', 'reason']],
@@ -76,6 +96,28 @@ describe(readEscalationMetadata.name, () => {
       'what the edge writes',
       { reason: 'COOLDOWN', edge_result: edge, is_edge_audit: true, inspection_id: 'i', line: 'A' },
       { reason: 'COOLDOWN', edge_result: edge, is_edge_audit: true, inspection_id: 'i' },
+    ],
+    [
+      'an audit with its rate; a rate off [0, 1] is dropped',
+      { reason: 'AUDIT', is_edge_audit: true, audit_rate: 0.05 },
+      {
+        reason: 'AUDIT',
+        edge_result: undefined,
+        is_edge_audit: true,
+        audit_rate: 0.05,
+        inspection_id: undefined,
+      },
+    ],
+    [
+      'an audit rate above 1',
+      { reason: 'AUDIT', is_edge_audit: true, audit_rate: 5 },
+      {
+        reason: 'AUDIT',
+        edge_result: undefined,
+        is_edge_audit: true,
+        audit_rate: undefined,
+        inspection_id: undefined,
+      },
     ],
     [
       'an unknown reason and a string audit flag',

@@ -34,6 +34,8 @@ export const EscalationMetadataSchema = z
     reason: DecisionReasonSchema.optional(),
     edge_result: EdgeResultSummarySchema.nullable().optional(),
     is_edge_audit: z.literal(true).optional(),
+    /** With is_edge_audit: the share of confident answers the edge audits (the policy fit's 1/weight). */
+    audit_rate: Probability.optional(),
     inspection_id: z.string().optional(),
     is_from_edge: z.boolean().optional(),
   })
@@ -77,11 +79,18 @@ export function escalationMetadata(
     reason: DecisionReason;
     edgeResult: EdgeResultSummary | null;
     isEdgeAudit: boolean;
+    /** The edge's confident_audit_rate, written with an audit. */
+    auditRate?: number | undefined;
     inspectionId?: string | undefined;
   },
   limitBytes = METADATA_LIMIT_BYTES,
 ): EscalationMetadata {
-  const audit = input.isEdgeAudit ? { is_edge_audit: true as const } : {};
+  const audit = input.isEdgeAudit
+    ? {
+        is_edge_audit: true as const,
+        ...(input.auditRate !== undefined ? { audit_rate: round6(input.auditRate) } : {}),
+      }
+    : {};
   const full: EscalationMetadata = {
     ...input.user,
     reason: input.reason,
@@ -108,6 +117,7 @@ export interface EscalationMetadataReading {
   reason: DecisionReason | undefined;
   edge_result: EdgeResultReading | undefined;
   is_edge_audit: boolean;
+  audit_rate: number | undefined;
   inspection_id: string | undefined;
 }
 
@@ -131,6 +141,11 @@ export function readEdgeResult(value: unknown): EdgeResultReading | undefined {
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
+const readProbability = (v: unknown): number | undefined => {
+  const r = Probability.safeParse(v);
+  return r.success ? r.data : undefined;
+};
+
 /** Reads an image query's metadata; unknown or invalid parts are undefined (false for is_edge_audit). */
 export function readEscalationMetadata(metadata: unknown): EscalationMetadataReading {
   const m = isRecord(metadata) ? metadata : {};
@@ -139,12 +154,19 @@ export function readEscalationMetadata(metadata: unknown): EscalationMetadataRea
     reason: reason.success ? reason.data : undefined,
     edge_result: readEdgeResult(m.edge_result),
     is_edge_audit: m.is_edge_audit === true,
+    audit_rate: readProbability(m.audit_rate),
     inspection_id: typeof m.inspection_id === 'string' ? m.inspection_id : undefined,
   };
 }
 
 /** The keys `escalationMetadata` adds to the caller's (is_from_edge is the reference edge's and stays). */
-export const EDGE_METADATA_KEYS = ['reason', 'edge_result', 'is_edge_audit', 'inspection_id'] as const;
+export const EDGE_METADATA_KEYS = [
+  'reason',
+  'edge_result',
+  'is_edge_audit',
+  'audit_rate',
+  'inspection_id',
+] as const;
 
 /**
  * The caller's own metadata of an image query, as Groundlight clients must get it back: an escalation's

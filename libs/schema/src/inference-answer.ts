@@ -16,6 +16,7 @@
 import { z } from 'zod';
 import type { DetectorMode } from './enums';
 import { BOUNDING_BOX_LABELS, DetectorModeSchema } from './enums';
+import { EscalationPolicyModelSchema } from './escalation-policy';
 import { ModelExplanationSchema } from './explanation';
 import { modeConfigurationSchema, RoiSchema } from './rest';
 
@@ -57,6 +58,18 @@ export const UNANSWERED_CODES = ['NO_MODEL_FOR_CLASS'] as const;
 export const UnansweredSchema = z.object({ code: z.enum(UNANSWERED_CODES), detail: z.string() });
 export type Unanswered = z.infer<typeof UnansweredSchema>;
 
+/**
+ * A trained primary's learned escalation policy (escalation-policy.ts) and what it reads that only the model side
+ * knows: the labels of the nearest labelled examples (most similar first) and the model version's age. The edge
+ * decides with it when the detector's `escalation_policy` setting allows (libs/decision selectEscalationPolicy).
+ */
+export const PolicyInputsSchema = z.object({
+  model: EscalationPolicyModelSchema,
+  neighbor_labels: z.array(z.string()),
+  model_age_days: z.number().min(0),
+});
+export type PolicyInputs = z.infer<typeof PolicyInputsSchema>;
+
 export const DetectorAnswerSchema = z.object({
   detector_id: z.string().min(1),
   mode: DetectorModeSchema,
@@ -81,6 +94,8 @@ export const DetectorAnswerSchema = z.object({
    * evidence map and the nearest labelled examples. Absent in answers from services before explanations.
    */
   explanation: ModelExplanationSchema.optional(),
+  /** Present when the primary package ships a learned escalation policy. */
+  escalation_policy: PolicyInputsSchema.optional(),
 });
 export type DetectorAnswer = z.infer<typeof DetectorAnswerSchema>;
 

@@ -494,6 +494,7 @@ export class ImageQueryService {
         reason: answer.reason,
         edgeResult: edgeResultOf(answer.edge, answer.prediction),
         isEdgeAudit: kind === 'audit',
+        auditRate: this.deps.config.config.global_config.confident_audit_rate,
         inspectionId: draft.options.inspectionId,
       }),
     };

@@ -247,6 +247,16 @@ export class InferService {
       },
       ...(reading.count ? { count: reading.count } : {}),
       ...(explanation ? { explanation } : {}),
+      ...(meta.escalation_policy
+        ? {
+            // What the edge's learned policy reads that only the model side knows (libs/schema PolicyInputs).
+            escalation_policy: {
+              model: meta.escalation_policy,
+              neighbor_labels: explanation?.neighbors.map((n) => n.label) ?? [],
+              model_age_days: Math.max(0, (Date.now() - Date.parse(meta.created_at)) / 86_400_000) || 0,
+            },
+          }
+        : {}),
     };
   }
 

@@ -22,3 +22,5 @@ export {
 export { weightedConformalQuantile } from './conformal';
 export type { LogisticFit } from './logistic.fit';
 export { fitWeightedLogistic } from './logistic.fit';
+export type { PolicyHistoryInput, ProvenancedExample } from './policy.history';
+export { policyHistory } from './policy.history';

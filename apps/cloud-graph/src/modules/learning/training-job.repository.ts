@@ -283,6 +283,16 @@ export class TrainingJobRepository {
     );
   }
 
+  /** The metadata of the detector's labelled image queries (how each came to be labelled: escalation or audit). */
+  async labelledMetadata(detectorId: string): Promise<Map<string, unknown>> {
+    const rows = await this.rows<{ id: string; metadata: unknown }>(
+      `select iq.id, iq.metadata from image_queries iq
+       where iq.detector_id = ? and exists (select 1 from labels l where l.image_query_id = iq.id)`,
+      [detectorId],
+    );
+    return new Map(rows.map((r) => [r.id, r.metadata]));
+  }
+
   async cachedFeatures(ids: readonly string[]): Promise<Map<string, Buffer>> {
     if (ids.length === 0) return new Map();
     const rows = await this.rows<{ id: string; features: Buffer }>(

@@ -52,6 +52,7 @@ import type { Metrics } from '../../ops/metrics';
 import { Detector, type DetectorEntity } from '../detectors/detector.entity';
 import { ModelVersion, type ModelVersionEntity } from '../model-versions/model-version.entity';
 import type { ModelVersionService } from '../model-versions/model-version.service';
+import { fitPolicyForVersion } from './escalation-policy.train';
 import { getPackage, putPackageSiblings } from './model-package.blobs';
 import type { TrainingWorkerConfig } from './training.config';
 import { TrainingJobRepository, type TrainingJobRow, type TrainingLabelRow } from './training-job.repository';
@@ -378,6 +379,25 @@ export class TrainingWorker {
         ? `; only recursive right ${choice.recursiveOnlyRight}, only linear right ${choice.linearOnlyRight}`
         : '');
     progressLines.push(reasoningLine);
+    // The learned escalation policy (#18) ships in the primary package, fitted on the labelled history.
+    const policy = fitPolicyForVersion({
+      detector: {
+        mode: detector.mode,
+        modeConfiguration: detector.modeConfiguration ?? null,
+        confidenceThreshold: detector.confidenceThreshold,
+      },
+      candidate,
+      examples,
+      metadata: await this.jobs.labelledMetadata(detector.id),
+      head: useRecursive ? 'recursive' : 'linear',
+      ...(config.train.l2 !== undefined ? { l2: config.train.l2 } : {}),
+    });
+    if (policy.model)
+      chosen.primary = {
+        ...chosen.primary,
+        metadata: { ...chosen.primary.metadata, escalation_policy: policy.model },
+      };
+    progressLines.push(policy.line);
     await this.beat(job, { stage: 'evaluation', progress: 0.8, log: progressLines });
 
     const current = await this.evaluateCurrent(
@@ -415,6 +435,7 @@ export class TrainingWorker {
     const versionMetrics = {
       ...chosen.metrics,
       reasoning,
+      escalation_policy: policy.summary,
       training_job_id: job.id,
       promotion: decision,
       examples_per_class: candidate.examplesPerClass,
@@ -457,6 +478,7 @@ export class TrainingWorker {
       result: {
         decision,
         reasoning,
+        escalationPolicy: policy.summary,
         metrics: chosen.metrics,
         calibration: candidate.calibration,
         examplesPerClass: candidate.examplesPerClass,
