@@ -4,6 +4,7 @@
  * integration tests build it on a free port.
  */
 import http from 'node:http';
+import { dirname, join } from 'node:path';
 import { withRequestLog } from '@intellioptics/http';
 import { createAlerts, type Alerts } from './alerts/alerts';
 import { TokenService } from './auth/token.service';
@@ -26,6 +27,9 @@ import { resourceStatus } from './health/resources';
 import { HttpClient } from './http/http-client';
 import { ImageQueryReadService } from './image-queries/image-query-read.service';
 import { CompoundAnswerer } from './compound/compound-answerer';
+import { CameraSync } from './cameras/camera-sync';
+import { CloudZoneStore } from './cameras/camera-zones';
+import { LatestFrames } from './cameras/latest-frames';
 import { ImageQueryService } from './image-queries/image-query.service';
 import { CircuitBreakingInferenceClient, breakerMetrics } from './inference-client/circuit-breaker';
 import { HttpInferenceClient, type InferenceClient } from './inference-client/inference.client';
@@ -110,6 +114,13 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
     onReloadFailure: () => metrics.configReloadFailures.inc(),
     check: (c) => streamUrlProblems(c.streams, env.streams.urlEnvAllowlist),
   });
+  // Zones drawn at the cloud, saved beside edge-config.yaml (pulled after each heartbeat).
+  const cloudZones = new CloudZoneStore({
+    file: join(dirname(env.paths.configFile), 'cloud-zones.json'),
+    log,
+  });
+  await cloudZones.load();
+  const latestFrames = new LatestFrames();
   const tokens = new TokenService({
     cloud,
     store: store.tokens,
@@ -184,7 +195,7 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
     log,
     syncEscalationTimeoutMs: env.cloud.syncEscalationTimeoutMs,
     onAnswered: (iq) => alerts.engine.answered(iq),
-    compounds: new CompoundAnswerer({ detectors, config, log }),
+    compounds: new CompoundAnswerer({ detectors, config, log, cloudZones }),
     ...(deps.random ? { random: deps.random } : {}),
   });
   const reader = new ImageQueryReadService({
@@ -195,7 +206,9 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
   });
   const streams = env.cloud.edgeApiToken
     ? new StreamManager({
-        sink: createImageQueryFrameSink({ imageQueries, maxImagePixels: env.http.maxImagePixels }),
+        sink: latestFrames.recording(
+          createImageQueryFrameSink({ imageQueries, maxImagePixels: env.http.maxImagePixels }),
+        ),
         log,
         registry: metrics.registry,
         envAllowlist: env.streams.urlEnvAllowlist,
@@ -206,6 +219,9 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
   await detectors.init();
 
   const hubToken = env.hub.token ?? env.cloud.edgeApiToken;
+  const cameras = hubToken
+    ? new CameraSync({ cloud, config, frames: latestFrames, zones: cloudZones, token: hubToken, log })
+    : null;
   const models =
     env.models.updates && hubToken
       ? new ModelUpdaterService({
@@ -223,6 +239,7 @@ export async function buildServer(deps: ServerDeps): Promise<EdgeGateway> {
             outbox_pending: store.pendingOutboxCount(),
           }),
           deadLetters: () => deadLetterReport(store.outbox),
+          ...(cameras ? { cameras: () => cameras.report(), afterHeartbeat: () => cameras.pull() } : {}),
           detectorGone: (id) => detectors.forget(id),
         })
       : null;

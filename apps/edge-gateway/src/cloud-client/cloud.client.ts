@@ -18,6 +18,7 @@ import {
 import { HttpClient, jsonBody, problemCode, problemDetail, type HttpResult } from '../http/http-client';
 import type { SendOutcome } from '../escalation/retry-policy';
 import type { EscalationParams } from '../escalation/escalation-params';
+import type { WireZone } from '../cameras/zone-wire';
 
 export type Fetched<T> =
   | { kind: 'ok'; value: T }
@@ -57,6 +58,8 @@ export interface CloudClient {
   download(url: string, timeoutMs: number): Promise<Fetched<Buffer>>;
   /** The hub heartbeat mutation (served versions, counters) with the hub token; true when the cloud took it. */
   hubHeartbeat(input: HubHeartbeat, hubToken: string): Promise<boolean>;
+  /** The zones drawn at the cloud on this hub's cameras (`hubs { cameras }` with the hub token). */
+  cameraZones(hubToken: string): Promise<Fetched<{ name: string; zones: WireZone[] }[]>>;
 }
 
 export type TokenVerdict = 'valid' | 'invalid' | 'unreachable' | 'unavailable';
@@ -68,7 +71,21 @@ export interface HubHeartbeat {
   latency?: { count: number; meanMs: number | null; p50Ms: number | null; p95Ms: number | null };
   /** Escalations set aside at the edge: how many, and the newest few (`Hub.deadLetters` in the cloud). */
   deadLetters?: { count: number; items: { id: string; detectorId: string; cause: string; since: string }[] };
+  /** The camera streams of edge-config, with their local zones and the latest frame (review UI zone drawing). */
+  cameras?: HubCameraReport[];
 }
+
+export interface HubCameraReport {
+  name: string;
+  detectorIds: string[];
+  localZones: WireZone[];
+  /** Left out: the cloud keeps the frame it has. */
+  frame?: { jpegBase64: string; width: number; height: number; at: string };
+}
+
+const CAMERA_ZONES = `query HubCameraZones {
+  hubs { cameras { name zones { name box { x y width height } polygon { x y } } } }
+}`;
 
 const HEARTBEAT = `mutation HubHeartbeat($input: HubHeartbeatInput!) {
   hubHeartbeat(input: $input) { ok error { code message } }
@@ -240,6 +257,21 @@ export class HttpCloudClient implements CloudClient {
     if (!r.ok || r.response.status !== 200) return false;
     const json = jsonBody(r.response) as { data?: { hubHeartbeat?: { ok?: boolean } } } | null;
     return json?.data?.hubHeartbeat?.ok === true;
+  }
+
+  async cameraZones(hubToken: string): Promise<Fetched<{ name: string; zones: WireZone[] }[]>> {
+    const r = await this.http.request('/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json', 'x-api-token': hubToken },
+      body: JSON.stringify({ query: CAMERA_ZONES }),
+      timeoutMs: this.timeoutMs,
+    });
+    const f = fetched(r, (json) => json as { data?: { hubs?: { cameras?: unknown }[] }; errors?: unknown[] });
+    if (f.kind !== 'ok') return f;
+    // A bad token is a 200 with an UNAUTHENTICATED error and no data.
+    const hub = f.value.data?.hubs?.[0];
+    if (!hub || !Array.isArray(hub.cameras)) return { kind: 'unauthorized' };
+    return { kind: 'ok', value: hub.cameras as { name: string; zones: WireZone[] }[] };
   }
 
   close(): void {

@@ -11,7 +11,8 @@
  * (a part without an answer) is "no model for the detector" (NO_MODEL: escalate, or refuse under no_cloud).
  *
  * Zones for `inside` leaves are those of the cameras (edge-config `streams.<name>.zones`) that feed the
- * compound detector.
+ * compound detector, merged with the zones drawn on those cameras at the cloud (a cloud zone replaces a local
+ * one of its name: cameras/camera-zones.ts).
  */
 import {
   compoundSteps,
@@ -34,6 +35,7 @@ import type { EdgeConfigService } from '../config/edge-config.service';
 import type { DetectorService } from '../detectors/detector.service';
 import { predictionOf, type InferenceCall } from '../inference-client/inference.client';
 import type { Logger } from '../logger';
+import { mergeZones, type CloudZoneStore } from '../cameras/camera-zones';
 
 /** The model id an answer made by a rule carries (no model package behind it). */
 export const COMPOUND_MODEL_ID = 'compound-rule';
@@ -61,6 +63,8 @@ export class CompoundAnswerer {
       detectors: Pick<DetectorService, 'get' | 'markQueried'>;
       config: Pick<EdgeConfigService, 'config'>;
       log: Logger;
+      /** Zones drawn at the cloud per stream; absent: only edge-config's. */
+      cloudZones?: Pick<CloudZoneStore, 'zonesFor'>;
     },
   ) {}
 
@@ -189,9 +193,9 @@ export class CompoundAnswerer {
   }
 
   private zonesFor(detectorId: string): Zone[] {
-    return Object.values(this.deps.config.config.streams)
-      .filter((s) => s.detector_ids.includes(detectorId))
-      .flatMap((s) => s.zones ?? []);
+    return Object.entries(this.deps.config.config.streams)
+      .filter(([, s]) => s.detector_ids.includes(detectorId))
+      .flatMap(([name, s]) => mergeZones(s.zones ?? [], this.deps.cloudZones?.zonesFor(name) ?? []));
   }
 }
 

@@ -10,7 +10,8 @@
  * of a deleted or reset detector's models touch only marked folders, so an operator's packages stay.
  * It also reports heartbeats to the cloud with the hub token: every detector it serves (with the versions it
  * holds, null before a first model), its counters, the answer latency since the previous heartbeat, and its
- * dead letters (count and the newest few).
+ * dead letters (count and the newest few), and its camera streams when given (then pulls the zones drawn at the
+ * cloud: cameras/camera-sync.ts).
  */
 import type { DeadLetterReport } from './dead-letter-report';
 import { createHash } from 'node:crypto';
@@ -19,7 +20,7 @@ import { join } from 'node:path';
 import { createClient, type Client as WsClient } from 'graphql-ws';
 import { WebSocket } from 'ws';
 import { CLOUD_INSTALL_MARKER, PACKAGE_FILES, type ModelKind } from '@intellioptics/schema';
-import type { CloudClient } from '../cloud-client/cloud.client';
+import type { CloudClient, HubCameraReport } from '../cloud-client/cloud.client';
 import type { Logger } from '../logger';
 import type { EdgeMetrics } from '../metrics/metrics';
 import { MODEL_KINDS, ModelStore } from './model-store';
@@ -81,6 +82,10 @@ export class ModelUpdaterService {
       counters: () => Promise<Record<string, number>>;
       /** The dead-letter list's count and newest items (dead-letter-report.ts); absent: not reported. */
       deadLetters?: () => Promise<DeadLetterReport>;
+      /** The camera streams to report (cameras/camera-sync.ts); absent: not reported. */
+      cameras?: () => Promise<HubCameraReport[]>;
+      /** Runs after each heartbeat the cloud took (the camera zones are pulled then). */
+      afterHeartbeat?: () => Promise<unknown>;
       /**
        * fetch-model-urls answered 404: the edge drops its description of the detector (DetectorService.forget),
        * so the next query asks the cloud again and gets DETECTOR_NOT_FOUND for one deleted at the cloud.
@@ -373,11 +378,17 @@ export class ModelUpdaterService {
         counters: await this.deps.counters(),
         latency: latencyBetween(this.latencyReported, latencyNow),
         ...(this.deps.deadLetters ? { deadLetters: await this.deps.deadLetters() } : {}),
+        ...(this.deps.cameras ? { cameras: await this.deps.cameras() } : {}),
       },
       this.deps.token,
     );
     // A heartbeat the cloud missed leaves its interval to the next one (the chart loses no answers).
     if (took) this.latencyReported = latencyNow;
+    if (took && this.deps.afterHeartbeat) {
+      await this.deps
+        .afterHeartbeat()
+        .catch((e: unknown) => this.deps.log.warn({ err: e }, 'after-heartbeat step failed'));
+    }
     return took;
   }
 }
