@@ -163,6 +163,12 @@ export {
   fitCountCalibration,
   shippedCountCalibration,
 } from './detector/count-calibration';
+export type { CountCalibrationPackageInput } from './detector/count-calibration.package';
+export {
+  buildCountCalibrationPackage,
+  COUNT_CALIBRATION_ALGORITHM,
+  countCalibrationOf,
+} from './detector/count-calibration.package';
 export type { BoxedMap, DensityPackageInput, DensityTrainResult } from './heads/density-head.package';
 export {
   buildDensityCountHead,

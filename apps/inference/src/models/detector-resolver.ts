@@ -17,7 +17,7 @@ import {
 } from '@intellioptics/schema';
 import type { Logger } from 'pino';
 import type { BuiltinPlan } from '@intellioptics/vision';
-import { builtinPlan } from '@intellioptics/vision';
+import { builtinPlan, countCalibrationOf } from '@intellioptics/vision';
 import type { DetectorModels } from './loaded-model';
 import type { ModelManager } from './model-manager';
 
@@ -43,8 +43,10 @@ export class DetectorResolver {
       try {
         const entry = await this.models.get(detectorId);
         // A package of another mode (the detector was re-created) does not answer a request that says its mode.
-        if (!requestSpec || entry.primary.head.metadata.mode === requestSpec.mode)
-          return { kind: 'trained', entry };
+        if (!requestSpec || entry.primary.head.metadata.mode === requestSpec.mode) {
+          const calibrated = await this.calibratedCocoPlan(entry, requestSpec);
+          return calibrated ? { kind: 'builtin', detectorId, plan: calibrated } : { kind: 'trained', entry };
+        }
       } catch (err) {
         if (!(isIntelliOpticsError(err) && err.code === 'MODEL_NOT_FOUND')) throw err;
         notFound = err;
@@ -60,6 +62,26 @@ export class DetectorResolver {
         ? `No trained model is installed for ${spec.mode} detector ${detectorId}, and only COUNT, BOUNDING_BOX and TEXT have built-in models.`
         : `${notFound?.message ?? `No loadable model is installed for detector ${detectorId}.`} Or say its mode (mode=COUNT&class_name=…, or models/${detectorId}/detector.json) to be answered by a built-in model.`,
     );
+  }
+
+  /**
+   * A calibration package (libs/vision count-calibration.package.ts: the detector's own count calibration) is
+   * not answered by its head: the COCO detector answers, with that calibration in place of the shipped one.
+   */
+  private async calibratedCocoPlan(
+    entry: DetectorModels,
+    requestSpec: DetectorSpec | null,
+  ): Promise<BuiltinPlan | null> {
+    const meta = entry.primary.head.metadata;
+    const countCalibration = countCalibrationOf(meta);
+    if (!countCalibration) return null;
+    const spec = requestSpec ??
+      (await this.specFile(entry.detectorId)) ?? {
+        mode: 'COUNT',
+        mode_configuration: { class_name: meta.training.class_name, max_count: meta.training.max_count },
+      };
+    const plan = builtinPlan(spec);
+    return plan?.kind === 'coco' && plan.mode === 'COUNT' ? { ...plan, countCalibration } : null;
   }
 
   private async specFile(detectorId: string): Promise<DetectorSpec | null> {

@@ -4,8 +4,8 @@
  *
  * Confidence: BOUNDING_BOX uses libs/vision's set confidence, min kept score × (1 − max dropped score) (the
  * reference's box-mode rule); COUNT maps that raw confidence and the count to P(count right) with the count
- * calibration fitted on labelled counts (detector/count-calibration.ts: the shipped one unless the detector has
- * its own; `null` keeps the raw confidence); TEXT the product of the kept characters'
+ * calibration fitted on labelled counts (detector/count-calibration.ts: the shipped one unless the plan carries
+ * the detector's own, from its calibration package; `null` keeps the raw confidence); TEXT the product of the kept characters'
  * probabilities (0 when nothing was read). No OODD model exists for these models: they were trained on COCO and
  * on text at large, not on the detector's images, so "out of the detector's domain" has no meaning for them and
  * `in_domain_probability` is null (adjusted = raw).
@@ -48,7 +48,8 @@ export function cocoAnswer(
   plan: Plan<'coco'>,
   candidates: readonly Detection[],
   model: ModelVersionRef,
-  countCalibration: CountCalibration | null = shippedCountCalibration(),
+  countCalibration: CountCalibration | null = (plan.mode === 'COUNT' && plan.countCalibration) ||
+    shippedCountCalibration(),
 ): DetectorAnswer {
   const wanted = new Set<string>(plan.classes);
   const mine = candidates.filter((d) => wanted.has(d.label));

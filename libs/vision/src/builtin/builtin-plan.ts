@@ -16,10 +16,19 @@ import {
   valueMaxLengthOf,
 } from '@intellioptics/schema';
 import type { CocoClass } from '../detector/coco-classes';
+import type { CountCalibration } from '../detector/count-calibration';
 import { resolveCocoClasses } from '../detector/coco-classes';
 
 export type BuiltinPlan =
-  | { kind: 'coco'; mode: 'COUNT'; className: string; classes: CocoClass[]; maxCount: number }
+  | {
+      kind: 'coco';
+      mode: 'COUNT';
+      className: string;
+      classes: CocoClass[];
+      maxCount: number;
+      /** The detector's own count calibration (a calibration package), else the shipped one. */
+      countCalibration?: CountCalibration;
+    }
   | { kind: 'coco'; mode: 'BOUNDING_BOX'; className: string; classes: CocoClass[]; maxNumBboxes: number }
   | { kind: 'ocr'; maxLength: number | undefined }
   | { kind: 'unanswered'; mode: 'COUNT' | 'BOUNDING_BOX'; className: string; detail: string };

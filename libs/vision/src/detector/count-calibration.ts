@@ -7,7 +7,9 @@
  * edge and in the cloud. The built-in map ships as data (count-calibration.data.ts, written by
  * test/fit-count-calibration.main.ts from person counts built out of the repo's photos; held-out ECE per fold
  * 0.059 → 0.108 and 0.296 → 0.090). The training worker can fit a detector's own map on its reviewers' counts
- * (apps/cloud-graph count-heads.train.ts); `cocoAnswer` takes it in place of the shipped one.
+ * (apps/cloud-graph count-heads.train.ts) and ship it as a calibration package (count-calibration.package.ts):
+ * the inference service then answers the detector with the COCO detector and that map (its BuiltinPlan's
+ * `countCalibration`, which `cocoAnswer` takes in place of the shipped one).
  */
 import type { Detection } from './detection.decode';
 import { minimizeLbfgs } from '../training/lbfgs';
@@ -50,6 +52,8 @@ export interface CountCalibration {
     examples: number;
     ece_raw: number;
     ece_calibrated: number;
+    /** ECE of the shipped calibration on the same images (a detector's own one ships only if it beats this). */
+    ece_shipped?: number;
     accuracy: number;
   }[];
 }

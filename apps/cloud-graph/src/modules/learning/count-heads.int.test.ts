@@ -2,7 +2,11 @@
  * A COUNT detector for a class outside COCO ("coins") learns from reviewers' boxes stored in PostgreSQL: image
  * queries of coin crops (libs/vision test-coins) with their images in a local blob store, labels with ROIs (one
  * image relabelled, so only its latest label counts; one labelled "3" without boxes, which cannot train a
- * density head), then latestBoxLabels → boxesOfLabel → trainDensityCountPackage on the real backbone.
+ * density head), then latestBoxLabels → boxesOfLabel → trainDensityCountPackage on the real backbone. Then the
+ * training worker's own path (a queued job, runOnce): the coins detector's job trains and publishes a density
+ * primary; a "people" detector (a COCO class) with reviewer counts of person images (libs/vision test-counts)
+ * gets its own count calibration, shipped as a calibration package when it beats the shipped calibration's
+ * held-out ECE, and no linear count classifier.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -11,11 +15,20 @@ import type { Roi } from '@intellioptics/schema';
 import { newId } from '@intellioptics/schema';
 import { createPubSub } from 'graphql-yoga';
 import type { PubSubTopics } from '@intellioptics/schema';
-import { densityCountAnswer, loadFeatureMapHead, VisionEngine } from '@intellioptics/vision';
+import {
+  COUNT_CALIBRATION_ALGORITHM,
+  countCalibrationOf,
+  densityCountAnswer,
+  loadFeatureMapHead,
+  VisionEngine,
+} from '@intellioptics/vision';
+import { labelledCounts } from '@intellioptics/vision/test-counts';
 import { createLogger } from '../../ops/logger';
 import { ModelVersion } from '../model-versions/model-version.entity';
 import { ModelVersionService } from '../model-versions/model-version.service';
 import { getPackage } from './model-package.blobs';
+import { trainingWorkerConfig } from './training.config';
+import { TrainingWorker } from './training.worker';
 import { coinCrops, cropPng, reviewerBoxes } from '@intellioptics/vision/test-coins';
 import { fixture } from '@intellioptics/vision/test-fixtures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,8 +78,10 @@ const roisOf = (boxes: ReturnType<typeof reviewerBoxes>): Roi[] =>
     geometry: { ...b, x: (b.left + b.right) / 2, y: (b.top + b.bottom) / 2 },
   }));
 
+/** The coins detector of the first describe (its labels also feed the worker's density job). */
+let detectorId: string;
+
 describe('density head from reviewers’ boxes in PostgreSQL', () => {
-  let detectorId: string;
   it('reads the latest boxed labels and trains a COUNT package for the class', async () => {
     const em = orm.em.fork();
     const config = { class_name: 'coins', max_count: 6 };
@@ -195,4 +210,121 @@ describe('density head from reviewers’ boxes in PostgreSQL', () => {
     expect(mae).toBeLessThan(constant);
     await head.release();
   }, 120_000);
+});
+
+function newWorker(): { worker: TrainingWorker; models: ModelVersionService } {
+  const models = new ModelVersionService(orm, blobs, createPubSub<PubSubTopics>(), createLogger('silent'), {
+    signedUrlTtlSeconds: 60,
+  });
+  const worker = new TrainingWorker({
+    orm,
+    blobs,
+    models,
+    engine: async () => engine,
+    logger: createLogger('silent'),
+    config: trainingWorkerConfig({}, { workerId: 'worker-count', leaseSeconds: 300 }),
+  });
+  return { worker, models };
+}
+
+async function countDetector(name: string, config: Record<string, unknown>): Promise<string> {
+  const em = orm.em.fork();
+  const d = em.create(Detector, {
+    id: newId('detector'),
+    name,
+    query: `How many ${String(config['class_name'])}?`,
+    groupName: 'count-heads',
+    mode: 'COUNT',
+    modeConfiguration: config,
+    confidenceThreshold: 0.8,
+    patienceTime: 30,
+    status: 'ON',
+    escalationType: 'STANDARD',
+  });
+  await em.flush();
+  return d.id;
+}
+
+/** Image queries with their images in the blob store, each with one reviewer label (count, optional boxes). */
+async function labelled(
+  detectorId: string,
+  items: readonly { image: Uint8Array; label: string; rois?: Roi[] | null }[],
+): Promise<void> {
+  const em = orm.em.fork();
+  for (const [i, it] of items.entries()) {
+    const imageKey = `images/${detectorId}-${i}.jpg`;
+    await blobs.put(imageKey, it.image, 'image/jpeg');
+    const iq = em.create(ImageQuery, {
+      id: newId('imageQuery'),
+      detector: detectorId,
+      query: 'How many?',
+      resultType: 'counting',
+      patienceTime: 30,
+      confidenceThreshold: 0.8,
+      imageKey,
+      imageMime: 'image/jpeg',
+      imageBytes: it.image.length,
+      submittedBy: 'usr_test',
+    });
+    em.create(Label, {
+      id: newId('label'),
+      imageQuery: iq.id,
+      label: it.label,
+      rois: it.rois ?? null,
+      source: 'USER',
+      confidence: 1,
+      labeledBy: 'usr_reviewer',
+      createdAt: new Date(Date.now() - 1000),
+    });
+  }
+  await em.flush();
+}
+
+describe('the training worker runs the COUNT learners', () => {
+  it('a queued job of the coins detector trains and publishes a density primary', async () => {
+    const { worker, models } = newWorker();
+    const before = await models.published(detectorId);
+    const jobId = await worker.jobs.enqueue(detectorId, 'MANUAL');
+    expect(jobId).not.toBeNull();
+    const job = await worker.runOnce();
+    const log = job!.log.map((l) => l.message).join('\n');
+    console.log(log);
+    expect(job).toMatchObject({ id: jobId, state: 'SUCCEEDED', outcome: 'PUBLISHED' });
+    expect(log).toMatch(/published density primary v\d+ .*held-out MAE [\d.]+ < constant [\d.]+/);
+    const published = await models.published(detectorId);
+    expect(published.primary!.id).not.toBe(before.primary!.id);
+    expect(published.primary!.metrics).toMatchObject({ head: 'density_map', training_job_id: jobId });
+    const pkg = await getPackage(blobs, published.primary!.blobKey);
+    expect(pkg.metadata.training.algorithm).toBe('density_map');
+    // No linear head and no OODD package: the density head is the detector's model.
+    expect(await orm.em.fork().count(ModelVersion, { detector: detectorId, kind: 'oodd' })).toBe(0);
+  }, 180_000);
+
+  it('a COCO-class detector gets its own count calibration from reviewer counts, not a linear classifier', async () => {
+    const config = { class_name: 'people', max_count: 10 };
+    const id = await countDetector('people', config);
+    // A wide-shot camera: every image is a 2×2 composite (people small), where the COCO detector misses more
+    // than on the mix the shipped calibration was fitted on.
+    const counts = (await labelledCounts('test', 400, 11)).filter((c) => c.kind === 'composite').slice(0, 80);
+    await labelled(
+      id,
+      counts.map((c) => ({ image: c.image, label: String(c.count) })),
+    );
+    const { worker, models } = newWorker();
+    const jobId = await worker.jobs.enqueue(id, 'MANUAL');
+    const job = await worker.runOnce();
+    const log = job!.log.map((l) => l.message).join('\n');
+    console.log(log);
+    expect(job).toMatchObject({ id: jobId, state: 'SUCCEEDED' });
+    const m = (job!.result as { metrics: Record<string, number> }).metrics;
+    expect(m).toMatchObject({ head: COUNT_CALIBRATION_ALGORITHM, held_out_examples: counts.length });
+    expect(job!.outcome).toBe(m['held_out_ece']! < m['held_out_ece_shipped']! ? 'PUBLISHED' : 'REFUSED');
+    expect(job!.outcome).toBe('PUBLISHED');
+    const published = await models.published(id);
+    expect(published.oodd).toBeNull(); // no linear head was trained
+    const pkg = await getPackage(blobs, published.primary!.blobKey);
+    const cal = countCalibrationOf(pkg.metadata)!;
+    expect(cal).toMatchObject({ method: 'logistic', fitted_examples: counts.length });
+    expect(pkg.metadata.training).toMatchObject({ class_name: 'people', max_count: 10 });
+  }, 300_000);
 });

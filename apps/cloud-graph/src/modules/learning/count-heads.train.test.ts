@@ -113,6 +113,9 @@ describe('fitDetectorCountCalibration on reviewer person counts', () => {
     console.log(r.log.join('\n'));
     expect(r.calibration.fitted_examples).toBe(80);
     expect(r.calibration.held_out).toHaveLength(2);
+    // Measured against the shipped calibration on the same held-out halves (the worker's ship rule).
+    expect(r.calibration.held_out!.every((f) => Number.isFinite(f.ece_shipped))).toBe(true);
+    expect(r.heldOut.examples).toBe(80);
     expect(r.calibration.weights.every(Number.isFinite)).toBe(true);
     const few = await fitDetectorCountCalibration({ detector, spec, images: counted.slice(0, 10) });
     expect(few).toMatchObject({ kind: 'skipped' });

@@ -10,11 +10,14 @@
  * 2. A COCO class: the detector's own count calibration, P(count right) from the raw confidence and the count,
  *    fitted on its reviewers' counts vs the COCO detector's, when enough labels exist (measured 2-fold).
  *
- * Call site (training.worker.ts, H1's), at the top of `train(job)` once the detector is loaded:
- *   if (densityClassOf(detector.mode, detector.modeConfiguration))
- *     return trainDensityForJob({ orm, blobs, models, engine: await this.deps.engine() }, job, detector);
- * It reads the boxed labels, trains, stores and (when it beats the constant on held-out images) publishes the
- * density package as the detector's primary, and returns the job outcome in the worker's shape.
+ * Call site (training.worker.ts `train(job)`, once the labels are snapshotted): `trainCountHeadsForJob` returns
+ * the job outcome in the worker's shape for both, or null for any other detector (the linear heads train):
+ * - outside COCO: trainDensityForJob reads the boxed labels, trains, stores and (when it beats the constant on
+ *   held-out images) publishes the density package as the detector's primary;
+ * - a COCO class: calibrateCocoCountForJob fits the calibration on the reviewers' counts and publishes it as a
+ *   calibration package (libs/vision count-calibration.package.ts) when its held-out ECE beats the shipped
+ *   calibration's on the same images. The COCO detector keeps answering such a detector (no linear count
+ *   classifier replaces it); the inference service reads the package and uses its calibration.
  */
 import type { DetectorMode, Roi } from '@intellioptics/schema';
 import {
@@ -36,6 +39,7 @@ import type {
 } from '@intellioptics/vision';
 import {
   binaryEce,
+  buildCountCalibrationPackage,
   buildDensityPackage,
   calibratedCountConfidence,
   CANDIDATE_FLOOR,
@@ -43,7 +47,9 @@ import {
   DEFAULT_MIN_SCORE,
   fitCountCalibration,
   mulberry32,
+  ObjectDetector as CocoObjectDetector,
   resolveCocoClasses,
+  shippedCountCalibration,
   trainDensityHead,
 } from '@intellioptics/vision';
 import type { BlobStore } from '../../blob/blob-store';
@@ -65,6 +71,16 @@ export function densityClassOf(
   if (mode !== 'COUNT') return null;
   const name = classNameOf(modeConfiguration);
   return name && resolveCocoClasses(name).length === 0 ? name : null;
+}
+
+/** A COUNT detector of a COCO class (its counts come from the COCO detector), else null. */
+export function cocoCountClassOf(
+  mode: DetectorMode,
+  modeConfiguration: Record<string, unknown> | null | undefined,
+): string | null {
+  if (mode !== 'COUNT') return null;
+  const name = classNameOf(modeConfiguration);
+  return name && resolveCocoClasses(name).length > 0 ? name : null;
 }
 
 export interface BoxLabelRow {
@@ -181,7 +197,22 @@ export interface CountedImage {
 }
 
 export type CalibrationOutcome =
-  { kind: 'fitted'; calibration: CountCalibration; log: string[] } | { kind: 'skipped'; reason: string };
+  | {
+      kind: 'fitted';
+      calibration: CountCalibration;
+      /** Means over the two folds (accuracy: of the COCO detector's counts). */
+      heldOut: {
+        ece_raw: number;
+        ece_calibrated: number;
+        ece_shipped: number;
+        accuracy: number;
+        examples: number;
+      };
+      /** Reviewer labels per count class, in class order. */
+      labelsPerClass: number[];
+      log: string[];
+    }
+  | { kind: 'skipped'; reason: string };
 
 /**
  * The detector's own count calibration: the COCO detector counts each labelled image as the edge would, a
@@ -223,6 +254,7 @@ export async function fitDetectorCountCalibration(args: {
   const order = labelled.map((e) => ({ e, r: rng() })).sort((a, b) => a.r - b.r);
   const half = Math.floor(order.length / 2);
   const halves = [order.slice(0, half).map((o) => o.e), order.slice(half).map((o) => o.e)] as const;
+  const shipped = shippedCountCalibration();
   const folds = [0, 1].map((f) => {
     const fit = halves[f]!;
     const score = halves[1 - f]!;
@@ -240,6 +272,11 @@ export async function fitDetectorCountCalibration(args: {
         score.map((e) => calibratedCountConfidence(cal, e.features)),
         correct,
       ),
+      // The shipped map was fitted on none of these images: held-out for it too.
+      ece_shipped: binaryEce(
+        score.map((e) => (shipped ? calibratedCountConfidence(shipped, e.features) : e.features.raw)),
+        correct,
+      ),
       accuracy: correct.filter(Boolean).length / score.length,
     };
   });
@@ -247,12 +284,26 @@ export async function fitDetectorCountCalibration(args: {
     ...fitCountCalibration(labelled, { source: `${labelled.length} reviewer counts of "${className}"` }),
     held_out: folds,
   };
-  const mean = (k: 'ece_raw' | 'ece_calibrated'): number => (folds[0]![k] + folds[1]![k]) / 2;
+  const mean = (k: 'ece_raw' | 'ece_calibrated' | 'ece_shipped'): number => (folds[0]![k] + folds[1]![k]) / 2;
+  const labelsPerClass = layout.classNames.map(() => 0);
+  for (const img of args.images) {
+    const k = layout.indexOf(img.label);
+    if (k !== null) labelsPerClass[k]!++;
+  }
   return {
     kind: 'fitted',
     calibration,
+    heldOut: {
+      ece_raw: mean('ece_raw'),
+      ece_calibrated: mean('ece_calibrated'),
+      ece_shipped: mean('ece_shipped'),
+      accuracy:
+        (folds[0]!.accuracy * folds[0]!.examples + folds[1]!.accuracy * folds[1]!.examples) / labelled.length,
+      examples: labelled.length,
+    },
+    labelsPerClass,
     log: [
-      `count calibration on ${labelled.length} reviewer counts: 2-fold ECE raw ${mean('ece_raw').toFixed(4)} → calibrated ${mean('ece_calibrated').toFixed(4)} (${GREATER_THAN_MAX} counted as max_count + 1)`,
+      `count calibration on ${labelled.length} reviewer counts: 2-fold ECE raw ${mean('ece_raw').toFixed(4)}, shipped calibration ${mean('ece_shipped').toFixed(4)} → detector's own ${mean('ece_calibrated').toFixed(4)} (${GREATER_THAN_MAX} counted as max_count + 1)`,
     ],
   };
 }
@@ -321,19 +372,7 @@ export async function trainDensityForJob(
     head: 'density_map',
     reason,
   };
-  const stored = await deps.models.create({
-    detectorId: detector.id,
-    kind: 'primary',
-    data: Buffer.from(out.pkg.modelBytes),
-    metrics,
-  });
-  await putPackageSiblings(deps.blobs, stored.blobKey, out.pkg, stored.id);
-  if (publish) {
-    const r = await deps.models.publish(stored.id);
-    if (!r.ok) throw new Error(`publishing ${stored.id} failed: ${r.message}`);
-  } else {
-    await deps.orm.em.fork().nativeUpdate(ModelVersion, { id: stored.id }, { state: 'REJECTED' });
-  }
+  const stored = await storePrimary(deps, detector.id, out.pkg, metrics, publish);
   return {
     outcome: publish ? 'PUBLISHED' : 'REFUSED',
     result: {
@@ -344,4 +383,125 @@ export async function trainDensityForJob(
     },
     summary: `${publish ? 'published' : 'refused'} density primary v${stored.number} (${stored.id}): ${reason} on ${m.held_out_examples} held-out images; ${out.log.join('; ')}`,
   };
+}
+
+/** Stores a primary package as a model version, then publishes it or marks it REJECTED. */
+async function storePrimary(
+  deps: Pick<DensityJobDeps, 'orm' | 'blobs' | 'models'>,
+  detectorId: string,
+  pkg: ModelPackage,
+  metrics: Record<string, unknown>,
+  publish: boolean,
+): Promise<{ id: string; number: number }> {
+  const stored = await deps.models.create({
+    detectorId,
+    kind: 'primary',
+    data: Buffer.from(pkg.modelBytes),
+    metrics,
+  });
+  await putPackageSiblings(deps.blobs, stored.blobKey, pkg, stored.id);
+  if (publish) {
+    const r = await deps.models.publish(stored.id);
+    if (!r.ok) throw new Error(`publishing ${stored.id} failed: ${r.message}`);
+  } else {
+    await deps.orm.em.fork().nativeUpdate(ModelVersion, { id: stored.id }, { state: 'REJECTED' });
+  }
+  return stored;
+}
+
+export interface CountJobDeps extends DensityJobDeps {
+  /** The COCO detector (loaded for the job and released after it when absent). */
+  objectDetector?: () => Promise<ObjectDetector>;
+}
+
+/**
+ * One training job of a COUNT detector of a COCO class: the reviewers' counts up to the job's snapshot, the COCO
+ * detector run on each image as the edge runs it, the detector's own calibration fitted and measured 2-fold
+ * (fitDetectorCountCalibration). Shipped as a calibration package, published when its held-out ECE is below the
+ * shipped calibration's on the same images (else stored REJECTED). Too few counts: REFUSED, and the COCO detector
+ * keeps answering with the shipped calibration.
+ */
+export async function calibrateCocoCountForJob(
+  deps: CountJobDeps,
+  job: { id: string },
+  detector: { id: string; mode: DetectorMode; modeConfiguration?: Record<string, unknown> | null },
+): Promise<DensityJobResult> {
+  const modeConfiguration = detector.modeConfiguration ?? null;
+  const rows = await latestBoxLabels(deps.orm, detector.id, job.id);
+  const images: CountedImage[] = [];
+  let missing = 0;
+  for (const r of rows) {
+    const blob = await deps.blobs.get(r.image_key);
+    if (!blob) missing++;
+    else images.push({ id: r.image_query_id, image: blob.data, label: r.label });
+  }
+  const counts = { labels: rows.length, missing_images: missing };
+  const own = deps.objectDetector ? null : await CocoObjectDetector.load();
+  let out: CalibrationOutcome;
+  try {
+    const coco = own ?? (await deps.objectDetector!());
+    out = await fitDetectorCountCalibration({
+      detector: coco,
+      spec: { mode: detector.mode, modeConfiguration },
+      images,
+    });
+  } finally {
+    await own?.release();
+  }
+  if (out.kind === 'skipped')
+    return {
+      outcome: 'REFUSED',
+      result: { count_calibration: counts, reason: out.reason },
+      summary: `refused: ${out.reason}; the COCO detector keeps answering with the shipped count calibration`,
+    };
+  const h = out.heldOut;
+  const publish = h.ece_calibrated < h.ece_shipped;
+  const reason = `held-out ECE ${h.ece_calibrated.toFixed(4)} ${publish ? '<' : '≥'} shipped calibration ${h.ece_shipped.toFixed(4)}`;
+  const numbers = {
+    held_out_examples: h.examples,
+    held_out_ece_raw: h.ece_raw,
+    held_out_ece_shipped: h.ece_shipped,
+    held_out_ece: h.ece_calibrated,
+    held_out_count_accuracy: h.accuracy,
+  };
+  const { featureDim, id, sha256 } = deps.engine.backbone;
+  const pkg = buildCountCalibrationPackage({
+    calibration: out.calibration,
+    className: classNameOf(modeConfiguration) ?? '',
+    maxCount: maxCountOf(modeConfiguration) ?? DEFAULT_MAX_COUNT,
+    labelsPerClass: out.labelsPerClass,
+    pipeline: deps.engine.pipeline,
+    backbone: { id, sha256, featureDim },
+    detectorId: detector.id,
+    metrics: numbers,
+    createdAt: new Date().toISOString(),
+  });
+  const metrics = { ...numbers, training_job_id: job.id, head: 'coco_count_calibration', reason };
+  const stored = await storePrimary(deps, detector.id, pkg, metrics, publish);
+  return {
+    outcome: publish ? 'PUBLISHED' : 'REFUSED',
+    result: {
+      count_calibration: counts,
+      metrics,
+      modelVersionIds: { primary: stored.id },
+      versions: { primary: stored.number },
+    },
+    summary: `${publish ? 'published' : 'refused'} count calibration v${stored.number} (${stored.id}): ${reason} on ${h.examples} reviewer counts (2-fold); ${out.log.join('; ')}`,
+  };
+}
+
+/**
+ * The worker's hook (training.worker.ts): the COUNT learners of this module for a COUNT detector with a class
+ * name (a density head outside COCO, the count calibration for a COCO class), null for every other detector.
+ */
+export async function trainCountHeadsForJob(
+  deps: CountJobDeps,
+  job: { id: string },
+  detector: { id: string; mode: DetectorMode; modeConfiguration?: Record<string, unknown> | null },
+): Promise<DensityJobResult | null> {
+  if (densityClassOf(detector.mode, detector.modeConfiguration))
+    return trainDensityForJob(deps, job, detector);
+  if (cocoCountClassOf(detector.mode, detector.modeConfiguration))
+    return calibrateCocoCountForJob(deps, job, detector);
+  return null;
 }

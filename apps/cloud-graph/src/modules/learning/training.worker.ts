@@ -53,6 +53,7 @@ import { Detector, type DetectorEntity } from '../detectors/detector.entity';
 import { ModelVersion, type ModelVersionEntity } from '../model-versions/model-version.entity';
 import type { ModelVersionService } from '../model-versions/model-version.service';
 import { fitPolicyForVersion } from './escalation-policy.train';
+import { trainCountHeadsForJob } from './count-heads.train';
 import { getPackage, putPackageSiblings } from './model-package.blobs';
 import type { TrainingWorkerConfig } from './training.config';
 import { TrainingJobRepository, type TrainingJobRow, type TrainingLabelRow } from './training-job.repository';
@@ -252,6 +253,9 @@ export class TrainingWorker {
     });
 
     const engine = await this.deps.engine();
+    // COUNT with a class name (#13): a density head outside COCO, the detector's count calibration for a COCO class.
+    const counted = await trainCountHeadsForJob({ orm: this.deps.orm, blobs, models, engine }, job, detector);
+    if (counted) return counted;
     const sha = engine.backbone.sha256;
     const key = (iq: string) => `${sha.slice(0, 16)}:${iq}`;
     const cached = await this.jobs.cachedFeatures(labels.map((l) => key(l.image_query_id)));
