@@ -179,5 +179,5 @@ export {
   MIN_COUNT_SIGMA,
   trainDensityHead,
 } from './heads/density-head.package';
-export type { MapOutputs } from './heads/density-head.answer';
-export { densityCountAnswer, isDensityPackage } from './heads/density-head.answer';
+export type { DensityReading, MapOutputs } from './heads/density-head.answer';
+export { densityCountAnswer, densityReading, isDensityPackage } from './heads/density-head.answer';
