@@ -46,4 +46,4 @@ export {
 } from './recursive-head.package';
 export { recursiveReasoning } from './recursive-explanation';
 export type { MapHeadReading } from './map-head.reading';
-export { addMapHeadReading, readMapHead } from './map-head.reading';
+export { addMapHeadReading, canReadMapHead, readMapHead } from './map-head.reading';

@@ -5,6 +5,7 @@
  * an algorithm without a reader here throws, so a caller never answers with outputs it cannot interpret.
  */
 import type { EvidenceMap, ExplanationStep, ModelExplanation } from '@intellioptics/schema';
+import type { PredictorMetadata } from '../package/model-package.types';
 import type { FeatureMapHead } from './feature-map.head';
 import { recursiveReasoning } from './recursive-explanation';
 import { isRecursivePackage, readRecursiveOutputs } from './recursive-head.package';
@@ -16,6 +17,11 @@ export interface MapHeadReading {
   steps: ExplanationStep[];
   /** The answer's evidence map, replacing the pooled head's one; null keeps the explainer's. */
   evidence: EvidenceMap | null;
+}
+
+/** Whether readMapHead can read this package's outputs (checked at load time, before any image). */
+export function canReadMapHead(metadata: PredictorMetadata): boolean {
+  return isRecursivePackage(metadata);
 }
 
 /** Runs `head` on one image's map [dim, s, s] (the same backbone pass as the pooled heads). */

@@ -7,11 +7,17 @@
  * Without a published model, COUNT and BOUNDING_BOX of a COCO class and TEXT are answered by the built-in
  * models as at the edge (libs/vision builtinPlan / cocoAnswer / ocrAnswer, mapped by groundlightAnswer), so
  * cloud-answered queries carry the same count, boxes (`rois`) and text. A class outside COCO is "no model".
+ *
+ * A primary on the backbone's spatial map (the recursive reasoning head, #15) runs on the map of the same
+ * backbone pass and is read by libs/vision's readMapHead, the inference service's reader, so its answer and
+ * per-step explanation are the edge's. An OODD head always takes the pooled vector.
  */
 import { adjustConfidenceWithOodd, buildEdgeResult } from '@intellioptics/decision';
 import { IntelliOpticsError, groundlightAnswer } from '@intellioptics/schema';
 import type {
+  FeatureMapHead,
   Head,
+  MapHeadReading,
   ModelExplainer,
   ModelPackage,
   ObjectDetector,
@@ -30,7 +36,7 @@ const MAX_CACHED_HEADS = 32;
 
 /** A loaded head; a primary one with its explainer (evidence map, nearest examples), as at the edge. */
 interface LoadedHead {
-  head: Head;
+  head: Head | FeatureMapHead;
   explainer: ModelExplainer | null;
 }
 
@@ -110,10 +116,10 @@ export class VisionCloudPredictor implements CloudPredictor {
       v.blankBaseline(engine),
     ]);
     const features = [spatial!.pooled];
-    const [p] = await primaryHead.head.run(features);
-    const [o] = ooddHead ? await ooddHead.head.run(features) : [undefined];
-    if (p?.kind !== 'primary') return { kind: 'no_model' };
-    const probabilities = p.probabilities;
+    const reading = await this.primaryReading(primaryHead.head, spatial!);
+    const [o] = ooddHead && 'run' in ooddHead.head ? await ooddHead.head.run(features) : [undefined];
+    if (!reading) return { kind: 'no_model' };
+    const probabilities = reading.probabilities;
     const index = probabilities.indexOf(Math.max(...probabilities));
     const raw = probabilities[index]!;
     const adjusted =
@@ -152,6 +158,7 @@ export class VisionCloudPredictor implements CloudPredictor {
             }
           : null,
     });
+    if (explanation) v.addMapHeadReading(explanation, reading);
     return {
       kind: 'prediction',
       result: { ...mapped.value, confidence: mapped.value.confidence ?? adjusted },
@@ -161,6 +168,17 @@ export class VisionCloudPredictor implements CloudPredictor {
       rawConfidence: raw,
       ...(explanation ? { explanation } : {}),
     };
+  }
+
+  /** The primary's probabilities (and a map head's reasoning steps); null when it returns none. */
+  private async primaryReading(
+    head: Head | FeatureMapHead,
+    spatial: { pooled: Float32Array; map: Float32Array },
+  ): Promise<MapHeadReading | null> {
+    const v = await import('@intellioptics/vision');
+    if (head instanceof v.FeatureMapHead) return v.readMapHead(head, spatial.map);
+    const [p] = await head.run([spatial.pooled]);
+    return p?.kind === 'primary' ? { probabilities: p.probabilities, steps: [], evidence: null } : null;
   }
 
   /** The built-in models' answer for a detector without a published model (the edge's implementation). */
@@ -249,7 +267,14 @@ export class VisionCloudPredictor implements CloudPredictor {
   private async load(mv: ModelVersionEntity): Promise<LoadedHead | null> {
     try {
       const pkg = await getPackage(this.deps.blobs, mv.blobKey);
-      const head = await (await this.deps.engine()).loadHead(pkg);
+      const engine = await this.deps.engine();
+      const v = await import('@intellioptics/vision');
+      const onMap = pkg.metadata.input.source === 'backbone_feature_map';
+      if (onMap && mv.kind !== 'primary') throw new Error('an OODD head takes the pooled features');
+      // A map head readMapHead cannot read (a density head) answers "no model", as before it was served.
+      if (onMap && !v.canReadMapHead(pkg.metadata))
+        throw new Error(`no cloud reader for feature-map head ${String(pkg.metadata.training.algorithm)}`);
+      const head = onMap ? await v.loadFeatureMapHead(engine, pkg) : await engine.loadHead(pkg);
       return { head, explainer: mv.kind === 'primary' ? await this.explainer(mv, pkg) : null };
     } catch (e) {
       this.deps.logger.warn(
