@@ -18,8 +18,11 @@ import {
   inferenceOutcomeFromAnswer,
   isFinalCloudAnswer,
   outboxKindFor,
+  policyObservationOf,
   requiresEdgePrediction,
+  selectEscalationPolicy,
   type Decision,
+  type DecisionInput,
   type DecisionReason,
   type EdgeConfidence,
   type InferenceOutcome,
@@ -302,8 +305,10 @@ export class ImageQueryService {
     if (call.kind === 'down') {
       this.deps.log.warn({ detectorId: draft.detector.id, err: call.message }, 'inference unavailable');
     }
+    const policy = call.kind === 'ok' ? escalationPolicyFor(draft.detector, call.prediction) : undefined;
     return decide({
       ...draft.context,
+      ...(policy ? { escalationPolicy: policy } : {}),
       inference: toOutcome(call),
       lastEscalationAtMs: this.cooldowns.lastEscalationAt(draft.detector.id),
       nowMs: performance.now(),
@@ -619,4 +624,20 @@ function rejectedByInference(call: Extract<InferenceCall, { kind: 'rejected' }>)
         call.detail || 'The image could not be decoded.',
       );
   }
+}
+
+/**
+ * The learned escalation policy the decision asks instead of the threshold, when the detector's setting and its
+ * primary package allow (libs/decision selectEscalationPolicy); undefined = the threshold policy.
+ */
+function escalationPolicyFor(
+  detector: Detector,
+  prediction: EdgePrediction,
+): DecisionInput['escalationPolicy'] {
+  const { model } = selectEscalationPolicy(
+    detector.escalation_policy,
+    prediction.answer.escalation_policy?.model,
+  );
+  const observation = model ? policyObservationOf(prediction.answer) : null;
+  return model && observation ? { model, observation } : undefined;
 }
