@@ -12,6 +12,7 @@ const DetectorsPage = lazy(() => import('../modules/detectors/DetectorsPage'));
 const DetectorPage = lazy(() => import('../modules/detectors/DetectorPage'));
 const NewDetectorPage = lazy(() => import('../modules/detectors/NewDetectorPage'));
 const FleetPage = lazy(() => import('../modules/fleet/FleetPage'));
+const CamerasPage = lazy(() => import('../modules/cameras/CamerasPage'));
 const AdminPage = lazy(() => import('../modules/admin/AdminPage'));
 const ImageQueryPage = lazy(() => import('../modules/explain/ImageQueryPage'));
 
@@ -77,6 +78,8 @@ function Page({ route }: { route: Route }) {
       return <ImageQueryPage key={route.id} id={route.id} />;
     case 'fleet':
       return <FleetPage />;
+    case 'cameras':
+      return <CamerasPage id={route.id} />;
     case 'admin':
       return <AdminPage tab={route.tab} />;
     case 'signIn':

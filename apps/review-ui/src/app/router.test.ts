@@ -11,6 +11,8 @@ describe('hash routes', () => {
     ['#/detectors/det%201', { page: 'detector', id: 'det 1' }],
     ['#/image-queries/iq_1', { page: 'imageQuery', id: 'iq_1' }],
     ['#/fleet', { page: 'fleet' }],
+    ['#/cameras', { page: 'cameras', id: null }],
+    ['#/cameras/cam_1', { page: 'cameras', id: 'cam_1' }],
     ['#/admin/users', { page: 'admin', tab: 'users' }],
     ['#/admin/hubs', { page: 'admin', tab: 'hubs' }],
     ['#/admin/training', { page: 'admin', tab: 'training' }],
@@ -40,6 +42,8 @@ describe('route table', () => {
     [{ page: 'detector', id: 'det_1' }, 'detectors'],
     [{ page: 'imageQuery', id: 'iq_1' }, 'queue'],
     [{ page: 'fleet' }, 'fleet'],
+    // Zones are edited by admins, as edge config is.
+    [{ page: 'cameras', id: 'cam_1' }, 'fleet'],
     [{ page: 'admin', tab: 'hubs' }, 'admin'],
     [{ page: 'signIn' }, null],
     [{ page: 'notFound', path: '/x' }, null],

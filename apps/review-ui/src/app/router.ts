@@ -13,6 +13,7 @@ export type Route =
   | { page: 'detector'; id: string }
   | { page: 'imageQuery'; id: string }
   | { page: 'fleet' }
+  | { page: 'cameras'; id: string | null }
   | { page: 'admin'; tab: AdminTab }
   | { page: 'notFound'; path: string };
 
@@ -38,6 +39,8 @@ export function parseRoute(hash: string): Route {
       return parts[1] ? { page: 'imageQuery', id: parts[1] } : { page: 'notFound', path };
     case 'fleet':
       return { page: 'fleet' };
+    case 'cameras':
+      return { page: 'cameras', id: parts[1] ?? null };
     case 'admin': {
       const tab = ADMIN_TABS.find((t) => t === (parts[1] ?? 'users'));
       return tab ? { page: 'admin', tab } : { page: 'notFound', path };
@@ -76,6 +79,7 @@ export function areaOf(route: Route): Area | null {
     case 'detector':
       return 'detectors';
     case 'fleet':
+    case 'cameras':
       return 'fleet';
     case 'admin':
       return 'admin';
@@ -101,6 +105,8 @@ export function hrefFor(route: Route): string {
       return `#/image-queries/${encodeURIComponent(route.id)}`;
     case 'fleet':
       return '#/fleet';
+    case 'cameras':
+      return route.id ? `#/cameras/${encodeURIComponent(route.id)}` : '#/cameras';
     case 'admin':
       return `#/admin/${route.tab}`;
     case 'notFound':

@@ -89,6 +89,24 @@ export interface AlertRuleInput {
   webhookActions?: Array<WebhookActionInput> | null;
 }
 
+export interface CameraZoneBoxInput {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface CameraZoneInput {
+  name: string;
+  box?: CameraZoneBoxInput | null;
+  polygon?: Array<CameraZonePointInput> | null;
+}
+
+export interface CameraZonePointInput {
+  x: number;
+  y: number;
+}
+
 export interface CreateCompoundDetectorInput {
   name: string;
   query: string;
@@ -125,6 +143,20 @@ export interface CreateUserInput {
   role: UserRole;
 }
 
+export interface HubCameraFrameInput {
+  jpegBase64: string;
+  width: number;
+  height: number;
+  at: string;
+}
+
+export interface HubCameraInput {
+  name: string;
+  detectorIds: Array<string>;
+  localZones?: Array<CameraZoneInput> | null;
+  frame?: HubCameraFrameInput | null;
+}
+
 export interface HubDeadLetterInput {
   id: string;
   detectorId: string;
@@ -140,6 +172,7 @@ export interface HubDeadLettersInput {
 export interface HubHeartbeatInput {
   deadLetters?: HubDeadLettersInput | null;
   latency?: HubLatencyInput | null;
+  cameras?: Array<HubCameraInput> | null;
   hubId?: string | null;
   servedDetectors: Array<ServedDetectorInput>;
   counters?: unknown;
@@ -233,6 +266,20 @@ export type AdminUserFragment = {
   role: UserRole;
   createdAt: string;
   disabledAt: string | null;
+};
+
+export type CameraZoneFieldsFragment = {
+  name: string;
+  box: {
+    x: number;
+    y: number;
+    width: number;
+    height: number;
+  } | null;
+  polygon: Array<{
+    x: number;
+    y: number;
+  }> | null;
 };
 
 export type DetectorFieldsFragment = {
@@ -990,6 +1037,193 @@ export const MeDocument = gql`
     }
   }
 ` as TypedDocumentNode<MeQuery, MeQueryVariables>;
+
+export type CamerasQuery = {
+  hubs: Array<{
+    id: string;
+    name: string;
+    online: boolean;
+    cameras: Array<{
+      id: string;
+      name: string;
+      reportedAt: string;
+      frameAt: string | null;
+    }>;
+  }>;
+};
+
+export type CamerasQueryVariables = Record<string, never>;
+
+export const CamerasDocument = gql`
+  query Cameras {
+    hubs {
+      id
+      name
+      online
+      cameras {
+        id
+        name
+        reportedAt
+        frameAt
+      }
+    }
+  }
+` as TypedDocumentNode<CamerasQuery, CamerasQueryVariables>;
+
+export type CameraQuery = {
+  camera: {
+    id: string;
+    hubId: string;
+    name: string;
+    detectorIds: Array<string>;
+    reportedAt: string;
+    frameAt: string | null;
+    frameWidth: number | null;
+    frameHeight: number | null;
+    frameDataUrl: string | null;
+    zonesUpdatedAt: string | null;
+    zones: Array<{
+      name: string;
+      box: {
+        x: number;
+        y: number;
+        width: number;
+        height: number;
+      } | null;
+      polygon: Array<{
+        x: number;
+        y: number;
+      }> | null;
+    }>;
+    localZones: Array<{
+      name: string;
+      box: {
+        x: number;
+        y: number;
+        width: number;
+        height: number;
+      } | null;
+      polygon: Array<{
+        x: number;
+        y: number;
+      }> | null;
+    }>;
+  } | null;
+  detectors: Array<{
+    id: string;
+    name: string;
+  }>;
+};
+
+export type CameraQueryVariables = {
+  id: string;
+};
+
+export const CameraDocument = gql`
+  query Camera($id: ID!) {
+    camera(id: $id) {
+      id
+      hubId
+      name
+      detectorIds
+      reportedAt
+      frameAt
+      frameWidth
+      frameHeight
+      frameDataUrl
+      zonesUpdatedAt
+      zones {
+        ...CameraZoneFields
+      }
+      localZones {
+        ...CameraZoneFields
+      }
+    }
+    detectors(first: 500) {
+      id
+      name
+    }
+  }
+
+  fragment CameraZoneFields on CameraZone {
+    name
+    box {
+      x
+      y
+      width
+      height
+    }
+    polygon {
+      x
+      y
+    }
+  }
+` as TypedDocumentNode<CameraQuery, CameraQueryVariables>;
+
+export type SetCameraZonesMutation = {
+  setCameraZones: {
+    ok: boolean;
+    error: {
+      code: string;
+      message: string;
+    } | null;
+    camera: {
+      id: string;
+      zonesUpdatedAt: string | null;
+      zones: Array<{
+        name: string;
+        box: {
+          x: number;
+          y: number;
+          width: number;
+          height: number;
+        } | null;
+        polygon: Array<{
+          x: number;
+          y: number;
+        }> | null;
+      }>;
+    } | null;
+  };
+};
+
+export type SetCameraZonesMutationVariables = {
+  cameraId: string;
+  zones: Array<CameraZoneInput>;
+};
+
+export const SetCameraZonesDocument = gql`
+  mutation SetCameraZones($cameraId: ID!, $zones: [CameraZoneInput!]!) {
+    setCameraZones(cameraId: $cameraId, zones: $zones) {
+      ok
+      error {
+        code
+        message
+      }
+      camera {
+        id
+        zonesUpdatedAt
+        zones {
+          ...CameraZoneFields
+        }
+      }
+    }
+  }
+
+  fragment CameraZoneFields on CameraZone {
+    name
+    box {
+      x
+      y
+      width
+      height
+    }
+    polygon {
+      x
+      y
+    }
+  }
+` as TypedDocumentNode<SetCameraZonesMutation, SetCameraZonesMutationVariables>;
 
 export type DetectorsQuery = {
   detectors: Array<{

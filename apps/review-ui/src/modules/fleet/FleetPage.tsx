@@ -87,6 +87,7 @@ export default function FleetPage() {
         <span className="muted">
           {online} of {hubs.length} hubs online
         </span>
+        <a href={hrefFor({ page: 'cameras', id: null })}>Cameras and zones</a>
       </div>
       {hubs.length === 0 ? (
         <EmptyState title="No hubs registered">
