@@ -161,6 +161,7 @@ export {
   countScoreFeatures,
   COUNT_FEATURE_NAMES,
   fitCountCalibration,
+  identityCountCalibration,
   shippedCountCalibration,
 } from './detector/count-calibration';
 export type { CountCalibrationPackageInput } from './detector/count-calibration.package';

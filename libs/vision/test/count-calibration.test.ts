@@ -10,7 +10,13 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { LabelledCount } from '../src/index';
-import { binaryEce, calibratedCountConfidence, ObjectDetector, shippedCountCalibration } from '../src/index';
+import {
+  binaryEce,
+  calibratedCountConfidence,
+  identityCountCalibration,
+  ObjectDetector,
+  shippedCountCalibration,
+} from '../src/index';
 import { labelledCounts } from './count-calibration.dataset';
 import { labelledFeatures, scoreFold } from './fit-count-calibration.main';
 
@@ -46,5 +52,16 @@ describe('count confidence calibrated on labelled counts', () => {
     );
     console.log(`fresh ${all.length}: ECE raw ${raw.toFixed(4)} → shipped ${calibrated.toFixed(4)}`);
     expect(calibrated).toBeLessThan(raw);
+  });
+});
+
+describe('identityCountCalibration', () => {
+  it('serves the raw confidence as it is (within the logit clamp)', () => {
+    const identity = identityCountCalibration(40, 'test');
+    for (const raw of [0.001, 0.2, 0.5, 0.93])
+      for (const count of [0, 1, 7])
+        expect(
+          calibratedCountConfidence(identity, { raw, count, minKept: 1, maxDropped: 0, nearThreshold: 0 }),
+        ).toBeCloseTo(raw, 6);
   });
 });

@@ -147,6 +147,18 @@ export function fitCountCalibration(
   };
 }
 
+/** The map that serves the raw confidence as it is (sigmoid(logit(raw))), for a detector whose raw is the better. */
+export function identityCountCalibration(fittedExamples: number, source: string): CountCalibration {
+  return {
+    method: 'logistic',
+    features: [...COUNT_FEATURE_NAMES],
+    weights: [1, 0],
+    bias: 0,
+    fitted_examples: fittedExamples,
+    source,
+  };
+}
+
 /** Expected calibration error (equal-width bins) of binary confidences against outcomes. */
 export function binaryEce(confidences: readonly number[], correct: readonly boolean[], bins = 10): number {
   const acc = new Array<number>(bins).fill(0);

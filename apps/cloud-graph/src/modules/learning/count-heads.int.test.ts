@@ -249,13 +249,15 @@ async function countDetector(name: string, config: Record<string, unknown>): Pro
 async function labelled(
   detectorId: string,
   items: readonly { image: Uint8Array; label: string; rois?: Roi[] | null }[],
+  /** Fixed ids keep the worker's random halves (ordered by image query id) the same on every run. */
+  idOf: (i: number) => string = () => newId('imageQuery'),
 ): Promise<void> {
   const em = orm.em.fork();
   for (const [i, it] of items.entries()) {
     const imageKey = `images/${detectorId}-${i}.jpg`;
     await blobs.put(imageKey, it.image, 'image/jpeg');
     const iq = em.create(ImageQuery, {
-      id: newId('imageQuery'),
+      id: idOf(i),
       detector: detectorId,
       query: 'How many?',
       resultType: 'counting',
@@ -309,6 +311,7 @@ describe('the training worker runs the COUNT learners', () => {
     await labelled(
       id,
       counts.map((c) => ({ image: c.image, label: String(c.count) })),
+      (i) => `iq_people${String(i).padStart(3, '0')}`,
     );
     const { worker, models } = newWorker();
     const jobId = await worker.jobs.enqueue(id, 'MANUAL');
@@ -325,6 +328,11 @@ describe('the training worker runs the COUNT learners', () => {
     const pkg = await getPackage(blobs, published.primary!.blobKey);
     const cal = countCalibrationOf(pkg.metadata)!;
     expect(cal).toMatchObject({ method: 'logistic', fitted_examples: counts.length });
+    // The better calibrated of the fitted map and the raw confidence (identity map) on the held-out halves.
+    const rawWins = m['held_out_ece_raw']! < m['held_out_ece_fitted']!;
+    expect(m['held_out_ece']).toBe(Math.min(m['held_out_ece_raw']!, m['held_out_ece_fitted']!));
+    if (rawWins) expect(cal).toMatchObject({ weights: [1, 0], bias: 0 });
+    else expect(cal.weights).not.toEqual([1, 0]);
     expect(pkg.metadata.training).toMatchObject({ class_name: 'people', max_count: 10 });
   }, 300_000);
 });

@@ -46,6 +46,7 @@ import {
   countScoreFeatures,
   DEFAULT_MIN_SCORE,
   fitCountCalibration,
+  identityCountCalibration,
   mulberry32,
   ObjectDetector as CocoObjectDetector,
   resolveCocoClasses,
@@ -139,6 +140,8 @@ export async function trainDensityCountPackage(args: {
   images: readonly BoxedImage[];
   batch?: number;
   createdAt?: string;
+  /** Called after each embedded batch (the worker renews its lease). */
+  onProgress?: (done: number, total: number) => Promise<void>;
 }): Promise<DensityOutcome> {
   const { engine, detector } = args;
   const className = classNameOf(detector.modeConfiguration) ?? '';
@@ -163,6 +166,7 @@ export async function trainDensityCountPackage(args: {
     if (tensors.length === 0) continue;
     const maps = await engine.embedSpatialTensors(tensors.map((x) => x.t));
     tensors.forEach((x, j) => examples.push({ id: x.img.id, map: maps[j]!.map, boxes: x.img.boxes }));
+    await args.onProgress?.(i + part.length, args.images.length);
   }
   if (examples.length < MIN_DENSITY_IMAGES)
     return { kind: 'skipped', reason: `${unreadable} of the boxed images are unreadable; too few left` };
@@ -200,10 +204,15 @@ export type CalibrationOutcome =
   | {
       kind: 'fitted';
       calibration: CountCalibration;
-      /** Means over the two folds (accuracy: of the COCO detector's counts). */
+      /**
+       * Means over the two folds: `ece` is the detector's map's (`map`: fitted, or the raw confidence when that
+       * is the better calibrated); accuracy is the COCO detector's counts'.
+       */
       heldOut: {
+        map: 'fitted' | 'raw';
+        ece: number;
         ece_raw: number;
-        ece_calibrated: number;
+        ece_fitted: number;
         ece_shipped: number;
         accuracy: number;
         examples: number;
@@ -224,6 +233,8 @@ export async function fitDetectorCountCalibration(args: {
   spec: { mode: DetectorMode; modeConfiguration: Record<string, unknown> | null };
   images: readonly CountedImage[];
   seed?: number;
+  /** Called every 16 images (the worker renews its lease). */
+  onProgress?: (done: number, total: number) => Promise<void>;
 }): Promise<CalibrationOutcome> {
   const className = classNameOf(args.spec.modeConfiguration) ?? '';
   const classes = resolveCocoClasses(className);
@@ -232,7 +243,8 @@ export async function fitDetectorCountCalibration(args: {
   const layout = classLayout('COUNT', args.spec.modeConfiguration);
   const maxCount = maxCountOf(args.spec.modeConfiguration) ?? DEFAULT_MAX_COUNT;
   const labelled: LabelledCount[] = [];
-  for (const img of args.images) {
+  for (const [i, img] of args.images.entries()) {
+    if (i > 0 && i % 16 === 0) await args.onProgress?.(i, args.images.length);
     const truth = layout.indexOf(img.label);
     if (truth === null) continue;
     let candidates;
@@ -280,11 +292,17 @@ export async function fitDetectorCountCalibration(args: {
       accuracy: correct.filter(Boolean).length / score.length,
     };
   });
+  const mean = (k: 'ece_raw' | 'ece_calibrated' | 'ece_shipped'): number => (folds[0]![k] + folds[1]![k]) / 2;
+  // The raw confidence needs no fitting, so its fold ECE is held-out as it stands: when it is the better
+  // calibrated of the two, the detector's map is the identity (the raw confidence served as is).
+  const map = mean('ece_raw') < mean('ece_calibrated') ? 'raw' : 'fitted';
+  const source = `${labelled.length} reviewer counts of "${className}"`;
   const calibration = {
-    ...fitCountCalibration(labelled, { source: `${labelled.length} reviewer counts of "${className}"` }),
+    ...(map === 'raw'
+      ? identityCountCalibration(labelled.length, `raw confidence, better calibrated on ${source}`)
+      : fitCountCalibration(labelled, { source })),
     held_out: folds,
   };
-  const mean = (k: 'ece_raw' | 'ece_calibrated' | 'ece_shipped'): number => (folds[0]![k] + folds[1]![k]) / 2;
   const labelsPerClass = layout.classNames.map(() => 0);
   for (const img of args.images) {
     const k = layout.indexOf(img.label);
@@ -294,8 +312,10 @@ export async function fitDetectorCountCalibration(args: {
     kind: 'fitted',
     calibration,
     heldOut: {
+      map,
+      ece: Math.min(mean('ece_raw'), mean('ece_calibrated')),
       ece_raw: mean('ece_raw'),
-      ece_calibrated: mean('ece_calibrated'),
+      ece_fitted: mean('ece_calibrated'),
       ece_shipped: mean('ece_shipped'),
       accuracy:
         (folds[0]!.accuracy * folds[0]!.examples + folds[1]!.accuracy * folds[1]!.examples) / labelled.length,
@@ -303,7 +323,7 @@ export async function fitDetectorCountCalibration(args: {
     },
     labelsPerClass,
     log: [
-      `count calibration on ${labelled.length} reviewer counts: 2-fold ECE raw ${mean('ece_raw').toFixed(4)}, shipped calibration ${mean('ece_shipped').toFixed(4)} → detector's own ${mean('ece_calibrated').toFixed(4)} (${GREATER_THAN_MAX} counted as max_count + 1)`,
+      `count calibration on ${labelled.length} reviewer counts: 2-fold ECE raw ${mean('ece_raw').toFixed(4)}, shipped calibration ${mean('ece_shipped').toFixed(4)}, fitted ${mean('ece_calibrated').toFixed(4)} → the detector's map: ${map} (${GREATER_THAN_MAX} counted as max_count + 1)`,
     ],
   };
 }
@@ -313,7 +333,15 @@ export interface DensityJobDeps {
   blobs: BlobStore;
   models: Pick<ModelVersionService, 'create' | 'publish'>;
   engine: VisionEngine;
+  /** The worker's heartbeat (renews the job's lease; throws when another worker owns the job now). */
+  beat?: (patch: { progress?: number; stage?: string; log?: string[] }) => Promise<void>;
 }
+
+/** Progress over the image pass as a heartbeat: 0.1 → 0.8 of the job. */
+const beatOver =
+  (deps: Pick<DensityJobDeps, 'beat'>, stage: string) =>
+  async (done: number, total: number): Promise<void> =>
+    deps.beat?.({ stage, progress: 0.1 + 0.7 * (total > 0 ? done / total : 1) });
 
 export interface DensityJobResult {
   outcome: 'PUBLISHED' | 'REFUSED';
@@ -355,6 +383,7 @@ export async function trainDensityForJob(
     engine: deps.engine,
     detector: { id: detector.id, modeConfiguration: detector.modeConfiguration ?? null },
     images,
+    onProgress: beatOver(deps, 'density'),
   });
   if (out.kind === 'skipped')
     return {
@@ -444,6 +473,7 @@ export async function calibrateCocoCountForJob(
       detector: coco,
       spec: { mode: detector.mode, modeConfiguration },
       images,
+      onProgress: beatOver(deps, 'count_calibration'),
     });
   } finally {
     await own?.release();
@@ -455,13 +485,14 @@ export async function calibrateCocoCountForJob(
       summary: `refused: ${out.reason}; the COCO detector keeps answering with the shipped count calibration`,
     };
   const h = out.heldOut;
-  const publish = h.ece_calibrated < h.ece_shipped;
-  const reason = `held-out ECE ${h.ece_calibrated.toFixed(4)} ${publish ? '<' : '≥'} shipped calibration ${h.ece_shipped.toFixed(4)}`;
+  const publish = h.ece < h.ece_shipped;
+  const reason = `held-out ECE ${h.ece.toFixed(4)} (${h.map}) ${publish ? '<' : '≥'} shipped calibration ${h.ece_shipped.toFixed(4)}`;
   const numbers = {
     held_out_examples: h.examples,
+    held_out_ece: h.ece,
     held_out_ece_raw: h.ece_raw,
+    held_out_ece_fitted: h.ece_fitted,
     held_out_ece_shipped: h.ece_shipped,
-    held_out_ece: h.ece_calibrated,
     held_out_count_accuracy: h.accuracy,
   };
   const { featureDim, id, sha256 } = deps.engine.backbone;

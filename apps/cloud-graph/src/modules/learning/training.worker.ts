@@ -254,7 +254,11 @@ export class TrainingWorker {
 
     const engine = await this.deps.engine();
     // COUNT with a class name (#13): a density head outside COCO, the detector's count calibration for a COCO class.
-    const counted = await trainCountHeadsForJob({ orm: this.deps.orm, blobs, models, engine }, job, detector);
+    const counted = await trainCountHeadsForJob(
+      { orm: this.deps.orm, blobs, models, engine, beat: (patch) => this.beat(job, patch) },
+      job,
+      detector,
+    );
     if (counted) return counted;
     const sha = engine.backbone.sha256;
     const key = (iq: string) => `${sha.slice(0, 16)}:${iq}`;
