@@ -42,6 +42,8 @@ import {
   boxesOfLabel,
   densityClassOf,
   latestBoxLabels,
+  MIN_DENSITY_IMAGES,
+  trainCountHeadsForJob,
   trainDensityCountPackage,
   trainDensityForJob,
 } from './count-heads.train';
@@ -283,6 +285,35 @@ async function labelled(
 }
 
 describe('the training worker runs the COUNT learners', () => {
+  it('a class outside COCO with too few boxed images leaves the job to the linear count classifier', async () => {
+    const id = await countDetector('widgets', { class_name: 'widgets', max_count: 6 });
+    const coins = await fixture('counting/coins.png');
+    const crops = coinCrops(MIN_DENSITY_IMAGES + 2, 0, 0.5, 5);
+    await labelled(
+      id,
+      await Promise.all(
+        crops.map(async (c, i) => ({
+          image: await cropPng(coins, c),
+          label: String(reviewerBoxes(c).length),
+          // Boxes on fewer images than the density head needs; the rest are bare counts.
+          rois: i < MIN_DENSITY_IMAGES - 1 ? roisOf(reviewerBoxes(c)) : null,
+        })),
+      ),
+    );
+    const { models } = newWorker();
+    const detector = {
+      id,
+      mode: 'COUNT' as const,
+      modeConfiguration: { class_name: 'widgets', max_count: 6 },
+    };
+    expect(
+      await trainCountHeadsForJob({ orm, blobs, models, engine }, { id: 'job_none' }, detector),
+    ).toBeNull();
+    const direct = await trainDensityForJob({ orm, blobs, models, engine }, { id: 'job_none' }, detector);
+    expect(direct).toMatchObject({ outcome: 'REFUSED', skipped: true });
+    expect(direct.summary).toMatch(/9 images with reviewer boxes for "widgets", 10 needed/);
+  }, 120_000);
+
   it('a queued job of the coins detector trains and publishes a density primary', async () => {
     const { worker, models } = newWorker();
     const before = await models.published(detectorId);

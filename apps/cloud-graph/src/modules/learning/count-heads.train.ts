@@ -11,7 +11,8 @@
  *    fitted on its reviewers' counts vs the COCO detector's, when enough labels exist (measured 2-fold).
  *
  * Call site (training.worker.ts `train(job)`, once the labels are snapshotted): `trainCountHeadsForJob` returns
- * the job outcome in the worker's shape for both, or null for any other detector (the linear heads train):
+ * the job outcome in the worker's shape for both, or null for any other detector and for a class outside COCO
+ * with too few boxed images (the linear heads train then, on the counts):
  * - outside COCO: trainDensityForJob reads the boxed labels, trains, stores and (when it beats the constant on
  *   held-out images) publishes the density package as the detector's primary;
  * - a COCO class: calibrateCocoCountForJob fits the calibration on the reviewers' counts and publishes it as a
@@ -345,6 +346,8 @@ const beatOver =
 
 export interface DensityJobResult {
   outcome: 'PUBLISHED' | 'REFUSED';
+  /** Nothing was trained (too few boxed images): the caller may train something else. */
+  skipped?: boolean;
   result: Record<string, unknown>;
   summary: string;
 }
@@ -388,6 +391,7 @@ export async function trainDensityForJob(
   if (out.kind === 'skipped')
     return {
       outcome: 'REFUSED',
+      skipped: true,
       result: { density: counts, reason: out.reason },
       summary: `refused: ${out.reason}`,
     };
@@ -530,8 +534,11 @@ export async function trainCountHeadsForJob(
   job: { id: string },
   detector: { id: string; mode: DetectorMode; modeConfiguration?: Record<string, unknown> | null },
 ): Promise<DensityJobResult | null> {
-  if (densityClassOf(detector.mode, detector.modeConfiguration))
-    return trainDensityForJob(deps, job, detector);
+  if (densityClassOf(detector.mode, detector.modeConfiguration)) {
+    const r = await trainDensityForJob(deps, job, detector);
+    // Too few boxed images: the linear count classifier trains on the counts, as before the density head.
+    return r.skipped ? null : r;
+  }
   if (cocoCountClassOf(detector.mode, detector.modeConfiguration))
     return calibrateCocoCountForJob(deps, job, detector);
   return null;
