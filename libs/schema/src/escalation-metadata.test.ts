@@ -65,6 +65,16 @@ describe(escalationMetadata.name, () => {
       auditRate: 0.1,
     });
     expect(escalation).not.toHaveProperty('audit_rate');
+    const byPolicy = escalationMetadata({
+      user: null,
+      reason: 'POLICY_RISK',
+      edgeResult: edge,
+      isEdgeAudit: false,
+      learnedPolicy: true,
+    });
+    expect(byPolicy).toMatchObject({ reason: 'POLICY_RISK', learned_policy: true });
+    expect(readEscalationMetadata(byPolicy).learned_policy).toBe(true);
+    expect(readEscalationMetadata(m).learned_policy).toBe(false);
   });
 
   it.each([
@@ -85,26 +95,45 @@ describe(readEscalationMetadata.name, () => {
     [
       'null',
       null,
-      { reason: undefined, edge_result: undefined, is_edge_audit: false, inspection_id: undefined },
+      {
+        reason: undefined,
+        edge_result: undefined,
+        is_edge_audit: false,
+        learned_policy: false,
+        inspection_id: undefined,
+      },
     ],
     [
       'a list',
       [1],
-      { reason: undefined, edge_result: undefined, is_edge_audit: false, inspection_id: undefined },
+      {
+        reason: undefined,
+        edge_result: undefined,
+        is_edge_audit: false,
+        learned_policy: false,
+        inspection_id: undefined,
+      },
     ],
     [
       'what the edge writes',
       { reason: 'COOLDOWN', edge_result: edge, is_edge_audit: true, inspection_id: 'i', line: 'A' },
-      { reason: 'COOLDOWN', edge_result: edge, is_edge_audit: true, inspection_id: 'i' },
+      {
+        reason: 'COOLDOWN',
+        edge_result: edge,
+        is_edge_audit: true,
+        learned_policy: false,
+        inspection_id: 'i',
+      },
     ],
     [
-      'an audit with its rate; a rate off [0, 1] is dropped',
+      'an audit with its rate',
       { reason: 'AUDIT', is_edge_audit: true, audit_rate: 0.05 },
       {
         reason: 'AUDIT',
         edge_result: undefined,
         is_edge_audit: true,
         audit_rate: 0.05,
+        learned_policy: false,
         inspection_id: undefined,
       },
     ],
@@ -116,13 +145,20 @@ describe(readEscalationMetadata.name, () => {
         edge_result: undefined,
         is_edge_audit: true,
         audit_rate: undefined,
+        learned_policy: false,
         inspection_id: undefined,
       },
     ],
     [
       'an unknown reason and a string audit flag',
       { reason: 'BECAUSE', is_edge_audit: 'true', inspection_id: 7 },
-      { reason: undefined, edge_result: undefined, is_edge_audit: false, inspection_id: undefined },
+      {
+        reason: undefined,
+        edge_result: undefined,
+        is_edge_audit: false,
+        learned_policy: false,
+        inspection_id: undefined,
+      },
     ],
     [
       'a partial edge_result',
@@ -131,6 +167,7 @@ describe(readEscalationMetadata.name, () => {
         reason: undefined,
         edge_result: { class_index: 0, threshold: 0.8, label: 'YES' },
         is_edge_audit: false,
+        learned_policy: false,
         inspection_id: undefined,
       },
     ],

@@ -36,6 +36,8 @@ export const EscalationMetadataSchema = z
     is_edge_audit: z.literal(true).optional(),
     /** With is_edge_audit: the share of confident answers the edge audits (the policy fit's 1/weight). */
     audit_rate: Probability.optional(),
+    /** The detector's learned escalation policy made the decision (not the confidence threshold). */
+    learned_policy: z.literal(true).optional(),
     inspection_id: z.string().optional(),
     is_from_edge: z.boolean().optional(),
   })
@@ -81,16 +83,18 @@ export function escalationMetadata(
     isEdgeAudit: boolean;
     /** The edge's confident_audit_rate, written with an audit. */
     auditRate?: number | undefined;
+    /** The learned escalation policy decided (libs/decision `edge.policy`). */
+    learnedPolicy?: boolean | undefined;
     inspectionId?: string | undefined;
   },
   limitBytes = METADATA_LIMIT_BYTES,
 ): EscalationMetadata {
-  const audit = input.isEdgeAudit
-    ? {
-        is_edge_audit: true as const,
-        ...(input.auditRate !== undefined ? { audit_rate: round6(input.auditRate) } : {}),
-      }
-    : {};
+  // Kept with `reason` when the metadata must shrink: they say how the query came to be labelled.
+  const audit = {
+    ...(input.isEdgeAudit ? { is_edge_audit: true as const } : {}),
+    ...(input.isEdgeAudit && input.auditRate !== undefined ? { audit_rate: round6(input.auditRate) } : {}),
+    ...(input.learnedPolicy ? { learned_policy: true as const } : {}),
+  };
   const full: EscalationMetadata = {
     ...input.user,
     reason: input.reason,
@@ -118,6 +122,7 @@ export interface EscalationMetadataReading {
   edge_result: EdgeResultReading | undefined;
   is_edge_audit: boolean;
   audit_rate: number | undefined;
+  learned_policy: boolean;
   inspection_id: string | undefined;
 }
 
@@ -155,6 +160,7 @@ export function readEscalationMetadata(metadata: unknown): EscalationMetadataRea
     edge_result: readEdgeResult(m.edge_result),
     is_edge_audit: m.is_edge_audit === true,
     audit_rate: readProbability(m.audit_rate),
+    learned_policy: m.learned_policy === true,
     inspection_id: typeof m.inspection_id === 'string' ? m.inspection_id : undefined,
   };
 }
@@ -165,6 +171,7 @@ export const EDGE_METADATA_KEYS = [
   'edge_result',
   'is_edge_audit',
   'audit_rate',
+  'learned_policy',
   'inspection_id',
 ] as const;
 

@@ -500,6 +500,7 @@ export class ImageQueryService {
         edgeResult: edgeResultOf(answer.edge, answer.prediction),
         isEdgeAudit: kind === 'audit',
         auditRate: this.deps.config.config.global_config.confident_audit_rate,
+        learnedPolicy: answer.edge?.policy !== undefined,
         inspectionId: draft.options.inspectionId,
       }),
     };

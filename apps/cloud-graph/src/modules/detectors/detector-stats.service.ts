@@ -2,11 +2,12 @@
  * `/v1/detectors/{id}/metrics` and `/v1/detectors/{id}/evaluation`: counts read off the image queries and
  * labels, and the learning loop's held-out evaluation of the published model (detector-evaluation.ts).
  */
-import { IntelliOpticsError } from '@intellioptics/schema';
+import { classLayout, DEFAULT_EDGE_CONFIG, IntelliOpticsError } from '@intellioptics/schema';
 import type { Orm } from '../../db/orm';
 import { pgDate } from '../learning/training-job.repository';
 import { Detector } from './detector.entity';
 import { toEvaluationResults, type EvaluationResults } from './detector-evaluation';
+import { escalationStats, type EscalationStats } from './escalation-stats';
 
 type ClassCounts = Record<string, number>;
 
@@ -118,6 +119,35 @@ export class DetectorStatsService {
         Number(truth?.n ?? 0),
       ),
     };
+  }
+
+  /**
+   * The edge's escalations and audits of the last `days` days (escalation-stats.ts), threshold vs learned
+   * policy; null for a detector without a class layout (TEXT, BOUNDING_BOX, compound).
+   */
+  async escalations(detectorId: string, days: number): Promise<EscalationStats | null> {
+    const detector = await this.orm.em.fork().findOne(Detector, { id: detectorId });
+    if (!detector)
+      throw new IntelliOpticsError('DETECTOR_NOT_FOUND', `No detector has the id ${detectorId}.`);
+    let layout;
+    try {
+      layout = classLayout(detector.mode, detector.modeConfiguration);
+    } catch {
+      return null;
+    }
+    const rows = await this.orm.em
+      .fork()
+      .getConnection()
+      .execute<{ metadata: unknown; label: string | null }[]>(
+        `select q."metadata" as metadata,
+              (select l."label" from "labels" l where l."image_query_id" = q."id"
+                order by l."created_at" desc, l."id" desc limit 1) as label
+         from "image_queries" q
+        where q."detector_id" = ? and q."metadata"->>'reason' is not null
+          and q."created_at" > now() - make_interval(days => ?)`,
+        [detectorId, days],
+      );
+    return escalationStats(rows, layout, DEFAULT_EDGE_CONFIG.global_config.confident_audit_rate);
   }
 
   private async assertDetector(id: string): Promise<void> {

@@ -9,8 +9,39 @@ import {
 import { MutationErrorRef, asPayload, guard, type Payload } from '../../graphql/errors';
 import { ROLES, canSeeDetector, visibleDetectorIds } from '../../auth/principal';
 import type { DetectorEntity } from './detector.entity';
+import type { EscalationGroupStats, EscalationStats } from './escalation-stats';
 
 export const DetectorRef = builder.objectRef<DetectorEntity>('Detector');
+
+const EscalationGroupStatsRef = builder.objectRef<EscalationGroupStats>('EscalationGroupStats').implement({
+  description:
+    'Edge answers decided one way, estimated from escalations and audits (each audit stands for 1/audit rate answers).',
+  fields: (t) => ({
+    escalations: t.exposeInt('escalations'),
+    labelledEscalations: t.exposeInt('labelledEscalations'),
+    audits: t.exposeInt('audits'),
+    labelledAudits: t.exposeInt('labelledAudits'),
+    estimatedAnswers: t.exposeFloat('estimatedAnswers'),
+    escalationRate: t.exposeFloat('escalationRate', { nullable: true }),
+    falseEscalationRate: t.exposeFloat('falseEscalationRate', {
+      nullable: true,
+      description: 'Escalated although the edge answer was right (the reviewer agreed), per edge answer.',
+    }),
+    edgeAccuracy: t.exposeFloat('edgeAccuracy', {
+      nullable: true,
+      description: 'Share of labelled audits whose label is the edge answer.',
+    }),
+  }),
+});
+
+const EscalationStatsRef = builder.objectRef<EscalationStats>('EscalationStats').implement({
+  description:
+    "The edge's escalations of a detector: decided by the confidence threshold vs the learned policy.",
+  fields: (t) => ({
+    threshold: t.field({ type: EscalationGroupStatsRef, resolve: (s) => s.threshold }),
+    learnedPolicy: t.field({ type: EscalationGroupStatsRef, resolve: (s) => s.learnedPolicy }),
+  }),
+});
 
 DetectorRef.implement({
   description: 'A question asked of images, with its mode and confidence threshold.',
@@ -31,6 +62,14 @@ DetectorRef.implement({
       nullable: true,
       description: 'Null: the learned policy when it wins on held-out data, else the threshold.',
       resolve: (d) => d.escalationPolicy ?? null,
+    }),
+    escalationStats: t.field({
+      type: EscalationStatsRef,
+      nullable: true,
+      description: 'Edge escalations over the last `days` days; null for modes without classes.',
+      args: { days: t.arg.int({ required: false, defaultValue: 30 }) },
+      resolve: (d, { days }, ctx) =>
+        ctx.services.detectorStats.escalations(d.id, Math.min(Math.max(days ?? 30, 1), 365)),
     }),
     metadata: t.field({ type: 'JSON', nullable: true, resolve: (d) => d.metadata ?? null }),
     createdAt: t.field({ type: 'DateTime', resolve: (d) => d.createdAt }),
