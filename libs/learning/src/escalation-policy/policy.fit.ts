@@ -257,29 +257,24 @@ export function fitEscalationPolicy(input: {
     wrong: !answerCorrect(e),
     labelledProbability: e.labelledProbability,
   }));
-  let lambda: number | null;
-  let riskControl: EscalationPolicyFit['riskControl'];
-  let lttResult: RiskControlResult | null = null;
-  let crcResult: ConformalRiskControlResult | null = null;
-  if (opts.riskControl === 'learn_then_test') {
-    lttResult = learnThenTest(points, grid, ref.keptError, opts.delta);
-    lambda = lttResult.lambda;
-    riskControl = {
-      lambda,
-      bound: lttResult.upper,
-      keptShare: lttResult.keptShare,
-      keptError: lttResult.point,
-    };
-  } else {
-    crcResult = conformalRiskControl(points, grid, ref.jointRisk);
-    lambda = crcResult.lambda;
-    riskControl = {
-      lambda,
-      bound: crcResult.adjusted,
-      keptShare: crcResult.keptShare,
-      keptError: crcResult.keptError,
-    };
-  }
+  const lttResult =
+    opts.riskControl === 'learn_then_test' ? learnThenTest(points, grid, ref.keptError, opts.delta) : null;
+  const crcResult = lttResult ? null : conformalRiskControl(points, grid, ref.jointRisk);
+  // Either method's certified λ and the calibration half's estimates there.
+  const riskControl: NonNullable<EscalationPolicyFit['riskControl']> = lttResult
+    ? {
+        lambda: lttResult.lambda,
+        bound: lttResult.upper,
+        keptShare: lttResult.keptShare,
+        keptError: lttResult.point,
+      }
+    : {
+        lambda: crcResult!.lambda,
+        bound: crcResult!.adjusted,
+        keptShare: crcResult!.keptShare,
+        keptError: crcResult!.keptError,
+      };
+  const lambda = riskControl.lambda;
   if (lambda === null)
     return { ...base, lttResult, crcResult, model: null, reason: 'NOT_CERTIFIED', riskControl };
 
