@@ -15,6 +15,7 @@
 import { adjustConfidenceWithOodd, buildEdgeResult } from '@intellioptics/decision';
 import { IntelliOpticsError, groundlightAnswer } from '@intellioptics/schema';
 import type {
+  CountCalibration,
   FeatureMapHead,
   Head,
   MapHeadReading,
@@ -106,6 +107,9 @@ export class VisionCloudPredictor implements CloudPredictor {
     if (!primary) return this.builtin(detector, input.image);
     const [primaryHead, ooddHead] = await Promise.all([this.head(primary), oodd ? this.head(oodd) : null]);
     if (!primaryHead) return { kind: 'no_model' };
+    // A calibration package (the detector's own count calibration): the COCO detector answers, calibrated by it.
+    const own = (await import('@intellioptics/vision')).countCalibrationOf(primaryHead.head.metadata);
+    if (own) return this.builtin(detector, input.image, own);
 
     const engine = await this.deps.engine();
     const v = await import('@intellioptics/vision');
@@ -182,7 +186,11 @@ export class VisionCloudPredictor implements CloudPredictor {
   }
 
   /** The built-in models' answer for a detector without a published model (the edge's implementation). */
-  private async builtin(detector: DetectorEntity, image: Buffer): Promise<CloudPrediction> {
+  private async builtin(
+    detector: DetectorEntity,
+    image: Buffer,
+    countCalibration?: CountCalibration,
+  ): Promise<CloudPrediction> {
     const v = await import('@intellioptics/vision');
     const plan = v.builtinPlan({
       mode: detector.mode,
@@ -194,7 +202,8 @@ export class VisionCloudPredictor implements CloudPredictor {
       if (plan.kind === 'coco') {
         const d = await this.builtins.objectDetector();
         const found = await d.detect(image, { classes: plan.classes, minScore: v.CANDIDATE_FLOOR });
-        answer = v.cocoAnswer(detector.id, plan, found, v.cocoDetectorRef(d));
+        const calibrated = countCalibration && plan.mode === 'COUNT' ? { ...plan, countCalibration } : plan;
+        answer = v.cocoAnswer(detector.id, calibrated, found, v.cocoDetectorRef(d));
       } else {
         const text = await (
           await this.builtins.textReader()

@@ -16,8 +16,13 @@ import { newId } from '@intellioptics/schema';
 import { createPubSub } from 'graphql-yoga';
 import type { PubSubTopics } from '@intellioptics/schema';
 import {
+  calibratedCountConfidence,
+  CANDIDATE_FLOOR,
   COUNT_CALIBRATION_ALGORITHM,
   countCalibrationOf,
+  countScoreFeatures,
+  DEFAULT_MIN_SCORE,
+  ObjectDetector,
   densityCountAnswer,
   loadFeatureMapHead,
   VisionEngine,
@@ -27,6 +32,7 @@ import { createLogger } from '../../ops/logger';
 import { ModelVersion } from '../model-versions/model-version.entity';
 import { ModelVersionService } from '../model-versions/model-version.service';
 import { getPackage } from './model-package.blobs';
+import { VisionCloudPredictor } from '../image-queries/vision.cloud-predictor';
 import { trainingWorkerConfig } from './training.config';
 import { TrainingWorker } from './training.worker';
 import { coinCrops, cropPng, reviewerBoxes } from '@intellioptics/vision/test-coins';
@@ -364,6 +370,30 @@ describe('the training worker runs the COUNT learners', () => {
     expect(m['held_out_ece']).toBe(Math.min(m['held_out_ece_raw']!, m['held_out_ece_fitted']!));
     if (rawWins) expect(cal).toMatchObject({ weights: [1, 0], bias: 0 });
     else expect(cal.weights).not.toEqual([1, 0]);
+
+    // The cloud predictor answers the detector with the COCO detector and this calibration (not the package's
+    // fallback head), as the edge's inference service does.
+    const predictor = new VisionCloudPredictor({
+      models,
+      blobs,
+      engine: async () => engine,
+      logger: createLogger('silent'),
+    });
+    const coco = await ObjectDetector.load();
+    try {
+      const detector = (await orm.em.fork().findOne(Detector, { id }))!;
+      for (const c of counts.slice(0, 4)) {
+        const p = await predictor.predict({ detector, image: c.image, mime: 'image/jpeg' });
+        if (p.kind !== 'prediction') throw new Error(p.kind);
+        const found = await coco.detect(c.image, { classes: ['person'], minScore: CANDIDATE_FLOOR });
+        const f = countScoreFeatures(found, DEFAULT_MIN_SCORE);
+        expect(p.result).toMatchObject({ result_type: 'counting', count: Math.min(f.count, 10) });
+        expect(p.result.confidence).toBeCloseTo(calibratedCountConfidence(cal, f), 6);
+        expect(p.modelVersionId).toBeNull(); // answered by the built-in detector
+      }
+    } finally {
+      await coco.release();
+    }
     expect(pkg.metadata.training).toMatchObject({ class_name: 'people', max_count: 10 });
   }, 300_000);
 });
