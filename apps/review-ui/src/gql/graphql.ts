@@ -293,6 +293,8 @@ export type DetectorFieldsFragment = {
   patienceTime: number;
   status: DetectorStatus;
   escalationType: EscalationType;
+  reasoning: ReasoningMode;
+  escalationPolicy: EscalationPolicyMode | null;
   metadata: unknown;
   rule: unknown;
   createdAt: string;
@@ -319,10 +321,23 @@ export type DetectorPayloadFieldsFragment = {
     patienceTime: number;
     status: DetectorStatus;
     escalationType: EscalationType;
+    reasoning: ReasoningMode;
+    escalationPolicy: EscalationPolicyMode | null;
     metadata: unknown;
     rule: unknown;
     createdAt: string;
   } | null;
+};
+
+export type EscalationGroupFieldsFragment = {
+  escalations: number;
+  labelledEscalations: number;
+  audits: number;
+  labelledAudits: number;
+  estimatedAnswers: number;
+  escalationRate: number | null;
+  falseEscalationRate: number | null;
+  edgeAccuracy: number | null;
 };
 
 export type ExplanationFieldsFragment = {
@@ -1237,6 +1252,8 @@ export type DetectorsQuery = {
     patienceTime: number;
     status: DetectorStatus;
     escalationType: EscalationType;
+    reasoning: ReasoningMode;
+    escalationPolicy: EscalationPolicyMode | null;
     metadata: unknown;
     rule: unknown;
     createdAt: string;
@@ -1263,6 +1280,8 @@ export const DetectorsDocument = gql`
     patienceTime
     status
     escalationType
+    reasoning
+    escalationPolicy
     metadata
     rule
     createdAt
@@ -1281,9 +1300,33 @@ export type DetectorDetailQuery = {
     patienceTime: number;
     status: DetectorStatus;
     escalationType: EscalationType;
+    reasoning: ReasoningMode;
+    escalationPolicy: EscalationPolicyMode | null;
     metadata: unknown;
     rule: unknown;
     createdAt: string;
+    escalationStats: {
+      threshold: {
+        escalations: number;
+        labelledEscalations: number;
+        audits: number;
+        labelledAudits: number;
+        estimatedAnswers: number;
+        escalationRate: number | null;
+        falseEscalationRate: number | null;
+        edgeAccuracy: number | null;
+      };
+      learnedPolicy: {
+        escalations: number;
+        labelledEscalations: number;
+        audits: number;
+        labelledAudits: number;
+        estimatedAnswers: number;
+        escalationRate: number | null;
+        falseEscalationRate: number | null;
+        edgeAccuracy: number | null;
+      };
+    } | null;
     alertRules: Array<{
       id: number;
       name: string;
@@ -1339,6 +1382,14 @@ export const DetectorDetailDocument = gql`
   query DetectorDetail($id: ID!) {
     detector(id: $id) {
       ...DetectorFields
+      escalationStats(days: 30) {
+        threshold {
+          ...EscalationGroupFields
+        }
+        learnedPolicy {
+          ...EscalationGroupFields
+        }
+      }
       alertRules {
         id
         name
@@ -1397,9 +1448,22 @@ export const DetectorDetailDocument = gql`
     patienceTime
     status
     escalationType
+    reasoning
+    escalationPolicy
     metadata
     rule
     createdAt
+  }
+
+  fragment EscalationGroupFields on EscalationGroupStats {
+    escalations
+    labelledEscalations
+    audits
+    labelledAudits
+    estimatedAnswers
+    escalationRate
+    falseEscalationRate
+    edgeAccuracy
   }
 ` as TypedDocumentNode<DetectorDetailQuery, DetectorDetailQueryVariables>;
 
@@ -1425,6 +1489,8 @@ export type CreateDetectorMutation = {
       patienceTime: number;
       status: DetectorStatus;
       escalationType: EscalationType;
+      reasoning: ReasoningMode;
+      escalationPolicy: EscalationPolicyMode | null;
       metadata: unknown;
       rule: unknown;
       createdAt: string;
@@ -1454,6 +1520,8 @@ export const CreateDetectorDocument = gql`
     patienceTime
     status
     escalationType
+    reasoning
+    escalationPolicy
     metadata
     rule
     createdAt
@@ -1497,6 +1565,8 @@ export type UpdateDetectorMutation = {
       patienceTime: number;
       status: DetectorStatus;
       escalationType: EscalationType;
+      reasoning: ReasoningMode;
+      escalationPolicy: EscalationPolicyMode | null;
       metadata: unknown;
       rule: unknown;
       createdAt: string;
@@ -1527,6 +1597,8 @@ export const UpdateDetectorDocument = gql`
     patienceTime
     status
     escalationType
+    reasoning
+    escalationPolicy
     metadata
     rule
     createdAt
@@ -1608,6 +1680,8 @@ export type CreateCompoundDetectorMutation = {
       patienceTime: number;
       status: DetectorStatus;
       escalationType: EscalationType;
+      reasoning: ReasoningMode;
+      escalationPolicy: EscalationPolicyMode | null;
       metadata: unknown;
       rule: unknown;
       createdAt: string;
@@ -1637,6 +1711,8 @@ export const CreateCompoundDetectorDocument = gql`
     patienceTime
     status
     escalationType
+    reasoning
+    escalationPolicy
     metadata
     rule
     createdAt

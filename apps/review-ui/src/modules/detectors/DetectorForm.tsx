@@ -1,7 +1,19 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
-import { DetectorModeValues, EscalationTypeValues } from '../../gql/graphql';
+import {
+  DetectorModeValues,
+  EscalationTypeValues,
+  ReasoningModeValues,
+  type ReasoningMode,
+} from '../../gql/graphql';
 import { Field } from '../../ui/Field';
-import { EDGE_PRESETS, validate, type DetectorFormValues, type FormErrors } from './detector-form';
+import {
+  EDGE_PRESETS,
+  ESCALATION_POLICY_CHOICES,
+  validate,
+  type DetectorFormValues,
+  type EscalationPolicyChoice,
+  type FormErrors,
+} from './detector-form';
 
 interface Props {
   initial: DetectorFormValues;
@@ -16,6 +28,32 @@ const PRESET_HELP: Record<(typeof EDGE_PRESETS)[number], string> = {
   edge_answers_with_escalation: 'edge always answers; doubtful images also escalate',
   no_cloud: 'edge always answers; nothing leaves the site',
   disabled: 'the edge does not answer; requests go to the cloud',
+};
+
+const REASONING_LABEL: Record<ReasoningMode, string> = {
+  LINEAR: 'Linear',
+  RECURSIVE: 'Recursive',
+  AUTO: 'Auto',
+};
+
+const REASONING_HELP: Record<ReasoningMode, string> = {
+  LINEAR:
+    'A linear head on the pooled image features: fast, and the learned escalation policy can be fitted for it',
+  RECURSIVE:
+    'A reasoning head over image patches, for small or local details; escalations then follow the threshold',
+  AUTO: 'Trains the recursive head once there are 100 labels and keeps it only if it wins on held-out images',
+};
+
+const POLICY_LABEL: Record<EscalationPolicyChoice, string> = {
+  DEFAULT: 'Default: learned when it wins on held-out data',
+  LEARNED: 'Learned',
+  THRESHOLD: 'Threshold',
+};
+
+const POLICY_HELP: Record<EscalationPolicyChoice, string> = {
+  DEFAULT: 'The edge uses the learned policy only if it beat the threshold on held-out history',
+  LEARNED: 'The edge uses the learned policy whenever the published model ships one',
+  THRESHOLD: 'The edge escalates every answer below the confidence threshold',
 };
 
 /** The form values edited as text (inputs and selects); `enabled` is the one checkbox. */
@@ -61,6 +99,21 @@ export function DetectorForm({ initial, creating, submitLabel, onSubmit }: Props
       {options.map((o) => (
         <option key={o} value={o}>
           {o}
+        </option>
+      ))}
+    </select>
+  );
+
+  /** A select whose options read as words, not enum values. */
+  const labelled = <K extends TextKey>(
+    k: K,
+    options: readonly DetectorFormValues[K][],
+    label: Record<DetectorFormValues[K], string>,
+  ) => (
+    <select id={`f-${k}`} value={v[k]} onChange={(e) => set(k, e.target.value as DetectorFormValues[K])}>
+      {options.map((o) => (
+        <option key={o} value={o}>
+          {label[o]}
         </option>
       ))}
     </select>
@@ -116,6 +169,18 @@ export function DetectorForm({ initial, creating, submitLabel, onSubmit }: Props
           `${PRESET_HELP[v.preset]}. Recorded on the detector (metadata.edge_preset); each edge applies the preset of its edge-config.yaml.`,
         )}
         {field('escalationType', 'Escalation', choice('escalationType', EscalationTypeValues))}
+        {field(
+          'reasoning',
+          'Reasoning head',
+          labelled('reasoning', ReasoningModeValues, REASONING_LABEL),
+          `${REASONING_HELP[v.reasoning]}. Applies from the next trained version.`,
+        )}
+        {field(
+          'escalationPolicy',
+          'Escalation policy',
+          labelled('escalationPolicy', ESCALATION_POLICY_CHOICES, POLICY_LABEL),
+          `${POLICY_HELP[v.escalationPolicy]}.`,
+        )}
         {field('groupName', 'Group', text('groupName'))}
         {creating ? null : (
           <div className="field field-check">

@@ -1,6 +1,7 @@
 /**
- * One detector: edit its settings, its recent image queries with answers and sources, and its model
- * versions with metrics, a chart across versions, and rollback (re-publishing an earlier retired version).
+ * One detector: edit its settings, its escalations (threshold vs learned policy, and the policy fit), its recent
+ * image queries with answers and sources, and its model versions with metrics, a chart across versions, and
+ * rollback (re-publishing an earlier retired version).
  */
 import { useMemo, useState } from 'react';
 import { useMutation, useQuery } from '@apollo/client/react';
@@ -21,6 +22,7 @@ import { useNow } from '../../ui/useNow';
 import { resultText } from '../queue/answers';
 import { verbText } from '../alerts/toasts';
 import { DetectorForm } from './DetectorForm';
+import { EscalationsPanel } from './EscalationsPanel';
 import { RuleView } from './RuleView';
 import { toUpdateInput, valuesFrom } from './detector-form';
 import { fieldErrors } from './mutation-errors';
@@ -98,6 +100,18 @@ export default function DetectorPage({ id }: { id: string }) {
           <ModelVersions versions={data.modelVersions} onChanged={() => void refetch()} />
         </section>
       </div>
+      <section aria-labelledby="escalations-title">
+        <h2 id="escalations-title">Escalations</h2>
+        <p className="muted small">
+          The last 30 days at the edge, estimated from escalations and audits (each audit stands for 1/audit
+          rate answers).
+        </p>
+        <EscalationsPanel
+          stats={d.escalationStats}
+          setting={d.escalationPolicy}
+          versions={data.modelVersions}
+        />
+      </section>
       {d.rule ? (
         <section aria-labelledby="rule-title">
           <h2 id="rule-title">Rule</h2>

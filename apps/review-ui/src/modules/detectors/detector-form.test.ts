@@ -18,6 +18,8 @@ const detector = {
   patienceTime: 30,
   groupName: 'default',
   escalationType: 'STANDARD' as const,
+  reasoning: 'LINEAR' as const,
+  escalationPolicy: null,
   status: 'ON' as const,
   metadata: { owner: 'ops' },
 };
@@ -78,5 +80,44 @@ describe('detector form', () => {
       ),
     ).toEqual({ status: 'OFF', patienceTime: 60, metadata: { owner: 'ops', edge_preset: 'no_cloud' } });
     expect(presetOf({ edge_preset: 'bogus' })).toBe('default');
+  });
+
+  it('reads the reasoning head and escalation policy; no setting is the Default choice', () => {
+    expect(valuesFrom(detector)).toMatchObject({ reasoning: 'LINEAR', escalationPolicy: 'DEFAULT' });
+    expect(valuesFrom({ ...detector, reasoning: 'AUTO', escalationPolicy: 'THRESHOLD' })).toMatchObject({
+      reasoning: 'AUTO',
+      escalationPolicy: 'THRESHOLD',
+    });
+    expect(EMPTY_FORM).toMatchObject({ reasoning: 'LINEAR', escalationPolicy: 'DEFAULT' });
+  });
+
+  it('creates with the reasoning head and escalation policy, Default as no setting', () => {
+    const base = { ...EMPTY_FORM, name: 'n', query: 'q?' };
+    expect(toCreateInput(base)).toMatchObject({ reasoning: 'LINEAR', escalationPolicy: null });
+    expect(toCreateInput({ ...base, reasoning: 'RECURSIVE', escalationPolicy: 'LEARNED' })).toMatchObject({
+      reasoning: 'RECURSIVE',
+      escalationPolicy: 'LEARNED',
+    });
+  });
+
+  it.each([
+    ['DEFAULT', 'LEARNED', { escalationPolicy: 'LEARNED' }],
+    ['DEFAULT', 'THRESHOLD', { escalationPolicy: 'THRESHOLD' }],
+    ['LEARNED', 'THRESHOLD', { escalationPolicy: 'THRESHOLD' }],
+    ['THRESHOLD', 'DEFAULT', { resetEscalationPolicy: true }],
+    ['LEARNED', 'DEFAULT', { resetEscalationPolicy: true }],
+    ['LEARNED', 'LEARNED', {}],
+    ['DEFAULT', 'DEFAULT', {}],
+  ] as const)('escalation policy %s → %s sends %j', (from, to, expected) => {
+    const before = { ...valuesFrom(detector), escalationPolicy: from };
+    expect(toUpdateInput(before, { ...before, escalationPolicy: to }, detector.metadata)).toEqual(expected);
+  });
+
+  it('sends the reasoning head only when it changed', () => {
+    const before = valuesFrom({ ...detector, reasoning: 'AUTO' });
+    expect(toUpdateInput(before, before, detector.metadata)).toEqual({});
+    expect(toUpdateInput(before, { ...before, reasoning: 'RECURSIVE' }, detector.metadata)).toEqual({
+      reasoning: 'RECURSIVE',
+    });
   });
 });

@@ -5,12 +5,18 @@
 import type {
   CreateDetectorInput,
   DetectorMode,
+  EscalationPolicyMode,
   EscalationType,
+  ReasoningMode,
   UpdateDetectorInput,
 } from '../../gql/graphql';
 
 export const EDGE_PRESETS = ['default', 'edge_answers_with_escalation', 'no_cloud', 'disabled'] as const;
 export type EdgePreset = (typeof EDGE_PRESETS)[number];
+
+/** The escalation-policy select: DEFAULT is the unset setting (learned when it wins on held-out data). */
+export const ESCALATION_POLICY_CHOICES = ['DEFAULT', 'LEARNED', 'THRESHOLD'] as const;
+export type EscalationPolicyChoice = (typeof ESCALATION_POLICY_CHOICES)[number];
 
 export interface DetectorFormValues {
   name: string;
@@ -24,6 +30,9 @@ export interface DetectorFormValues {
   patienceTime: string;
   groupName: string;
   escalationType: EscalationType;
+  /** Which head training builds. */
+  reasoning: ReasoningMode;
+  escalationPolicy: EscalationPolicyChoice;
   enabled: boolean;
   preset: EdgePreset;
 }
@@ -41,6 +50,9 @@ export const EMPTY_FORM: DetectorFormValues = {
   patienceTime: '30',
   groupName: '',
   escalationType: 'STANDARD',
+  // The cloud's defaults: the linear head, no escalation-policy setting.
+  reasoning: 'LINEAR',
+  escalationPolicy: 'DEFAULT',
   enabled: true,
   preset: 'default',
 };
@@ -63,6 +75,8 @@ export function valuesFrom(d: {
   patienceTime: number;
   groupName: string;
   escalationType: EscalationType;
+  reasoning: ReasoningMode;
+  escalationPolicy: EscalationPolicyMode | null;
   status: 'ON' | 'OFF';
   metadata: unknown;
 }): DetectorFormValues {
@@ -86,6 +100,8 @@ export function valuesFrom(d: {
     patienceTime: String(d.patienceTime),
     groupName: d.groupName,
     escalationType: d.escalationType,
+    reasoning: d.reasoning,
+    escalationPolicy: d.escalationPolicy ?? 'DEFAULT',
     enabled: d.status === 'ON',
     preset: presetOf(d.metadata),
   };
@@ -149,6 +165,8 @@ export function toCreateInput(v: DetectorFormValues): CreateDetectorInput {
     patienceTime: Number(v.patienceTime),
     groupName: v.groupName.trim() || null,
     escalationType: v.escalationType,
+    reasoning: v.reasoning,
+    escalationPolicy: v.escalationPolicy === 'DEFAULT' ? null : v.escalationPolicy,
     metadata: v.preset === 'default' ? null : { edge_preset: v.preset },
   };
 }
@@ -167,6 +185,12 @@ export function toUpdateInput(
   if (Number(v.patienceTime) !== Number(before.patienceTime)) input.patienceTime = Number(v.patienceTime);
   if (v.groupName.trim() !== before.groupName) input.groupName = v.groupName.trim();
   if (v.escalationType !== before.escalationType) input.escalationType = v.escalationType;
+  if (v.reasoning !== before.reasoning) input.reasoning = v.reasoning;
+  if (v.escalationPolicy !== before.escalationPolicy) {
+    // null in `escalationPolicy` means "not set" to the API, so going back to the default is its own field.
+    if (v.escalationPolicy === 'DEFAULT') input.resetEscalationPolicy = true;
+    else input.escalationPolicy = v.escalationPolicy;
+  }
   if (v.enabled !== before.enabled) input.status = v.enabled ? 'ON' : 'OFF';
   if (v.preset !== before.preset) input.metadata = { ...record(metadata), edge_preset: v.preset };
   return input;
