@@ -9,7 +9,7 @@
  *
  * Labels: TRAIN_LABELS composites. The recursive head needs about this many to be clearly above chance on this
  * question (measured offline on the same generator, 100 test composites: 64-74% right at 80-160 labels, 80-88%
- * at 200 with 8-15 epochs; this test: 77/100 at 12 epochs, 86/100 at 15; 97.8% at 1,000 labels in
+ * at 200 with 8-15 epochs; this test: 77/100 at 12 epochs, 79 and 86 at 15; 97.8% at 1,000 labels in
  * `npm run bench:reasoning`). The accuracy bar is a one-sided binomial test against chance at p < 0.01 (63 of 100).
  */
 import { mkdtemp } from 'node:fs/promises';
