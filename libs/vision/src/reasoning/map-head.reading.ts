@@ -5,6 +5,7 @@
  * an algorithm without a reader here throws, so a caller never answers with outputs it cannot interpret.
  */
 import type { EvidenceMap, ExplanationStep, ModelExplanation } from '@intellioptics/schema';
+import { densityReading, isDensityPackage } from '../heads/density-head.answer';
 import type { PredictorMetadata } from '../package/model-package.types';
 import type { FeatureMapHead } from './feature-map.head';
 import { recursiveReasoning } from './recursive-explanation';
@@ -21,7 +22,7 @@ export interface MapHeadReading {
 
 /** Whether readMapHead can read this package's outputs (checked at load time, before any image). */
 export function canReadMapHead(metadata: PredictorMetadata): boolean {
-  return isRecursivePackage(metadata);
+  return isRecursivePackage(metadata) || isDensityPackage(metadata);
 }
 
 /** Runs `head` on one image's map [dim, s, s] (the same backbone pass as the pooled heads). */
@@ -34,6 +35,8 @@ export async function readMapHead(head: FeatureMapHead, map: Float32Array): Prom
     const chain = recursiveReasoning(prediction!, meta.class_names, threshold);
     return { probabilities: prediction!.probabilities, steps: chain.steps, evidence: chain.evidence };
   }
+  // The density COUNT head: its reading also has the answer's `count` part (heads/density-head.answer.ts).
+  if (isDensityPackage(meta)) return densityReading(meta, await head.runMaps([map]), head.mapSize);
   throw new Error(`no reader for feature-map head ${String(meta.training.algorithm)}`);
 }
 

@@ -280,7 +280,7 @@ export class VisionCloudPredictor implements CloudPredictor {
       const v = await import('@intellioptics/vision');
       const onMap = pkg.metadata.input.source === 'backbone_feature_map';
       if (onMap && mv.kind !== 'primary') throw new Error('an OODD head takes the pooled features');
-      // A map head readMapHead cannot read (a density head) answers "no model", as before it was served.
+      // A map head readMapHead cannot read answers "no model".
       if (onMap && !v.canReadMapHead(pkg.metadata))
         throw new Error(`no cloud reader for feature-map head ${String(pkg.metadata.training.algorithm)}`);
       const head = onMap ? await v.loadFeatureMapHead(engine, pkg) : await engine.loadHead(pkg);

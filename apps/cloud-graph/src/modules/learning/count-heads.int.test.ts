@@ -15,6 +15,7 @@ import type { Roi } from '@intellioptics/schema';
 import { newId } from '@intellioptics/schema';
 import { createPubSub } from 'graphql-yoga';
 import type { PubSubTopics } from '@intellioptics/schema';
+import type { DensityReading } from '@intellioptics/vision';
 import {
   calibratedCountConfidence,
   CANDIDATE_FLOOR,
@@ -25,6 +26,7 @@ import {
   ObjectDetector,
   densityCountAnswer,
   loadFeatureMapHead,
+  readMapHead,
   VisionEngine,
 } from '@intellioptics/vision';
 import { labelledCounts } from '@intellioptics/vision/test-counts';
@@ -337,6 +339,32 @@ describe('the training worker runs the COUNT learners', () => {
     expect(pkg.metadata.training.algorithm).toBe('density_map');
     // No linear head and no OODD package: the density head is the detector's model.
     expect(await orm.em.fork().count(ModelVersion, { detector: detectorId, kind: 'oodd' })).toBe(0);
+
+    // The cloud predictor answers with it as the edge does (libs/vision readMapHead → densityReading).
+    const predictor = new VisionCloudPredictor({
+      models,
+      blobs,
+      engine: async () => engine,
+      logger: createLogger('silent'),
+    });
+    const head = await loadFeatureMapHead(engine, pkg);
+    const detector = (await orm.em.fork().findOne(Detector, { id: detectorId }))!;
+    const coins = await fixture('counting/coins.png');
+    for (const c of coinCrops(4, 0.5, 1, 2)) {
+      const image = await cropPng(coins, c);
+      const p = await predictor.predict({ detector, image, mime: 'image/png' });
+      if (p.kind !== 'prediction') throw new Error(p.kind);
+      const [spatial] = await engine.embedSpatialTensors([await engine.preprocess(image)]);
+      const edge = await readMapHead(head, spatial!.map);
+      expect(p.modelVersionId).toBe(published.primary!.id);
+      expect(p.result).toMatchObject({
+        result_type: 'counting',
+        count: (edge as DensityReading).count.count,
+      });
+      expect(p.result.confidence).toBeCloseTo(Math.max(...edge.probabilities), 5);
+      expect(p.explanation?.evidence).toMatchObject({ rows: 7, cols: 7 });
+    }
+    await head.release();
   }, 180_000);
 
   it('a COCO-class detector gets its own count calibration from reviewer counts, not a linear classifier', async () => {
