@@ -2,17 +2,16 @@
  * VisionEngine: one backbone session shared by every head. Embed N images once (one batched backbone run),
  * then run any number of heads (primary / OODD, any detector) on the features.
  */
-import { backboneRunsHeadTrainedOn } from '../backbone/backbone-compat';
 import * as ort from 'onnxruntime-node';
 import type { BackboneInfo, BackbonePrecision } from '../backbone/backbone.cache';
 import { defaultCacheDir, loadBackboneArtifact } from '../backbone/backbone.cache';
 import { loadInt8BackboneArtifact } from '../backbone/int8-backbone';
 import { DISTANCE_OUTPUT, IN_DOMAIN_OUTPUT } from '../heads/oodd.head';
 import { HEAD_INPUT, PROBABILITIES_OUTPUT } from '../heads/softmax.head';
+import { openHeadSession } from './head-session';
 import type { ModelPackage, PredictorMetadata } from '../package/model-package.types';
-import { ModelPackageError } from '../package/model-package.types';
 import type { PipelineConfig } from '../preprocess/pipeline-config';
-import { DEFAULT_PIPELINE_CONFIG, sameImageTransform } from '../preprocess/pipeline-config';
+import { DEFAULT_PIPELINE_CONFIG } from '../preprocess/pipeline-config';
 import { preprocessImage } from '../preprocess/image.preprocess';
 
 export interface VisionEngineOptions {
@@ -153,48 +152,8 @@ export class VisionEngine {
 
   /** Creates an ONNX session for a package's head, after checking it was trained on this backbone. */
   async loadHead(pkg: ModelPackage): Promise<Head> {
+    const session = await openHeadSession(pkg, this.backbone, this.pipeline, HEAD_INPUT);
     const { metadata } = pkg;
-    const trainedOn = metadata.input.backbone.sha256;
-    if (
-      !backboneRunsHeadTrainedOn(this.backbone, trainedOn) ||
-      metadata.input.dim !== this.backbone.featureDim
-    ) {
-      throw new ModelPackageError(
-        'BACKBONE_MISMATCH',
-        `package was trained on backbone ${metadata.input.backbone.id} (${metadata.input.backbone.sha256.slice(0, 12)}…), this engine runs ${this.backbone.id} (${this.backbone.sha256.slice(0, 12)}…)`,
-        pkg.dir,
-      );
-    }
-    if (!sameImageTransform(pkg.pipeline, this.pipeline)) {
-      throw new ModelPackageError(
-        'INVALID_PIPELINE_CONFIG',
-        'pipeline_config differs from the backbone preprocessing',
-        pkg.dir,
-      );
-    }
-    let session: ort.InferenceSession;
-    try {
-      session = await ort.InferenceSession.create(pkg.modelBytes, {
-        intraOpNumThreads: 1,
-        graphOptimizationLevel: 'all',
-      });
-    } catch (err) {
-      throw new ModelPackageError(
-        'LOAD_FAILED',
-        `onnxruntime refused model.buf: ${(err as Error).message}`,
-        pkg.dir,
-      );
-    }
-    const wanted = Object.values(metadata.outputs).filter((o): o is string => typeof o === 'string');
-    const missing = wanted.filter((o) => !session.outputNames.includes(o));
-    if (!session.inputNames.includes(HEAD_INPUT) || missing.length > 0) {
-      await session.release();
-      throw new ModelPackageError(
-        'LOAD_FAILED',
-        `model.buf does not match its metadata (input ${HEAD_INPUT}, outputs ${wanted.join(', ')})`,
-        pkg.dir,
-      );
-    }
     return new Head(metadata, pkg.modelId, session, this.backbone.featureDim);
   }
 

@@ -6,11 +6,10 @@
  * (`metadata.training.algorithm`), read by the caller (recursive-head.package.ts for the recursive head).
  */
 import * as ort from 'onnxruntime-node';
-import { backboneRunsHeadTrainedOn } from '../backbone/backbone-compat';
 import type { VisionEngine } from '../engine/vision.engine';
 import type { ModelPackage, PredictorMetadata } from '../package/model-package.types';
 import { ModelPackageError } from '../package/model-package.types';
-import { sameImageTransform } from '../preprocess/pipeline-config';
+import { openHeadSession } from '../engine/head-session';
 
 export interface MapHeadTensor {
   data: Float32Array;
@@ -53,44 +52,6 @@ export async function loadFeatureMapHead(engine: VisionEngine, pkg: ModelPackage
   const { backbone } = engine;
   if (metadata.input.source !== 'backbone_feature_map')
     throw new ModelPackageError('INVALID_METADATA', `input.source is ${metadata.input.source}`, pkg.dir);
-  if (
-    !backboneRunsHeadTrainedOn(backbone, metadata.input.backbone.sha256) ||
-    metadata.input.dim !== backbone.featureDim
-  ) {
-    throw new ModelPackageError(
-      'BACKBONE_MISMATCH',
-      `package was trained on backbone ${metadata.input.backbone.id} (${metadata.input.backbone.sha256.slice(0, 12)}…), this engine runs ${backbone.id} (${backbone.sha256.slice(0, 12)}…)`,
-      pkg.dir,
-    );
-  }
-  if (!sameImageTransform(pkg.pipeline, engine.pipeline))
-    throw new ModelPackageError(
-      'INVALID_PIPELINE_CONFIG',
-      'pipeline_config differs from the backbone preprocessing',
-      pkg.dir,
-    );
-  let session: ort.InferenceSession;
-  try {
-    session = await ort.InferenceSession.create(pkg.modelBytes, {
-      intraOpNumThreads: 1,
-      graphOptimizationLevel: 'all',
-    });
-  } catch (err) {
-    throw new ModelPackageError(
-      'LOAD_FAILED',
-      `onnxruntime refused model.buf: ${(err as Error).message}`,
-      pkg.dir,
-    );
-  }
-  const wanted = Object.values(metadata.outputs).filter((o): o is string => typeof o === 'string');
-  const missing = wanted.filter((o) => !session.outputNames.includes(o));
-  if (!session.inputNames.includes(metadata.input.name) || missing.length > 0) {
-    await session.release();
-    throw new ModelPackageError(
-      'LOAD_FAILED',
-      `model.buf does not match its metadata (input ${metadata.input.name}, outputs ${wanted.join(', ')})`,
-      pkg.dir,
-    );
-  }
+  const session = await openHeadSession(pkg, backbone, engine.pipeline, metadata.input.name);
   return new FeatureMapHead(metadata, pkg.modelId, session, backbone.featureDim, backbone.featureMapSize);
 }
