@@ -391,6 +391,90 @@ describe('review UI against a real cloud-graph', () => {
     await admin.context().close();
   });
 
+  it('shows the Escalations section and round-trips the reasoning head and escalation policy', async () => {
+    const id = await createDetector({
+      name: 'door-open',
+      query: 'Is the door open?',
+      mode: 'BINARY',
+      reasoning: 'AUTO',
+      escalationPolicy: 'LEARNED',
+    });
+    const fit = {
+      reason: 'NOT_BETTER',
+      history_examples: 240,
+      target_risk: 0.05,
+      risk_threshold: 0.2,
+      held_out: {
+        examples: 120,
+        escalation_rate_threshold: 0.4,
+        escalation_rate_policy: 0.3,
+        edge_error_threshold: 0.05,
+        edge_error_policy: 0.06,
+        aurc_confidence: 0.03,
+        aurc_policy: 0.035,
+        won: false,
+      },
+    };
+    const created = await h.gql(
+      'mutation($input: CreateModelVersionInput!) { createModelVersion(input: $input) { ok modelVersion { id } } }',
+      {
+        input: {
+          detectorId: id,
+          kind: 'primary',
+          packageBase64: Buffer.from('model-policy').toString('base64'),
+          metrics: { held_out_accuracy: 0.9, escalation_policy: fit },
+        },
+      },
+    );
+    const versionId = (created.data?.createModelVersion as { modelVersion: { id: string } }).modelVersion.id;
+    await h.gql('mutation($id: ID!) { publishModelVersion(id: $id) { ok } }', { id: versionId });
+
+    const admin = await signedInPage(h, h.tokens.admin, VIEWPORTS.laptop, `#/detectors/${id}`);
+    const section = admin.getByTestId('escalations');
+    await section.waitFor();
+    // A fresh detector has no edge traffic: every estimate is "—" with the hint to turn audits on.
+    expect(await admin.getByTestId('escalations-threshold').textContent()).toContain(
+      'no audits yet: set confident_audit_rate at the edge',
+    );
+    expect(await admin.getByTestId('escalations-learned').textContent()).toContain('—');
+    expect(await admin.getByTestId('policy-held-out').textContent()).toContain('40.0% → 30.0%');
+    expect(await admin.getByTestId('policy-fit').textContent()).toContain('did not win');
+    expect(await admin.locator('#f-reasoning').inputValue()).toBe('AUTO');
+    expect(await admin.locator('#f-escalationPolicy').inputValue()).toBe('LEARNED');
+    const applied = admin.getByTestId('policy-applied');
+    expect(await applied.textContent()).toContain('the learned policy: the detector is set to Learned');
+    await section.scrollIntoViewIfNeeded();
+    await screenshot(admin, 'detector-escalations-1366');
+
+    const save = async () => {
+      await admin.getByRole('button', { name: 'Save changes' }).click();
+      await expect.poll(() => admin.getByTestId('form-message').textContent()).toBe('Saved.');
+    };
+    // Default: the shipped policy did not win on held-out data, so the edge keeps the threshold.
+    await admin.locator('#f-escalationPolicy').selectOption('DEFAULT');
+    await save();
+    expect((await h.rest(`/device-api/v1/detectors/${id}`)).json).toMatchObject({
+      escalation_policy: null,
+      reasoning: 'auto',
+    });
+    await expect
+      .poll(() => applied.textContent())
+      .toContain('the threshold policy: the learned policy did not win');
+
+    await admin.locator('#f-escalationPolicy').selectOption('THRESHOLD');
+    await admin.locator('#f-reasoning').selectOption('LINEAR');
+    await save();
+    expect((await h.rest(`/device-api/v1/detectors/${id}`)).json).toMatchObject({
+      escalation_policy: 'threshold',
+      reasoning: 'linear',
+    });
+    await admin.reload();
+    await expect.poll(() => admin.locator('#f-escalationPolicy').inputValue()).toBe('THRESHOLD');
+    expect(await admin.locator('#f-reasoning').inputValue()).toBe('LINEAR');
+    expect(await admin.getByTestId('policy-applied').textContent()).toContain('set to Threshold');
+    await admin.context().close();
+  });
+
   it('updates the fleet live from hub heartbeats', async () => {
     const admin = await signedInPage(h, h.tokens.admin, VIEWPORTS.laptop, '#/fleet');
     await admin.getByText('line-3-edge').waitFor();

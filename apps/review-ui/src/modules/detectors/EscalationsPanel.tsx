@@ -25,7 +25,8 @@ export function EscalationsPanel({ stats, setting, versions }: Props) {
   const fit = primary ? policyFitOf(primary.metrics) : null;
   const applied = appliedPolicy(setting, fit);
   return (
-    <div data-testid="escalations">
+    // The page's 16 px rhythm between the stats and the fit (no class for a stack of cards).
+    <div data-testid="escalations" style={{ display: 'grid', gap: 16 }}>
       {stats ? (
         <div className="detector-grid">
           <StatsGroup title="Threshold" testId="escalations-threshold" group={stats.threshold} />
