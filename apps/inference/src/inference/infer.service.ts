@@ -11,17 +11,11 @@
  * answer on top of a ~20 ms backbone run (npm run bench:explain), below the 10% budget, so no request flag.
  */
 import { adjustConfidenceForDomain } from '@intellioptics/decision';
-import type {
-  DetectorAnswer,
-  DetectorMode,
-  DetectorSpec,
-  EvidenceMap,
-  ExplanationStep,
-  InferTimings,
-} from '@intellioptics/schema';
+import type { DetectorAnswer, DetectorMode, DetectorSpec, InferTimings } from '@intellioptics/schema';
 import type {
   BuiltinPlan,
   Detection,
+  MapHeadReading,
   PipelineConfig,
   SpatialFeatures,
   TextAnswer,
@@ -30,11 +24,7 @@ import type {
 import {
   assertSupportedImage,
   FeatureMapHead,
-  HALT_THRESHOLD,
-  isDensityPackage,
-  isRecursivePackage,
-  readRecursiveOutputs,
-  recursiveReasoning,
+  addMapHeadReading,
   blankBaseline,
   builtinExplanation,
   CANDIDATE_FLOOR,
@@ -43,12 +33,12 @@ import {
   OCR_MODEL,
   ocrAnswer,
   preprocessImage,
+  readMapHead,
   unansweredAnswer,
 } from '@intellioptics/vision';
 import { BuiltinModels } from '../builtin/builtin-models';
 import type { Metrics } from '../metrics';
 import type { BackboneBatcher } from '../models/backbone-batcher';
-import { readDensityMap } from '../models/density-head';
 import type { DetectorResolver } from '../models/detector-resolver';
 import type { ModelLease } from '../models/loaded-model';
 import { leaseModels } from '../models/loaded-model';
@@ -74,19 +64,6 @@ export function adjustConfidence(
 export function cutText(full: TextAnswer, maxLength: number | undefined): TextAnswer {
   if (maxLength === undefined || full.text.length <= maxLength) return full;
   return { ...full, text: full.text.slice(0, maxLength), truncated: true };
-}
-
-/**
- * What a head on the backbone's spatial map (input.source 'backbone_feature_map') reads from one image: its
- * calibrated probabilities, and the model-side explanation parts it adds (steps after the observation, and the
- * answer's evidence map). Dispatched on `metadata.training.algorithm` (mapHeadReading).
- */
-export interface MapHeadReading {
-  probabilities: number[];
-  steps: ExplanationStep[];
-  evidence: EvidenceMap | null;
-  /** COUNT heads that read a count off the map (density): the answer's `count` part. */
-  count?: DetectorAnswer['count'];
 }
 
 const ms = (from: number): number => Math.round((performance.now() - from) * 1000) / 1000;
@@ -195,7 +172,7 @@ export class InferService {
     // A map head runs on the map of the SAME backbone pass; the OODD head on its pooled vector.
     const [reading, o] = await Promise.all([
       primaryHead instanceof FeatureMapHead
-        ? this.mapHeadReading(primaryHead, spatial)
+        ? readMapHead(primaryHead, spatial.map)
         : primaryHead.run([features]).then((p): MapHeadReading => {
             const out = p[0];
             if (out?.kind !== 'primary') throw new Error('primary head returned no probabilities');
@@ -226,12 +203,8 @@ export class InferService {
             }
           : null,
     });
-    if (explanation && (reading.steps.length > 0 || reading.evidence)) {
-      // The map head's chain goes right after what the model saw; its evidence is the answer's map.
-      const at = explanation.steps.findIndex((st) => st.kind === 'observation') + 1;
-      explanation.steps.splice(at, 0, ...reading.steps);
-      if (reading.evidence) explanation.evidence = reading.evidence;
-    }
+    // The map head's chain goes right after what the model saw; its evidence is the answer's map.
+    if (explanation) addMapHeadReading(explanation, reading);
     return {
       detector_id: detectorId,
       mode: meta.mode,
@@ -258,19 +231,5 @@ export class InferService {
           }
         : {}),
     };
-  }
-
-  /** Runs a feature-map primary on one image's map; one case per map-head algorithm (H3: add yours here). */
-  private async mapHeadReading(head: FeatureMapHead, spatial: SpatialFeatures): Promise<MapHeadReading> {
-    const meta = head.metadata;
-    if (isRecursivePackage(meta)) {
-      const [prediction] = readRecursiveOutputs(meta, await head.runMaps([spatial.map]));
-      const threshold =
-        typeof meta.training.halt_threshold === 'number' ? meta.training.halt_threshold : HALT_THRESHOLD;
-      const chain = recursiveReasoning(prediction!, meta.class_names, threshold);
-      return { probabilities: prediction!.probabilities, steps: chain.steps, evidence: chain.evidence };
-    }
-    if (isDensityPackage(meta)) return readDensityMap(head, spatial);
-    throw new Error(`no reader for feature-map head ${String(meta.training.algorithm)}`);
   }
 }

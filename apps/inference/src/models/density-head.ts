@@ -2,14 +2,14 @@
  * Serving a density-head package (libs/vision heads/density-head.package.ts, `training.algorithm:
  * 'density_map'`): COUNT for a class the COCO detector does not know, learned from reviewers' boxes. The head
  * takes the backbone's spatial map from the SAME batched backbone pass as the detector's other heads
- * (infer.service mapHeadReading → readDensityMap); its count distribution gives the label and confidence, and the
+ * (infer.service → libs/vision readMapHead); its count distribution gives the label and confidence, and the
  * OODD head, when the detector has one, adjusts the confidence as for any trained answer. The explanation's
  * evidence is the density map itself (its cells sum to the unrounded count), with one step saying so.
  */
 import { adjustConfidenceForDomain } from '@intellioptics/decision';
 import type { DetectorAnswer, ModelVersionRef } from '@intellioptics/schema';
-import type { DensityReading, FeatureMapHead, SpatialFeatures } from '@intellioptics/vision';
-import { DENSITY_ALGORITHM, densityCountAnswer, densityReading } from '@intellioptics/vision';
+import type { FeatureMapHead, SpatialFeatures } from '@intellioptics/vision';
+import { DENSITY_ALGORITHM, densityCountAnswer } from '@intellioptics/vision';
 
 export { DENSITY_ALGORITHM };
 
@@ -41,12 +41,4 @@ export async function answerDensityMap(
       numClasses: input.head.metadata.class_names.length,
     }),
   };
-}
-
-/** A density primary on one image's map: infer.service's MapHeadReading plus the answer's `count` part. */
-export async function readDensityMap(
-  head: FeatureMapHead,
-  spatial: SpatialFeatures,
-): Promise<DensityReading> {
-  return densityReading(head.metadata, await head.runMaps([spatial.map]), head.mapSize);
 }

@@ -4,7 +4,7 @@
  * probabilities and the model-side explanation parts it adds. Dispatched on `metadata.training.algorithm`;
  * an algorithm without a reader here throws, so a caller never answers with outputs it cannot interpret.
  */
-import type { EvidenceMap, ExplanationStep, ModelExplanation } from '@intellioptics/schema';
+import type { DetectorAnswer, EvidenceMap, ExplanationStep, ModelExplanation } from '@intellioptics/schema';
 import { densityReading, isDensityPackage } from '../heads/density-head.answer';
 import type { PredictorMetadata } from '../package/model-package.types';
 import type { FeatureMapHead } from './feature-map.head';
@@ -18,6 +18,8 @@ export interface MapHeadReading {
   steps: ExplanationStep[];
   /** The answer's evidence map, replacing the pooled head's one; null keeps the explainer's. */
   evidence: EvidenceMap | null;
+  /** COUNT heads that read a count off the map (density): the answer's `count` part. */
+  count?: DetectorAnswer['count'];
 }
 
 /** Whether readMapHead can read this package's outputs (checked at load time, before any image). */
