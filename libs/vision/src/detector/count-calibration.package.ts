@@ -10,7 +10,7 @@
 import { countClassNames } from '@intellioptics/schema';
 import type { BackboneInfo } from '../backbone/backbone.cache';
 import { buildSoftmaxHead, HEAD_INPUT, PROBABILITIES_OUTPUT } from '../heads/softmax.head';
-import { createModelPackage, sha256Hex } from '../package/model-package.io';
+import { buildHeadPackage } from '../package/head-package';
 import type { ModelPackage, PredictorMetadata } from '../package/model-package.types';
 import type { PipelineConfig } from '../preprocess/pipeline-config';
 import type { CountCalibration } from './count-calibration';
@@ -56,34 +56,24 @@ export function buildCountCalibrationPackage(input: CountCalibrationPackageInput
   const bias = classNames.map((_, j) => Math.log(((input.labelsPerClass[j] ?? 0) + 1) / (total + k)));
   const dim = input.backbone.featureDim;
   const modelBytes = buildSoftmaxHead({ weights: new Float32Array(k * dim), bias, numClasses: k, dim });
-  return createModelPackage({
+  return buildHeadPackage({
+    kind: 'primary',
     modelBytes,
     pipeline: input.pipeline,
-    modelId: input.modelId ?? `primary-${sha256Hex(modelBytes).slice(0, 16)}`,
-    metadata: {
-      format_version: 1,
-      kind: 'primary',
-      mode: 'COUNT',
-      detector_id: input.detectorId,
-      class_names: classNames,
-      input: {
-        name: HEAD_INPUT,
-        source: 'backbone_features',
-        dim,
-        backbone: { id: input.backbone.id, sha256: input.backbone.sha256 },
-      },
-      outputs: { probabilities: PROBABILITIES_OUTPUT },
-      calibration: { method: 'none' },
-      training: {
-        algorithm: COUNT_CALIBRATION_ALGORITHM,
-        answered_by: 'coco_detector',
-        class_name: input.className,
-        max_count: input.maxCount,
-        count_calibration: input.calibration,
-        fallback_head: 'count prior of the reviewer labels (zero weights)',
-      },
-      metrics: input.metrics,
-      created_at: input.createdAt,
+    modelId: input.modelId,
+    metadata: { mode: 'COUNT', detectorId: input.detectorId, classNames, createdAt: input.createdAt },
+    input: { name: HEAD_INPUT, source: 'backbone_features' },
+    backbone: input.backbone,
+    outputs: { probabilities: PROBABILITIES_OUTPUT },
+    calibration: { method: 'none' },
+    training: {
+      algorithm: COUNT_CALIBRATION_ALGORITHM,
+      answered_by: 'coco_detector',
+      class_name: input.className,
+      max_count: input.maxCount,
+      count_calibration: input.calibration,
+      fallback_head: 'count prior of the reviewer labels (zero weights)',
     },
+    metrics: input.metrics,
   });
 }

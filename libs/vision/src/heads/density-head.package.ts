@@ -11,7 +11,7 @@ import { countClassNames } from '@intellioptics/schema';
 import type { BackboneInfo } from '../backbone/backbone.cache';
 import type { NormalisedBox } from '../detector/detection.decode';
 import { encodeModel, floatTensor, floatValueInfo, int64Tensor, node } from '../onnx/onnx-builder';
-import { createModelPackage, sha256Hex } from '../package/model-package.io';
+import { buildHeadPackage } from '../package/head-package';
 import type { ModelPackage } from '../package/model-package.types';
 import type { PipelineConfig } from '../preprocess/pipeline-config';
 import type { DensityFitOptions, DensityModel } from '../training/density.fit';
@@ -167,37 +167,31 @@ export interface DensityPackageInput {
 
 export function buildDensityPackage(input: DensityPackageInput): ModelPackage {
   const { model, sigma, metrics } = input.trained;
-  const modelBytes = buildDensityCountHead(model, input.maxCount, sigma);
-  return createModelPackage({
-    modelBytes,
+  return buildHeadPackage({
+    kind: 'primary',
+    modelBytes: buildDensityCountHead(model, input.maxCount, sigma),
     pipeline: input.pipeline,
-    modelId: input.modelId ?? `primary-${sha256Hex(modelBytes).slice(0, 16)}`,
+    modelId: input.modelId,
     metadata: {
-      format_version: 1,
-      kind: 'primary',
       mode: 'COUNT',
-      detector_id: input.detectorId,
-      class_names: countClassNames(input.maxCount),
-      input: {
-        name: DENSITY_INPUT,
-        source: 'backbone_feature_map',
-        dim: input.backbone.featureDim,
-        backbone: { id: input.backbone.id, sha256: input.backbone.sha256 },
-      },
-      outputs: { probabilities: COUNT_PROBABILITIES_OUTPUT },
-      calibration: { method: 'none' },
-      training: {
-        algorithm: DENSITY_ALGORITHM,
-        class_name: input.className,
-        count_output: COUNT_OUTPUT,
-        density_output: DENSITY_OUTPUT,
-        max_count: input.maxCount,
-        count_sigma: sigma,
-        cells: model.cells,
-        targets: 'reviewer boxes spread over the cells they cover',
-      },
-      metrics: { ...metrics },
-      created_at: input.createdAt,
+      detectorId: input.detectorId,
+      classNames: countClassNames(input.maxCount),
+      createdAt: input.createdAt,
     },
+    input: { name: DENSITY_INPUT, source: 'backbone_feature_map' },
+    backbone: input.backbone,
+    outputs: { probabilities: COUNT_PROBABILITIES_OUTPUT },
+    calibration: { method: 'none' },
+    training: {
+      algorithm: DENSITY_ALGORITHM,
+      class_name: input.className,
+      count_output: COUNT_OUTPUT,
+      density_output: DENSITY_OUTPUT,
+      max_count: input.maxCount,
+      count_sigma: sigma,
+      cells: model.cells,
+      targets: 'reviewer boxes spread over the cells they cover',
+    },
+    metrics: { ...metrics },
   });
 }

@@ -6,7 +6,7 @@
  */
 import type { BackboneInfo } from '../backbone/backbone.cache';
 import type { NeighborIndexMetadata } from '../explain/neighbor-index';
-import { createModelPackage, sha256Hex } from '../package/model-package.io';
+import { buildHeadPackage } from '../package/head-package';
 import type { ModelPackage, PredictorMetadata, VisionMode } from '../package/model-package.types';
 import type { PipelineConfig } from '../preprocess/pipeline-config';
 import type { MapHeadTensor } from './feature-map.head';
@@ -38,47 +38,36 @@ export interface RecursivePackageInput {
 
 export function buildRecursivePackage(input: RecursivePackageInput): ModelPackage {
   const { head, projection, metadata } = input;
-  const modelBytes = buildRecursiveHead(head, projection);
   const c = head.config;
-  return createModelPackage({
-    modelBytes,
+  return buildHeadPackage({
+    kind: 'primary',
+    modelBytes: buildRecursiveHead(head, projection),
     pipeline: input.pipeline,
-    modelId: input.modelId ?? `primary-${sha256Hex(modelBytes).slice(0, 16)}`,
-    metadata: {
-      format_version: 1,
-      kind: 'primary',
-      mode: metadata.mode,
-      detector_id: metadata.detectorId,
-      class_names: metadata.classNames,
-      input: {
-        name: MAP_INPUT,
-        source: 'backbone_feature_map',
-        dim: input.backbone.featureDim,
-        backbone: { id: input.backbone.id, sha256: input.backbone.sha256 },
-      },
-      outputs: { probabilities: STEP_PROBABILITIES_OUTPUT },
-      calibration: input.calibration,
-      training: {
-        algorithm: RECURSIVE_ALGORITHM,
-        step_probabilities_output: STEP_PROBABILITIES_OUTPUT,
-        step_halt_output: STEP_HALT_OUTPUT,
-        step_attention_output: STEP_ATTENTION_OUTPUT,
-        halt_threshold: head.haltThreshold ?? HALT_THRESHOLD,
-        steps: c.steps,
-        cycles: c.cycles,
-        latent_steps: c.latentSteps,
-        width: c.width,
-        hidden: c.hidden,
-        tokens: c.tokens,
-        projection_components: projection.components,
-        epochs: head.epochs,
-        final_loss: Number.isFinite(head.finalLoss) ? head.finalLoss : null,
-        ...input.training,
-      },
-      metrics: input.metrics,
-      ...(input.neighborIndex ? { neighbor_index: input.neighborIndex } : {}),
-      created_at: metadata.createdAt,
+    modelId: input.modelId,
+    metadata,
+    input: { name: MAP_INPUT, source: 'backbone_feature_map' },
+    backbone: input.backbone,
+    outputs: { probabilities: STEP_PROBABILITIES_OUTPUT },
+    calibration: input.calibration,
+    training: {
+      algorithm: RECURSIVE_ALGORITHM,
+      step_probabilities_output: STEP_PROBABILITIES_OUTPUT,
+      step_halt_output: STEP_HALT_OUTPUT,
+      step_attention_output: STEP_ATTENTION_OUTPUT,
+      halt_threshold: head.haltThreshold ?? HALT_THRESHOLD,
+      steps: c.steps,
+      cycles: c.cycles,
+      latent_steps: c.latentSteps,
+      width: c.width,
+      hidden: c.hidden,
+      tokens: c.tokens,
+      projection_components: projection.components,
+      epochs: head.epochs,
+      final_loss: Number.isFinite(head.finalLoss) ? head.finalLoss : null,
+      ...input.training,
     },
+    metrics: input.metrics,
+    neighborIndex: input.neighborIndex,
   });
 }
 
