@@ -23,7 +23,9 @@ import { heldOutSplit } from './held-out.split';
 import {
   auroc,
   evaluatePredictions,
+  evaluationMetrics,
   metricsRecord,
+  recallMetrics,
   type HeldOutEvaluation,
   type Prediction,
 } from './metrics.evaluate';
@@ -221,13 +223,7 @@ export function trainCandidate(input: TrainCandidateInput): Candidate {
   const metrics = metricsRecord({
     held_out_examples: evaluation.n,
     train_examples: train.length,
-    accuracy: evaluation.accuracy,
-    ece: evaluation.ece,
-    nll: evaluation.nll,
-    threshold: evaluation.threshold,
-    escalation_rate: evaluation.escalationRate,
-    edge_accuracy: evaluation.edgeAccuracy,
-    edge_answered: evaluation.edgeAnswered,
+    ...evaluationMetrics(evaluation),
     oodd_auroc: ooddAuroc,
     oodd_out_of_domain_examples: input.outOfDomain?.length,
     oodd_held_out_in_domain_below_half:
@@ -237,7 +233,7 @@ export function trainCandidate(input: TrainCandidateInput): Candidate {
     temperature,
     calibration_out_of_fold_examples: calibration.outOfFoldExamples,
     train_seconds: trainSeconds,
-    ...Object.fromEntries(Object.entries(evaluation.perClassRecall).map(([k, v]) => [`recall.${k}`, v])),
+    ...recallMetrics(evaluation),
   });
   progress(
     'evaluation',

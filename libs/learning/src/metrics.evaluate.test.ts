@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { adjustedConfidence, auroc, evaluatePredictions, metricsRecord } from './metrics.evaluate';
+import {
+  adjustedConfidence,
+  auroc,
+  evaluatePredictions,
+  evaluationMetrics,
+  metricsRecord,
+  recallMetrics,
+} from './metrics.evaluate';
 
 describe(adjustedConfidence.name, () => {
   it.each([
@@ -68,6 +75,19 @@ describe(evaluatePredictions.name, () => {
         threshold: 0.5,
       }),
     ).toThrow(RangeError);
+  });
+
+  it('names the evaluation and per-class recall as predictor_metadata.json metric entries', () => {
+    expect(Object.entries(evaluationMetrics(ev))).toEqual([
+      ['accuracy', 0.75],
+      ['ece', ev.ece],
+      ['nll', ev.nll],
+      ['threshold', 0.9],
+      ['escalation_rate', 0.75],
+      ['edge_accuracy', 1],
+      ['edge_answered', 1],
+    ]);
+    expect(recallMetrics(ev)).toEqual({ 'recall.YES': 1, 'recall.NO': 0.5 });
   });
 
   it('leaves non-finite metrics out of the record', () => {

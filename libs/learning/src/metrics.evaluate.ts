@@ -137,6 +137,24 @@ export function auroc(positives: readonly number[], negatives: readonly number[]
   return (rankSumPos - (n * (n + 1)) / 2) / (n * m);
 }
 
+/** A held-out evaluation's answer figures as metric entries (predictor_metadata.json `metrics` names). */
+export function evaluationMetrics(e: HeldOutEvaluation): Record<string, number> {
+  return {
+    accuracy: e.accuracy,
+    ece: e.ece,
+    nll: e.nll,
+    threshold: e.threshold,
+    escalation_rate: e.escalationRate,
+    edge_accuracy: e.edgeAccuracy,
+    edge_answered: e.edgeAnswered,
+  };
+}
+
+/** Per-class recall as `recall.<class name>` metric entries. */
+export function recallMetrics(e: HeldOutEvaluation): Record<string, number> {
+  return Object.fromEntries(Object.entries(e.perClassRecall).map(([k, v]) => [`recall.${k}`, v]));
+}
+
 /** Flat numeric metrics for predictor_metadata.json (no NaN: undefined values are left out). */
 export function metricsRecord(entries: Record<string, number | undefined>): Record<string, number> {
   const out: Record<string, number> = {};

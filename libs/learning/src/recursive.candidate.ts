@@ -21,7 +21,13 @@ import {
 } from '@intellioptics/vision';
 import type { BackboneSpec, DetectorSpec } from './candidate.train';
 import { heldOutSplit } from './held-out.split';
-import { evaluatePredictions, metricsRecord, type HeldOutEvaluation } from './metrics.evaluate';
+import {
+  evaluatePredictions,
+  evaluationMetrics,
+  metricsRecord,
+  recallMetrics,
+  type HeldOutEvaluation,
+} from './metrics.evaluate';
 
 export interface TokenExample {
   id: string;
@@ -142,18 +148,12 @@ export function trainRecursiveCandidate(input: RecursiveCandidateInput): Recursi
     held_out_examples: evaluation.n,
     train_examples: fit.length,
     calibration_examples: cal.length,
-    accuracy: evaluation.accuracy,
-    ece: evaluation.ece,
-    nll: evaluation.nll,
-    threshold: evaluation.threshold,
-    escalation_rate: evaluation.escalationRate,
-    edge_accuracy: evaluation.edgeAccuracy,
-    edge_answered: evaluation.edgeAnswered,
+    ...evaluationMetrics(evaluation),
     temperature: head.temperature,
     halt_threshold: head.haltThreshold,
     held_out_mean_halt_step: meanHalt,
     train_seconds: trainSeconds,
-    ...Object.fromEntries(Object.entries(evaluation.perClassRecall).map(([k, v]) => [`recall.${k}`, v])),
+    ...recallMetrics(evaluation),
   });
   const primary = buildRecursivePackage({
     head,
