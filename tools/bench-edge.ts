@@ -423,7 +423,8 @@ async function main(): Promise<void> {
     lines.push('');
     lines.push(
       `Node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), image ${image.length} B JPEG; ` +
-        `rounds interleaved; gateway STATE_DURABILITY=process; one machine shared with the load generator.`,
+        `rounds interleaved; gateway STATE_DURABILITY=${process.env.STATE_DURABILITY || 'process'}, ` +
+        `EDGE_DB_THREAD=${process.env.EDGE_DB_THREAD || 'worker'}; one machine shared with the load generator.`,
     );
     console.log(lines.join('\n'));
   } finally {

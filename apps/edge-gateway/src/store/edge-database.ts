@@ -260,6 +260,9 @@ class WorkerConnection {
 
   async close(): Promise<void> {
     if (!this.dead) await this.call({ op: 'close' }).catch(() => undefined);
+    // Held until the thread has ended: unref'd, a process with nothing else to do would exit before it does
+    // (a top-level `await close()` then never settles: exit code 13).
+    this.worker.ref();
     await this.exited;
   }
 
