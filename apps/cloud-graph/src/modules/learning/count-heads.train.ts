@@ -130,9 +130,14 @@ export interface BoxedImage {
   boxes: readonly NormalisedBox[];
 }
 
+/** Too little to learn from: nothing trained, with the reason. */
+export interface SkippedOutcome {
+  kind: 'skipped';
+  reason: string;
+}
+
 export type DensityOutcome =
-  | { kind: 'trained'; pkg: ModelPackage; trained: DensityTrainResult; log: string[] }
-  | { kind: 'skipped'; reason: string };
+  { kind: 'trained'; pkg: ModelPackage; trained: DensityTrainResult; log: string[] } | SkippedOutcome;
 
 /** Embeds the boxed images' spatial maps (one backbone pass each batch) and trains and packages the head. */
 export async function trainDensityCountPackage(args: {
@@ -222,7 +227,7 @@ export type CalibrationOutcome =
       labelsPerClass: number[];
       log: string[];
     }
-  | { kind: 'skipped'; reason: string };
+  | SkippedOutcome;
 
 /**
  * The detector's own count calibration: the COCO detector counts each labelled image as the edge would, a
@@ -405,27 +410,32 @@ export async function trainDensityForJob(
     head: 'density_map',
     reason,
   };
-  const stored = await storePrimary(deps, detector.id, out.pkg, metrics, publish);
-  return {
-    outcome: publish ? 'PUBLISHED' : 'REFUSED',
-    result: {
-      density: counts,
-      metrics,
-      modelVersionIds: { primary: stored.id },
-      versions: { primary: stored.number },
-    },
-    summary: `${publish ? 'published' : 'refused'} density primary v${stored.number} (${stored.id}): ${reason} on ${m.held_out_examples} held-out images; ${out.log.join('; ')}`,
-  };
+  return storePrimary(deps, detector.id, out.pkg, {
+    metrics,
+    publish,
+    what: 'density primary',
+    result: { density: counts },
+    detail: `${reason} on ${m.held_out_examples} held-out images; ${out.log.join('; ')}`,
+  });
 }
 
-/** Stores a primary package as a model version, then publishes it or marks it REJECTED. */
+/**
+ * Stores a primary package as a model version, then publishes it or marks it REJECTED; the job's result names
+ * the version (`result` first: what the job counted), the summary says `what` was published or refused and why.
+ */
 async function storePrimary(
   deps: Pick<DensityJobDeps, 'orm' | 'blobs' | 'models'>,
   detectorId: string,
   pkg: ModelPackage,
-  metrics: Record<string, unknown>,
-  publish: boolean,
-): Promise<{ id: string; number: number }> {
+  job: {
+    metrics: Record<string, unknown>;
+    publish: boolean;
+    what: string;
+    result: Record<string, unknown>;
+    detail: string;
+  },
+): Promise<DensityJobResult> {
+  const { metrics, publish } = job;
   const stored = await deps.models.create({
     detectorId,
     kind: 'primary',
@@ -439,7 +449,16 @@ async function storePrimary(
   } else {
     await deps.orm.em.fork().nativeUpdate(ModelVersion, { id: stored.id }, { state: 'REJECTED' });
   }
-  return stored;
+  return {
+    outcome: publish ? 'PUBLISHED' : 'REFUSED',
+    result: {
+      ...job.result,
+      metrics,
+      modelVersionIds: { primary: stored.id },
+      versions: { primary: stored.number },
+    },
+    summary: `${publish ? 'published' : 'refused'} ${job.what} v${stored.number} (${stored.id}): ${job.detail}`,
+  };
 }
 
 export interface CountJobDeps extends DensityJobDeps {
@@ -512,17 +531,13 @@ export async function calibrateCocoCountForJob(
     createdAt: new Date().toISOString(),
   });
   const metrics = { ...numbers, training_job_id: job.id, head: 'coco_count_calibration', reason };
-  const stored = await storePrimary(deps, detector.id, pkg, metrics, publish);
-  return {
-    outcome: publish ? 'PUBLISHED' : 'REFUSED',
-    result: {
-      count_calibration: counts,
-      metrics,
-      modelVersionIds: { primary: stored.id },
-      versions: { primary: stored.number },
-    },
-    summary: `${publish ? 'published' : 'refused'} count calibration v${stored.number} (${stored.id}): ${reason} on ${h.examples} reviewer counts (2-fold); ${out.log.join('; ')}`,
-  };
+  return storePrimary(deps, detector.id, pkg, {
+    metrics,
+    publish,
+    what: 'count calibration',
+    result: { count_calibration: counts },
+    detail: `${reason} on ${h.examples} reviewer counts (2-fold); ${out.log.join('; ')}`,
+  });
 }
 
 /**
