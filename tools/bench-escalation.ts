@@ -22,12 +22,8 @@
  * coverage summary). Headline: 1 − FE_policy / FE_threshold over all detectors' test queries, with a
  * percentile bootstrap interval (test queries resampled within each detector).
  */
-import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   adjustConfidenceForDomain,
   evaluateEscalationPolicy,
@@ -46,14 +42,13 @@ import {
   FOOTWEAR_CLASSES,
   ensureFashionMnist,
   fashionMnist,
-  greyPng,
   seededSample,
   type GreyImageSet,
 } from '@intellioptics/learning/datasets';
 import type { DetectorMode } from '@intellioptics/schema';
 import { NeighborIndex, VisionEngine, mulberry32 } from '@intellioptics/vision';
+import { REPO, cachedGreyFeatures, log, num, pct, table } from './bench-support';
 
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CACHE = path.join(REPO, '.cache', 'escalation');
 const CLASS_NAMES = [...FASHION_CLASS_NAMES];
 const THRESHOLD = 0.9;
@@ -61,7 +56,6 @@ const AUDIT_RATE = Number(process.env['BENCH_AUDIT_RATE'] ?? 0.1);
 const COLD_START_FRACTION = 0.4;
 const NEIGHBORS = 5;
 const BOOTSTRAP = 1000;
-const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
 interface DetectorCase {
   name: string;
@@ -100,46 +94,10 @@ const DETECTORS: DetectorCase[] = [
 
 // ---------------------------------------------------------------- data
 
-async function features(engine: VisionEngine, set: GreyImageSet, name: string): Promise<Float32Array[]> {
-  const dim = engine.backbone.featureDim;
-  const key = createHash('sha256')
-    .update(`${engine.backbone.sha256}|${set.ids.join(',')}`)
-    .digest('hex')
-    .slice(0, 16);
-  const file = path.join(CACHE, `${name}-${key}.f32`);
-  if (existsSync(file)) {
-    const buf = await readFile(file);
-    const all = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
-    if (all.length === set.ids.length * dim) {
-      log(`features ${name}: ${set.ids.length} from cache ${path.relative(REPO, file)}`);
-      return set.ids.map((_, i) => all.slice(i * dim, (i + 1) * dim));
-    }
-  }
-  const all = new Float32Array(set.ids.length * dim);
-  const t0 = performance.now();
-  for (let i = 0; i < set.grey.length; i += 32) {
-    const pngs = await Promise.all(set.grey.slice(i, i + 32).map(greyPng));
-    (await engine.embed(pngs)).features.forEach((f, j) => all.set(f, (i + j) * dim));
-    if (i % 640 === 0)
-      log(
-        `features ${name}: ${i}/${set.grey.length} (${((performance.now() - t0) / (i + 32)).toFixed(0)} ms/image)`,
-      );
-  }
-  await mkdir(CACHE, { recursive: true });
-  await writeFile(file, new Uint8Array(all.buffer));
-  return set.ids.map((_, i) => all.slice(i * dim, (i + 1) * dim));
-}
+const features = (engine: VisionEngine, set: GreyImageSet, name: string): Promise<Float32Array[]> =>
+  cachedGreyFeatures(engine, set, { dir: CACHE, name });
 
 // ---------------------------------------------------------------- helpers
-
-const pct = (v: number, d = 1): string => (Number.isFinite(v) ? `${(100 * v).toFixed(d)}%` : 'n/a');
-const num = (v: number, d = 3): string => (Number.isFinite(v) ? v.toFixed(d) : 'n/a');
-
-function table(headers: string[], rows: string[][]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-  return [line(headers), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
-}
 
 /** One answered query: what the edge saw and whether its answer was right. */
 interface Answered {

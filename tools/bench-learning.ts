@@ -17,12 +17,8 @@
  *      policy decides when to train and the promotion rule when to publish. Per 100 queries: escalation rate
  *      and accuracy of the edge answers.
  */
-import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   adjustedConfidence,
   argmax,
@@ -42,20 +38,18 @@ import {
   FOOTWEAR_CLASSES,
   ensureFashionMnist,
   fashionMnist,
-  greyPng,
   handwrittenDigits,
   seededSample,
   type FashionSplit,
   type GreyImageSet,
 } from '@intellioptics/learning/datasets';
 import { VisionEngine } from '@intellioptics/vision';
+import { REPO, cachedGreyFeatures, log, num, pct, table } from './bench-support';
 
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CACHE = path.join(REPO, '.cache', 'learning');
 const CLASS_NAMES = [...FASHION_CLASS_NAMES];
 const THRESHOLD = 0.9;
 const DETECTOR = { id: 'det_bench_footwear', mode: 'BINARY' as const, confidenceThreshold: THRESHOLD };
-const log = (line: string): void => void process.stderr.write(`${line}\n`);
 const answer = (fashionClass: number): string => (FOOTWEAR_CLASSES.has(fashionClass) ? 'YES' : 'NO');
 const answerIndex = (fashionClass: number): number => (FOOTWEAR_CLASSES.has(fashionClass) ? 0 : 1);
 
@@ -66,49 +60,10 @@ const fashionSet = async (split: FashionSplit, indices: number[], name: string):
   name,
 });
 
-async function features(engine: VisionEngine, set: GreyImageSet): Promise<Float32Array[]> {
-  const dim = engine.backbone.featureDim;
-  const key = createHash('sha256')
-    .update(`${engine.backbone.sha256}|${set.ids.join(',')}`)
-    .digest('hex')
-    .slice(0, 16);
-  const file = path.join(CACHE, `${set.name}-${key}.f32`);
-  if (existsSync(file)) {
-    const buf = await readFile(file);
-    const all = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
-    if (all.length === set.ids.length * dim) {
-      log(`features ${set.name}: ${set.ids.length} from cache ${path.relative(REPO, file)}`);
-      return set.ids.map((_, i) => all.slice(i * dim, (i + 1) * dim));
-    }
-  }
-  const out: Float32Array[] = [];
-  const t0 = performance.now();
-  const batch = 32;
-  for (let i = 0; i < set.grey.length; i += batch) {
-    const pngs = await Promise.all(set.grey.slice(i, i + batch).map(greyPng));
-    out.push(...(await engine.embed(pngs)).features);
-    if ((i / batch) % 10 === 0 || i + batch >= set.grey.length) {
-      const ms = (performance.now() - t0) / out.length;
-      log(`features ${set.name}: ${out.length}/${set.grey.length} (${ms.toFixed(1)} ms/image)`);
-    }
-  }
-  await mkdir(CACHE, { recursive: true });
-  const all = new Float32Array(out.length * dim);
-  out.forEach((f, i) => all.set(f, i * dim));
-  await writeFile(file, new Uint8Array(all.buffer));
-  return out;
-}
+const features = (engine: VisionEngine, set: GreyImageSet): Promise<Float32Array[]> =>
+  cachedGreyFeatures(engine, set, { dir: CACHE, name: set.name });
 
 // ---------------------------------------------------------------- helpers
-
-const pct = (v: number): string => (Number.isFinite(v) ? `${(100 * v).toFixed(1)}%` : 'n/a');
-const num = (v: number, d = 3): string => (Number.isFinite(v) ? v.toFixed(d) : 'n/a');
-
-function table(headers: string[], rows: string[][]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-  return [line(headers), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
-}
 
 function examplesOf(set: GreyImageSet, feats: Float32Array[], idx: number[]): LabelledExample[] {
   return idx.map((i) => ({ id: set.ids[i]!, features: feats[i]!, label: answer(set.classes[i]!) }));
