@@ -9,6 +9,7 @@ import {
 import { Chip } from '../../ui/Chip';
 import { relativeTime } from '../../ui/format';
 import { EmptyState, ErrorState, Loading } from '../../ui/States';
+import { Table } from '../../ui/Table';
 import { ActionMessage, payloadProblem, useAction } from '../../ui/useAction';
 import { useNow } from '../../ui/useNow';
 import { jobActive, jobSummary } from './admin-logic';
@@ -83,35 +84,27 @@ function Jobs({ detectorId }: { detectorId: string }) {
           No training jobs yet. The worker queues one when new labels arrive, or press Train now.
         </p>
       ) : (
-        <table className="table" data-testid="jobs-table">
-          <thead>
-            <tr>
-              <th>Queued</th>
-              <th>Trigger</th>
-              <th>State</th>
-              <th>Progress</th>
-              <th className="num">Labels</th>
+        <Table
+          testId="jobs-table"
+          columns={['Queued', 'Trigger', 'State', 'Progress', { label: 'Labels', className: 'num' }]}
+        >
+          {jobs.map((j) => (
+            <tr key={j.id} data-testid="job-row" data-state={j.state}>
+              <td>{relativeTime(j.createdAt, now)}</td>
+              <td>{j.trigger}</td>
+              <td>
+                <Chip tone={j.state === 'FAILED' ? 'bad' : j.state === 'SUCCEEDED' ? 'good' : 'info'}>
+                  {jobSummary(j)}
+                </Chip>
+                {j.error ? <div className="field-error small">{j.error}</div> : null}
+              </td>
+              <td>
+                <progress max={1} value={j.progress} aria-label="progress" />
+              </td>
+              <td className="num">{j.labelCount ?? '—'}</td>
             </tr>
-          </thead>
-          <tbody>
-            {jobs.map((j) => (
-              <tr key={j.id} data-testid="job-row" data-state={j.state}>
-                <td>{relativeTime(j.createdAt, now)}</td>
-                <td>{j.trigger}</td>
-                <td>
-                  <Chip tone={j.state === 'FAILED' ? 'bad' : j.state === 'SUCCEEDED' ? 'good' : 'info'}>
-                    {jobSummary(j)}
-                  </Chip>
-                  {j.error ? <div className="field-error small">{j.error}</div> : null}
-                </td>
-                <td>
-                  <progress max={1} value={j.progress} aria-label="progress" />
-                </td>
-                <td className="num">{j.labelCount ?? '—'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </Table>
       )}
     </div>
   );

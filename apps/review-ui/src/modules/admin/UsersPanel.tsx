@@ -15,6 +15,7 @@ import { Chip } from '../../ui/Chip';
 import { Field } from '../../ui/Field';
 import { relativeTime, shortTime } from '../../ui/format';
 import { ErrorState, Loading } from '../../ui/States';
+import { Table } from '../../ui/Table';
 import { ActionMessage, payloadProblem, useAction } from '../../ui/useAction';
 import { useNow } from '../../ui/useNow';
 import { tokenStatus } from './admin-logic';
@@ -75,26 +76,16 @@ export function UsersPanel() {
         </div>
       </form>
       <div className="table-wrap card">
-        <table className="table" data-testid="users-table">
-          <thead>
-            <tr>
-              <th>User</th>
-              <th>Role</th>
-              <th>Status</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {(data?.users ?? []).map((u) => (
-              <UserRow
-                key={u.id}
-                user={u}
-                open={openId === u.id}
-                onToggle={() => setOpenId(openId === u.id ? null : u.id)}
-              />
-            ))}
-          </tbody>
-        </table>
+        <Table testId="users-table" columns={['User', 'Role', 'Status', '']}>
+          {(data?.users ?? []).map((u) => (
+            <UserRow
+              key={u.id}
+              user={u}
+              open={openId === u.id}
+              onToggle={() => setOpenId(openId === u.id ? null : u.id)}
+            />
+          ))}
+        </Table>
       </div>
     </>
   );

@@ -18,6 +18,7 @@ import { accuracyOf, escalationRateOf, numericMetrics } from '../../ui/chart';
 import { bytes, percent, relativeTime, shortTime } from '../../ui/format';
 import { LineChart } from '../../ui/LineChart';
 import { EmptyState, ErrorState, Loading, describeError } from '../../ui/States';
+import { Table } from '../../ui/Table';
 import { useNow } from '../../ui/useNow';
 import { resultText } from '../queue/answers';
 import { verbText } from '../alerts/toasts';
@@ -168,32 +169,21 @@ function AlertRules({ rules }: { rules: readonly AlertRule[] }) {
     );
   }
   return (
-    <table className="table" data-testid="alert-rules">
-      <thead>
-        <tr>
-          <th>Name</th>
-          <th>Condition</th>
-          <th>Snooze</th>
-          <th>Delivers to</th>
-          <th>State</th>
+    <Table testId="alert-rules" columns={['Name', 'Condition', 'Snooze', 'Delivers to', 'State']}>
+      {rules.map((r) => (
+        <tr key={r.id}>
+          <td>{r.name}</td>
+          <td>
+            {verbText(r.verb)} <span className="mono">{JSON.stringify(r.parameters)}</span>
+          </td>
+          <td>{r.snoozeTimeEnabled ? `${r.snoozeTimeValue} ${r.snoozeTimeUnit.toLowerCase()}` : 'off'}</td>
+          <td>{r.webhookActions.map((w) => w.url).join(', ') || '—'}</td>
+          <td>
+            <Chip tone={r.enabled ? 'good' : 'neutral'}>{r.enabled ? 'enabled' : 'disabled'}</Chip>
+          </td>
         </tr>
-      </thead>
-      <tbody>
-        {rules.map((r) => (
-          <tr key={r.id}>
-            <td>{r.name}</td>
-            <td>
-              {verbText(r.verb)} <span className="mono">{JSON.stringify(r.parameters)}</span>
-            </td>
-            <td>{r.snoozeTimeEnabled ? `${r.snoozeTimeValue} ${r.snoozeTimeUnit.toLowerCase()}` : 'off'}</td>
-            <td>{r.webhookActions.map((w) => w.url).join(', ') || '—'}</td>
-            <td>
-              <Chip tone={r.enabled ? 'good' : 'neutral'}>{r.enabled ? 'enabled' : 'disabled'}</Chip>
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+      ))}
+    </Table>
   );
 }
 
@@ -258,58 +248,47 @@ function ModelVersions({ versions, onChanged }: { versions: Version[]; onChanged
         formatX={(x) => `v${x}`}
       />
       <div className="table-wrap">
-        <table className="table" data-testid="versions-table">
-          <thead>
-            <tr>
-              <th>Version</th>
-              <th>State</th>
-              <th>Metrics</th>
-              <th>Size</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {[...versions]
-              .sort((a, b) => (a.kind === b.kind ? b.number - a.number : a.kind < b.kind ? 1 : -1))
-              .map((v) => {
-                const current = published.get(v.kind);
-                const canRollback = v.state === 'RETIRED' && current !== undefined && v.number < current;
-                return (
-                  <tr key={v.id}>
-                    <td>
-                      {v.kind} v{v.number}
-                    </td>
-                    <td>
-                      <Chip
-                        tone={v.state === 'PUBLISHED' ? 'good' : v.state === 'REJECTED' ? 'bad' : 'neutral'}
+        <Table testId="versions-table" columns={['Version', 'State', 'Metrics', 'Size', '']}>
+          {[...versions]
+            .sort((a, b) => (a.kind === b.kind ? b.number - a.number : a.kind < b.kind ? 1 : -1))
+            .map((v) => {
+              const current = published.get(v.kind);
+              const canRollback = v.state === 'RETIRED' && current !== undefined && v.number < current;
+              return (
+                <tr key={v.id}>
+                  <td>
+                    {v.kind} v{v.number}
+                  </td>
+                  <td>
+                    <Chip
+                      tone={v.state === 'PUBLISHED' ? 'good' : v.state === 'REJECTED' ? 'bad' : 'neutral'}
+                    >
+                      {v.state}
+                    </Chip>
+                  </td>
+                  <td className="small">
+                    {numericMetrics(v.metrics)
+                      .slice(0, 4)
+                      .map(([k, n]) => `${k} ${Number.isInteger(n) ? n : n.toFixed(3)}`)
+                      .join(' · ') || '—'}
+                  </td>
+                  <td className="small">{bytes(v.sizeBytes)}</td>
+                  <td>
+                    {canRollback ? (
+                      <button
+                        type="button"
+                        className="btn btn-small"
+                        disabled={loading}
+                        onClick={() => void rollback(v)}
                       >
-                        {v.state}
-                      </Chip>
-                    </td>
-                    <td className="small">
-                      {numericMetrics(v.metrics)
-                        .slice(0, 4)
-                        .map(([k, n]) => `${k} ${Number.isInteger(n) ? n : n.toFixed(3)}`)
-                        .join(' · ') || '—'}
-                    </td>
-                    <td className="small">{bytes(v.sizeBytes)}</td>
-                    <td>
-                      {canRollback ? (
-                        <button
-                          type="button"
-                          className="btn btn-small"
-                          disabled={loading}
-                          onClick={() => void rollback(v)}
-                        >
-                          Roll back to v{v.number}
-                        </button>
-                      ) : null}
-                    </td>
-                  </tr>
-                );
-              })}
-          </tbody>
-        </table>
+                        Roll back to v{v.number}
+                      </button>
+                    ) : null}
+                  </td>
+                </tr>
+              );
+            })}
+        </Table>
       </div>
       {message ? (
         <p className="muted small" role="status">

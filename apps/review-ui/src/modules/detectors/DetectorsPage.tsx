@@ -4,6 +4,7 @@ import { DetectorsDocument } from '../../gql/graphql';
 import { Chip } from '../../ui/Chip';
 import { percent } from '../../ui/format';
 import { EmptyState, ErrorState, Loading } from '../../ui/States';
+import { Table } from '../../ui/Table';
 import { presetOf } from './detector-form';
 
 export default function DetectorsPage() {
@@ -34,43 +35,41 @@ export default function DetectorsPage() {
         </EmptyState>
       ) : (
         <div className="table-wrap card">
-          <table className="table" data-testid="detectors-table">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th className="wide-only">Question</th>
-                <th>Mode</th>
-                <th className="num">Threshold</th>
-                <th className="num">Patience</th>
-                <th className="wide-only">Preset</th>
-                <th>Status</th>
+          <Table
+            testId="detectors-table"
+            columns={[
+              'Name',
+              { label: 'Question', className: 'wide-only' },
+              'Mode',
+              { label: 'Threshold', className: 'num' },
+              { label: 'Patience', className: 'num' },
+              { label: 'Preset', className: 'wide-only' },
+              'Status',
+            ]}
+          >
+            {detectors.map((d) => (
+              <tr key={d.id}>
+                <td>
+                  <a className="nowrap" href={hrefFor({ page: 'detector', id: d.id })}>
+                    {d.name}
+                  </a>
+                  <span className="narrow-only muted small">{d.query}</span>
+                </td>
+                <td className="ellipsis-cell wide-only" title={d.query}>
+                  {d.query}
+                </td>
+                <td>
+                  <Chip>{d.mode}</Chip>
+                </td>
+                <td className="num">{percent(d.confidenceThreshold)}</td>
+                <td className="num">{d.patienceTime}s</td>
+                <td className="wide-only">{presetOf(d.metadata)}</td>
+                <td>
+                  <Chip tone={d.status === 'ON' ? 'good' : 'neutral'}>{d.status}</Chip>
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {detectors.map((d) => (
-                <tr key={d.id}>
-                  <td>
-                    <a className="nowrap" href={hrefFor({ page: 'detector', id: d.id })}>
-                      {d.name}
-                    </a>
-                    <span className="narrow-only muted small">{d.query}</span>
-                  </td>
-                  <td className="ellipsis-cell wide-only" title={d.query}>
-                    {d.query}
-                  </td>
-                  <td>
-                    <Chip>{d.mode}</Chip>
-                  </td>
-                  <td className="num">{percent(d.confidenceThreshold)}</td>
-                  <td className="num">{d.patienceTime}s</td>
-                  <td className="wide-only">{presetOf(d.metadata)}</td>
-                  <td>
-                    <Chip tone={d.status === 'ON' ? 'good' : 'neutral'}>{d.status}</Chip>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </Table>
         </div>
       )}
     </div>
