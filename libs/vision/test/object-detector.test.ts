@@ -132,4 +132,21 @@ describe('ObjectDetector on real photos', () => {
     expect(pallet.confidence).toBe(0);
     expect(pallet.reason).toMatch(/not one of the 80 COCO classes/);
   });
+
+  it('asks several class sets of one image in one network pass, each as if asked alone', async () => {
+    const image = await fixture('detection/street-050.jpg');
+    const sets = [
+      { classes: ['person'] },
+      { classes: ['car', 'truck'] },
+      { classes: ['person', 'car'], minScore: 0.1 },
+    ] as const;
+    const many = await detector.detectMany(
+      image,
+      sets.map((o) => ({ ...o, classes: [...o.classes] })),
+    );
+    expect(many).toHaveLength(3);
+    for (const [i, o] of sets.entries())
+      expect(many[i]).toEqual(await detector.detect(image, { ...o, classes: [...o.classes] }));
+    expect(many[0]!.length).toBeGreaterThan(0);
+  });
 });

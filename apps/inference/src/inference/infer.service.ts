@@ -135,15 +135,17 @@ export class InferService {
       const t0 = performance.now();
       const detector = await this.builtin.objectDetector();
       const ref = BuiltinModels.detectorRef(detector);
-      const runs = new Map<string, Promise<Detection[]>>();
-      for (const { plan } of coco) {
-        const key = classSetKey(plan.classes);
-        // Every candidate above the floor: the answer needs the dropped ones too (set confidence).
-        if (!runs.has(key))
-          runs.set(key, detector.detect(image, { classes: plan.classes, minScore: CANDIDATE_FLOOR }));
-      }
+      // One network pass for every class set asked (compound parts included); each set decoded on its own.
+      const sets = new Map(coco.map(({ plan }) => [classSetKey(plan.classes), plan.classes]));
+      const keys = [...sets.keys()];
+      // Every candidate above the floor: the answer needs the dropped ones too (set confidence).
+      const found = await detector.detectMany(
+        image,
+        keys.map((k) => ({ classes: sets.get(k)!, minScore: CANDIDATE_FLOOR })),
+      );
+      const runs = new Map<string, Detection[]>(keys.map((k, i) => [k, found[i]!]));
       for (const { id, plan } of coco)
-        out.push(cocoAnswer(id, plan, await runs.get(classSetKey(plan.classes))!, ref));
+        out.push(cocoAnswer(id, plan, runs.get(classSetKey(plan.classes))!, ref));
       timings.detector = ms(t0);
       this.metrics.stageDuration.observe({ stage: 'detector' }, timings.detector / 1000);
     }

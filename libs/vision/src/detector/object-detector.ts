@@ -89,9 +89,22 @@ export class ObjectDetector {
 
   /** Detections best first, after suppression across the asked classes. */
   async detect(image: Uint8Array, opts: DetectOptions = {}): Promise<Detection[]> {
-    const minScore = opts.minScore ?? DEFAULT_MIN_SCORE;
-    const candidates = await this.candidates(image, classIndices(opts.classes), opts.iouThreshold);
-    return candidates.filter((d) => d.score >= minScore);
+    const [detections] = await this.detectMany(image, [opts]);
+    return detections!;
+  }
+
+  /**
+   * Several class sets asked of one image with ONE network pass (the compound parts and the detectors of one
+   * request): for each request, what `detect` would return for it alone.
+   */
+  async detectMany(image: Uint8Array, requests: readonly DetectOptions[]): Promise<Detection[][]> {
+    const grid = await this.runHeads(await this.preprocess(image));
+    return requests.map((opts) => {
+      const minScore = opts.minScore ?? DEFAULT_MIN_SCORE;
+      return suppressed(grid, classIndices(opts.classes), opts.iouThreshold).filter(
+        (d) => d.score >= minScore,
+      );
+    });
   }
 
   async answerBoxes(image: Uint8Array, opts: AnswerOptions & { maxNumBboxes?: number }): Promise<BoxAnswer> {
@@ -130,14 +143,18 @@ export class ObjectDetector {
     indices: readonly number[] | undefined,
     iouThreshold = 0.5,
   ): Promise<Detection[]> {
-    const grid = await this.runHeads(await this.preprocess(image));
-    const peaks = decodePeaks(grid, {
-      floor: CANDIDATE_FLOOR,
-      topK: TOP_K,
-      ...(indices ? { classIndices: indices } : {}),
-    });
-    return nonMaxSuppression(peaks, iouThreshold);
+    return suppressed(await this.runHeads(await this.preprocess(image)), indices, iouThreshold);
   }
+}
+
+/** The peaks of `grid` above the candidate floor for the classes, after non-maximum suppression. */
+function suppressed(grid: HeadGrid, indices: readonly number[] | undefined, iouThreshold = 0.5): Detection[] {
+  const peaks = decodePeaks(grid, {
+    floor: CANDIDATE_FLOOR,
+    topK: TOP_K,
+    ...(indices ? { classIndices: indices } : {}),
+  });
+  return nonMaxSuppression(peaks, iouThreshold);
 }
 
 function classIndices(classes: readonly CocoClass[] | string | undefined): number[] | undefined {
