@@ -184,7 +184,7 @@ describe('the cloud predictor with a recursive-head primary', () => {
     const other = await createDetector('unread map head');
     const unread = {
       ...recursive.primary,
-      metadata: { ...recursive.primary.metadata, training: { algorithm: 'density_map' } },
+      metadata: { ...recursive.primary.metadata, training: { algorithm: 'no_reader_for_this' } },
     };
     const mv = await models.create({
       detectorId: other.id,
