@@ -22,6 +22,7 @@
  * coverage summary). Headline: 1 − FE_policy / FE_threshold over all detectors' test queries, with a
  * percentile bootstrap interval (test queries resampled within each detector).
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -53,7 +54,10 @@ const CACHE = path.join(REPO, '.cache', 'escalation');
 const CLASS_NAMES = [...FASHION_CLASS_NAMES];
 const THRESHOLD = 0.9;
 const AUDIT_RATE = Number(process.env['BENCH_AUDIT_RATE'] ?? 0.1);
+/** The cold start is 40% of a 6,000-image stream's share; BENCH_STREAM above 6,000 lengthens the history only. */
 const COLD_START_FRACTION = 0.4;
+const BASE_STREAM = 6000;
+const STREAM = Math.max(BASE_STREAM, Number(process.env['BENCH_STREAM'] ?? BASE_STREAM));
 const NEIGHBORS = 5;
 const BOOTSTRAP = 1000;
 
@@ -218,7 +222,7 @@ function runDetector(
   const seen = new Set(det.classes);
   const streamIdx = stream.set.classes.map((c, i) => (seen.has(c) ? i : -1)).filter((i) => i >= 0);
   const testIdx = test.set.classes.map((c, i) => (seen.has(c) ? i : -1)).filter((i) => i >= 0);
-  const coldN = Math.round(streamIdx.length * COLD_START_FRACTION);
+  const coldN = Math.round(((streamIdx.length * BASE_STREAM) / STREAM) * COLD_START_FRACTION);
   const rng = mulberry32(det.name.length * 7919 + 17);
 
   // A. cold start with the threshold policy and the real training code.
@@ -314,6 +318,15 @@ function runDetector(
       finalDisagreement,
     ),
   );
+  // BENCH_DUMP=<dir>: the labelled history and the test answers as JSON, to study a fit without retraining.
+  const dumpDir = process.env['BENCH_DUMP'];
+  if (dumpDir) {
+    mkdirSync(dumpDir, { recursive: true });
+    writeFileSync(
+      path.join(dumpDir, `${spec.id}.json`),
+      JSON.stringify({ name: det.name, mode: det.mode, threshold: THRESHOLD, history, answers }),
+    );
+  }
   // The product's default (escalation_policy unset): the learned policy only when it won on held-out history.
   const applied = (f: typeof fit): EscalationPolicyModel | null => (f.model?.held_out.won ? f.model : null);
   const policy = applied(fit);
@@ -362,7 +375,7 @@ async function main(): Promise<void> {
   log(`loading the backbone (${os.cpus().length} cores)`);
   const engine = await VisionEngine.create();
   const backbone = { ...engine.backbone, featureDim: engine.backbone.featureDim };
-  const streamSet = await fashionMnist('train', seededSample(60_000, 6000, 21));
+  const streamSet = await fashionMnist('train', seededSample(60_000, STREAM, 21));
   const testSet = await fashionMnist('t10k', seededSample(10_000, 3000, 22));
   const stream = { set: streamSet, feats: await features(engine, streamSet, 'fm-stream') };
   const test = { set: testSet, feats: await features(engine, testSet, 'fm-test') };
@@ -444,7 +457,7 @@ async function main(): Promise<void> {
   const out = [
     `# bench:escalation — learned escalation policy vs threshold ${THRESHOLD} (Fashion-MNIST, ${os.cpus().length} cores)`,
     '',
-    `Stream ${streamSet.ids.length} train-split images (cold start ${COLD_START_FRACTION * 100}% of each detector's, then history), test ${testSet.ids.length} test-split images; audit rate ${AUDIT_RATE}; k = ${NEIGHBORS} neighbours (the package's neighbour index); Learn-then-Test δ = 0.1.`,
+    `Stream ${streamSet.ids.length} train-split images (cold start ${COLD_START_FRACTION * 100}% of each detector's share of ${BASE_STREAM}, then history), test ${testSet.ids.length} test-split images; audit rate ${AUDIT_RATE}; k = ${NEIGHBORS} neighbours (the package's neighbour index); Learn-then-Test δ = 0.1.`,
     'Columns "a → b": threshold policy → learned policy (the threshold policy where the fit fell back). FE = false escalations per test query (escalated although the edge was right); edge error = error of the answers kept at the edge; coverage at r_test = largest share answered with kept error ≤ the threshold policy’s test edge error (ranking quality, oracle operating point).',
     '',
     table(
