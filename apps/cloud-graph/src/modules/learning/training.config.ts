@@ -13,7 +13,7 @@ import {
 
 export interface TrainingWorkerConfig {
   workerId: string;
-  /** How long a job stays ours without a heartbeat; must exceed the longest synchronous training step. */
+  /** How long a job stays ours without a heartbeat (beats go on while a training thread runs). */
   leaseSeconds: number;
   pollMs: number;
   maxAttempts: number;

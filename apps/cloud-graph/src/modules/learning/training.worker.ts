@@ -17,32 +17,33 @@
  * Both heads are scored on the same held-out images; chooseReasoningHead picks the primary (recursive for
  * `recursive`, the significant winner for `auto`); the OODD package is the pooled one either way. The choice
  * goes into the version's metrics (`reasoning`) and the job log.
+ *
+ * Off the event loop (#19): in the embedded default this worker shares its process with the cloud API, so the
+ * synchronous fitting (linear and recursive candidates, head choice, escalation policy, token projection) runs
+ * in a worker thread (training.compute.ts via training.thread.ts; a 420-image job blocked the loop for 18 s
+ * before, ~0.1 s after). The backbone passes, DB and blob I/O stay here; heartbeats keep renewing the lease
+ * while the thread trains, and a lost lease terminates the thread.
  */
 import {
-  chooseReasoningHead,
   classLayout,
   decidePromotion,
   decideRetrain,
   evaluatePredictions,
-  trainCandidate,
-  trainRecursiveCandidate,
   trainsRecursive,
   UnsupportedModeError,
   type HeldOutEvaluation,
   type LabelledExample,
   type Prediction,
-  type ReasoningChoice,
-  type RecursiveCandidate,
   type TokenExample,
 } from '@intellioptics/learning';
 import type { DetectorMode } from '@intellioptics/schema';
 import {
-  fitTokenProjection,
   isRecursivePackage,
   loadFeatureMapHead,
   projectTokens,
   readRecursiveOutputs,
   type ModelPackage,
+  type TokenProjection,
   type VisionEngine,
 } from '@intellioptics/vision';
 import type { BlobStore } from '../../blob/blob-store';
@@ -52,10 +53,10 @@ import type { Metrics } from '../../ops/metrics';
 import { Detector, type DetectorEntity } from '../detectors/detector.entity';
 import { ModelVersion, type ModelVersionEntity } from '../model-versions/model-version.entity';
 import type { ModelVersionService } from '../model-versions/model-version.service';
-import { fitPolicyForVersion } from './escalation-policy.train';
 import { trainCountHeadsForJob } from './count-heads.train';
 import { getPackage, putPackageSiblings } from './model-package.blobs';
 import type { TrainingWorkerConfig } from './training.config';
+import { runInThread, type TaskInput, type TaskName, type TaskResult } from './training.thread';
 import { TrainingJobRepository, type TrainingJobRow, type TrainingLabelRow } from './training-job.repository';
 
 export const TRAINABLE_MODES: readonly DetectorMode[] = ['BINARY', 'MULTI_CLASS', 'COUNT'];
@@ -232,6 +233,35 @@ export class TrainingWorker {
     if (!ok) throw new LeaseLostError(job.id);
   }
 
+  /**
+   * A compute task in a worker thread (training.thread.ts). Its progress lines collect in `lines`; a heartbeat
+   * carries them every few seconds, so the lease stays renewed however long the task runs, and a lost lease
+   * terminates the thread (LeaseLostError). Lines not yet sent stay in `lines` for the caller's next beat.
+   */
+  private async inThread<K extends TaskName>(
+    job: TrainingJobRow,
+    task: K,
+    input: TaskInput<K>,
+    lines: string[],
+  ): Promise<TaskResult<K>> {
+    const abort = new AbortController();
+    let beating: Promise<void> = Promise.resolve();
+    const timer = setInterval(
+      () => {
+        beating = beating
+          .then(() => (abort.signal.aborted ? undefined : this.beat(job, { log: lines.splice(0) })))
+          .catch((err: unknown) => abort.abort(err));
+      },
+      Math.min(5000, (this.deps.config.leaseSeconds * 1000) / 3),
+    );
+    try {
+      return await runInThread(task, input, { onLine: (l) => lines.push(l), signal: abort.signal });
+    } finally {
+      clearInterval(timer);
+      await beating;
+    }
+  }
+
   private async train(job: TrainingJobRow): Promise<{
     outcome: 'PUBLISHED' | 'REFUSED';
     result: Record<string, unknown>;
@@ -308,104 +338,49 @@ export class TrainingWorker {
     const examples: LabelledExample[] = labels
       .filter((l) => features.has(l.image_query_id))
       .map((l) => ({ id: l.image_query_id, features: features.get(l.image_query_id)!, label: l.label }));
-    await this.beat(job, { stage: 'training', progress: 0.4 });
-    const progressLines: string[] = [];
-    const candidate = trainCandidate({
-      detector: {
-        id: detector.id,
-        mode: detector.mode,
-        modeConfiguration: detector.modeConfiguration ?? null,
-        confidenceThreshold: detector.confidenceThreshold,
-      },
-      examples,
-      backbone: engine.backbone,
-      pipeline: engine.pipeline,
-      options: config.train,
-      onProgress: (p) => progressLines.push(`${p.stage}: ${p.message}`),
-    });
-    // The recursive head (#15): trained when the setting asks for it, chosen on the same held-out images.
+    // The recursive head (#15) needs the images' patch tokens: made first (async backbone passes), so the
+    // thread gets everything it trains on at once.
     const setting = detector.reasoning ?? 'linear';
-    let recursive: RecursiveCandidate | null = null;
+    let tokens: Awaited<ReturnType<TrainingWorker['spatialTokens']>> | null = null;
     if (trainsRecursive(setting, examples.length)) {
-      await this.beat(job, { stage: 'spatial', progress: 0.6, log: progressLines.splice(0) });
-      const tokens = await this.spatialTokens(
+      await this.beat(job, { stage: 'spatial', progress: 0.4 });
+      tokens = await this.spatialTokens(
         job,
         engine,
         labels.filter((l) => features.has(l.image_query_id)),
       );
-      await this.beat(job, {
-        stage: 'training',
-        progress: 0.7,
-        log: [
-          `patch tokens of ${tokens.examples.length} images (${tokens.projection.components} components)`,
-        ],
-      });
-      recursive = trainRecursiveCandidate({
+    }
+    await this.beat(job, {
+      stage: 'training',
+      progress: tokens ? 0.6 : 0.4,
+      log: tokens
+        ? [`patch tokens of ${tokens.examples.length} images (${tokens.projection.components} components)`]
+        : [],
+    });
+    const progressLines: string[] = [];
+    // Linear candidate, recursive candidate, head choice and escalation policy: seconds of synchronous
+    // fitting, in a worker thread (training.compute.ts) so the API sharing this process keeps answering.
+    const { chosen, linear, recursive, choice, policy } = await this.inThread(
+      job,
+      'candidate',
+      {
         detector: {
           id: detector.id,
           mode: detector.mode,
           modeConfiguration: detector.modeConfiguration ?? null,
           confidenceThreshold: detector.confidenceThreshold,
         },
-        examples: tokens.examples,
-        projection: tokens.projection,
-        heldOutIds: candidate.evaluation.exampleIds,
-        inDomain: (f) => candidate.predict(f).inDomain,
+        setting,
+        examples,
+        tokens,
         backbone: engine.backbone,
         pipeline: engine.pipeline,
-        neighborIndex: candidate.primary.metadata.neighbor_index,
-        settings: config.train.recursive,
-        onProgress: (m) => progressLines.push(`recursive: ${m}`),
-      });
-    }
-    const choice: ReasoningChoice = chooseReasoningHead(
-      setting,
-      candidate.evaluation,
-      recursive?.evaluation ?? null,
-      config.promotion,
-    );
-    const useRecursive = choice.head === 'recursive' && recursive !== null;
-    const chosen = useRecursive
-      ? {
-          primary: recursive!.primary,
-          evaluation: recursive!.evaluation,
-          heldOutLabels: recursive!.heldOutLabels,
-          metrics: recursive!.metrics,
-        }
-      : {
-          primary: candidate.primary,
-          evaluation: candidate.evaluation,
-          heldOutLabels: candidate.heldOutLabels,
-          metrics: candidate.metrics,
-        };
-    const reasoningLine =
-      `reasoning ${setting}: ${choice.head} head (${choice.reason})` +
-      (recursive
-        ? `; held out ${candidate.evaluation.n}: linear accuracy ${fmt(candidate.evaluation.accuracy)} ECE ${fmt(candidate.evaluation.ece)}, recursive accuracy ${fmt(recursive.evaluation.accuracy)} ECE ${fmt(recursive.evaluation.ece)}, mean halting step ${fmt(recursive.metrics.held_out_mean_halt_step ?? NaN)}`
-        : '') +
-      (choice.recursiveOnlyRight !== null
-        ? `; only recursive right ${choice.recursiveOnlyRight}, only linear right ${choice.linearOnlyRight}`
-        : '');
-    progressLines.push(reasoningLine);
-    // The learned escalation policy (#18) ships in the primary package, fitted on the labelled history.
-    const policy = fitPolicyForVersion({
-      detector: {
-        mode: detector.mode,
-        modeConfiguration: detector.modeConfiguration ?? null,
-        confidenceThreshold: detector.confidenceThreshold,
+        options: config.train,
+        promotion: config.promotion,
+        metadata: await this.jobs.labelledMetadata(detector.id),
       },
-      candidate,
-      examples,
-      metadata: await this.jobs.labelledMetadata(detector.id),
-      head: useRecursive ? 'recursive' : 'linear',
-      ...(config.train.l2 !== undefined ? { l2: config.train.l2 } : {}),
-    });
-    if (policy.model)
-      chosen.primary = {
-        ...chosen.primary,
-        metadata: { ...chosen.primary.metadata, escalation_policy: policy.model },
-      };
-    progressLines.push(policy.line);
+      progressLines,
+    );
     await this.beat(job, { stage: 'evaluation', progress: 0.8, log: progressLines });
 
     const current = await this.evaluateCurrent(
@@ -430,13 +405,13 @@ export class TrainingWorker {
       reason: choice.reason,
       recursive_only_right: choice.recursiveOnlyRight,
       linear_only_right: choice.linearOnlyRight,
-      linear: summary(candidate.evaluation),
+      linear: summary(linear.evaluation),
       recursive: recursive
         ? {
             ...summary(recursive.evaluation),
             train_seconds: recursive.trainSeconds,
-            halt_threshold: recursive.head.haltThreshold ?? null,
-            mean_halt_step: recursive.metrics.held_out_mean_halt_step ?? null,
+            halt_threshold: recursive.haltThreshold,
+            mean_halt_step: recursive.meanHaltStep,
           }
         : null,
     };
@@ -446,7 +421,7 @@ export class TrainingWorker {
       escalation_policy: policy.summary,
       training_job_id: job.id,
       promotion: decision,
-      examples_per_class: candidate.examplesPerClass,
+      examples_per_class: linear.examplesPerClass,
       compared_with: current.versionId,
     };
     const stored: Record<'primary' | 'oodd', ModelVersionEntity> = {
@@ -459,12 +434,12 @@ export class TrainingWorker {
       oodd: await models.create({
         detectorId: detector.id,
         kind: 'oodd',
-        data: Buffer.from(candidate.oodd.modelBytes),
+        data: Buffer.from(linear.oodd.modelBytes),
         metrics: versionMetrics,
       }),
     };
     await putPackageSiblings(blobs, stored.primary.blobKey, chosen.primary, stored.primary.id);
-    await putPackageSiblings(blobs, stored.oodd.blobKey, candidate.oodd, stored.oodd.id);
+    await putPackageSiblings(blobs, stored.oodd.blobKey, linear.oodd, stored.oodd.id);
     if (decision.publish) {
       // OODD first, so an edge woken by the primary's event finds both published.
       for (const mv of [stored.oodd, stored.primary]) {
@@ -488,9 +463,9 @@ export class TrainingWorker {
         reasoning,
         escalationPolicy: policy.summary,
         metrics: chosen.metrics,
-        calibration: candidate.calibration,
-        examplesPerClass: candidate.examplesPerClass,
-        skippedLabels: candidate.skippedLabels,
+        calibration: linear.calibration,
+        examplesPerClass: linear.examplesPerClass,
+        skippedLabels: linear.skippedLabels,
         unreadableImages: unreadable,
         modelVersionIds: { primary: stored.primary.id, oodd: stored.oodd.id },
         versions: { primary: stored.primary.number, oodd: stored.oodd.number },
@@ -608,20 +583,23 @@ export class TrainingWorker {
     job: TrainingJobRow,
     engine: VisionEngine,
     rows: readonly TrainingLabelRow[],
-  ): Promise<{ examples: TokenExample[]; projection: ReturnType<typeof fitTokenProjection> }> {
+  ): Promise<{ examples: TokenExample[]; projection: TokenProjection }> {
     const { featureDim: dim, featureMapSize: size } = engine.backbone;
     const cells = size * size;
     const pending: { row: TrainingLabelRow; pooled: Float32Array; map: Float32Array }[] = [];
     const examples: TokenExample[] = [];
-    let projection: ReturnType<typeof fitTokenProjection> | null = null;
-    const flush = (): void => {
-      for (const p of pending.splice(0))
+    let projection: TokenProjection | null = null;
+    const flush = async (): Promise<void> => {
+      for (const p of pending.splice(0)) {
         examples.push({
           id: p.row.image_query_id,
           tokens: projectTokens(projection!, p.map),
           pooled: p.pooled,
           label: p.row.label,
         });
+        // ~10 ms of arithmetic per image: the event loop runs between images (64 wait for the first flush).
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
     };
     const batchSize = this.deps.config.embedBatch;
     for (let i = 0; i < rows.length; i += batchSize) {
@@ -639,15 +617,17 @@ export class TrainingWorker {
       }
       const spatial = await engine.embedSpatialTensors(ok.map((o) => o.tensor));
       ok.forEach((o, j) => pending.push({ row: o.row, pooled: spatial[j]!.pooled, map: spatial[j]!.map }));
-      if (!projection && (pending.length >= PROJECTION_IMAGES || i + batchSize >= rows.length))
-        projection = fitTokenProjection(
-          pending.map((p) => p.map),
-          dim,
-          cells,
-          { components: TOKEN_COMPONENTS },
+      if (!projection && (pending.length >= PROJECTION_IMAGES || i + batchSize >= rows.length)) {
+        const lines: string[] = [];
+        projection = await this.inThread(
+          job,
+          'projection',
+          { maps: pending.map((p) => p.map), dim, tokens: cells, components: TOKEN_COMPONENTS },
+          lines,
         );
-      if (projection) flush();
-      await this.beat(job, { progress: 0.6 + 0.1 * Math.min(1, (i + batch.length) / rows.length) });
+      }
+      if (projection) await flush();
+      await this.beat(job, { progress: 0.4 + 0.2 * Math.min(1, (i + batch.length) / rows.length) });
     }
     if (!projection) throw new Error('no readable image for the recursive head');
     return { examples, projection };
