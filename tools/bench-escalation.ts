@@ -41,14 +41,14 @@ import {
 import {
   FASHION_CLASS_NAMES,
   FOOTWEAR_CLASSES,
-  ensureFashionMnist,
   fashionMnist,
   seededSample,
   type GreyImageSet,
 } from '@intellioptics/learning/datasets';
 import type { DetectorMode } from '@intellioptics/schema';
-import { NeighborIndex, VisionEngine, mulberry32 } from '@intellioptics/vision';
-import { REPO, cachedGreyFeatures, log, num, pct, table } from './bench-support';
+import type { VisionEngine } from '@intellioptics/vision';
+import { NeighborIndex, mulberry32 } from '@intellioptics/vision';
+import { REPO, cachedGreyFeatures, log, num, openFashionBench, pct, table } from './bench-support';
 
 const CACHE = path.join(REPO, '.cache', 'escalation');
 const CLASS_NAMES = [...FASHION_CLASS_NAMES];
@@ -371,10 +371,7 @@ function runDetector(
 
 async function main(): Promise<void> {
   const started = performance.now();
-  ensureFashionMnist(log);
-  log(`loading the backbone (${os.cpus().length} cores)`);
-  const engine = await VisionEngine.create();
-  const backbone = { ...engine.backbone, featureDim: engine.backbone.featureDim };
+  const { engine, backbone } = await openFashionBench();
   const streamSet = await fashionMnist('train', seededSample(60_000, STREAM, 21));
   const testSet = await fashionMnist('t10k', seededSample(10_000, 3000, 22));
   const stream = { set: streamSet, feats: await features(engine, streamSet, 'fm-stream') };

@@ -36,15 +36,14 @@ import {
 import {
   FASHION_CLASS_NAMES,
   FOOTWEAR_CLASSES,
-  ensureFashionMnist,
   fashionMnist,
   handwrittenDigits,
   seededSample,
   type FashionSplit,
   type GreyImageSet,
 } from '@intellioptics/learning/datasets';
-import { VisionEngine } from '@intellioptics/vision';
-import { REPO, cachedGreyFeatures, log, num, pct, table } from './bench-support';
+import type { VisionEngine } from '@intellioptics/vision';
+import { REPO, cachedGreyFeatures, log, num, openFashionBench, pct, table } from './bench-support';
 
 const CACHE = path.join(REPO, '.cache', 'learning');
 const CLASS_NAMES = [...FASHION_CLASS_NAMES];
@@ -118,10 +117,7 @@ function knnCosineScorer(train: readonly Float32Array[]): (f: Float32Array) => n
 
 async function main(): Promise<void> {
   const started = performance.now();
-  ensureFashionMnist(log);
-  log(`loading the backbone (${os.cpus().length} cores)`);
-  const engine = await VisionEngine.create();
-  const backbone = { ...engine.backbone, featureDim: engine.backbone.featureDim };
+  const { engine, backbone } = await openFashionBench();
   const base = { detector: DETECTOR, backbone, pipeline: engine.pipeline };
 
   // Disjoint selections from the training split: a 1,000-image label pool and a 1,500-query stream.

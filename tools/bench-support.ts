@@ -5,10 +5,11 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { greyPng, type GreyImageSet } from '@intellioptics/learning/datasets';
-import type { VisionEngine } from '@intellioptics/vision';
+import { ensureFashionMnist, greyPng, type GreyImageSet } from '@intellioptics/learning/datasets';
+import { VisionEngine } from '@intellioptics/vision';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -67,4 +68,15 @@ export async function cachedGreyFeatures(
   await mkdir(cache.dir, { recursive: true });
   await writeFile(file, new Uint8Array(all.buffer));
   return rows(all);
+}
+
+/** The Fashion-MNIST benches start alike: the dataset (Debian's package) checked, then the backbone loaded. */
+export async function openFashionBench(): Promise<{
+  engine: VisionEngine;
+  backbone: VisionEngine['backbone'] & { featureDim: number };
+}> {
+  ensureFashionMnist(log);
+  log(`loading the backbone (${os.cpus().length} cores)`);
+  const engine = await VisionEngine.create();
+  return { engine, backbone: { ...engine.backbone, featureDim: engine.backbone.featureDim } };
 }

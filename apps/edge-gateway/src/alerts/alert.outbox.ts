@@ -8,6 +8,7 @@
 import type { InStatement } from '@libsql/client';
 import type { EdgeDatabase } from '../store/edge-database';
 import { numOrNull, str } from '../store/sql-values';
+import { DELIVERY_COLUMNS } from '../store/delivery-columns';
 
 export const ALERT_TABLES: readonly string[] = [
   // The rules of the served detectors as last fetched from the cloud (kept offline).
@@ -40,12 +41,7 @@ export const ALERT_TABLES: readonly string[] = [
      target TEXT NOT NULL,
      body TEXT NOT NULL,
      headers TEXT NOT NULL,
-     state TEXT NOT NULL DEFAULT 'pending',
-     attempts INTEGER NOT NULL DEFAULT 0,
-     next_attempt_at INTEGER NOT NULL,
-     last_error TEXT,
-     created_at INTEGER NOT NULL,
-     finished_at INTEGER,
+     ${DELIVERY_COLUMNS},
      UNIQUE (alert_id, channel, target)
    )`,
   `CREATE INDEX IF NOT EXISTS alert_outbox_due ON alert_outbox (state, next_attempt_at, seq)`,

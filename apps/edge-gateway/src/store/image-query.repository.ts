@@ -5,8 +5,13 @@
 import type { InStatement, InValue, Row } from '@libsql/client';
 import type { EdgeDatabase } from './edge-database';
 import type { StagedImage } from './image.repository';
-import type { NewOutboxItem, OutboxRepository, OutboxState } from './outbox.repository';
-import { numOrNull, str } from './sql-values';
+import {
+  OUTBOX_STATES,
+  type NewOutboxItem,
+  type OutboxRepository,
+  type OutboxState,
+} from './outbox.repository';
+import { numOrNull, oneOf, str } from './sql-values';
 
 export interface StoredImageQuery {
   id: string;
@@ -136,13 +141,12 @@ function iqValues(q: NewImageQuery): InValue[] {
 }
 
 function toStoredIq(row: Row): StoredImageQuery {
-  const esc = str(row.escalation);
   return {
     id: str(row.id),
     detectorId: str(row.detector_id),
     createdAt: Number(row.created_at),
     json: str(row.json),
-    escalation: esc === 'pending' || esc === 'delivered' || esc === 'failed' ? esc : 'none',
+    escalation: oneOf<OutboxState | 'none'>(row.escalation, OUTBOX_STATES, 'none'),
     final: Number(row.final) === 1,
     refreshedAt: numOrNull(row.refreshed_at),
   };

@@ -17,6 +17,7 @@
 import type { Client } from '@libsql/client';
 import { EXPLANATION_TABLES } from './explanation.repository';
 import { ALERT_TABLES } from '../alerts/alert.outbox';
+import { DELIVERY_COLUMNS } from './delivery-columns';
 
 const VERSION = 4;
 
@@ -80,12 +81,7 @@ const STABLE_TABLES = [
      detector_id TEXT NOT NULL,
      kind TEXT NOT NULL,
      params TEXT NOT NULL,
-     state TEXT NOT NULL DEFAULT 'pending',
-     attempts INTEGER NOT NULL DEFAULT 0,
-     next_attempt_at INTEGER NOT NULL,
-     last_error TEXT,
-     created_at INTEGER NOT NULL,
-     finished_at INTEGER,
+     ${DELIVERY_COLUMNS},
      dead_cause TEXT
    )`,
   `CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_attempt_at, seq)`,

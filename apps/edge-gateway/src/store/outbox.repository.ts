@@ -11,7 +11,7 @@ import type { OutboxKind } from '@intellioptics/decision';
 import type { EscalationParams } from '../escalation/escalation-params';
 import type { DeadCause } from '../escalation/retry-policy';
 import type { EdgeDatabase } from './edge-database';
-import { str } from './sql-values';
+import { oneOf, str, strOrNull } from './sql-values';
 
 export type OutboxState = 'pending' | 'delivered' | 'failed' | 'dead' | 'shed';
 
@@ -27,7 +27,7 @@ export interface DeadLetter {
 }
 
 const DEAD_CAUSES: readonly DeadCause[] = ['CONFLICT', 'REFUSED', 'MAX_ATTEMPTS', 'IMAGE_MISSING'];
-const STATES: readonly OutboxState[] = ['pending', 'delivered', 'failed', 'dead', 'shed'];
+export const OUTBOX_STATES: readonly OutboxState[] = ['pending', 'delivered', 'failed', 'dead', 'shed'];
 
 export interface OutboxItem {
   seq: number;
@@ -180,7 +180,7 @@ export class OutboxRepository {
     const out: Record<OutboxState, number> = { pending: 0, delivered: 0, failed: 0, dead: 0, shed: 0 };
     for (const row of rs.rows) {
       const s = str(row.state) as OutboxState;
-      if (STATES.includes(s)) out[s] = Number(row.n);
+      if (OUTBOX_STATES.includes(s)) out[s] = Number(row.n);
     }
     return out;
   }
@@ -281,17 +281,16 @@ export class OutboxRepository {
 }
 
 function toOutboxItem(row: Row): OutboxItem {
-  const state = str(row.state);
   return {
     seq: Number(row.seq),
     iqId: str(row.iq_id),
     detectorId: str(row.detector_id),
-    kind: str(row.kind) === 'audit' ? 'audit' : 'escalation',
+    kind: oneOf(row.kind, ['audit', 'escalation'], 'escalation'),
     params: JSON.parse(str(row.params)) as EscalationParams,
     attempts: Number(row.attempts),
     nextAttemptAt: Number(row.next_attempt_at),
-    state: STATES.includes(state as OutboxState) ? (state as OutboxState) : 'pending',
-    lastError: row.last_error === null ? null : str(row.last_error),
+    state: oneOf(row.state, OUTBOX_STATES, 'pending'),
+    lastError: strOrNull(row.last_error),
     createdAt: Number(row.created_at),
   };
 }

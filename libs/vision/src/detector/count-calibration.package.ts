@@ -8,11 +8,9 @@
  * calibration packages still loads a valid COUNT head that answers with low confidence and escalates.
  */
 import { countClassNames } from '@intellioptics/schema';
-import type { BackboneInfo } from '../backbone/backbone.cache';
 import { buildSoftmaxHead, HEAD_INPUT, PROBABILITIES_OUTPUT } from '../heads/softmax.head';
-import { buildHeadPackage } from '../package/head-package';
+import { buildCountHeadPackage, type CountHeadTarget } from '../package/head-package';
 import type { ModelPackage, PredictorMetadata } from '../package/model-package.types';
-import type { PipelineConfig } from '../preprocess/pipeline-config';
 import type { CountCalibration } from './count-calibration';
 
 export const COUNT_CALIBRATION_ALGORITHM = 'coco_count_calibration';
@@ -34,18 +32,12 @@ export function countCalibrationOf(meta: PredictorMetadata): CountCalibration | 
   return c as CountCalibration;
 }
 
-export interface CountCalibrationPackageInput {
+export interface CountCalibrationPackageInput extends CountHeadTarget {
   calibration: CountCalibration;
   className: string;
-  maxCount: number;
   /** Reviewer labels per count class ("0"…"max_count", GREATER_THAN_MAX), for the fallback head's prior. */
   labelsPerClass: readonly number[];
-  pipeline: PipelineConfig;
-  backbone: Pick<BackboneInfo, 'id' | 'sha256' | 'featureDim'>;
-  detectorId: string | null;
   metrics: Record<string, number>;
-  createdAt: string;
-  modelId?: string;
 }
 
 export function buildCountCalibrationPackage(input: CountCalibrationPackageInput): ModelPackage {
@@ -56,16 +48,10 @@ export function buildCountCalibrationPackage(input: CountCalibrationPackageInput
   const bias = classNames.map((_, j) => Math.log(((input.labelsPerClass[j] ?? 0) + 1) / (total + k)));
   const dim = input.backbone.featureDim;
   const modelBytes = buildSoftmaxHead({ weights: new Float32Array(k * dim), bias, numClasses: k, dim });
-  return buildHeadPackage({
-    kind: 'primary',
+  return buildCountHeadPackage(input, {
     modelBytes,
-    pipeline: input.pipeline,
-    modelId: input.modelId,
-    metadata: { mode: 'COUNT', detectorId: input.detectorId, classNames, createdAt: input.createdAt },
     input: { name: HEAD_INPUT, source: 'backbone_features' },
-    backbone: input.backbone,
     outputs: { probabilities: PROBABILITIES_OUTPUT },
-    calibration: { method: 'none' },
     training: {
       algorithm: COUNT_CALIBRATION_ALGORITHM,
       answered_by: 'coco_detector',

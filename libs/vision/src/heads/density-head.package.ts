@@ -7,13 +7,10 @@
  * images, so P(class k) = Φ((k + ½ − count)/σ) − Φ((k − ½ − count)/σ). That makes it a primary package like the
  * others (outputs.probabilities), and its top class and confidence are read the same way.
  */
-import { countClassNames } from '@intellioptics/schema';
-import type { BackboneInfo } from '../backbone/backbone.cache';
 import type { NormalisedBox } from '../detector/detection.decode';
 import { encodeModel, floatTensor, floatValueInfo, int64Tensor, node } from '../onnx/onnx-builder';
-import { buildHeadPackage } from '../package/head-package';
+import { buildCountHeadPackage, type CountHeadTarget } from '../package/head-package';
 import type { ModelPackage } from '../package/model-package.types';
-import type { PipelineConfig } from '../preprocess/pipeline-config';
 import type { DensityFitOptions, DensityModel } from '../training/density.fit';
 import { boxDensityTarget, fitDensityRegression, predictDensity } from '../training/density.fit';
 import { mulberry32 } from '../training/stratified-split';
@@ -154,34 +151,17 @@ export function trainDensityHead(
   };
 }
 
-export interface DensityPackageInput {
+export interface DensityPackageInput extends CountHeadTarget {
   trained: DensityTrainResult;
-  maxCount: number;
   className: string;
-  pipeline: PipelineConfig;
-  backbone: Pick<BackboneInfo, 'id' | 'sha256' | 'featureDim'>;
-  detectorId: string | null;
-  createdAt: string;
-  modelId?: string;
 }
 
 export function buildDensityPackage(input: DensityPackageInput): ModelPackage {
   const { model, sigma, metrics } = input.trained;
-  return buildHeadPackage({
-    kind: 'primary',
+  return buildCountHeadPackage(input, {
     modelBytes: buildDensityCountHead(model, input.maxCount, sigma),
-    pipeline: input.pipeline,
-    modelId: input.modelId,
-    metadata: {
-      mode: 'COUNT',
-      detectorId: input.detectorId,
-      classNames: countClassNames(input.maxCount),
-      createdAt: input.createdAt,
-    },
     input: { name: DENSITY_INPUT, source: 'backbone_feature_map' },
-    backbone: input.backbone,
     outputs: { probabilities: COUNT_PROBABILITIES_OUTPUT },
-    calibration: { method: 'none' },
     training: {
       algorithm: DENSITY_ALGORITHM,
       class_name: input.className,

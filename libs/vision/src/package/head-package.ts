@@ -3,6 +3,7 @@
  * fills predictor_metadata.json the same way, so the backbone reference, the default model id and the key order
  * (the order predictor_metadata.json has always had) are decided here once.
  */
+import { countClassNames } from '@intellioptics/schema';
 import type { BackboneInfo } from '../backbone/backbone.cache';
 import type { PipelineConfig } from '../preprocess/pipeline-config';
 import { createModelPackage, sha256Hex } from './model-package.io';
@@ -56,5 +57,36 @@ export function buildHeadPackage(p: HeadPackageInput): ModelPackage {
       ...(p.neighborIndex ? { neighbor_index: p.neighborIndex } : {}),
       created_at: metadata.createdAt,
     },
+  });
+}
+
+/** What every COUNT head of one detector shares, whichever way it counts (count calibration, density map). */
+export interface CountHeadTarget {
+  maxCount: number;
+  pipeline: PipelineConfig;
+  backbone: Pick<BackboneInfo, 'id' | 'sha256' | 'featureDim'>;
+  detectorId: string | null;
+  createdAt: string;
+  modelId?: string;
+}
+
+/** A COUNT primary over the classes "0"…max_count and GREATER_THAN_MAX; its probabilities are used as they are. */
+export function buildCountHeadPackage(
+  target: CountHeadTarget,
+  head: Pick<HeadPackageInput, 'modelBytes' | 'input' | 'outputs' | 'training' | 'metrics'>,
+): ModelPackage {
+  return buildHeadPackage({
+    ...head,
+    kind: 'primary',
+    pipeline: target.pipeline,
+    modelId: target.modelId,
+    backbone: target.backbone,
+    metadata: {
+      mode: 'COUNT',
+      detectorId: target.detectorId,
+      classNames: countClassNames(target.maxCount),
+      createdAt: target.createdAt,
+    },
+    calibration: { method: 'none' },
   });
 }

@@ -131,6 +131,8 @@ export function initParameters(c: RecursiveHeadConfig, seed: number): Float32Arr
 
 // ---------------------------------------------------------------- small dense kernels
 
+const relu = (v: Float32Array): Float32Array => v.map((p) => (p > 0 ? p : 0));
+
 /** out[r] = b[r] + Σ_c W[r,c]·x[c] */
 function affine(
   w: Float32Array,
@@ -244,25 +246,56 @@ function latentUpdate(
     for (let j = 0; j < d; j++) r[j]! += w * x[o + j]!;
   }
   const cat = concat([r, y, z]);
-  const pre = new Float32Array(h);
-  affine(v.w1, v.b1, h, 3 * d, cat, pre);
-  const hid = pre.map((p) => (p > 0 ? p : 0));
-  const zNew = new Float32Array(d);
-  affine(v.w2, v.b2, d, h, hid, zNew);
-  for (let j = 0; j < d; j++) zNew[j] = Math.tanh(zNew[j]!);
-  return { yz, q, a, cat, pre, z: zNew };
+  const { pre, out } = twoLayerTanh(v.w1, v.b1, v.w2, v.b2, h, d, cat);
+  return { yz, q, a, cat, pre, z: out };
+}
+
+/** tanh(W2 · relu(W1 · input + b1) + b2), keeping the hidden pre-activation for backward. */
+function twoLayerTanh(
+  w1: Float32Array,
+  b1: Float32Array,
+  w2: Float32Array,
+  b2: Float32Array,
+  hidden: number,
+  width: number,
+  input: Float32Array,
+): { pre: Float32Array; out: Float32Array } {
+  const pre = new Float32Array(hidden);
+  affine(w1, b1, hidden, input.length, input, pre);
+  const out = new Float32Array(width);
+  affine(w2, b2, width, hidden, relu(pre), out);
+  for (let j = 0; j < width; j++) out[j] = Math.tanh(out[j]!);
+  return { pre, out };
+}
+
+/** Backward of twoLayerTanh: accumulates the four parameter gradients, returns d(input). */
+function twoLayerTanhBack(
+  w1: Float32Array,
+  dw1: Float32Array,
+  db1: Float32Array,
+  w2: Float32Array,
+  dw2: Float32Array,
+  db2: Float32Array,
+  input: Float32Array,
+  pre: Float32Array,
+  out: Float32Array,
+  dOut: Float32Array,
+): Float32Array {
+  const hidden = pre.length;
+  const dPre2 = dOut.map((g, j) => g * (1 - out[j]! * out[j]!));
+  const dHid = new Float32Array(hidden);
+  affineBack(w2, dw2, db2, out.length, hidden, relu(pre), dPre2, dHid);
+  for (let j = 0; j < hidden; j++) if (pre[j]! <= 0) dHid[j] = 0;
+  const dIn = new Float32Array(input.length);
+  affineBack(w1, dw1, db1, hidden, input.length, input, dHid, dIn);
+  return dIn;
 }
 
 function answerUpdate(c: RecursiveHeadConfig, v: ParamViews, y: Float32Array, z: Float32Array): AnswerRecord {
   const { width: d, hidden: h } = c;
   const yz = concat([y, z]);
-  const pre = new Float32Array(h);
-  affine(v.v1, v.c1, h, 2 * d, yz, pre);
-  const hid = pre.map((p) => (p > 0 ? p : 0));
-  const yNew = new Float32Array(d);
-  affine(v.v2, v.c2, d, h, hid, yNew);
-  for (let j = 0; j < d; j++) yNew[j] = Math.tanh(yNew[j]!);
-  return { yz, pre, y: yNew };
+  const { pre, out } = twoLayerTanh(v.v1, v.c1, v.v2, v.c2, h, d, yz);
+  return { yz, pre, y: out };
 }
 
 export interface StepOutput {
@@ -358,7 +391,7 @@ export function lossAndGradient(
 ): number {
   const v = views(c, params);
   const g = views(c, grad);
-  const { tokens: s, width: d, hidden: h, inDim: p } = c;
+  const { tokens: s, width: d, inDim: p } = c;
   const x = embedTokens(c, v, u);
   const dx = new Float32Array(s * d);
   let y = v.y0;
@@ -391,26 +424,14 @@ export function lossAndGradient(
 
     // Answer update y' = tanh(v2·relu(v1·[y;z]+c1)+c2).
     const ans = tr.answer;
-    const dpre2 = dy.map((gy, j) => gy * (1 - yOut[j]! * yOut[j]!));
-    const hid = ans.pre.map((q) => (q > 0 ? q : 0));
-    const dhid = new Float32Array(h);
-    affineBack(v.v2, g.v2, g.c2, d, h, hid, dpre2, dhid);
-    for (let j = 0; j < h; j++) if (ans.pre[j]! <= 0) dhid[j] = 0;
-    const dyz = new Float32Array(2 * d);
-    affineBack(v.v1, g.v1, g.c1, h, 2 * d, ans.yz, dhid, dyz);
+    const dyz = twoLayerTanhBack(v.v1, g.v1, g.c1, v.v2, g.v2, g.c2, ans.yz, ans.pre, yOut, dy);
     const dyIn = dyz.slice(0, d); // y is constant through the latent updates: its gradient accumulates here
     let dz = dyz.slice(d);
 
     // Latent updates, last to first.
     for (let i = tr.latents.length - 1; i >= 0; i--) {
       const rec = tr.latents[i]!;
-      const dpre = dz.map((gz, j) => gz * (1 - rec.z[j]! * rec.z[j]!));
-      const h1 = rec.pre.map((q) => (q > 0 ? q : 0));
-      const dh1 = new Float32Array(h);
-      affineBack(v.w2, g.w2, g.b2, d, h, h1, dpre, dh1);
-      for (let j = 0; j < h; j++) if (rec.pre[j]! <= 0) dh1[j] = 0;
-      const dcat = new Float32Array(3 * d);
-      affineBack(v.w1, g.w1, g.b1, h, 3 * d, rec.cat, dh1, dcat);
+      const dcat = twoLayerTanhBack(v.w1, g.w1, g.b1, v.w2, g.w2, g.b2, rec.cat, rec.pre, rec.z, dz);
       const dzPrev = dcat.slice(2 * d);
       for (let j = 0; j < d; j++) dyIn[j]! += dcat[d + j]!;
       // r = Σ a_t x_t, a = softmax(x·q/√d).

@@ -142,6 +142,9 @@ const AUDIT_HINT = 'no audits yet: set confident_audit_rate at the edge';
 /** One group's numbers for the last 30 days, each with what it rests on or why it is missing. */
 export function statCells(g: EscalationGroupFieldsFragment): StatCell[] {
   const answers = `of ≈${Math.round(g.estimatedAnswers)} edge answers`;
+  // A rate is missing for want of audits first; `otherwise` says what else it waits for.
+  const note = (value: number | null, restsOn: string, otherwise: string): string =>
+    value !== null ? restsOn : g.audits === 0 ? AUDIT_HINT : otherwise;
   return [
     {
       label: 'Escalation rate',
@@ -151,24 +154,22 @@ export function statCells(g: EscalationGroupFieldsFragment): StatCell[] {
     {
       label: 'False-escalation rate (est.)',
       value: percent(g.falseEscalationRate, 1),
-      note:
-        g.falseEscalationRate !== null
-          ? `from ${g.labelledEscalations} labelled escalations`
-          : g.audits === 0
-            ? AUDIT_HINT
-            : g.escalations === 0
-              ? 'no escalations in these 30 days'
-              : 'no labelled escalations yet: label them in the review queue',
+      note: note(
+        g.falseEscalationRate,
+        `from ${g.labelledEscalations} labelled escalations`,
+        g.escalations === 0
+          ? 'no escalations in these 30 days'
+          : 'no labelled escalations yet: label them in the review queue',
+      ),
     },
     {
       label: 'Edge accuracy (audits)',
       value: percent(g.edgeAccuracy, 1),
-      note:
-        g.edgeAccuracy !== null
-          ? `from ${g.labelledAudits} labelled audits`
-          : g.audits === 0
-            ? AUDIT_HINT
-            : `${g.audits} audits, none labelled yet`,
+      note: note(
+        g.edgeAccuracy,
+        `from ${g.labelledAudits} labelled audits`,
+        `${g.audits} audits, none labelled yet`,
+      ),
     },
   ];
 }

@@ -172,23 +172,8 @@ export default function FleetPage() {
                   </ul>
                 )}
                 <div className="hub-charts">
-                  <Stat
-                    title="Escalation rate"
-                    legend="escalated"
-                    className="s-escalation"
-                    points={points}
-                    value={(p) => p.escalationRate}
-                    yDomain={[0, 1]}
-                    format={(y) => percent(y)}
-                  />
-                  <Stat
-                    title="Latency"
-                    legend="ms"
-                    className="s-latency"
-                    points={latency}
-                    value={(p) => p.latencyMs}
-                    format={(y) => `${Math.round(y)} ms`}
-                  />
+                  <Stat chart="escalation" points={points} />
+                  <Stat chart="latency" points={latency} />
                 </div>
               </article>
             );
