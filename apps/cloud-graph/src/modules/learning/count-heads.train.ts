@@ -52,13 +52,13 @@ import {
   ObjectDetector as CocoObjectDetector,
   resolveCocoClasses,
   shippedCountCalibration,
-  trainDensityHead,
 } from '@intellioptics/vision';
 import type { BlobStore } from '../../blob/blob-store';
 import type { Orm } from '../../db/orm';
 import { ModelVersion } from '../model-versions/model-version.entity';
 import type { ModelVersionService } from '../model-versions/model-version.service';
 import { putPackageSiblings } from './model-package.blobs';
+import { runInThread } from './training.thread';
 
 /** Fewer boxed images than this: no density head yet (the queries keep escalating). */
 export const MIN_DENSITY_IMAGES = 10;
@@ -177,7 +177,13 @@ export async function trainDensityCountPackage(args: {
   if (examples.length < MIN_DENSITY_IMAGES)
     return { kind: 'skipped', reason: `${unreadable} of the boxed images are unreadable; too few left` };
   const { featureDim, featureMapSize } = engine.backbone;
-  const trained = trainDensityHead(examples, featureDim, featureMapSize);
+  // The fit is seconds of synchronous arithmetic on the maps: a worker thread (training.thread.ts) does it,
+  // handed the maps' buffers (each map owns its own; nothing here reads them again).
+  const trained = await runInThread(
+    'density',
+    { examples, featureDim, featureMapSize },
+    { transfer: [...new Set(examples.map((e) => e.map.buffer as ArrayBuffer))] },
+  );
   const maxCount = maxCountOf(detector.modeConfiguration) ?? DEFAULT_MAX_COUNT;
   const pkg = buildDensityPackage({
     trained,
