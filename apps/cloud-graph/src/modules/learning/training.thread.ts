@@ -1,8 +1,9 @@
 /**
  * Runs one of the training compute tasks (training.compute.ts) in a worker thread, so the seconds of
  * synchronous fitting leave the calling thread's event loop free (#19: in the embedded default the training
- * worker shares its process with the cloud API). One thread per call: its start-up is small next to a
- * training run, and nothing is left behind between jobs. Abort (e.g. the job's lease lost) terminates it.
+ * worker shares its process with the cloud API). One thread per call: its start-up (1–2 s, loading the libraries,
+ * off this thread too) is small next to a training run, and nothing is left behind between jobs. Abort (e.g. the
+ * job's lease lost) terminates it.
  */
 import { Worker } from 'node:worker_threads';
 import type { TrainingTasks } from './training.compute';
