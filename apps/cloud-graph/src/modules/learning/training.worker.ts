@@ -21,7 +21,7 @@
  * Off the event loop (#19): in the embedded default this worker shares its process with the cloud API, so the
  * synchronous fitting (linear and recursive candidates, head choice, escalation policy, token projection) runs
  * in a worker thread (training.compute.ts via training.thread.ts; a 420-image job blocked the loop for 18 s
- * before, ~0.1 s after). The backbone passes, DB and blob I/O stay here; heartbeats keep renewing the lease
+ * before, 0.02–0.18 s after). The backbone passes, DB and blob I/O stay here; heartbeats keep renewing the lease
  * while the thread trains, and a lost lease terminates the thread.
  */
 import {
