@@ -7,7 +7,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTrainingWorker } from '../src/composition';
-import { trainingWorkerConfig } from '../src/modules/learning/training.config';
+import { immediateTrainingConfig } from './support/learning-rig';
 import { api, startCloudForTests, type TestCloud } from './support/test-cloud';
 import { responseSpecErrors } from './helpers/openapi';
 
@@ -66,27 +66,7 @@ describe('evaluation from the learning loop', () => {
     const before = await call(`/v1/detectors/${detectorId}/evaluation`, { token: t.tokens.admin });
     expect(before.json).toEqual({ evaluation_results: null });
 
-    const worker = createTrainingWorker(
-      t.cloud,
-      trainingWorkerConfig(
-        {},
-        {
-          workerId: 'parity-eval',
-          trigger: {
-            minLabelsPerClass: 3,
-            minClasses: 2,
-            minNewLabels: 4,
-            growthFraction: 0,
-            quietMs: 0,
-            maxDelayMs: 0,
-            failureBackoffMs: 0,
-            firstVersionImmediately: true,
-            streamBacklogFactor: 2,
-          },
-          promotion: { accuracyEpsilon: 0.01, eceEpsilon: 0.01, z: 1.645, minHeldOut: 4 },
-        },
-      ),
-    );
+    const worker = createTrainingWorker(t.cloud, immediateTrainingConfig({ workerId: 'parity-eval' }));
     expect(await worker.schedule()).toHaveLength(1);
     const job = await worker.runOnce();
     expect(job).toMatchObject({ state: 'SUCCEEDED', outcome: 'PUBLISHED', label_count: 12 });

@@ -5,38 +5,30 @@
  * cloud's answer for unseen composites is the head's own reading of the image's map (libs/vision readMapHead on
  * the package loaded by loadFeatureMapHead), with the per-step reasoning after the observation.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { createPubSub } from 'graphql-yoga';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trainCandidate, trainRecursiveCandidate } from '@intellioptics/learning';
 import { bagLeftOfShoe } from '@intellioptics/learning/datasets';
-import { newId, type PubSubTopics } from '@intellioptics/schema';
 import {
   fitTokenProjection,
   loadFeatureMapHead,
   projectTokens,
   readMapHead,
-  VisionEngine,
   type FeatureMapHead,
   type SpatialFeatures,
+  type VisionEngine,
 } from '@intellioptics/vision';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/test-db';
-import { LocalBlobStore } from '../../blob/local-blob.store';
-import { initOrm, type Orm } from '../../db/orm';
+import { startLearningRig, storeBinaryDetector, type LearningRig } from '../../../test/support/learning-rig';
+import type { LocalBlobStore } from '../../blob/local-blob.store';
 import { createLogger } from '../../ops/logger';
-import { Detector, type DetectorEntity } from '../detectors/detector.entity';
+import type { DetectorEntity } from '../detectors/detector.entity';
 import { getPackage, putPackageSiblings } from '../learning/model-package.blobs';
-import { ModelVersionService } from '../model-versions/model-version.service';
+import type { ModelVersionService } from '../model-versions/model-version.service';
 import { VisionCloudPredictor } from './vision.cloud-predictor';
 
 const CLASSES = ['YES', 'NO'];
 const logger = createLogger('silent');
 
-let db: TestDatabase;
-let orm: Orm;
-let blobDir: string;
+let rig: LearningRig;
 let blobs: LocalBlobStore;
 let engine: VisionEngine;
 let models: ModelVersionService;
@@ -50,44 +42,21 @@ async function embed(pngs: Buffer[]): Promise<SpatialFeatures[]> {
   return out;
 }
 
-async function createDetector(name: string): Promise<DetectorEntity> {
-  const em = orm.em.fork();
-  const detector = em.create(Detector, {
-    id: newId('detector'),
+const createDetector = (name: string): Promise<DetectorEntity> =>
+  storeBinaryDetector(rig, {
     name,
     query: 'Is the bag left of the shoe?',
     groupName: 'reasoning',
-    mode: 'BINARY',
-    confidenceThreshold: 0.8,
-    patienceTime: 30,
-    status: 'ON',
-    escalationType: 'STANDARD',
     reasoning: 'recursive',
   });
-  await em.flush();
-  return detector;
-}
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  orm = await initOrm(db.url, { poolMax: 4, debug: false });
-  blobDir = await mkdtemp(path.join(os.tmpdir(), 'cloud-map-head-'));
-  blobs = new LocalBlobStore({
-    dir: blobDir,
-    signingSecret: null,
-    publicBaseUrl: () => 'http://127.0.0.1:1',
-  });
-  models = new ModelVersionService(orm, blobs, createPubSub<PubSubTopics>(), logger, {
-    signedUrlTtlSeconds: 60,
-  });
-  engine = await VisionEngine.create({ intraOpNumThreads: 1 });
+  rig = await startLearningRig({ name: 'cloud-map-head' });
+  ({ blobs, models, engine } = rig);
 }, 120_000);
 
 afterAll(async () => {
-  await engine?.release();
-  await orm?.close();
-  await db?.drop();
-  if (blobDir) await rm(blobDir, { recursive: true, force: true });
+  await rig?.close();
 });
 
 describe('the cloud predictor with a recursive-head primary', () => {

@@ -8,9 +8,6 @@
  * gets its own count calibration, shipped as a calibration package when it beats the shipped calibration's
  * held-out ECE, and no linear count classifier.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import type { Roi } from '@intellioptics/schema';
 import { newId } from '@intellioptics/schema';
 import { createPubSub } from 'graphql-yoga';
@@ -27,7 +24,7 @@ import {
   densityCountAnswer,
   loadFeatureMapHead,
   readMapHead,
-  VisionEngine,
+  type VisionEngine,
 } from '@intellioptics/vision';
 import { labelledCounts } from '@intellioptics/vision/test-counts';
 import { createLogger } from '../../ops/logger';
@@ -40,9 +37,9 @@ import { TrainingWorker } from './training.worker';
 import { coinCrops, cropPng, reviewerBoxes } from '@intellioptics/vision/test-coins';
 import { fixture } from '@intellioptics/vision/test-fixtures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/test-db';
-import { LocalBlobStore } from '../../blob/local-blob.store';
-import { initOrm, type Orm } from '../../db/orm';
+import { startLearningRig, type LearningRig } from '../../../test/support/learning-rig';
+import type { LocalBlobStore } from '../../blob/local-blob.store';
+import type { Orm } from '../../db/orm';
 import { Detector } from '../detectors/detector.entity';
 import { ImageQuery, Label } from '../image-queries/image-query.entity';
 import type { BoxedImage } from './count-heads.train';
@@ -56,29 +53,18 @@ import {
   trainDensityForJob,
 } from './count-heads.train';
 
-let db: TestDatabase;
+let rig: LearningRig;
 let orm: Orm;
-let blobDir: string;
 let blobs: LocalBlobStore;
 let engine: VisionEngine;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  orm = await initOrm(db.url, { poolMax: 2, debug: false });
-  blobDir = await mkdtemp(path.join(os.tmpdir(), 'count-heads-blobs-'));
-  blobs = new LocalBlobStore({
-    dir: blobDir,
-    signingSecret: null,
-    publicBaseUrl: () => 'http://127.0.0.1:1',
-  });
-  engine = await VisionEngine.create({ intraOpNumThreads: 1 });
+  rig = await startLearningRig({ name: 'count-heads-blobs', poolMax: 2 });
+  ({ orm, blobs, engine } = rig);
 });
 
 afterAll(async () => {
-  await engine?.release();
-  await orm?.close();
-  await db?.drop();
-  if (blobDir) await rm(blobDir, { recursive: true, force: true });
+  await rig?.close();
 });
 
 const roisOf = (boxes: ReturnType<typeof reviewerBoxes>): Roi[] =>

@@ -7,98 +7,21 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createPubSub } from 'graphql-yoga';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { evaluateEscalationPolicy } from '@intellioptics/decision';
-import { fashionMnist, greyPng, seededSample } from '@intellioptics/learning/datasets';
-import { newId, readEscalationPolicy, type PubSubTopics } from '@intellioptics/schema';
-import { readModelPackage, VisionEngine, writeModelPackage } from '@intellioptics/vision';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/test-db';
-import { LocalBlobStore } from '../../blob/local-blob.store';
-import { initOrm, type Orm } from '../../db/orm';
-import { createLogger } from '../../ops/logger';
-import { Detector } from '../detectors/detector.entity';
-import { ImageQuery, Label } from '../image-queries/image-query.entity';
-import { ModelVersionService } from '../model-versions/model-version.service';
+import { newId, readEscalationPolicy } from '@intellioptics/schema';
+import { readModelPackage, writeModelPackage } from '@intellioptics/vision';
+import { storeBinaryDetector, storeLabelledShirts, useLearningRig } from '../../../test/support/learning-rig';
 import { getPackage } from './model-package.blobs';
-import { trainingWorkerConfig } from './training.config';
-import { TrainingWorker } from './training.worker';
 
-const SHIRT = 6;
-const LOOK_ALIKES = [0, 2, 4]; // T-shirt/top, pullover, coat: the shirt's usual confusions
-
-let db: TestDatabase;
-let orm: Orm;
-let blobDir: string;
-let blobs: LocalBlobStore;
-let engine: VisionEngine;
-let models: ModelVersionService;
-let worker: TrainingWorker;
-const logger = createLogger('silent');
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  orm = await initOrm(db.url, { poolMax: 4, debug: false });
-  blobDir = await mkdtemp(path.join(os.tmpdir(), 'policy-blobs-'));
-  blobs = new LocalBlobStore({
-    dir: blobDir,
-    signingSecret: null,
-    publicBaseUrl: () => 'http://127.0.0.1:1',
-  });
-  models = new ModelVersionService(orm, blobs, createPubSub<PubSubTopics>(), logger, {
-    signedUrlTtlSeconds: 60,
-  });
-  engine = await VisionEngine.create({ intraOpNumThreads: 1 });
-  const config = trainingWorkerConfig(
-    {},
-    {
-      workerId: 'worker-policy',
-      leaseSeconds: 300,
-      trigger: {
-        minLabelsPerClass: 3,
-        minClasses: 2,
-        minNewLabels: 4,
-        growthFraction: 0,
-        quietMs: 0,
-        maxDelayMs: 0,
-        failureBackoffMs: 0,
-        firstVersionImmediately: true,
-        streamBacklogFactor: 2,
-      },
-      promotion: { accuracyEpsilon: 0.01, eceEpsilon: 0.01, z: 1.645, minHeldOut: 4 },
-    },
-  );
-  worker = new TrainingWorker({ orm, blobs, models, engine: async () => engine, logger, config });
-}, 120_000);
-
-afterAll(async () => {
-  await engine?.release();
-  await orm?.close();
-  await db?.drop();
-  if (blobDir) await rm(blobDir, { recursive: true, force: true });
+const rig = useLearningRig({
+  name: 'policy-blobs',
+  worker: { workerId: 'worker-policy', leaseSeconds: 300 },
 });
 
-async function createDetector(name: string): Promise<string> {
-  const em = orm.em.fork();
-  const d = em.create(Detector, {
-    id: newId('detector'),
-    name,
-    query: 'Is it a shirt?',
-    groupName: 'policy',
-    mode: 'BINARY',
-    confidenceThreshold: 0.8,
-    patienceTime: 30,
-    status: 'ON',
-    escalationType: 'STANDARD',
-  });
-  await em.flush();
-  return d.id;
-}
+const createDetector = async (name: string): Promise<string> =>
+  (await storeBinaryDetector(rig, { name, query: 'Is it a shirt?', groupName: 'policy' })).id;
 
-/**
- * Labelled image queries of shirts (YES) and look-alikes (NO). Every third one is an edge audit at audit rate
- * 0.2 (weight 5 in the fit), the rest escalations, as the edge's metadata says.
- */
 /** Deterministic ids: the fit/calibration split hashes them, so random ids would make the outcome vary by run. */
 let idCounter = 0;
 const ID_EPOCH = Date.UTC(2026, 0, 1);
@@ -118,61 +41,35 @@ function nextImageQueryId(): string {
   });
 }
 
-async function labelledHistory(detectorId: string, count: number, seed: number): Promise<void> {
-  const pool = await fashionMnist('train', seededSample(60_000, 12_000, seed));
-  const chosen = pool.classes
-    .map((c, i) => ({ c, i }))
-    .filter(({ c }) => c === SHIRT || LOOK_ALIKES.includes(c))
-    .slice(0, count);
-  const em = orm.em.fork();
-  for (const [n, { c, i }] of chosen.entries()) {
-    const bytes = await greyPng(pool.grey[i]!);
-    const id = nextImageQueryId();
-    const imageKey = `images/${detectorId}/${id}.png`;
-    await blobs.put(imageKey, bytes, 'image/png');
-    const audit = n % 3 === 0;
-    em.create(ImageQuery, {
-      id,
-      detector: detectorId,
-      query: 'Is it a shirt?',
-      resultType: 'binary_classification',
-      patienceTime: 30,
-      confidenceThreshold: 0.8,
-      imageKey,
-      imageMime: 'image/png',
-      imageBytes: bytes.length,
-      submittedBy: 'usr_edge',
-      metadata: audit
-        ? { reason: 'AUDIT', is_edge_audit: true, audit_rate: 0.2 }
-        : { reason: 'BELOW_THRESHOLD' },
-    });
-    em.create(Label, {
-      id: newId('label'),
-      imageQuery: id,
-      label: c === SHIRT ? 'YES' : 'NO',
-      source: 'USER',
-      confidence: 1,
-      labeledBy: 'usr_reviewer',
-    });
-  }
-  await em.flush();
-}
+/**
+ * Labelled image queries of shirts (YES) and look-alikes (NO). Every third one is an edge audit at audit rate
+ * 0.2 (weight 5 in the fit), the rest escalations, as the edge's metadata says.
+ */
+const labelledHistory = (detectorId: string, count: number, seed: number) =>
+  storeLabelledShirts(rig, {
+    detectorId,
+    count,
+    seed,
+    nextId: nextImageQueryId,
+    metadata: (n) =>
+      n % 3 === 0 ? { reason: 'AUDIT', is_edge_audit: true, audit_rate: 0.2 } : { reason: 'BELOW_THRESHOLD' },
+  });
 
 describe('the training worker fits the escalation policy', () => {
   it('ships a policy in the primary package of a detector with a labelled history', async () => {
     const detectorId = await createDetector('shirts');
     await labelledHistory(detectorId, 420, 31);
-    expect(await worker.schedule()).toHaveLength(1);
-    const job = await worker.runOnce();
+    expect(await rig.worker.schedule()).toHaveLength(1);
+    const job = await rig.worker.runOnce();
     expect(job).toMatchObject({ state: 'SUCCEEDED' });
     const log = job!.log.map((l) => l.message).join('\n');
     expect(log).toMatch(/escalation policy (FITTED|NOT_BETTER) on 4\d\d labelled answers/);
     const summary = (job!.result as { escalationPolicy: Record<string, unknown> }).escalationPolicy;
     expect(summary.history_examples).toBeGreaterThan(400);
 
-    const primary = (await models.list({ detectorId })).find((v) => v.kind === 'primary')!;
+    const primary = (await rig.models.list({ detectorId })).find((v) => v.kind === 'primary')!;
     expect(primary.metrics).toMatchObject({ escalation_policy: { reason: summary.reason } });
-    const pkg = await getPackage(blobs, primary.blobKey);
+    const pkg = await getPackage(rig.blobs, primary.blobKey);
     const policy = readEscalationPolicy(pkg.metadata.escalation_policy);
     expect(policy.error).toBeNull();
     const model = policy.model!;
@@ -214,13 +111,13 @@ describe('the training worker fits the escalation policy', () => {
   it('keeps the threshold policy for a short history', async () => {
     const detectorId = await createDetector('few-shirts');
     await labelledHistory(detectorId, 40, 32);
-    expect(await worker.schedule()).toHaveLength(1);
-    const job = await worker.runOnce();
+    expect(await rig.worker.schedule()).toHaveLength(1);
+    const job = await rig.worker.runOnce();
     expect(job).toMatchObject({ state: 'SUCCEEDED' });
     expect(job!.log.map((l) => l.message).join('\n')).toMatch(
       /escalation policy HISTORY_TOO_SMALL: 40 labelled answers, needs 200/,
     );
-    const primary = (await models.list({ detectorId })).find((v) => v.kind === 'primary')!;
-    expect((await getPackage(blobs, primary.blobKey)).metadata.escalation_policy).toBeUndefined();
+    const primary = (await rig.models.list({ detectorId })).find((v) => v.kind === 'primary')!;
+    expect((await getPackage(rig.blobs, primary.blobKey)).metadata.escalation_policy).toBeUndefined();
   }, 300_000);
 });

@@ -2,30 +2,29 @@
  * The learning loop end to end on real PostgreSQL (a database per run on 127.0.0.1:5432) with real images
  * (libs/vision's texture fixtures), the real backbone and a local blob store.
  */
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createPubSub, createYoga } from 'graphql-yoga';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { heldOutSplit } from '@intellioptics/learning';
 import { newId, type ModelVersionPublishedEvent, type PubSubTopics } from '@intellioptics/schema';
-import { VisionEngine } from '@intellioptics/vision';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/test-db';
-import { LocalBlobStore } from '../../blob/local-blob.store';
-import { initOrm, type Orm } from '../../db/orm';
-import { createLogger } from '../../ops/logger';
+import type { VisionEngine } from '@intellioptics/vision';
+import {
+  immediateTrainingConfig,
+  storeBinaryDetector,
+  useLearningRig,
+} from '../../../test/support/learning-rig';
 import { Detector } from '../detectors/detector.entity';
 import { ImageQuery, Label } from '../image-queries/image-query.entity';
 import { ModelVersion } from '../model-versions/model-version.entity';
-import { ModelVersionService } from '../model-versions/model-version.service';
 import type { Services } from '../../services';
 // The module's GraphQL fields first, then the schema entry that builds the schema with them.
 import './training-job.graphql';
 import { schema } from '../../graphql/schema';
 import { LearningService } from './learning.service';
 import { getPackage } from './model-package.blobs';
-import { trainingWorkerConfig, type TrainingWorkerConfig } from './training.config';
+import type { TrainingWorkerConfig } from './training.config';
 import { TrainingWorker } from './training.worker';
 import { VisionCloudPredictor } from '../image-queries/vision.cloud-predictor';
 
@@ -34,83 +33,25 @@ const TEXTURES = path.resolve(
   '../../../../../libs/vision/test/fixtures/textures',
 );
 
-let db: TestDatabase;
-let orm: Orm;
-let blobDir: string;
-let blobs: LocalBlobStore;
-let engine: VisionEngine;
-let models: ModelVersionService;
 let learning: LearningService;
 const events: ModelVersionPublishedEvent[] = [];
-const logger = createLogger('silent');
 
 const config = (over: Partial<TrainingWorkerConfig> = {}): TrainingWorkerConfig =>
-  trainingWorkerConfig(
-    {},
-    {
-      workerId: 'worker-b',
-      leaseSeconds: 120,
-      trigger: {
-        minLabelsPerClass: 3,
-        minClasses: 2,
-        minNewLabels: 4,
-        growthFraction: 0,
-        quietMs: 0,
-        maxDelayMs: 0,
-        failureBackoffMs: 0,
-        firstVersionImmediately: true,
-        streamBacklogFactor: 2,
-      },
-      promotion: { accuracyEpsilon: 0.01, eceEpsilon: 0.01, z: 1.645, minHeldOut: 4 },
-      ...over,
-    },
-  );
-let worker: TrainingWorker;
+  immediateTrainingConfig({ workerId: 'worker-b', leaseSeconds: 120, ...over });
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-  orm = await initOrm(db.url, { poolMax: 4, debug: false });
-  blobDir = await mkdtemp(path.join(os.tmpdir(), 'learning-blobs-'));
-  blobs = new LocalBlobStore({
-    dir: blobDir,
-    signingSecret: null,
-    publicBaseUrl: () => 'http://127.0.0.1:1',
-  });
-  const pubsub = createPubSub<PubSubTopics>();
+const rig = useLearningRig({ name: 'learning-blobs', worker: config() });
+
+beforeAll(() => {
   void (async () => {
-    for await (const e of pubsub.subscribe('modelVersionPublished')) events.push(e);
+    for await (const e of rig.pubsub.subscribe('modelVersionPublished')) events.push(e);
   })();
-  models = new ModelVersionService(orm, blobs, pubsub, logger, { signedUrlTtlSeconds: 60 });
-  learning = new LearningService(orm, models);
-  engine = await VisionEngine.create({ intraOpNumThreads: 1 });
-  worker = new TrainingWorker({ orm, blobs, models, engine: async () => engine, logger, config: config() });
-});
-
-afterAll(async () => {
-  await engine?.release();
-  await orm?.close();
-  await db?.drop();
-  if (blobDir) await rm(blobDir, { recursive: true, force: true });
+  learning = new LearningService(rig.orm, rig.models);
 });
 
 // ------------------------------------------------------------------ fixtures
 
-async function createDetector(name: string): Promise<string> {
-  const em = orm.em.fork();
-  const d = em.create(Detector, {
-    id: newId('detector'),
-    name,
-    query: `Is it ${name}?`,
-    groupName: 'learning',
-    mode: 'BINARY',
-    confidenceThreshold: 0.8,
-    patienceTime: 30,
-    status: 'ON',
-    escalationType: 'STANDARD',
-  });
-  await em.flush();
-  return d.id;
-}
+const createDetector = async (name: string): Promise<string> =>
+  (await storeBinaryDetector(rig, { name, query: `Is it ${name}?`, groupName: 'learning' })).id;
 
 /** Image queries for the given texture files, their images in the blob store; returns iq ids by file. */
 const ID_EPOCH = Date.UTC(2026, 0, 1);
@@ -126,7 +67,7 @@ function seededBytes(n: number): Uint8Array {
 }
 
 async function addImages(detectorId: string, texture: string, files: string[]): Promise<string[]> {
-  const em = orm.em.fork();
+  const em = rig.orm.em.fork();
   const ids: string[] = [];
   for (const file of files) {
     const bytes = await readFile(path.join(TEXTURES, texture, file));
@@ -136,7 +77,7 @@ async function addImages(detectorId: string, texture: string, files: string[]): 
       random: () => seededBytes(idCounter++),
     });
     const imageKey = `images/${detectorId}/${id}${path.extname(file)}`;
-    await blobs.put(imageKey, bytes, 'application/octet-stream');
+    await rig.blobs.put(imageKey, bytes, 'application/octet-stream');
     em.create(ImageQuery, {
       id,
       detector: detectorId,
@@ -156,7 +97,7 @@ async function addImages(detectorId: string, texture: string, files: string[]): 
 }
 
 async function label(imageQueryIds: string[], value: string): Promise<void> {
-  const em = orm.em.fork();
+  const em = rig.orm.em.fork();
   for (const iq of imageQueryIds)
     em.create(Label, {
       id: newId('label'),
@@ -171,14 +112,14 @@ async function label(imageQueryIds: string[], value: string): Promise<void> {
 
 const textureFiles = async (t: string) => (await readdir(path.join(TEXTURES, t))).sort();
 const versions = (detectorId: string) =>
-  orm.em.fork().find(ModelVersion, { detector: detectorId }, { orderBy: { kind: 'asc', number: 'asc' } });
+  rig.orm.em.fork().find(ModelVersion, { detector: detectorId }, { orderBy: { kind: 'asc', number: 'asc' } });
 
 // ------------------------------------------------------------------ the loop
 
 describe('the learning migration', () => {
   it('creates exactly what the entities describe (no schema diff)', async () => {
-    expect(await orm.getMigrator().getPendingMigrations()).toEqual([]);
-    expect((await orm.schema.getUpdateSchemaSQL({ wrap: false })).trim()).toBe('');
+    expect(await rig.orm.getMigrator().getPendingMigrations()).toEqual([]);
+    expect((await rig.orm.schema.getUpdateSchemaSQL({ wrap: false })).trim()).toBe('');
   });
 });
 
@@ -195,19 +136,19 @@ describe('continuous learning on PostgreSQL with real images', () => {
 
     await label(brick.slice(0, 2), 'YES');
     await label(grass.slice(0, 2), 'NO');
-    expect(await worker.schedule()).toEqual([]);
-    expect((await worker.retrainDecision(detectorId))?.reason).toBe('NOT_ENOUGH_LABELS');
+    expect(await rig.worker.schedule()).toEqual([]);
+    expect((await rig.worker.retrainDecision(detectorId))?.reason).toBe('NOT_ENOUGH_LABELS');
 
     await label(brick.slice(2, 6), 'YES');
     await label(grass.slice(2, 6), 'NO');
-    const queued = await worker.schedule();
+    const queued = await rig.worker.schedule();
     expect(queued).toHaveLength(1);
     // One job per detector: the policy waits, and the partial unique index refuses a second one.
-    expect(await worker.schedule()).toEqual([]);
+    expect(await rig.worker.schedule()).toEqual([]);
     expect(await learning.jobs.enqueue(detectorId, 'MANUAL')).toBeNull();
     expect((await learning.requestTraining(detectorId)).ok).toBe(false);
 
-    const job = await worker.runOnce();
+    const job = await rig.worker.runOnce();
     expect(job).toMatchObject({ id: queued[0], state: 'SUCCEEDED', outcome: 'PUBLISHED', progress: 1 });
     expect(job!.trigger).toBe('FIRST_VERSION_DUE');
     expect(job!.label_count).toBe(12);
@@ -216,7 +157,7 @@ describe('continuous learning on PostgreSQL with real images', () => {
     );
     expect(job!.result).toMatchObject({ decision: { publish: true, reason: 'FIRST_VERSION' } });
 
-    const published = await models.published(detectorId);
+    const published = await rig.models.published(detectorId);
     expect(published.primary?.state).toBe('PUBLISHED');
     expect(published.oodd?.state).toBe('PUBLISHED');
     expect(published.primary!.metrics).toMatchObject({
@@ -230,18 +171,23 @@ describe('continuous learning on PostgreSQL with real images', () => {
     v1PrimaryId = published.primary!.id;
 
     // The stored package is complete, verified and serves: a brick tile the model never saw answers YES.
-    const pkg = await getPackage(blobs, published.primary!.blobKey);
+    const pkg = await getPackage(rig.blobs, published.primary!.blobKey);
     expect(pkg.modelId).toBe(published.primary!.id);
     expect(pkg.metadata.class_names).toEqual(['YES', 'NO']);
-    const head = await engine.loadHead(pkg);
+    const head = await rig.engine.loadHead(pkg);
     const unseen = await readFile(path.join(TEXTURES, 'brick', (await textureFiles('brick'))[11]!));
-    const [out] = await head.run((await engine.embed([unseen])).features);
+    const [out] = await head.run((await rig.engine.embed([unseen])).features);
     await head.release();
     expect(out?.kind === 'primary' && out.probabilities[0]! > out.probabilities[1]!).toBe(true);
 
     // The cloud answers with the published models too (same heads and OODD adjustment as the edge).
-    const predictor = new VisionCloudPredictor({ models, blobs, engine: async () => engine, logger });
-    const detector = await orm.em.fork().findOneOrFail(Detector, { id: detectorId });
+    const predictor = new VisionCloudPredictor({
+      models: rig.models,
+      blobs: rig.blobs,
+      engine: async () => rig.engine,
+      logger: rig.logger,
+    });
+    const detector = await rig.orm.em.fork().findOneOrFail(Detector, { id: detectorId });
     const answer = await predictor.predict({ detector, image: unseen, mime: 'image/jpeg' });
     expect(answer).toMatchObject({
       kind: 'prediction',
@@ -258,13 +204,13 @@ describe('continuous learning on PostgreSQL with real images', () => {
     );
     const other = await createDetector('nothing published');
     const none = await predictor.predict({
-      detector: await orm.em.fork().findOneOrFail(Detector, { id: other }),
+      detector: await rig.orm.em.fork().findOneOrFail(Detector, { id: other }),
       image: unseen,
       mime: 'image/jpeg',
     });
     expect(none).toEqual({ kind: 'no_model' });
 
-    const cached = await orm.em
+    const cached = await rig.orm.em
       .getConnection()
       .execute<{ n: number }[]>(`select count(*)::int as n from image_features`);
     expect(cached[0]!.n).toBe(12);
@@ -273,23 +219,25 @@ describe('continuous learning on PostgreSQL with real images', () => {
   it('publishes a second version after more labels, and a rollback brings the first back', async () => {
     await label(brick.slice(6), 'YES');
     await label(grass.slice(6), 'NO');
-    expect(await worker.schedule()).toHaveLength(1);
-    const job = await worker.runOnce();
+    expect(await rig.worker.schedule()).toHaveLength(1);
+    const job = await rig.worker.runOnce();
     expect(job).toMatchObject({ state: 'SUCCEEDED', outcome: 'PUBLISHED', trigger: 'NEW_LABELS_DUE' });
     expect(job!.log.map((l) => l.message).join('\n')).toMatch(/embedded 12 new images, 12 cached/);
-    const v2 = await models.published(detectorId);
+    const v2 = await rig.models.published(detectorId);
     expect(v2.primary!.number).toBe(2);
     expect(v2.primary!.metrics).toMatchObject({ compared_with: v1PrimaryId });
-    expect((await orm.em.fork().findOneOrFail(ModelVersion, { id: v1PrimaryId })).state).toBe('RETIRED');
+    expect((await rig.orm.em.fork().findOneOrFail(ModelVersion, { id: v1PrimaryId })).state).toBe('RETIRED');
 
     const eventsBefore = events.length;
     const rolled = await learning.rollback(v1PrimaryId);
     expect(rolled.ok).toBe(true);
-    const now = await models.published(detectorId);
+    const now = await rig.models.published(detectorId);
     expect(now.primary!.id).toBe(v1PrimaryId);
     expect(now.oodd!.number).toBe(1);
-    expect((await orm.em.fork().findOneOrFail(ModelVersion, { id: v2.primary!.id })).state).toBe('RETIRED');
-    const info = await models.edgeModelInfo(detectorId);
+    expect((await rig.orm.em.fork().findOneOrFail(ModelVersion, { id: v2.primary!.id })).state).toBe(
+      'RETIRED',
+    );
+    const info = await rig.models.edgeModelInfo(detectorId);
     expect(info.model_binary_id).toBe(v1PrimaryId);
     // An edge downloads only model.buf; the rest of the package travels in the model info.
     expect(info.pipeline_config).toContain('size');
@@ -320,8 +268,8 @@ describe('continuous learning on PostgreSQL with real images', () => {
 
     await label(trainBrick, 'NO'); // a reviewer gets every training image wrong
     await label(trainGrass, 'YES');
-    expect(await worker.schedule()).toHaveLength(1);
-    const job = await worker.runOnce();
+    expect(await rig.worker.schedule()).toHaveLength(1);
+    const job = await rig.worker.runOnce();
     expect(job).toMatchObject({ state: 'SUCCEEDED', outcome: 'REFUSED' });
     const decision = (
       job!.result as { decision: { publish: boolean; reason: string; numbers: Record<string, number> } }
@@ -331,12 +279,12 @@ describe('continuous learning on PostgreSQL with real images', () => {
       decision.numbers.candidateRightCurrentWrong!,
     );
     const ids = (job!.result as { modelVersionIds: { primary: string; oodd: string } }).modelVersionIds;
-    const rows = await orm.em.fork().find(ModelVersion, { id: { $in: [ids.primary, ids.oodd] } });
+    const rows = await rig.orm.em.fork().find(ModelVersion, { id: { $in: [ids.primary, ids.oodd] } });
     expect(rows.map((r) => r.state)).toEqual(['REJECTED', 'REJECTED']);
     expect(rows[0]!.metrics).toMatchObject({ promotion: { rule: 'paired_not_worse_v1', publish: false } });
-    expect((await models.published(detectorId)).primary!.id).toBe(v1PrimaryId);
+    expect((await rig.models.published(detectorId)).primary!.id).toBe(v1PrimaryId);
     // A refused candidate is not retrained on the same labels.
-    expect((await worker.retrainDecision(detectorId))?.reason).toBe('NOT_ENOUGH_NEW_LABELS');
+    expect((await rig.worker.retrainDecision(detectorId))?.reason).toBe('NOT_ENOUGH_NEW_LABELS');
     expect((await versions(detectorId)).map((v) => `${v.kind}${v.number}:${v.state}`)).toEqual([
       'oodd1:PUBLISHED',
       'oodd2:RETIRED',
@@ -357,11 +305,11 @@ describe('continuous learning on PostgreSQL with real images', () => {
 
     // Worker A takes the job and hangs for good after its first heartbeat (as if killed mid-job).
     const dying = new TrainingWorker({
-      orm,
-      blobs,
-      models,
+      orm: rig.orm,
+      blobs: rig.blobs,
+      models: rig.models,
       engine: () => new Promise<VisionEngine>(() => undefined),
-      logger,
+      logger: rig.logger,
       config: config({ workerId: 'worker-a', leaseSeconds: 2 }),
     });
     void dying.runOnce();
@@ -375,16 +323,16 @@ describe('continuous learning on PostgreSQL with real images', () => {
       stage: 'features',
     });
 
-    expect(await worker.runOnce()).toBeNull(); // the lease still holds
+    expect(await rig.worker.runOnce()).toBeNull(); // the lease still holds
     const expiry = taken!.lease_expires_at!.getTime();
     await new Promise((r) => setTimeout(r, Math.max(0, expiry - Date.now()) + 300));
-    const done = await worker.runOnce();
+    const done = await rig.worker.runOnce();
     expect(done).toMatchObject({ id: jobId, state: 'SUCCEEDED', outcome: 'PUBLISHED', attempts: 2 });
     expect(done!.log.map((l) => l.message).join('\n')).toMatch(
       /taken over by worker-b after the lease of worker-a expired \(attempt 2\)/,
     );
     expect(await learning.jobs.finish(jobId, 'worker-a', { state: 'FAILED', error: 'late' })).toBe(false);
-    expect((await models.published(other)).primary).not.toBeNull();
+    expect((await rig.models.published(other)).primary).not.toBeNull();
     expect((await learning.listJobs(other)).map((j) => j.state)).toEqual(['SUCCEEDED']);
   });
 
