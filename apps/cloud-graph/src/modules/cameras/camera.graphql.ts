@@ -38,6 +38,9 @@ export const HubCameraRef = builder.objectRef<HubCameraEntity>('HubCamera').impl
       nullable: true,
       description: 'The latest frame (downscaled JPEG) as a data: URL; null before the edge sent one.',
       resolve: async (c, _, ctx) => {
+        // The row this object was read from decides whether there is a frame, so frameWidth/frameHeight/frameAt
+        // agree with it (a frame reported between the two reads would otherwise come without its size).
+        if (!c.frameAt) return null;
         const jpeg = await ctx.services.cameras.frame(c.id);
         return jpeg ? `data:image/jpeg;base64,${jpeg.toString('base64')}` : null;
       },
