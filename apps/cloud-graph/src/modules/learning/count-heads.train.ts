@@ -146,8 +146,9 @@ export async function trainDensityCountPackage(args: {
   images: readonly BoxedImage[];
   batch?: number;
   createdAt?: string;
-  /** Called after each embedded batch (the worker renews its lease). */
+  /** Called after each embedded batch, and every `beatEveryMs` while the fit runs (the worker renews its lease). */
   onProgress?: (done: number, total: number) => Promise<void>;
+  beatEveryMs?: number;
 }): Promise<DensityOutcome> {
   const { engine, detector } = args;
   const className = classNameOf(detector.modeConfiguration) ?? '';
@@ -177,12 +178,23 @@ export async function trainDensityCountPackage(args: {
   if (examples.length < MIN_DENSITY_IMAGES)
     return { kind: 'skipped', reason: `${unreadable} of the boxed images are unreadable; too few left` };
   const { featureDim, featureMapSize } = engine.backbone;
+  const { onProgress } = args;
   // The fit is seconds of synchronous arithmetic on the maps: a worker thread (training.thread.ts) does it,
   // handed the maps' buffers (each map owns its own; nothing here reads them again).
   const trained = await runInThread(
     'density',
     { examples, featureDim, featureMapSize },
-    { transfer: [...new Set(examples.map((e) => e.map.buffer as ArrayBuffer))] },
+    {
+      transfer: [...new Set(examples.map((e) => e.map.buffer as ArrayBuffer))],
+      ...(onProgress
+        ? {
+            keepAlive: {
+              everyMs: args.beatEveryMs ?? 5000,
+              beat: () => onProgress(args.images.length, args.images.length),
+            },
+          }
+        : {}),
+    },
   );
   const maxCount = maxCountOf(detector.modeConfiguration) ?? DEFAULT_MAX_COUNT;
   const pkg = buildDensityPackage({
@@ -347,6 +359,8 @@ export interface DensityJobDeps {
   engine: VisionEngine;
   /** The worker's heartbeat (renews the job's lease; throws when another worker owns the job now). */
   beat?: (patch: { progress?: number; stage?: string; log?: string[] }) => Promise<void>;
+  /** How often to beat while a fit runs in its thread (default 5 s). */
+  beatEveryMs?: number;
 }
 
 /** Progress over the image pass as a heartbeat: 0.1 → 0.8 of the job. */
@@ -398,6 +412,7 @@ export async function trainDensityForJob(
     detector: { id: detector.id, modeConfiguration: detector.modeConfiguration ?? null },
     images,
     onProgress: beatOver(deps, 'density'),
+    ...(deps.beatEveryMs !== undefined ? { beatEveryMs: deps.beatEveryMs } : {}),
   });
   if (out.kind === 'skipped')
     return {

@@ -2,8 +2,9 @@
  * Runs one of the training compute tasks (training.compute.ts) in a worker thread, so the seconds of
  * synchronous fitting leave the calling thread's event loop free (#19: in the embedded default the training
  * worker shares its process with the cloud API). One thread per call: its start-up (1–2 s, loading the libraries,
- * off this thread too) is small next to a training run, and nothing is left behind between jobs. Abort (e.g. the
- * job's lease lost) terminates it.
+ * off this thread too) is small next to a training run, and nothing is left behind between jobs. The caller's
+ * keep-alive (its heartbeat, run every few seconds while the thread works) keeps the job's lease; when it throws
+ * (another worker owns the job now) the thread is terminated and the task fails with that error.
  */
 import { Worker } from 'node:worker_threads';
 import type { TrainingTasks } from './training.compute';
@@ -35,12 +36,33 @@ export function runInThread<K extends TaskName>(
   opts: {
     /** Each progress line the task reports, as it reports it. */
     onLine?: (line: string) => void;
-    signal?: AbortSignal;
     /** Buffers handed over instead of copied (the caller must not use them afterwards). */
     transfer?: ArrayBuffer[];
+    /** Called every `everyMs` while the thread runs, one call at a time; its rejection ends the task with it. */
+    keepAlive?: { everyMs: number; beat: () => Promise<void> };
   } = {},
 ): Promise<TaskResult<K>> {
-  opts.signal?.throwIfAborted();
+  const { keepAlive } = opts;
+  const abort = new AbortController();
+  let beating: Promise<void> = Promise.resolve();
+  const timer = keepAlive
+    ? setInterval(() => {
+        beating = beating
+          .then(() => (abort.signal.aborted ? undefined : keepAlive.beat()))
+          .catch((err: unknown) => abort.abort(err));
+      }, keepAlive.everyMs)
+    : null;
+  return run(task, input, { ...opts, signal: abort.signal }).finally(async () => {
+    if (timer) clearInterval(timer);
+    await beating;
+  });
+}
+
+function run<K extends TaskName>(
+  task: K,
+  input: TaskInput<K>,
+  opts: { onLine?: (line: string) => void; signal?: AbortSignal; transfer?: ArrayBuffer[] },
+): Promise<TaskResult<K>> {
   return new Promise<TaskResult<K>>((resolve, reject) => {
     const worker = new Worker(ENTRY, {
       workerData: { task, input },

@@ -244,22 +244,15 @@ export class TrainingWorker {
     input: TaskInput<K>,
     lines: string[],
   ): Promise<TaskResult<K>> {
-    const abort = new AbortController();
-    let beating: Promise<void> = Promise.resolve();
-    const timer = setInterval(
-      () => {
-        beating = beating
-          .then(() => (abort.signal.aborted ? undefined : this.beat(job, { log: lines.splice(0) })))
-          .catch((err: unknown) => abort.abort(err));
-      },
-      Math.min(5000, (this.deps.config.leaseSeconds * 1000) / 3),
-    );
-    try {
-      return await runInThread(task, input, { onLine: (l) => lines.push(l), signal: abort.signal });
-    } finally {
-      clearInterval(timer);
-      await beating;
-    }
+    return runInThread(task, input, {
+      onLine: (l) => lines.push(l),
+      keepAlive: { everyMs: this.keepAliveMs(), beat: () => this.beat(job, { log: lines.splice(0) }) },
+    });
+  }
+
+  /** How often a heartbeat renews the lease while a thread trains: a third of the lease, at most 5 s. */
+  private keepAliveMs(): number {
+    return Math.min(5000, (this.deps.config.leaseSeconds * 1000) / 3);
   }
 
   private async train(job: TrainingJobRow): Promise<{
@@ -285,7 +278,14 @@ export class TrainingWorker {
     const engine = await this.deps.engine();
     // COUNT with a class name (#13): a density head outside COCO, the detector's count calibration for a COCO class.
     const counted = await trainCountHeadsForJob(
-      { orm: this.deps.orm, blobs, models, engine, beat: (patch) => this.beat(job, patch) },
+      {
+        orm: this.deps.orm,
+        blobs,
+        models,
+        engine,
+        beat: (patch) => this.beat(job, patch),
+        beatEveryMs: this.keepAliveMs(),
+      },
       job,
       detector,
     );
