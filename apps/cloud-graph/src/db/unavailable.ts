@@ -35,6 +35,10 @@ const MESSAGES = [
   /timeout exceeded when trying to connect/i,
   /Client has encountered a connection error/i,
   /the database system is (starting up|shutting down|in recovery mode)/i,
+  // knex, for the next query of a transaction whose connection died under it (it rolled the transaction back):
+  // seen when PostgreSQL stops in the middle of a flush. A query after commit in our own code would read the same,
+  // and would show up as steady 503s with this message in the 'database unavailable' warning.
+  /Transaction query already complete/i,
 ];
 
 /** True when `err` (or its cause chain) says the database cannot be reached right now. */
