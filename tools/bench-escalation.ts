@@ -12,10 +12,10 @@
  *   B. history (calibration data): the rest of the stream answered by that model with the threshold policy;
  *      its labelled answers (escalations with P(labelled) = 1, audits with P = AUDIT_RATE) are all the policy
  *      learns from. fitEscalationPolicy splits them: on the fitting half r* (the threshold policy's kept-answer
- *      error and joint rate P(kept ∧ wrong), importance-weighted) and the risk model; on the calibration half
- *      the operating point (conformal risk control of the joint rate at the fitting half's, the default; the
- *      Learn-then-Test alternative at δ = 0.1 is reported on its own line) and the held-out comparison. The
- *      policy applies as the product's default does (escalation_policy unset): only when it won there;
+ *      error, importance-weighted) and the risk model of the answers the threshold escalates; on the
+ *      calibration half the operating point (Learn-then-Test at δ = 0.1 of the rescued answers' error at r*)
+ *      and the held-out comparison. The policy only rescues escalations (what the threshold keeps stays kept)
+ *      and applies as the product's default does (escalation_policy unset): only when it won there;
  *   C. test: the independent test split, answered by the same model; the oracle knows every truth.
  * Reported on test: escalation rate, false escalations (escalated although the edge was right, per query),
  * edge error (error of the answers kept at the edge), AURC and the coverage at r* of each ranking (risk–
@@ -217,11 +217,9 @@ interface DetectorResult {
   history: number;
   targetRisk: number;
   fit: ReturnType<typeof fitEscalationPolicy>;
-  ltt: ReturnType<typeof fitEscalationPolicy>;
   correct: boolean[];
   escBase: boolean[];
   escPolicy: boolean[];
-  escLtt: boolean[];
   aurcConf: number;
   aurcPolicy: number;
   covConf: number;
@@ -309,25 +307,18 @@ function runDetector(
       recentAudits.push(a.correct);
     }
   }
-  const fitWith = (riskControl: 'conformal_risk_control' | 'learn_then_test') =>
-    fitEscalationPolicy({
-      history,
-      threshold: THRESHOLD,
-      mode: det.mode,
-      options: { neighbors: NEIGHBORS, riskControl },
-    });
-  const fit = fitWith('conformal_risk_control');
-  const ltt = fitWith('learn_then_test');
+  const fit = fitEscalationPolicy({
+    history,
+    threshold: THRESHOLD,
+    mode: det.mode,
+    options: { neighbors: NEIGHBORS },
+  });
   const targetRisk = fit.targetRisk;
-  for (const [name, f] of [
-    ['CRC', fit],
-    ['LTT', ltt],
-  ] as const) {
-    const h = f.heldOut;
-    log(
-      `  ${det.name}: history ${history.length} labelled (fit ${f.fitExamples} / cal ${f.calibrationExamples}; r* ${pct(f.targetRisk, 2)}, joint ${pct(f.targetJointRisk, 2)}), ${name} ${f.reason}${f.riskControl?.lambda != null ? ` λ ${num(f.riskControl.lambda)} (bound ${pct(f.riskControl.bound, 2)}, kept ${pct(f.riskControl.keptShare)})` : ''}${h ? `; cal: escalation ${pct(h.escalation_rate_threshold)} → ${pct(h.escalation_rate_policy)}, edge error ${pct(h.edge_error_threshold, 2)} → ${pct(h.edge_error_policy, 2)}, AURC ${num(h.aurc_confidence, 4)} → ${num(h.aurc_policy, 4)}` : ''}`,
-    );
-  }
+  const h = fit.heldOut;
+  const rc = fit.riskControl;
+  log(
+    `  ${det.name}: history ${history.length} labelled (fit ${fit.fitExamples} / cal ${fit.calibrationExamples}; r* ${pct(fit.targetRisk, 2)}), ${fit.reason}${rc?.lambda != null ? ` λ ${num(rc.lambda)} (bound ${pct(rc.bound, 2)}, kept ${pct(rc.keptShare)})` : ''}${h ? `; cal: escalation ${pct(h.escalation_rate_threshold)} → ${pct(h.escalation_rate_policy)}, edge error ${pct(h.edge_error_threshold, 2)} → ${pct(h.edge_error_policy, 2)}, AURC ${num(h.aurc_confidence, 4)} → ${num(h.aurc_policy, 4)}` : ''}`,
+  );
 
   // C. test: every query, the truth known.
   const finalDisagreement = disagreement();
@@ -348,20 +339,31 @@ function runDetector(
     mkdirSync(dumpDir, { recursive: true });
     writeFileSync(
       path.join(dumpDir, `${spec.id}.json`),
-      JSON.stringify({ name: det.name, mode: det.mode, threshold: THRESHOLD, history, answers }),
+      JSON.stringify({
+        name: det.name,
+        mode: det.mode,
+        threshold: THRESHOLD,
+        coldStartLabelled: labelled.map((l) => l.id),
+        history,
+        answers,
+      }),
     );
   }
   // The product's default (escalation_policy unset): the learned policy only when it won on held-out history.
   const applied = (f: typeof fit): EscalationPolicyModel | null => (f.model?.held_out.won ? f.model : null);
   const policy = applied(fit);
   const verdicts = policy ? answers.map((a) => evaluateEscalationPolicy(policy, a.obs)) : null;
-  // The ranking is measured whenever a model was fitted, applied or not.
-  const ranking = fit.model ? answers.map((a) => evaluateEscalationPolicy(fit.model!, a.obs).risk) : null;
+  // The policy's ranking, measured whenever a model was fitted (applied or not): the threshold's confident
+  // answers first (by confidence), then the escalated ones by risk.
+  const ranking = fit.model
+    ? answers.map((a) =>
+        a.adjusted >= THRESHOLD ? -1 - a.adjusted : evaluateEscalationPolicy(fit.model!, a.obs).risk,
+      )
+    : null;
   const correct = answers.map((a) => a.correct);
   const escBase = answers.map((a) => a.adjusted < THRESHOLD);
-  const escPolicy = verdicts ? verdicts.map((v) => v.escalate) : escBase; // fallback: the threshold policy
-  const lttModel = applied(ltt);
-  const escLtt = lttModel ? answers.map((a) => evaluateEscalationPolicy(lttModel, a.obs).escalate) : escBase;
+  // As the edge decides: the policy only rescues answers the threshold escalates (fallback: the threshold policy).
+  const escPolicy = verdicts ? verdicts.map((v, i) => escBase[i]! && v.escalate) : escBase;
   const wrong = correct.map((c) => !c);
   const confScore = answers.map((a) => -a.adjusted);
   const riskScore = ranking ?? confScore;
@@ -378,11 +380,9 @@ function runDetector(
     history: history.length,
     targetRisk,
     fit,
-    ltt,
     correct,
     escBase,
     escPolicy,
-    escLtt,
     aurcConf: aurc(confScore, wrong),
     aurcPolicy: aurc(riskScore, wrong),
     covConf: coverageAt(confScore, wrong, rTest),
@@ -427,7 +427,7 @@ async function main(): Promise<void> {
       `${r.labelsA} / v${r.versions}`,
       `${r.history} (r* ${pct(r.targetRisk, 2)})`,
       r.fit.model?.held_out.won
-        ? `learned (λ ${num(rc!.lambda!)}, CRC bound ${pct(rc!.bound, 3)})`
+        ? `learned (λ ${num(rc!.lambda!)}, LTT bound ${pct(rc!.bound, 3)})`
         : `threshold (${r.fit.reason})`,
       String(b.n),
       `${pct(b.escalated / b.n)} → ${pct(p.escalated / p.n)}`,
@@ -469,17 +469,6 @@ async function main(): Promise<void> {
   }
   const q = (xs: number[], p: number): number =>
     [...xs].sort((a, b) => a - b)[Math.floor(p * (xs.length - 1))]!;
-  const lttT = { n: 0, esc: 0, feB: 0, fe: 0, kept: 0, wrong: 0 };
-  for (const r of results) {
-    const b = counts(r.escBase, r.correct, all(r));
-    const c = counts(r.escLtt, r.correct, all(r));
-    lttT.n += c.n;
-    lttT.esc += c.escalated;
-    lttT.feB += b.falseEscalations;
-    lttT.fe += c.falseEscalations;
-    lttT.kept += c.kept;
-    lttT.wrong += c.keptWrong;
-  }
   const fe = reduction(total);
   const errBase = total.wrongB / Math.max(1, total.keptB);
   const errPolicy = total.wrongP / Math.max(1, total.keptP);
@@ -509,7 +498,6 @@ async function main(): Promise<void> {
     `Pooled over ${total.n} test queries: escalation ${pct(total.escB / total.n)} → ${pct(total.escP / total.n)}, false escalations ${total.feB} → ${total.feP}, edge error ${pct(errBase, 2)} → ${pct(errPolicy, 2)} (bootstrap 90% interval of the difference ${pct(q(errDiff, 0.05), 2)} … ${pct(q(errDiff, 0.95), 2)}).`,
     `FE reduction 1 − FE_policy/FE_threshold = ${num(fe)} (bootstrap 90% interval ${num(q(boots, 0.05))} … ${num(q(boots, 0.95))}, ${BOOTSTRAP} resamples). Training time ${results.reduce((a, r) => a + r.trainSeconds, 0).toFixed(0)} s; total ${((performance.now() - started) / 1000).toFixed(0)} s.`,
     `Ceiling of each ranking at its oracle operating point (chosen on the test answers, kept error ≤ the threshold policy's test edge error; not a policy): FE reduction ${CEILING_RANKINGS.map((k) => `${k} ${num(1 - results.reduce((a, r) => a + r.oracleFe[k], 0) / Math.max(1, total.feB))}`).join(', ')}.`,
-    `Learn-then-Test (δ = 0.1, kept error ≤ r*) instead of conformal risk control: ${results.filter((r) => r.ltt.model?.held_out.won).length} of ${results.length} detectors use it; FE reduction ${num(1 - lttT.fe / Math.max(1, lttT.feB))}, edge error ${pct(lttT.wrong / Math.max(1, lttT.kept), 2)}, escalation ${pct(lttT.esc / Math.max(1, lttT.n))} (not the RESULT).`,
     '',
     `RESULT fe_reduction=${num(fe, 4)} fe_reduction_ci90=${num(q(boots, 0.05), 4)}..${num(q(boots, 0.95), 4)} edge_error_base=${num(errBase, 4)} edge_error_policy=${num(errPolicy, 4)} escalation_rate_base=${num(total.escB / total.n, 4)} escalation_rate_policy=${num(total.escP / total.n, 4)}`,
   ];

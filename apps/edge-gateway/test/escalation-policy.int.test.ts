@@ -3,8 +3,8 @@
  * their `escalation_policy` setting, a real inference service serves real packages (a starter model trained
  * from the committed texture photos) whose primary ships a policy, and the edge decides with it. What the
  * policy says is fixed here (its weights are data), so each row of the setting × shipped-policy table gives a
- * known outcome: the edge keeps an answer the threshold would escalate, or escalates one the threshold would
- * keep, and the explanation's policy step says why. The fit itself is tested in cloud-graph
+ * known outcome: the edge keeps an answer the threshold would escalate, or escalates it, and the explanation's
+ * policy step says why; an answer the threshold keeps stays kept. The fit itself is tested in cloud-graph
  * (escalation-policy.int.test.ts) and measured by `npm run bench:escalation`.
  */
 import { cp, mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
@@ -24,8 +24,8 @@ import { cloudChild, createDatabase, inferenceChild, type ServiceChild } from '.
 const FIXTURES = join(import.meta.dirname, '..', '..', '..', 'libs', 'vision', 'test', 'fixtures');
 const ADMIN = 'io_admin_edge_escalation_policy_0001';
 
-/** A policy whose risk is the constant sigmoid(bias): its weights are zero. */
-function constantPolicy(bias: number, won: boolean): EscalationPolicyModel {
+/** A policy whose risk is the constant sigmoid(bias) (its weights are zero), certified at `threshold`. */
+function constantPolicy(bias: number, won: boolean, threshold = ESCALATES_ALL): EscalationPolicyModel {
   const n = ESCALATION_POLICY_FEATURES.length;
   return {
     kind: ESCALATION_POLICY_KIND,
@@ -38,11 +38,10 @@ function constantPolicy(bias: number, won: boolean): EscalationPolicyModel {
     conformal_quantile: 0.5,
     conformal_alpha: 0.1,
     neighbors: 5,
-    risk_control: 'conformal_risk_control',
+    risk_control: 'learn_then_test',
     target_risk: 0.05,
-    target_joint_risk: 0.03,
-    delta: null,
-    confidence_threshold: 0.9,
+    delta: 0.1,
+    confidence_threshold: threshold,
     held_out: {
       examples: 400,
       escalation_rate_threshold: 0.4,
@@ -59,11 +58,13 @@ function constantPolicy(bias: number, won: boolean): EscalationPolicyModel {
 /** Risk 0.7% (kept) and 99.3% (escalated) against the risk threshold 20%. */
 const KEEP = -5;
 const ESCALATE = 5;
+/** Detector thresholds: the first escalates every answer (the policy decides), the second keeps every one. */
+const ESCALATES_ALL = 0.9999;
+const KEEPS_ALL = 0.01;
 
 interface Case {
   /** The detector's setting. */
   setting: 'learned' | 'threshold' | null;
-  /** The detector's confidence threshold: 0.9999 escalates every answer, 0.01 keeps every one. */
   threshold: number;
   policy: EscalationPolicyModel;
   /** The x-intellioptics-reason header: the policy's reasons, or the threshold policy's. */
@@ -73,30 +74,46 @@ interface Case {
 const cases: Record<string, Case> = {
   learned: {
     setting: 'learned',
-    threshold: 0.9999,
+    threshold: ESCALATES_ALL,
     policy: constantPolicy(KEEP, false),
     reason: /^POLICY_CONFIDENT$/,
     policyStep: /^Learned escalation policy: .*estimated error risk 0\.7% ≤ 20\.0%/,
   },
   defaultWon: {
     setting: null,
-    threshold: 0.01,
+    threshold: ESCALATES_ALL,
     policy: constantPolicy(ESCALATE, true),
     reason: /^POLICY_RISK$/,
     policyStep: /^Learned escalation policy: .*estimated error risk 99\.3% > 20\.0%/,
   },
   defaultLost: {
     setting: null,
-    threshold: 0.9999,
+    threshold: ESCALATES_ALL,
     policy: constantPolicy(KEEP, false),
     reason: /^(BELOW_THRESHOLD|OUT_OF_DOMAIN)$/,
     policyStep: null,
   },
   threshold: {
     setting: 'threshold',
-    threshold: 0.01,
-    policy: constantPolicy(ESCALATE, true),
+    threshold: ESCALATES_ALL,
+    policy: constantPolicy(KEEP, true),
+    reason: /^(BELOW_THRESHOLD|OUT_OF_DOMAIN)$/,
+    policyStep: null,
+  },
+  // The policy only rescues escalations: an answer the threshold keeps is never sent to people by it.
+  confidentStaysKept: {
+    setting: 'learned',
+    threshold: KEEPS_ALL,
+    policy: constantPolicy(ESCALATE, true, KEEPS_ALL),
     reason: /^CONFIDENT$/,
+    policyStep: null,
+  },
+  // Certified at another threshold than the detector's: the threshold decides.
+  otherThreshold: {
+    setting: 'learned',
+    threshold: ESCALATES_ALL,
+    policy: constantPolicy(KEEP, true, 0.9),
+    reason: /^(BELOW_THRESHOLD|OUT_OF_DOMAIN)$/,
     policyStep: null,
   },
 };
@@ -222,6 +239,9 @@ describe('the edge decides with the escalation policy its package ships', () => 
   });
 
   it('a request with its own confidence_threshold is decided by that threshold', async () => {
-    expect((await ask(ids.defaultWon!, { confidence_threshold: '0.01' })).reason).toBe('CONFIDENT');
+    // The policy would keep it (POLICY_CONFIDENT without the request threshold).
+    expect((await ask(ids.learned!, { confidence_threshold: '0.9999' })).reason).toMatch(
+      /^(BELOW_THRESHOLD|OUT_OF_DOMAIN)$/,
+    );
   });
 });

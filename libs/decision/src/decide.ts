@@ -13,9 +13,10 @@
  *   8. confident → edge answer, sometimes an invisible audit
  *   9. not confident → per preset: cloud sync, background escalation (cooldown), or edge answer only
  *
- * With a learned escalation policy (escalation-policy.ts) steps 7–9 ask the policy instead of the threshold
- * whether the answer is "confident" (kept at the edge); everything else, audits and presets included, is the
- * same. A request's own confidence_threshold, or a policy that does not fit its contract, keeps the threshold.
+ * With a learned escalation policy (escalation-policy.ts), an answer the threshold would escalate in step 9 is
+ * first put to the policy, which may keep it at the edge (POLICY_CONFIDENT); everything else, audits and presets
+ * included, is the same. A request's own confidence_threshold, a detector threshold the policy was not
+ * certified at, or a policy that does not fit its contract, keeps the threshold.
  */
 import { ERROR_CODES, type ErrorCode } from '@intellioptics/schema';
 import { shouldAudit } from './audit-sampling';
@@ -155,14 +156,15 @@ export function decide(input: DecisionInput): Decision {
       mode: inference.mode,
       numClasses: inference.numClasses,
     }) ?? inference.primaryConfidence;
-  const policy = policyVerdict(input);
+  const thresholdConfident = isConfident(adjustedConfidence, threshold);
+  // The policy decides only what the threshold would escalate (it was certified on those answers alone).
+  const policy = thresholdConfident ? undefined : policyVerdict(input, threshold);
   const edge: EdgeConfidence = {
     rawConfidence: inference.primaryConfidence,
     adjustedConfidence,
     threshold,
     ...(policy ? { policy } : {}),
   };
-  const thresholdConfident = isConfident(adjustedConfidence, threshold);
 
   // Step 8. Audits: never for no_cloud (nothing leaves the edge) nor for human_review=NEVER (an audit exists to
   // put the image in front of a person, which the caller ruled out).
@@ -198,11 +200,15 @@ export function decide(input: DecisionInput): Decision {
   }
 }
 
-/** The learned policy's verdict, or undefined for the threshold policy (none, a request threshold, or a bad model). */
-function policyVerdict(input: DecisionInput): PolicyVerdict | undefined {
+/**
+ * The learned policy's verdict, or undefined for the threshold policy: none, a request threshold, a detector
+ * threshold other than the one it was certified at, or a model off its contract.
+ */
+function policyVerdict(input: DecisionInput, threshold: number): PolicyVerdict | undefined {
   const p = input.escalationPolicy;
   if (p === undefined) return undefined;
   if (input.requestThreshold !== null && input.requestThreshold !== undefined) return undefined;
+  if (Math.abs(p.model.confidence_threshold - threshold) > 1e-9) return undefined;
   try {
     return evaluateEscalationPolicy(p.model, p.observation);
   } catch (err) {

@@ -26,10 +26,9 @@ const model: EscalationPolicyModel = {
   conformal_quantile: 0.65,
   conformal_alpha: 0.1,
   neighbors: 5,
-  risk_control: 'conformal_risk_control',
+  risk_control: 'learn_then_test',
   target_risk: 0.02,
-  target_joint_risk: 0.015,
-  delta: null,
+  delta: 0.1,
   confidence_threshold: 0.9,
   held_out: {
     examples: 300,
@@ -117,12 +116,25 @@ describe('decide with a learned policy', () => {
   it.each<[string, DecisionInput, string, string]>([
     ['confident, neighbours agree', withPolicy(0.95, agree), 'answer_edge', 'CONFIDENT'],
     ['below threshold, neighbours agree: kept', withPolicy(0.6, agree), 'answer_edge', 'POLICY_CONFIDENT'],
-    ['confident, neighbours disagree: escalated', withPolicy(0.95, disagree), 'escalate_sync', 'POLICY_RISK'],
+    [
+      'below threshold, neighbours disagree: escalated',
+      withPolicy(0.6, disagree),
+      'escalate_sync',
+      'POLICY_RISK',
+    ],
+    // The policy only rescues escalations: what the threshold keeps it never sends to people.
+    ['confident, neighbours disagree: still kept', withPolicy(0.95, disagree), 'answer_edge', 'CONFIDENT'],
     [
       'edge_answers_with_escalation: background escalation',
-      withPolicy(0.95, disagree, { preset: DEFAULT_PRESETS.edge_answers_with_escalation }),
+      withPolicy(0.6, disagree, { preset: DEFAULT_PRESETS.edge_answers_with_escalation }),
       'answer_edge',
       'POLICY_RISK',
+    ],
+    [
+      'a detector threshold the policy was not certified at keeps the threshold policy',
+      withPolicy(0.6, agree, { detectorThreshold: 0.8 }),
+      'escalate_sync',
+      'BELOW_THRESHOLD',
     ],
     [
       'a request threshold keeps the threshold policy',
@@ -152,7 +164,7 @@ describe('decide with a learned policy', () => {
   });
 
   it('explains a policy escalation in a policy step', () => {
-    const d = decide(withPolicy(0.95, disagree));
+    const d = decide(withPolicy(0.6, disagree));
     const steps = explainDecision({ decision: d, label: 'YES' });
     const policy = steps.find((s) => s.kind === 'policy');
     expect(policy?.text).toContain('5 of 5 nearest labelled examples disagree');

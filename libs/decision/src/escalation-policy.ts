@@ -1,8 +1,9 @@
 /**
  * The learned escalation policy, evaluated from data (pure: the model is numbers shipped in the model package,
  * fitted by libs/learning escalation-policy/). It predicts the probability that the edge's answer is wrong from
- * a few features of the answer and escalates when that risk exceeds the threshold chosen by risk control, so
- * people see the answers most likely to be wrong instead of every answer below a confidence threshold.
+ * a few features of the answer. It decides only the answers the threshold policy would escalate (decide.ts):
+ * those whose risk is ≤ the threshold chosen by risk control are answered at the edge, so people stop seeing
+ * the escalations the edge gets right while the confident answers stay as they were.
  *
  * Features, in `ESCALATION_POLICY_FEATURES` order:
  *   confidence          calibrated top-class probability (before the OODD adjustment)

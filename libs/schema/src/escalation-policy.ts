@@ -1,6 +1,8 @@
 /**
  * The learned escalation policy's contract: the numbers a primary model package carries
- * (`metadata.escalation_policy`, libs/vision package) and libs/decision evaluates at the edge. Fitted by
+ * (`metadata.escalation_policy`, libs/vision package) and libs/decision evaluates at the edge. It decides only
+ * the answers the threshold policy would escalate at `confidence_threshold`: those whose predicted risk is
+ * ≤ `risk_threshold` are answered at the edge instead; confident answers stay kept. Fitted by
  * libs/learning escalation-policy/ from a detector's labelled history; `held_out` says whether it beat the
  * threshold policy on history the fit did not use (the edge's default when the detector's escalation_policy
  * is unset). JSON-safe, snake_case like the rest of the package metadata.
@@ -18,7 +20,8 @@ export const ESCALATION_POLICY_FEATURES = [
 ] as const;
 export type EscalationPolicyFeature = (typeof ESCALATION_POLICY_FEATURES)[number];
 
-export const ESCALATION_POLICY_KIND = 'logistic_risk_v1';
+/** v2: rescues escalations only (v1, which re-ranked every answer, is off contract and falls back). */
+export const ESCALATION_POLICY_KIND = 'logistic_risk_v2';
 
 const Finite = z.number().finite();
 const Probability = z.number().min(0).max(1);
@@ -55,22 +58,22 @@ export const EscalationPolicyModelSchema = z
     scale: PerFeature,
     weights: PerFeature,
     bias: Finite,
-    /** Escalate when the predicted risk is above this (the risk-control operating point). */
+    /** Of the answers the threshold would escalate, escalate those whose predicted risk is above this. */
     risk_threshold: Probability,
     /** Split-conformal quantile q̂ of the score 1 − p_true at level conformal_alpha. */
     conformal_quantile: Probability,
     conformal_alpha: Probability,
     /** How many nearest labelled examples the neighbour agreement reads. */
     neighbors: z.number().int().min(0),
-    /** How the operating point was certified. */
-    risk_control: z.enum(['conformal_risk_control', 'learn_then_test']),
+    /**
+     * How the operating point was certified: Learn-then-Test, with probability ≥ 1 − delta the rescued
+     * answers' error is ≤ target_risk.
+     */
+    risk_control: z.literal('learn_then_test'),
     /** r*: the threshold policy's kept-answer error, estimated on the fitting half. */
     target_risk: Probability,
-    /** The threshold policy's P(kept ∧ wrong) per query on the fitting half (conformal risk control's α). */
-    target_joint_risk: Probability,
-    /** Learn-then-Test's level (with probability ≥ 1 − delta); null for conformal risk control. */
-    delta: Probability.nullable(),
-    /** The confidence threshold the history was answered with. */
+    delta: Probability,
+    /** The confidence threshold it was certified at; under another threshold the edge uses the threshold policy. */
     confidence_threshold: Probability,
     held_out: EscalationPolicyHeldOutSchema,
     /** The labelled history it was fitted on. */

@@ -1,15 +1,20 @@
 /**
  * Fits a detector's escalation policy from its own history of labelled edge answers (escalations labelled by
- * people, audits of confident answers, importance-weighted by 1/P(labelled)): split the history by id hash
- * into a fitting half and a calibration half.
- *   fitting half: r* (the threshold policy's kept-answer error and its joint rate P(kept ∧ wrong)), the
- *     split-conformal quantile, the weighted logistic model of P(edge wrong) and the λ grid;
- *   calibration half: the operating point — conformal risk control of the joint rate at the fitting half's
- *     (default), or Learn-then-Test of the kept-answer error at r* — and the held-out comparison with the
- *     threshold policy (escalation rate, edge error, AURC) that decides whether it "won".
- * r* never comes from the data that certifies the policy against it: estimated on the same audits, the
- * upper bound of a policy keeping the threshold's own answers is above r* by construction, so nothing could
- * ever be certified (the first bench run's fe_reduction 0.00).
+ * people, audits of confident answers, importance-weighted by 1/P(labelled)). The policy only ever rescues
+ * answers from escalation: what the threshold policy keeps stays kept, and of the answers it would escalate
+ * the policy answers at the edge those whose predicted risk of being wrong is ≤ λ. The kept answers' error then
+ * stays ≤ r* (the threshold policy's own kept error) exactly when the rescued answers' error is ≤ r* — and the
+ * rescued answers come from the region every answer of which people labelled (P(labelled) = 1), so their error
+ * can be certified from plain counts. A policy free to also escalate confident answers would need its
+ * certificate from audits (a tenth of the confident answers, a handful of errors): it never certified
+ * anything in bench:escalation (fe_reduction 0.00 over four sessions).
+ *
+ * The history is split by id hash into a fitting half and a calibration half.
+ *   fitting half: r*, the split-conformal quantile, the weighted logistic model of P(edge wrong) on the
+ *     answers the threshold escalates, and the λ grid;
+ *   calibration half: Learn-then-Test of the rescued answers' error at r* (fixed sequence, Clopper–Pearson,
+ *     level δ) and the held-out comparison with the threshold policy that decides whether it "won".
+ * r* never comes from the data that certifies the policy against it.
  * Null (the edge keeps the threshold policy) while the history is too small or nothing can be certified.
  */
 import {
@@ -29,10 +34,9 @@ import { idHash } from '../held-out.split';
 import { weightedConformalQuantile } from './conformal';
 import { fitWeightedLogistic } from './logistic.fit';
 import {
-  conformalRiskControl,
+  keptErrorUpperBound,
   learnThenTest,
   type CalibrationPoint,
-  type ConformalRiskControlResult,
   type RiskControlResult,
 } from './risk-control';
 
@@ -54,8 +58,6 @@ export interface EscalationPolicyOptions {
   minLabelled?: number;
   minErrors?: number;
   l2?: number;
-  /** How the operating point is certified (see the header). */
-  riskControl?: 'conformal_risk_control' | 'learn_then_test';
 }
 
 export const DEFAULT_ESCALATION_POLICY_OPTIONS: Required<EscalationPolicyOptions> = {
@@ -65,7 +67,6 @@ export const DEFAULT_ESCALATION_POLICY_OPTIONS: Required<EscalationPolicyOptions
   minLabelled: 200,
   minErrors: 10,
   l2: 1,
-  riskControl: 'conformal_risk_control',
 };
 
 /** FITTED: certified and won on the calibration half; NOT_BETTER: certified, did not win (shipped, off by default). */
@@ -74,13 +75,11 @@ export type EscalationPolicyFitReason = 'FITTED' | 'NOT_BETTER' | 'HISTORY_TOO_S
 export interface EscalationPolicyFit {
   model: EscalationPolicyModel | null;
   reason: EscalationPolicyFitReason;
-  /** r* and the joint rate, both on the fitting half. */
+  /** r*: the threshold policy's kept error on the fitting half. */
   targetRisk: number;
-  targetJointRisk: number;
-  /** The certified λ and the calibration half's estimates there (either method). */
+  /** The certified λ, its bound, and the calibration half's kept share and kept error there. */
   riskControl: { lambda: number | null; bound: number; keptShare: number; keptError: number } | null;
   lttResult: RiskControlResult | null;
-  crcResult: ConformalRiskControlResult | null;
   heldOut: EscalationPolicyHeldOut | null;
   fitExamples: number;
   calibrationExamples: number;
@@ -174,6 +173,11 @@ export function weightedAurc(
   return total > 0 ? area / total : 0;
 }
 
+/** λ grid: rescued shares of the escalated answers 1%, 2%, …, 100% (the fitting half's risk quantiles). */
+const GRID_SHARES = Array.from({ length: 100 }, (_, i) => (i + 1) / 100);
+/** A grid point is tested only if it rescues enough answers that ~this many errors at r* could show. */
+const MIN_EXPECTED_ERRORS = 3;
+
 export function fitEscalationPolicy(input: {
   history: readonly PolicyHistoryExample[];
   /** The detector's confidence threshold (the threshold policy the history was answered with). */
@@ -187,21 +191,22 @@ export function fitEscalationPolicy(input: {
   const fit = history.filter((e) => idHash(e.id, 'escalation-policy-v1') < 0.5);
   const cal = history.filter((e) => idHash(e.id, 'escalation-policy-v1') >= 0.5);
   const ref = thresholdPolicyStats(fit, threshold, mode);
+  const escalated = (e: PolicyHistoryExample): boolean => adjustedConfidence(e, mode) < threshold;
+  const fitEsc = fit.filter(escalated);
+  const calEsc = cal.filter(escalated);
   const base = {
     targetRisk: ref.keptError,
-    targetJointRisk: ref.jointRisk,
     fitExamples: fit.length,
     calibrationExamples: cal.length,
     lttResult: null,
-    crcResult: null,
     heldOut: null,
   };
   const errors = (xs: readonly PolicyHistoryExample[]) => xs.filter((e) => !answerCorrect(e)).length;
   if (
     fit.length < opts.minLabelled / 2 ||
     cal.length < opts.minLabelled / 2 ||
-    errors(fit) < opts.minErrors / 2 ||
-    errors(cal) < opts.minErrors / 2
+    errors(fitEsc) < opts.minErrors / 2 ||
+    errors(calEsc) < opts.minErrors / 2
   )
     return { ...base, model: null, reason: 'HISTORY_TOO_SMALL', riskControl: null };
 
@@ -213,9 +218,9 @@ export function fitEscalationPolicy(input: {
   const featuresOf = (e: PolicyHistoryExample): number[] =>
     policyFeatures(e.observation, q, opts.neighbors).values;
   const lr = fitWeightedLogistic(
-    fit.map(featuresOf),
-    fit.map((e) => (answerCorrect(e) ? 0 : 1)),
-    fit.map(weightOf),
+    fitEsc.map(featuresOf),
+    fitEsc.map((e) => (answerCorrect(e) ? 0 : 1)),
+    fitEsc.map(weightOf),
     { l2: opts.l2 },
   );
   const draft: EscalationPolicyModel = {
@@ -225,14 +230,13 @@ export function fitEscalationPolicy(input: {
     scale: lr.scale,
     weights: lr.weights,
     bias: lr.bias,
-    risk_threshold: 1,
+    risk_threshold: 0,
     conformal_quantile: q,
     conformal_alpha: opts.conformalAlpha,
     neighbors: opts.neighbors,
-    risk_control: opts.riskControl,
+    risk_control: 'learn_then_test',
     target_risk: ref.keptError,
-    target_joint_risk: ref.jointRisk,
-    delta: opts.riskControl === 'learn_then_test' ? opts.delta : null,
+    delta: opts.delta,
     confidence_threshold: threshold,
     held_out: {
       examples: 0,
@@ -246,64 +250,76 @@ export function fitEscalationPolicy(input: {
     },
     history_examples: history.length,
   };
-  // The λ grid: risk quantiles of the fitting half at coverage 30%, 30.5%, …, 100% (ascending = most
-  // cautious first; never seen by the calibration half).
-  const fitRisks = fit.map((e) => policyRisk(draft, featuresOf(e)));
-  const levels = Array.from({ length: 141 }, (_, i) => 0.3 + i / 200);
-  const grid = [...new Set(weightedQuantiles(fitRisks, fit.map(weightOf), levels))];
-  const calRisks = cal.map((e) => policyRisk(draft, featuresOf(e)));
-  const points: CalibrationPoint[] = cal.map((e, i) => ({
+  // The λ grid from the fitting half (never seen by the calibration half), most cautious first. The fixed
+  // sequence starts where a test has power: the first λ whose rescued answers pass the same test on the fitting
+  // half (else where they are numerous enough to show MIN_EXPECTED_ERRORS errors at r*); with r* = 0 nothing
+  // can be rescued. Starting at the most cautious λ would stop at once (a dozen rescued answers prove nothing).
+  const fitRisks = fitEsc.map((e) => policyRisk(draft, featuresOf(e)));
+  const fitWeights = fitEsc.map(weightOf);
+  const fullGrid = [...new Set(weightedQuantiles(fitRisks, fitWeights, GRID_SHARES))];
+  const fitPoints: CalibrationPoint[] = fitEsc.map((e, i) => ({
+    risk: fitRisks[i]!,
+    wrong: !answerCorrect(e),
+    labelledProbability: e.labelledProbability,
+  }));
+  const minRescued = ref.keptError > 0 ? MIN_EXPECTED_ERRORS / ref.keptError : Infinity;
+  const passesOnFit = (l: number) => keptErrorUpperBound(fitPoints, l, opts.delta).upper <= ref.keptError;
+  const rescuedOnFit = (l: number) =>
+    fitPoints.reduce((a, p, i) => a + (p.risk <= l ? fitWeights[i]! : 0), 0);
+  let start = ref.keptError > 0 ? fullGrid.findIndex(passesOnFit) : -1;
+  if (start < 0 && ref.keptError > 0) start = fullGrid.findIndex((l) => rescuedOnFit(l) >= minRescued);
+  const grid = start < 0 ? [] : fullGrid.slice(start);
+  const calRisks = calEsc.map((e) => policyRisk(draft, featuresOf(e)));
+  const points: CalibrationPoint[] = calEsc.map((e, i) => ({
     risk: calRisks[i]!,
     wrong: !answerCorrect(e),
     labelledProbability: e.labelledProbability,
   }));
-  const lttResult =
-    opts.riskControl === 'learn_then_test' ? learnThenTest(points, grid, ref.keptError, opts.delta) : null;
-  const crcResult = lttResult ? null : conformalRiskControl(points, grid, ref.jointRisk);
-  // Either method's certified λ and the calibration half's estimates there.
-  const riskControl: NonNullable<EscalationPolicyFit['riskControl']> = lttResult
-    ? {
-        lambda: lttResult.lambda,
-        bound: lttResult.upper,
-        keptShare: lttResult.keptShare,
-        keptError: lttResult.point,
-      }
-    : {
-        lambda: crcResult!.lambda,
-        bound: crcResult!.adjusted,
-        keptShare: crcResult!.keptShare,
-        keptError: crcResult!.keptError,
-      };
-  const lambda = riskControl.lambda;
-  if (lambda === null)
-    return { ...base, lttResult, crcResult, model: null, reason: 'NOT_CERTIFIED', riskControl };
+  const lttResult = learnThenTest(points, grid, ref.keptError, opts.delta);
+  const lambda = lttResult.lambda;
 
-  // Held out from the fit (the calibration half): the threshold policy vs the policy at λ̂.
+  // Held out from the fit (the calibration half, importance-weighted): the threshold policy vs the policy at λ̂.
   const calStats = thresholdPolicyStats(cal, threshold, mode);
-  const w = cal.map(weightOf);
-  const wrong = cal.map((e) => !answerCorrect(e));
+  const w = (e: PolicyHistoryExample): number => weightOf(e);
+  const total = cal.reduce((a, e) => a + w(e), 0);
+  const keptByThreshold = cal.filter((e) => !escalated(e));
+  const rescued = lambda === null ? [] : calEsc.filter((_, i) => calRisks[i]! <= lambda);
+  const keptW = [...keptByThreshold, ...rescued].reduce((a, e) => a + w(e), 0);
+  const wrongW = [...keptByThreshold, ...rescued]
+    .filter((e) => !answerCorrect(e))
+    .reduce((a, e) => a + w(e), 0);
+  const calEscWrong = calEsc.map((e) => !answerCorrect(e));
+  const riskControl = {
+    lambda,
+    bound: lttResult.upper,
+    keptShare: total > 0 ? keptW / total : 0,
+    keptError: keptW > 0 ? wrongW / keptW : 0,
+  };
+  if (lambda === null) return { ...base, lttResult, model: null, reason: 'NOT_CERTIFIED', riskControl };
   const heldOut: EscalationPolicyHeldOut = {
     examples: cal.length,
     escalation_rate_threshold: calStats.escalationRate,
     escalation_rate_policy: 1 - riskControl.keptShare,
     edge_error_threshold: calStats.keptError,
     edge_error_policy: riskControl.keptError,
+    // Both rankings over the answers the threshold escalates, the only ones the policy decides.
     aurc_confidence: weightedAurc(
-      cal.map((e) => -adjustedConfidence(e, mode)),
-      wrong,
-      w,
+      calEsc.map((e) => -adjustedConfidence(e, mode)),
+      calEscWrong,
+      calEsc.map(w),
     ),
-    aurc_policy: weightedAurc(calRisks, wrong, w),
+    aurc_policy: weightedAurc(calRisks, calEscWrong, calEsc.map(w)),
     won: false,
   };
+  // Certified at r* (the fitting half's) already; winning asks for fewer escalations and a better ranking than
+  // confidence where the policy decides. The calibration half's own edge error is reported, not required: its
+  // handful of audited errors would veto or pass a policy by chance.
   heldOut.won =
     heldOut.escalation_rate_policy < heldOut.escalation_rate_threshold &&
-    heldOut.edge_error_policy <= heldOut.edge_error_threshold &&
     heldOut.aurc_policy < heldOut.aurc_confidence;
   return {
     ...base,
     lttResult,
-    crcResult,
     heldOut,
     model: { ...draft, risk_threshold: lambda, held_out: heldOut },
     reason: heldOut.won ? 'FITTED' : 'NOT_BETTER',

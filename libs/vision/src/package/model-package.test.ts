@@ -131,10 +131,9 @@ const POLICY: EscalationPolicyModel = {
   conformal_quantile: 0.42,
   conformal_alpha: 0.1,
   neighbors: 5,
-  risk_control: 'conformal_risk_control',
+  risk_control: 'learn_then_test',
   target_risk: 0.031,
-  target_joint_risk: 0.022,
-  delta: null,
+  delta: 0.1,
   confidence_threshold: 0.9,
   held_out: {
     examples: 310,

@@ -1,16 +1,13 @@
 /**
  * The learned escalation policy in the training worker, on real PostgreSQL, the real backbone and real images
- * (Fashion-MNIST from Debian's dataset-fashion-mnist): a detector with a labelled history gets a policy in its
- * new primary package (valid against the contract, readable by libs/vision's package reader); one with a
- * short history keeps the threshold policy.
+ * (Fashion-MNIST from Debian's dataset-fashion-mnist): the worker fits a policy for every new pooled primary and
+ * records its verdict in the job log, the job result and the version's metrics; a policy nothing certified does
+ * not ship, and a short history keeps the threshold policy. A certified policy needs a history far longer than
+ * a test can train on (bench:escalation certifies one on 19,791 labelled answers); the package contract and
+ * the edge deciding with a shipped policy are tested in libs/vision and apps/edge-gateway.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { evaluateEscalationPolicy } from '@intellioptics/decision';
-import { newId, readEscalationPolicy } from '@intellioptics/schema';
-import { readModelPackage, writeModelPackage } from '@intellioptics/vision';
+import { newId } from '@intellioptics/schema';
 import { storeBinaryDetector, storeLabelledShirts, useLearningRig } from '../../../test/support/learning-rig';
 import { getPackage } from './model-package.blobs';
 
@@ -56,56 +53,25 @@ const labelledHistory = (detectorId: string, count: number, seed: number) =>
   });
 
 describe('the training worker fits the escalation policy', () => {
-  it('ships a policy in the primary package of a detector with a labelled history', async () => {
+  it('fits the policy for the new primary and records its verdict (nothing certified: nothing shipped)', async () => {
     const detectorId = await createDetector('shirts');
     await labelledHistory(detectorId, 420, 31);
     expect(await rig.worker.schedule()).toHaveLength(1);
     const job = await rig.worker.runOnce();
     expect(job).toMatchObject({ state: 'SUCCEEDED' });
     const log = job!.log.map((l) => l.message).join('\n');
-    expect(log).toMatch(/escalation policy (FITTED|NOT_BETTER) on 4\d\d labelled answers/);
     const summary = (job!.result as { escalationPolicy: Record<string, unknown> }).escalationPolicy;
-    expect(summary.history_examples).toBeGreaterThan(400);
-
+    expect(log).toContain(`escalation policy ${String(summary.reason)} on 420 labelled answers`);
+    expect(summary.history_examples).toBe(420);
     const primary = (await rig.models.list({ detectorId })).find((v) => v.kind === 'primary')!;
     expect(primary.metrics).toMatchObject({ escalation_policy: { reason: summary.reason } });
     const pkg = await getPackage(rig.blobs, primary.blobKey);
-    const policy = readEscalationPolicy(pkg.metadata.escalation_policy);
-    expect(policy.error).toBeNull();
-    const model = policy.model!;
-    expect(model.confidence_threshold).toBe(0.8);
-    expect(model.history_examples).toBe(summary.history_examples);
-    expect(model.held_out.won).toBe(summary.reason === 'FITTED');
-    // Certified against the threshold policy's joint error rate measured on the fitting half.
-    expect(model.risk_control).toBe('conformal_risk_control');
-    expect(model.target_joint_risk).toBeGreaterThan(0);
-
-    // The package round-trips through libs/vision's reader, which validates the policy.
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'policy-pkg-'));
-    try {
-      await writeModelPackage(path.join(dir, 'pkg'), pkg);
-      expect((await readModelPackage(path.join(dir, 'pkg'))).metadata.escalation_policy).toEqual(model);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-    // Neighbour disagreement raises the risk it predicts for the same probabilities.
-    const obs = {
-      classNames: ['YES', 'NO'],
-      probabilities: [0.85, 0.15],
-      inDomain: 0.9,
-      modelAgeDays: 0,
-      auditDisagreement: null,
-    };
-    const agree = evaluateEscalationPolicy(model, {
-      ...obs,
-      neighborLabels: ['YES', 'YES', 'YES', 'YES', 'YES'],
-    });
-    const disagree = evaluateEscalationPolicy(model, {
-      ...obs,
-      neighborLabels: ['NO', 'NO', 'NO', 'NO', 'NO'],
-    });
-    expect(disagree.risk).toBeGreaterThan(agree.risk);
-    expect(disagree.text).toMatch(/5 of 5 nearest labelled examples disagree/);
+    // Shirts vs their look-alikes is hard: the answers the threshold escalates are wrong 25–50% of the time,
+    // far above r* (the threshold's own kept error), so no rescue can be certified and none ships. The fit's
+    // numbers say so.
+    expect(summary.reason).toBe('NOT_CERTIFIED');
+    expect(summary.target_risk).toBeGreaterThan(0);
+    expect(pkg.metadata.escalation_policy).toBeUndefined();
   }, 600_000);
 
   it('keeps the threshold policy for a short history', async () => {
