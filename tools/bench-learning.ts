@@ -24,6 +24,7 @@ import {
   argmax,
   auroc,
   decidePromotion,
+  DEFAULT_RETRAIN_TRIGGER,
   decideRetrain,
   evaluatePredictions,
   fitDetectorOodd,
@@ -32,6 +33,7 @@ import {
   type Candidate,
   type LabelledExample,
   type Prediction,
+  type RetrainTriggerConfig,
 } from '@intellioptics/learning';
 import {
   FASHION_CLASS_NAMES,
@@ -204,88 +206,20 @@ async function main(): Promise<void> {
   nearRows.push(['mean', '', num(avg(nearAurocs)), num(avg(nearReference))]);
 
   // ------------------------------------------------ 3. stream: new detector → trained detector
-  log('simulated stream');
-  const streamRows: string[][] = [];
-  const labelled: LabelledExample[] = [];
-  let current: Candidate | null = null;
-  let version = 0;
-  let labelsAtLastAttempt: number | null = null;
-  let lastLabelAtMs: number | null = null;
-  let firstPendingLabelAtMs: number | null = null;
-  let lastAttempt: { outcome: 'PUBLISHED' | 'REFUSED' | 'FAILED'; finishedAtMs: number } | null = null;
-  let win = { escalated: 0, edge: 0, edgeRight: 0 };
-  const events: string[] = [];
-  for (let q = 0; q < streamIdx.length; q++) {
-    const nowMs = q * 1000; // one query per second
-    const f = streamF[q]!;
-    const truth = answerIndex(stream.classes[q]!);
-    let escalate = true;
-    if (current) {
-      const p = current.predict(f);
-      const top = argmax(p.probabilities);
-      if (adjustedConfidence(p.probabilities[top]!, p.inDomain, 2) >= THRESHOLD) {
-        escalate = false;
-        win.edge++;
-        if (top === truth) win.edgeRight++;
-      }
-    }
-    if (escalate) {
-      win.escalated++;
-      labelled.push({ id: stream.ids[q]!, features: f, label: answer(stream.classes[q]!) });
-      lastLabelAtMs = nowMs;
-      firstPendingLabelAtMs ??= nowMs;
-    }
-    const perClass = { YES: 0, NO: 0 };
-    for (const e of labelled) perClass[e.label as 'YES' | 'NO']++;
-    const decision = decideRetrain({
-      labelsPerClass: perClass,
-      newLabelsSinceLastAttempt: labelsAtLastAttempt === null ? null : labelled.length - labelsAtLastAttempt,
-      lastAttempt,
-      hasPublishedVersion: current !== null,
-      jobActive: false,
-      lastLabelAtMs,
-      firstPendingLabelAtMs,
-      nowMs,
-    });
-    if (decision.train) {
-      const cand = trainCandidate({ ...base, examples: labelled });
-      const cur = current;
-      const currentEval = cur
-        ? evaluatePredictions({
-            exampleIds: cand.evaluation.exampleIds,
-            labels: cand.heldOutLabels,
-            predictions: cand.evaluation.exampleIds.map((id) => {
-              const e = labelled.find((x) => x.id === id)!;
-              return cur.predict(e.features);
-            }),
-            classNames: cand.classNames,
-            threshold: THRESHOLD,
-          })
-        : null;
-      const promo = decidePromotion({ candidate: cand.evaluation, current: currentEval });
-      labelsAtLastAttempt = labelled.length;
-      firstPendingLabelAtMs = null;
-      lastAttempt = { outcome: promo.publish ? 'PUBLISHED' : 'REFUSED', finishedAtMs: nowMs };
-      if (promo.publish) {
-        current = cand;
-        version++;
-      }
-      events.push(
-        `q${q + 1}: ${decision.reason} on ${labelled.length} labels → ${promo.publish ? `published v${version}` : 'refused'} (${promo.reason}; held-out ${cand.evaluation.n}, acc ${pct(cand.evaluation.accuracy)}, ${cand.trainSeconds.toFixed(1)} s)`,
-      );
-      log(events.at(-1)!);
-    }
-    if ((q + 1) % 100 === 0) {
-      streamRows.push([
-        `${q - 98}–${q + 1}`,
-        pct(win.escalated / 100),
-        win.edge > 0 ? `${pct(win.edgeRight / win.edge)} (${win.edge})` : 'n/a (0)',
-        String(labelled.length),
-        version === 0 ? 'none' : `v${version}`,
-      ]);
-      win = { escalated: 0, edge: 0, edgeRight: 0 };
-    }
-  }
+  log('simulated stream, 1 query/s');
+  const slow = simulateStream(base, stream, streamF, { rateHz: 1 });
+  // Learn sooner (#18): about 20 labelled queries a second, the trigger as it is and as it was (first version
+  // after the debounce, no backlog rule); each training takes the time it really took.
+  log(`simulated stream, ${FAST_RATE_HZ} queries/s, trigger now`);
+  const fastNow = simulateStream(base, stream, streamF, { rateHz: FAST_RATE_HZ, windows: false });
+  log(`simulated stream, ${FAST_RATE_HZ} queries/s, trigger before`);
+  const fastBefore = simulateStream(base, stream, streamF, {
+    rateHz: FAST_RATE_HZ,
+    trigger: TRIGGER_BEFORE,
+    windows: false,
+  });
+  const streamRows = slow.rows;
+  const events = slow.events;
 
   const out: string[] = [];
   out.push(
@@ -320,15 +254,164 @@ async function main(): Promise<void> {
       nearRows,
     ),
     '',
-    `Stream: a new detector, one query per simulated second (${streamIdx.length} queries), an oracle labels every escalation; retrain trigger policy + promotion rule defaults.`,
+    `Stream: a new detector, one query per simulated second (${streamIdx.length} queries), an oracle labels every escalation; retrain trigger policy + promotion rule defaults; each training takes the time it took.`,
     '',
     table(['queries', 'escalation rate', 'edge accuracy (answers)', 'labels so far', 'model'], streamRows),
     '',
     ...events.map((e) => `- ${e}`),
     '',
+    `Learn sooner: the same stream at ${FAST_RATE_HZ} queries/s, each training taking the time it took. Escalation rate over the first ${EARLY} queries: ${pct(fastBefore.earlyEscalation)} with the trigger before (first version after the debounce: ${TRIGGER_BEFORE.quietMs! / 1000} s quiet or ${TRIGGER_BEFORE.maxDelayMs! / 1000} s at most; later versions debounced too) → ${pct(fastNow.earlyEscalation)} now (first version at ${DEFAULT_RETRAIN_TRIGGER.minLabelsPerClass} labels per class, later ones as soon as ${DEFAULT_RETRAIN_TRIGGER.streamBacklogFactor}× the needed labels wait); over all ${streamIdx.length}: ${pct(fastBefore.totalEscalation)} → ${pct(fastNow.totalEscalation)}; versions published in the stream's ${(streamIdx.length / FAST_RATE_HZ).toFixed(0)} s: ${fastBefore.versions} → ${fastNow.versions}.`,
+    ...[
+      ['before', fastBefore],
+      ['now', fastNow],
+    ].flatMap(([name, r]) => (r as StreamRun).events.slice(0, 4).map((e) => `- ${name as string}: ${e}`)),
+    '',
+    `RESULT stream_early_escalation_before=${num(fastBefore.earlyEscalation, 4)} stream_early_escalation_now=${num(fastNow.earlyEscalation, 4)} early_queries=${EARLY} rate_hz=${FAST_RATE_HZ}`,
+    '',
     `Total bench time ${((performance.now() - started) / 1000).toFixed(0)} s.`,
   );
   process.stdout.write(`${out.join('\n')}\n`);
+}
+
+// ---------------------------------------------------------------- the simulated stream
+
+const FAST_RATE_HZ = 20;
+const EARLY = 300;
+/** The retrain trigger before #18's "learn sooner": the debounce decided the first version too, no backlog rule. */
+const TRIGGER_BEFORE: Partial<RetrainTriggerConfig> = {
+  firstVersionImmediately: false,
+  streamBacklogFactor: 0,
+  quietMs: DEFAULT_RETRAIN_TRIGGER.quietMs,
+  maxDelayMs: DEFAULT_RETRAIN_TRIGGER.maxDelayMs,
+};
+
+interface StreamRun {
+  rows: string[][];
+  events: string[];
+  /** Escalation rate over the first EARLY queries, and over the whole stream. */
+  earlyEscalation: number;
+  versions: number;
+  totalEscalation: number;
+}
+
+/**
+ * A new detector's stream: `rateHz` queries a second, an oracle labels every escalation, the retrain trigger
+ * decides when to train, the promotion rule when to publish. A training runs for the time trainCandidate
+ * really took (the job is active, queries keep coming and are answered by the current model meanwhile).
+ */
+function simulateStream(
+  base: Omit<Parameters<typeof trainCandidate>[0], 'examples'>,
+  stream: GreyImageSet,
+  streamF: Float32Array[],
+  opts: { rateHz: number; trigger?: Partial<RetrainTriggerConfig>; windows?: boolean },
+): StreamRun {
+  const rows: string[][] = [];
+  const events: string[] = [];
+  const labelled: LabelledExample[] = [];
+  let current: Candidate | null = null;
+  let version = 0;
+  let labelsAtLastAttempt: number | null = null;
+  let lastLabelAtMs: number | null = null;
+  let firstPendingLabelAtMs: number | null = null;
+  let lastAttempt: { outcome: 'PUBLISHED' | 'REFUSED' | 'FAILED'; finishedAtMs: number } | null = null;
+  let job: { doneAtMs: number; cand: Candidate; publish: boolean; line: string } | null = null;
+  let win = { escalated: 0, edge: 0, edgeRight: 0 };
+  let early = 0;
+  let total = 0;
+  for (let q = 0; q < stream.ids.length; q++) {
+    const nowMs = (q * 1000) / opts.rateHz;
+    if (job && nowMs >= job.doneAtMs) {
+      lastAttempt = { outcome: job.publish ? 'PUBLISHED' : 'REFUSED', finishedAtMs: job.doneAtMs };
+      if (job.publish) {
+        current = job.cand;
+        version++;
+      }
+      events.push(
+        `${job.line}${job.publish ? ` → published v${version}, answering from q${q + 1}` : ' → refused'}`,
+      );
+      job = null;
+    }
+    const f = streamF[q]!;
+    const truth = answerIndex(stream.classes[q]!);
+    let escalate = true;
+    if (current) {
+      const p = current.predict(f);
+      const top = argmax(p.probabilities);
+      if (adjustedConfidence(p.probabilities[top]!, p.inDomain, 2) >= THRESHOLD) {
+        escalate = false;
+        win.edge++;
+        if (top === truth) win.edgeRight++;
+      }
+    }
+    if (escalate) {
+      win.escalated++;
+      total++;
+      if (q < EARLY) early++;
+      labelled.push({ id: stream.ids[q]!, features: f, label: answer(stream.classes[q]!) });
+      lastLabelAtMs = nowMs;
+      firstPendingLabelAtMs ??= nowMs;
+    }
+    const perClass = { YES: 0, NO: 0 };
+    for (const e of labelled) perClass[e.label as 'YES' | 'NO']++;
+    const decision = decideRetrain(
+      {
+        labelsPerClass: perClass,
+        newLabelsSinceLastAttempt:
+          labelsAtLastAttempt === null ? null : labelled.length - labelsAtLastAttempt,
+        lastAttempt,
+        hasPublishedVersion: current !== null,
+        jobActive: job !== null,
+        lastLabelAtMs,
+        firstPendingLabelAtMs,
+        nowMs,
+      },
+      opts.trigger,
+    );
+    if (decision.train) {
+      const snapshot = [...labelled];
+      const cand = trainCandidate({ ...base, examples: snapshot });
+      const cur = current;
+      const currentEval = cur
+        ? evaluatePredictions({
+            exampleIds: cand.evaluation.exampleIds,
+            labels: cand.heldOutLabels,
+            predictions: cand.evaluation.exampleIds.map((id) => {
+              const e = snapshot.find((x) => x.id === id)!;
+              return cur.predict(e.features);
+            }),
+            classNames: cand.classNames,
+            threshold: THRESHOLD,
+          })
+        : null;
+      const promo = decidePromotion({ candidate: cand.evaluation, current: currentEval });
+      labelsAtLastAttempt = snapshot.length;
+      firstPendingLabelAtMs = null;
+      job = {
+        doneAtMs: nowMs + cand.trainSeconds * 1000,
+        cand,
+        publish: promo.publish,
+        line: `q${q + 1}: ${decision.reason} on ${snapshot.length} labels (${promo.reason}; held-out ${cand.evaluation.n}, acc ${pct(cand.evaluation.accuracy)}, ${cand.trainSeconds.toFixed(1)} s)`,
+      };
+      log(`  ${job.line}`);
+    }
+    if (opts.windows !== false && (q + 1) % 100 === 0) {
+      rows.push([
+        `${q - 98}–${q + 1}`,
+        pct(win.escalated / 100),
+        win.edge > 0 ? `${pct(win.edgeRight / win.edge)} (${win.edge})` : 'n/a (0)',
+        String(labelled.length),
+        version === 0 ? 'none' : `v${version}`,
+      ]);
+      win = { escalated: 0, edge: 0, edgeRight: 0 };
+    }
+  }
+  return {
+    rows,
+    events,
+    earlyEscalation: early / Math.min(EARLY, stream.ids.length),
+    versions: version,
+    totalEscalation: total / stream.ids.length,
+  };
 }
 
 main().catch((err: unknown) => {
