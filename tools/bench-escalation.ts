@@ -353,11 +353,12 @@ function runDetector(
   const applied = (f: typeof fit): EscalationPolicyModel | null => (f.model?.held_out.won ? f.model : null);
   const policy = applied(fit);
   const verdicts = policy ? answers.map((a) => evaluateEscalationPolicy(policy, a.obs)) : null;
-  // The policy's ranking, measured whenever a model was fitted (applied or not): the threshold's confident
-  // answers first (by confidence), then the escalated ones by risk.
-  const ranking = fit.model
+  // The policy's ranking, measured whenever a risk model was fitted (certified or not): the threshold's
+  // confident answers first (by confidence), then the escalated ones by risk.
+  const riskModel = fit.riskModel;
+  const ranking = riskModel
     ? answers.map((a) =>
-        a.adjusted >= THRESHOLD ? -1 - a.adjusted : evaluateEscalationPolicy(fit.model!, a.obs).risk,
+        a.adjusted >= THRESHOLD ? -1 - a.adjusted : evaluateEscalationPolicy(riskModel, a.obs).risk,
       )
     : null;
   const correct = answers.map((a) => a.correct);

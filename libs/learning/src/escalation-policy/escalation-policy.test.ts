@@ -155,5 +155,6 @@ describe('fitEscalationPolicy', () => {
     expect(fit.targetRisk).toBe(0);
     expect(fit.reason).toBe('NOT_CERTIFIED');
     expect(fit.model).toBeNull();
+    expect(fit.riskModel?.weights[3]).toBeLessThan(0); // fitted all the same, for measuring its ranking
   });
 });

@@ -74,6 +74,8 @@ export type EscalationPolicyFitReason = 'FITTED' | 'NOT_BETTER' | 'HISTORY_TOO_S
 
 export interface EscalationPolicyFit {
   model: EscalationPolicyModel | null;
+  /** The fitted risk model, certified or not (no operating point): to measure its ranking. */
+  riskModel: EscalationPolicyModel | null;
   reason: EscalationPolicyFitReason;
   /** r*: the threshold policy's kept error on the fitting half. */
   targetRisk: number;
@@ -94,12 +96,12 @@ export const answerCorrect = (e: PolicyHistoryExample): boolean =>
 const labelProbability = (e: PolicyHistoryExample): number =>
   e.observation.probabilities[e.observation.classNames.indexOf(e.label)] ?? 0;
 
-/** The threshold policy on a labelled history (importance-weighted): escalation rate, kept error, joint rate. */
+/** The threshold policy on a labelled history (importance-weighted): escalation rate and kept error. */
 export function thresholdPolicyStats(
   history: readonly PolicyHistoryExample[],
   threshold: number,
   mode: DetectorMode,
-): { escalationRate: number; keptError: number; jointRisk: number } {
+): { escalationRate: number; keptError: number } {
   let total = 0;
   let kept = 0;
   let wrong = 0;
@@ -113,7 +115,6 @@ export function thresholdPolicyStats(
   return {
     escalationRate: total > 0 ? 1 - kept / total : 0,
     keptError: kept > 0 ? wrong / kept : 0,
-    jointRisk: total > 0 ? wrong / total : 0,
   };
 }
 
@@ -208,7 +209,7 @@ export function fitEscalationPolicy(input: {
     errors(fitEsc) < opts.minErrors / 2 ||
     errors(calEsc) < opts.minErrors / 2
   )
-    return { ...base, model: null, reason: 'HISTORY_TOO_SMALL', riskControl: null };
+    return { ...base, model: null, riskModel: null, reason: 'HISTORY_TOO_SMALL', riskControl: null };
 
   const q = weightedConformalQuantile(
     fit.map((e) => 1 - labelProbability(e)),
@@ -295,7 +296,8 @@ export function fitEscalationPolicy(input: {
     keptShare: total > 0 ? keptW / total : 0,
     keptError: keptW > 0 ? wrongW / keptW : 0,
   };
-  if (lambda === null) return { ...base, lttResult, model: null, reason: 'NOT_CERTIFIED', riskControl };
+  if (lambda === null)
+    return { ...base, lttResult, model: null, riskModel: draft, reason: 'NOT_CERTIFIED', riskControl };
   const heldOut: EscalationPolicyHeldOut = {
     examples: cal.length,
     escalation_rate_threshold: calStats.escalationRate,
@@ -322,6 +324,7 @@ export function fitEscalationPolicy(input: {
     lttResult,
     heldOut,
     model: { ...draft, risk_threshold: lambda, held_out: heldOut },
+    riskModel: draft,
     reason: heldOut.won ? 'FITTED' : 'NOT_BETTER',
     riskControl,
   };
