@@ -350,8 +350,7 @@ function runDetector(
     );
   }
   // The product's default (escalation_policy unset): the learned policy only when it won on held-out history.
-  const applied = (f: typeof fit): EscalationPolicyModel | null => (f.model?.held_out.won ? f.model : null);
-  const policy = applied(fit);
+  const policy: EscalationPolicyModel | null = fit.model?.held_out.won ? fit.model : null;
   const verdicts = policy ? answers.map((a) => evaluateEscalationPolicy(policy, a.obs)) : null;
   // The policy's ranking, measured whenever a risk model was fitted (certified or not): the threshold's
   // confident answers first (by confidence), then the escalated ones by risk.

@@ -260,11 +260,9 @@ async function main(): Promise<void> {
     '',
     ...events.map((e) => `- ${e}`),
     '',
-    `Learn sooner: the same stream at ${FAST_RATE_HZ} queries/s, each training taking the time it took. Escalation rate over the first ${EARLY} queries: ${pct(fastBefore.earlyEscalation)} with the trigger before (first version after the debounce: ${TRIGGER_BEFORE.quietMs! / 1000} s quiet or ${TRIGGER_BEFORE.maxDelayMs! / 1000} s at most; later versions debounced too) → ${pct(fastNow.earlyEscalation)} now (first version at ${DEFAULT_RETRAIN_TRIGGER.minLabelsPerClass} labels per class, later ones as soon as ${DEFAULT_RETRAIN_TRIGGER.streamBacklogFactor}× the needed labels wait); over all ${streamIdx.length}: ${pct(fastBefore.totalEscalation)} → ${pct(fastNow.totalEscalation)}; versions published in the stream's ${(streamIdx.length / FAST_RATE_HZ).toFixed(0)} s: ${fastBefore.versions} → ${fastNow.versions}.`,
-    ...[
-      ['before', fastBefore],
-      ['now', fastNow],
-    ].flatMap(([name, r]) => (r as StreamRun).events.slice(0, 4).map((e) => `- ${name as string}: ${e}`)),
+    `Learn sooner: the same stream at ${FAST_RATE_HZ} queries/s, each training taking the time it took. Escalation rate over the first ${EARLY} queries: ${pct(fastBefore.earlyEscalation)} with the trigger before (first version after the debounce: ${DEFAULT_RETRAIN_TRIGGER.quietMs / 1000} s quiet or ${DEFAULT_RETRAIN_TRIGGER.maxDelayMs / 1000} s at most; later versions debounced too) → ${pct(fastNow.earlyEscalation)} now (first version at ${DEFAULT_RETRAIN_TRIGGER.minLabelsPerClass} labels per class, later ones as soon as ${DEFAULT_RETRAIN_TRIGGER.streamBacklogFactor}× the needed labels wait); over all ${streamIdx.length}: ${pct(fastBefore.totalEscalation)} → ${pct(fastNow.totalEscalation)}; versions published in the stream's ${(streamIdx.length / FAST_RATE_HZ).toFixed(0)} s: ${fastBefore.versions} → ${fastNow.versions}.`,
+    ...fastBefore.events.slice(0, 4).map((e) => `- before: ${e}`),
+    ...fastNow.events.slice(0, 4).map((e) => `- now: ${e}`),
     '',
     `RESULT stream_early_escalation_before=${num(fastBefore.earlyEscalation, 4)} stream_early_escalation_now=${num(fastNow.earlyEscalation, 4)} early_queries=${EARLY} rate_hz=${FAST_RATE_HZ}`,
     '',
@@ -281,8 +279,6 @@ const EARLY = 300;
 const TRIGGER_BEFORE: Partial<RetrainTriggerConfig> = {
   firstVersionImmediately: false,
   streamBacklogFactor: 0,
-  quietMs: DEFAULT_RETRAIN_TRIGGER.quietMs,
-  maxDelayMs: DEFAULT_RETRAIN_TRIGGER.maxDelayMs,
 };
 
 interface StreamRun {
@@ -290,8 +286,9 @@ interface StreamRun {
   events: string[];
   /** Escalation rate over the first EARLY queries, and over the whole stream. */
   earlyEscalation: number;
-  versions: number;
   totalEscalation: number;
+  /** Versions published during the stream. */
+  versions: number;
 }
 
 /**
@@ -318,6 +315,7 @@ function simulateStream(
   let win = { escalated: 0, edge: 0, edgeRight: 0 };
   let early = 0;
   let total = 0;
+  const perClass = { YES: 0, NO: 0 };
   for (let q = 0; q < stream.ids.length; q++) {
     const nowMs = (q * 1000) / opts.rateHz;
     if (job && nowMs >= job.doneAtMs) {
@@ -347,15 +345,15 @@ function simulateStream(
       win.escalated++;
       total++;
       if (q < EARLY) early++;
-      labelled.push({ id: stream.ids[q]!, features: f, label: answer(stream.classes[q]!) });
+      const label = answer(stream.classes[q]!);
+      labelled.push({ id: stream.ids[q]!, features: f, label });
+      perClass[label as 'YES' | 'NO']++;
       lastLabelAtMs = nowMs;
       firstPendingLabelAtMs ??= nowMs;
     }
-    const perClass = { YES: 0, NO: 0 };
-    for (const e of labelled) perClass[e.label as 'YES' | 'NO']++;
     const decision = decideRetrain(
       {
-        labelsPerClass: perClass,
+        labelsPerClass: { ...perClass },
         newLabelsSinceLastAttempt:
           labelsAtLastAttempt === null ? null : labelled.length - labelsAtLastAttempt,
         lastAttempt,

@@ -35,12 +35,17 @@ export const EscalationPolicyHeldOutSchema = z.object({
   escalation_rate_policy: Probability,
   edge_error_threshold: Probability,
   edge_error_policy: Probability,
-  /** Area under the risk–coverage curve ranking by confidence vs by the policy's risk (lower is better). */
+  /**
+   * Area under the risk–coverage curve of the answers the threshold escalates (the ones the policy decides),
+   * ranked by confidence vs by the policy's risk (lower is better).
+   */
   aurc_confidence: Finite,
   aurc_policy: Finite,
   /**
-   * Fewer escalations, edge error not above the threshold policy's, and a better risk ranking. The same half
-   * chose the operating point, so this is a little optimistic; bench:escalation measures on unseen queries.
+   * Certified, fewer escalations and a better risk ranking. The edge error is certified (≤ target_risk with
+   * probability ≥ 1 − delta), not compared here: the half's few audited errors would decide it by chance. The
+   * same half chose the operating point, so this is a little optimistic; bench:escalation measures on unseen
+   * queries.
    */
   won: z.boolean(),
 });

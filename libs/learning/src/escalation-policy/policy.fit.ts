@@ -108,7 +108,7 @@ export function thresholdPolicyStats(
   for (const e of history) {
     const w = weightOf(e);
     total += w;
-    if (adjustedConfidence(e, mode) < threshold) continue;
+    if (escalatedByThreshold(e, threshold, mode)) continue;
     kept += w;
     if (!answerCorrect(e)) wrong += w;
   }
@@ -126,6 +126,21 @@ export function thresholdPolicyRisk(
 ): number {
   return thresholdPolicyStats(history, threshold, mode).keptError;
 }
+
+/** The threshold policy escalates it: its OODD-adjusted confidence is below the threshold (decide.ts step 7). */
+const escalatedByThreshold = (e: PolicyHistoryExample, threshold: number, mode: DetectorMode): boolean =>
+  adjustedConfidence(e, mode) < threshold;
+
+/** Risk-control points of labelled answers scored by a risk model. */
+const calibrationPoints = (
+  xs: readonly PolicyHistoryExample[],
+  risks: readonly number[],
+): CalibrationPoint[] =>
+  xs.map((e, i) => ({
+    risk: risks[i]!,
+    wrong: !answerCorrect(e),
+    labelledProbability: e.labelledProbability,
+  }));
 
 /** The OODD-adjusted top confidence, as the edge compares it with the threshold. */
 function adjustedConfidence(e: PolicyHistoryExample, mode: DetectorMode): number {
@@ -192,7 +207,7 @@ export function fitEscalationPolicy(input: {
   const fit = history.filter((e) => idHash(e.id, 'escalation-policy-v1') < 0.5);
   const cal = history.filter((e) => idHash(e.id, 'escalation-policy-v1') >= 0.5);
   const ref = thresholdPolicyStats(fit, threshold, mode);
-  const escalated = (e: PolicyHistoryExample): boolean => adjustedConfidence(e, mode) < threshold;
+  const escalated = (e: PolicyHistoryExample): boolean => escalatedByThreshold(e, threshold, mode);
   const fitEsc = fit.filter(escalated);
   const calEsc = cal.filter(escalated);
   const base = {
@@ -258,11 +273,7 @@ export function fitEscalationPolicy(input: {
   const fitRisks = fitEsc.map((e) => policyRisk(draft, featuresOf(e)));
   const fitWeights = fitEsc.map(weightOf);
   const fullGrid = [...new Set(weightedQuantiles(fitRisks, fitWeights, GRID_SHARES))];
-  const fitPoints: CalibrationPoint[] = fitEsc.map((e, i) => ({
-    risk: fitRisks[i]!,
-    wrong: !answerCorrect(e),
-    labelledProbability: e.labelledProbability,
-  }));
+  const fitPoints = calibrationPoints(fitEsc, fitRisks);
   const minRescued = ref.keptError > 0 ? MIN_EXPECTED_ERRORS / ref.keptError : Infinity;
   const passesOnFit = (l: number) => keptErrorUpperBound(fitPoints, l, opts.delta).upper <= ref.keptError;
   const rescuedOnFit = (l: number) =>
@@ -271,24 +282,16 @@ export function fitEscalationPolicy(input: {
   if (start < 0 && ref.keptError > 0) start = fullGrid.findIndex((l) => rescuedOnFit(l) >= minRescued);
   const grid = start < 0 ? [] : fullGrid.slice(start);
   const calRisks = calEsc.map((e) => policyRisk(draft, featuresOf(e)));
-  const points: CalibrationPoint[] = calEsc.map((e, i) => ({
-    risk: calRisks[i]!,
-    wrong: !answerCorrect(e),
-    labelledProbability: e.labelledProbability,
-  }));
-  const lttResult = learnThenTest(points, grid, ref.keptError, opts.delta);
+  const lttResult = learnThenTest(calibrationPoints(calEsc, calRisks), grid, ref.keptError, opts.delta);
   const lambda = lttResult.lambda;
 
   // Held out from the fit (the calibration half, importance-weighted): the threshold policy vs the policy at λ̂.
   const calStats = thresholdPolicyStats(cal, threshold, mode);
-  const w = (e: PolicyHistoryExample): number => weightOf(e);
-  const total = cal.reduce((a, e) => a + w(e), 0);
-  const keptByThreshold = cal.filter((e) => !escalated(e));
+  const total = cal.reduce((a, e) => a + weightOf(e), 0);
   const rescued = lambda === null ? [] : calEsc.filter((_, i) => calRisks[i]! <= lambda);
-  const keptW = [...keptByThreshold, ...rescued].reduce((a, e) => a + w(e), 0);
-  const wrongW = [...keptByThreshold, ...rescued]
-    .filter((e) => !answerCorrect(e))
-    .reduce((a, e) => a + w(e), 0);
+  const kept = [...cal.filter((e) => !escalated(e)), ...rescued];
+  const keptW = kept.reduce((a, e) => a + weightOf(e), 0);
+  const wrongW = kept.filter((e) => !answerCorrect(e)).reduce((a, e) => a + weightOf(e), 0);
   const calEscWrong = calEsc.map((e) => !answerCorrect(e));
   const riskControl = {
     lambda,
@@ -308,9 +311,9 @@ export function fitEscalationPolicy(input: {
     aurc_confidence: weightedAurc(
       calEsc.map((e) => -adjustedConfidence(e, mode)),
       calEscWrong,
-      calEsc.map(w),
+      calEsc.map(weightOf),
     ),
-    aurc_policy: weightedAurc(calRisks, calEscWrong, calEsc.map(w)),
+    aurc_policy: weightedAurc(calRisks, calEscWrong, calEsc.map(weightOf)),
     won: false,
   };
   // Certified at r* (the fitting half's) already; winning asks for fewer escalations and a better ranking than
