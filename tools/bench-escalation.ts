@@ -12,10 +12,11 @@
  *   B. history (calibration data): the rest of the stream answered by that model with the threshold policy;
  *      its labelled answers (escalations with P(labelled) = 1, audits with P = AUDIT_RATE) are all the policy
  *      learns from. fitEscalationPolicy splits them: on the fitting half r* (the threshold policy's kept-answer
- *      error, importance-weighted) and the risk model of the answers the threshold escalates; on the
+ *      error: the audited answers' predicted error, capped by the audits' upper bound) and the risk model of the answers the threshold escalates; on the
  *      calibration half the operating point (Learn-then-Test at δ = 0.1 of the rescued answers' error at r*)
  *      and the held-out comparison. The policy only rescues escalations (what the threshold keeps stays kept)
- *      and applies as the product's default does (escalation_policy unset): only when it won there;
+ *      and applies as the product's default does (escalation_policy unset): only when it won there. Every
+ *      "does the edge escalate this?" is asked of libs/decision decide, as the edge asks it;
  *   C. test: the independent test split, answered by the same model; the oracle knows every truth.
  * Reported on test: escalation rate, false escalations (escalated although the edge was right, per query),
  * edge error (error of the answers kept at the edge), AURC and the coverage at r* of each ranking (risk–
@@ -27,7 +28,9 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   adjustConfidenceForDomain,
+  decide,
   evaluateEscalationPolicy,
+  type Decision,
   type EscalationPolicyModel,
   type PolicyObservation,
 } from '@intellioptics/decision';
@@ -140,6 +143,41 @@ function answerWith(
     numClasses: probabilities.length,
   });
   return { id, obs, adjusted, truth, correct: cand.classNames[top] === truth };
+}
+
+/**
+ * Whether the edge sends this answer to people, as the product decides it (libs/decision decide): the default
+ * preset (cloud first), the detector's threshold, no request threshold, no audit roll (audits are not
+ * escalations), and the learned policy when one applies.
+ */
+function edgeEscalates(a: Answered, mode: DetectorMode, policy: EscalationPolicyModel | null): boolean {
+  const top = Math.max(...a.obs.probabilities);
+  const d: Decision = decide({
+    preset: {
+      enabled: true,
+      always_return_edge_prediction: false,
+      disable_cloud_escalation: false,
+      min_time_between_escalations: 2,
+    },
+    humanReview: 'DEFAULT',
+    wantAsync: false,
+    detectorThreshold: THRESHOLD,
+    inference: {
+      status: 'ok',
+      mode,
+      primaryConfidence: top,
+      numClasses: a.obs.probabilities.length,
+      outlierProbability: a.obs.inDomain === null ? null : 1 - a.obs.inDomain,
+    },
+    lastEscalationAtMs: undefined,
+    nowMs: 0,
+    auditRoll: 0.5,
+    confidentAuditRate: 0,
+    ...(policy ? { escalationPolicy: { model: policy, observation: a.obs } } : {}),
+  });
+  if (d.kind === 'escalate_sync') return true;
+  if (d.kind === 'answer_edge') return d.escalate === 'background';
+  throw new Error(`unexpected decision ${d.kind} (${d.reason}) for a trained model's answer`);
 }
 
 /** Area under the risk–coverage curve when answers are kept in order of `score` (lower = keep first). */
@@ -274,7 +312,7 @@ function runDetector(
     let labelIt = true;
     if (model) {
       const a = answerWith(model, index, det.mode, stream.set.ids[i]!, f, truth, null);
-      labelIt = a.adjusted < THRESHOLD || rng() < AUDIT_RATE;
+      labelIt = edgeEscalates(a, det.mode, null) || rng() < AUDIT_RATE;
     }
     if (labelIt) labelled.push({ id: stream.set.ids[i]!, features: f, label: truth });
     if (versions === 0 && labelled.length >= firstAt) train();
@@ -300,7 +338,7 @@ function runDetector(
       det.label(stream.set.classes[i]!),
       disagreement(),
     );
-    if (a.adjusted < THRESHOLD)
+    if (edgeEscalates(a, det.mode, null))
       history.push({ id: a.id, observation: a.obs, label: a.truth, labelledProbability: 1 });
     else if (rng() < AUDIT_RATE) {
       history.push({ id: a.id, observation: a.obs, label: a.truth, labelledProbability: AUDIT_RATE });
@@ -317,7 +355,7 @@ function runDetector(
   const h = fit.heldOut;
   const rc = fit.riskControl;
   log(
-    `  ${det.name}: history ${history.length} labelled (fit ${fit.fitExamples} / cal ${fit.calibrationExamples}; r* ${pct(fit.targetRisk, 2)}), ${fit.reason}${rc?.lambda != null ? ` λ ${num(rc.lambda)} (bound ${pct(rc.bound, 2)}, kept ${pct(rc.keptShare)})` : ''}${h ? `; cal: escalation ${pct(h.escalation_rate_threshold)} → ${pct(h.escalation_rate_policy)}, edge error ${pct(h.edge_error_threshold, 2)} → ${pct(h.edge_error_policy, 2)}, AURC ${num(h.aurc_confidence, 4)} → ${num(h.aurc_policy, 4)}` : ''}`,
+    `  ${det.name}: history ${history.length} labelled (fit ${fit.fitExamples} / cal ${fit.calibrationExamples}; r* ${pct(fit.targetRisk, 2)}: predicted ${pct(fit.targetRiskEstimate.predicted, 2)}, audited ${pct(fit.targetRiskEstimate.audited, 2)} of ${fit.targetRiskEstimate.audits} audits, bound ${pct(fit.targetRiskEstimate.auditUpper, 2)}), ${fit.reason}${rc?.lambda != null ? ` λ ${num(rc.lambda)} (bound ${pct(rc.bound, 2)}, kept ${pct(rc.keptShare)})` : ''}${h ? `; cal: escalation ${pct(h.escalation_rate_threshold)} → ${pct(h.escalation_rate_policy)}, edge error ${pct(h.edge_error_threshold, 2)} → ${pct(h.edge_error_policy, 2)}, AURC ${num(h.aurc_confidence, 4)} → ${num(h.aurc_policy, 4)}` : ''}`,
   );
 
   // C. test: every query, the truth known.
@@ -351,7 +389,6 @@ function runDetector(
   }
   // The product's default (escalation_policy unset): the learned policy only when it won on held-out history.
   const policy: EscalationPolicyModel | null = fit.model?.held_out.won ? fit.model : null;
-  const verdicts = policy ? answers.map((a) => evaluateEscalationPolicy(policy, a.obs)) : null;
   // The policy's ranking, measured whenever a risk model was fitted (certified or not): the threshold's
   // confident answers first (by confidence), then the escalated ones by risk.
   const riskModel = fit.riskModel;
@@ -361,9 +398,9 @@ function runDetector(
       )
     : null;
   const correct = answers.map((a) => a.correct);
-  const escBase = answers.map((a) => a.adjusted < THRESHOLD);
-  // As the edge decides: the policy only rescues answers the threshold escalates (fallback: the threshold policy).
-  const escPolicy = verdicts ? verdicts.map((v, i) => escBase[i]! && v.escalate) : escBase;
+  const escBase = answers.map((a) => edgeEscalates(a, det.mode, null));
+  // As the edge decides (the policy only rescues answers the threshold escalates; none: the threshold policy).
+  const escPolicy = policy ? answers.map((a) => edgeEscalates(a, det.mode, policy)) : escBase;
   const wrong = correct.map((c) => !c);
   const confScore = answers.map((a) => -a.adjusted);
   const riskScore = ranking ?? confScore;

@@ -38,6 +38,8 @@ function constantPolicy(bias: number, won: boolean, threshold = ESCALATES_ALL): 
     conformal_quantile: 0.5,
     conformal_alpha: 0.1,
     neighbors: 5,
+    class_risk: {},
+    class_risk_default: 0.1,
     risk_control: 'learn_then_test',
     target_risk: 0.05,
     delta: 0.1,

@@ -6,7 +6,9 @@ import {
   ESCALATION_POLICY_FEATURES,
   ESCALATION_POLICY_KIND,
   evaluateEscalationPolicy,
+  featureParamsOf,
   policyFeatures,
+  rateLogOdds,
   policyObservationOf,
   selectEscalationPolicy,
   type EscalationPolicyModel,
@@ -18,14 +20,16 @@ import type { DecisionInput } from './types';
 const model: EscalationPolicyModel = {
   kind: ESCALATION_POLICY_KIND,
   features: [...ESCALATION_POLICY_FEATURES],
-  mean: [0, 0, 0, 0.5, 0, 0, 0],
-  scale: [1, 1, 1, 1, 1, 1, 1],
-  weights: [0, 0, 0, -4, 0, 0, 0],
+  mean: [0, 0, 0, 0.5, 0, 0, 0, 0],
+  scale: [1, 1, 1, 1, 1, 1, 1, 1],
+  weights: [0, 0, 0, -4, 0, 0, 0, 0],
   bias: 0,
   risk_threshold: 0.5,
   conformal_quantile: 0.65,
   conformal_alpha: 0.1,
   neighbors: 5,
+  class_risk: { YES: 0.1, NO: 0.3 },
+  class_risk_default: 0.2,
   risk_control: 'learn_then_test',
   target_risk: 0.02,
   delta: 0.1,
@@ -51,15 +55,27 @@ const obs = (p: number, neighbors: string[]): PolicyObservation => ({
   auditDisagreement: null,
 });
 
+const logit = (r: number) => Math.log(r / (1 - r));
+
 describe('policy features', () => {
   it.each([
-    // p(YES), neighbours, [confidence, margin, in_domain, agreement, set size, age, audits]
-    [0.95, ['YES', 'YES', 'NO', 'YES', 'YES'], [0.95, 0.9, 0.9, 0.8, 1, 2, 0]],
-    [0.6, ['NO', 'NO', 'NO'], [0.6, 0.2, 0.9, 0, 2, 2, 0]],
-    [0.2, [], [0.8, 0.6, 0.9, 0.5, 1, 2, 0]],
+    // p(YES), neighbours, [confidence, margin, in_domain, agreement, set size, age, audits, class risk]
+    [0.95, ['YES', 'YES', 'NO', 'YES', 'YES'], [0.95, 0.9, 0.9, 0.8, 1, 2, 0, logit(0.1)]],
+    [0.6, ['NO', 'NO', 'NO'], [0.6, 0.2, 0.9, 0, 2, 2, 0, logit(0.1)]],
+    [0.2, [], [0.8, 0.6, 0.9, 0.5, 1, 2, 0, logit(0.3)]],
   ])('p %s, neighbours %j', (p, nb, want) => {
-    const f = policyFeatures(obs(p, nb), 0.65, 5);
+    const f = policyFeatures(obs(p, nb), featureParamsOf(model));
     f.values.forEach((v, i) => expect(v).toBeCloseTo(want[i]!, 10));
+  });
+  it.each([
+    ['a class in the table', { YES: 0.25 }, 0.25],
+    ['a class the history never answered: the overall rate', { NO: 0.25 }, 0.2],
+    ['never wrong in the history: kept finite', { YES: 0 }, 0],
+  ])('class risk of %s', (_, table, want) => {
+    const f = policyFeatures(obs(0.7, []), { ...featureParamsOf(model), classRisk: table });
+    expect(f.classRisk).toBe(want);
+    expect(f.values[7]).toBeCloseTo(rateLogOdds(want), 12);
+    expect(Number.isFinite(f.values[7])).toBe(true);
   });
 });
 
@@ -86,6 +102,7 @@ describe('evaluateEscalationPolicy', () => {
     expect(v.escalate).toBe(escalate);
     expect(v.text).toContain(`conformal set ${set}`);
     expect(v.text).toContain(`${disagree} of 5 nearest labelled examples disagree`);
+    expect(v.text).toContain('YES wrong in 10% of past escalations');
   });
   it('refuses a policy that does not fit the contract', () => {
     expect(() => evaluateEscalationPolicy({ ...model, weights: [1] }, obs(0.9, []))).toThrow(RangeError);

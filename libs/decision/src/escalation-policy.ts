@@ -13,6 +13,8 @@
  *   conformal_set_size  size of the split-conformal prediction set {k : p_k ≥ 1 − q̂}, at least 1
  *   model_age_days      days since the model version was trained
  *   audit_disagreement  the detector's recent share of audits that disagreed with the edge (0 with none)
+ *   class_risk          log-odds of the answered class's error rate among the detector's escalations (the
+ *                       model's `class_risk` table): a pooled confidence means different things per class
  */
 import {
   ESCALATION_POLICY_FEATURES,
@@ -49,6 +51,8 @@ export interface PolicyVerdict {
   conformalSet: string[];
   neighborsDisagreeing: number;
   neighborsUsed: number;
+  /** The answered class's error rate among the detector's past escalations (the class_risk table). */
+  classRisk: number;
   /** One sentence for the explanation's `policy` step. */
   text: string;
 }
@@ -66,16 +70,39 @@ function readProbabilities(obs: PolicyObservation, conformalQuantile: number) {
   return { top, margin: p[top]! - second, set: set.length > 0 ? set : [obs.classNames[top]!] };
 }
 
+/** What the features read from the policy itself (the model fields of the same names). */
+export interface PolicyFeatureParams {
+  conformalQuantile: number;
+  neighbors: number;
+  classRisk: Readonly<Record<string, number>>;
+  classRiskDefault: number;
+}
+
+export const featureParamsOf = (m: EscalationPolicyModel): PolicyFeatureParams => ({
+  conformalQuantile: m.conformal_quantile,
+  neighbors: m.neighbors,
+  classRisk: m.class_risk,
+  classRiskDefault: m.class_risk_default,
+});
+
+/** Log-odds of a rate, kept finite (a class never wrong in the history is not certainly right). */
+export const rateLogOdds = (r: number): number => {
+  const c = Math.min(1 - 1e-3, Math.max(1e-3, r));
+  return Math.log(c / (1 - c));
+};
+
 /** The raw (unstandardised) feature vector, in ESCALATION_POLICY_FEATURES order. */
 export function policyFeatures(
   obs: PolicyObservation,
-  conformalQuantile: number,
-  neighbors: number,
-): { values: number[]; top: number; set: string[]; used: number; disagreeing: number } {
-  const { top, margin, set } = readProbabilities(obs, conformalQuantile);
+  params: PolicyFeatureParams,
+): { values: number[]; top: number; set: string[]; used: number; disagreeing: number; classRisk: number } {
+  const { top, margin, set } = readProbabilities(obs, params.conformalQuantile);
   const answer = obs.classNames[top]!;
-  const near = obs.neighborLabels.slice(0, neighbors);
+  const near = obs.neighborLabels.slice(0, params.neighbors);
   const agreeing = near.filter((l) => l === answer).length;
+  const classRisk = Object.hasOwn(params.classRisk, answer)
+    ? params.classRisk[answer]!
+    : params.classRiskDefault;
   const values = [
     obs.probabilities[top]!,
     margin,
@@ -84,8 +111,9 @@ export function policyFeatures(
     set.length,
     Math.max(0, obs.modelAgeDays),
     obs.auditDisagreement ?? 0,
+    rateLogOdds(classRisk),
   ];
-  return { values, top, set, used: near.length, disagreeing: near.length - agreeing };
+  return { values, top, set, used: near.length, disagreeing: near.length - agreeing, classRisk };
 }
 
 /** Predicted probability that the answer is wrong. */
@@ -103,7 +131,7 @@ export function evaluateEscalationPolicy(
   obs: PolicyObservation,
 ): PolicyVerdict {
   assertModel(model);
-  const f = policyFeatures(obs, model.conformal_quantile, model.neighbors);
+  const f = policyFeatures(obs, featureParamsOf(model));
   const risk = policyRisk(model, f.values);
   const escalate = risk > model.risk_threshold;
   const answer = obs.classNames[f.top]!;
@@ -112,6 +140,7 @@ export function evaluateEscalationPolicy(
     f.used === 0
       ? 'no labelled neighbours'
       : `${f.disagreeing} of ${f.used} nearest labelled examples disagree`;
+  const classText = `${answer} wrong in ${(100 * f.classRisk).toFixed(0)}% of past escalations`;
   const riskText = `estimated error risk ${(100 * risk).toFixed(1)}% ${escalate ? '>' : '≤'} ${(100 * model.risk_threshold).toFixed(1)}%`;
   return {
     escalate,
@@ -121,7 +150,8 @@ export function evaluateEscalationPolicy(
     conformalSet: f.set,
     neighborsDisagreeing: f.disagreeing,
     neighborsUsed: f.used,
-    text: `${setText}; ${nbText}; ${riskText}: ${escalate ? 'escalate' : 'answer at the edge'}`,
+    classRisk: f.classRisk,
+    text: `${setText}; ${nbText}; ${classText}; ${riskText}: ${escalate ? 'escalate' : 'answer at the edge'}`,
   };
 }
 
@@ -144,6 +174,7 @@ export function policyStep(v: PolicyVerdict): ExplanationStep {
       conformal_set_size: v.conformalSet.length,
       neighbors_disagreeing: v.neighborsDisagreeing,
       neighbors_used: v.neighborsUsed,
+      class_risk: v.classRisk,
     },
   };
 }

@@ -17,11 +17,15 @@ export const ESCALATION_POLICY_FEATURES = [
   'conformal_set_size',
   'model_age_days',
   'audit_disagreement',
+  'class_risk',
 ] as const;
 export type EscalationPolicyFeature = (typeof ESCALATION_POLICY_FEATURES)[number];
 
-/** v2: rescues escalations only (v1, which re-ranked every answer, is off contract and falls back). */
-export const ESCALATION_POLICY_KIND = 'logistic_risk_v2';
+/**
+ * v3: reads the answered class's risk (`class_risk`). v2 (without it) and v1 (which re-ranked every answer) are
+ * off contract and fall back to the threshold until the detector's next version.
+ */
+export const ESCALATION_POLICY_KIND = 'logistic_risk_v3';
 
 const Finite = z.number().finite();
 const Probability = z.number().min(0).max(1);
@@ -70,6 +74,13 @@ export const EscalationPolicyModelSchema = z
     conformal_alpha: Probability,
     /** How many nearest labelled examples the neighbour agreement reads. */
     neighbors: z.number().int().min(0),
+    /**
+     * The `class_risk` feature's table: per answered class, its share of wrong answers among the fitting
+     * half's escalations, smoothed toward their overall share (`class_risk_default`, also read for a class
+     * the history never answered). The feature is its log-odds.
+     */
+    class_risk: z.record(z.string(), Probability),
+    class_risk_default: Probability,
     /**
      * How the operating point was certified: Learn-then-Test, with probability ≥ 1 − delta the rescued
      * answers' error is ≤ target_risk.

@@ -10,8 +10,9 @@
  * anything in bench:escalation (fe_reduction 0.00 over four sessions).
  *
  * The history is split by id hash into a fitting half and a calibration half.
- *   fitting half: r*, the split-conformal quantile, the weighted logistic model of P(edge wrong) on the
- *     answers the threshold escalates, and the λ grid;
+ *   fitting half: r* (targetRiskOf: the audited confident answers' error), the split-conformal quantile, the
+ *     weighted logistic model of P(edge wrong) on the answers the threshold escalates, and the λ grid with the
+ *     start of its test sequence;
  *   calibration half: Learn-then-Test of the rescued answers' error at r* (fixed sequence, Clopper–Pearson,
  *     level δ) and the held-out comparison with the threshold policy that decides whether it "won".
  * r* never comes from the data that certifies the policy against it.
@@ -77,8 +78,10 @@ export interface EscalationPolicyFit {
   /** The fitted risk model, certified or not (no operating point): to measure its ranking. */
   riskModel: EscalationPolicyModel | null;
   reason: EscalationPolicyFitReason;
-  /** r*: the threshold policy's kept error on the fitting half. */
+  /** r*: the threshold policy's kept error, estimated on the fitting half (targetRiskOf). */
   targetRisk: number;
+  /** How r* was estimated: the audits' own error, the model's predicted error, the audits' upper bound. */
+  targetRiskEstimate: TargetRiskEstimate;
   /** The certified λ, its bound, and the calibration half's kept share and kept error there. */
   riskControl: { lambda: number | null; bound: number; keptShare: number; keptError: number } | null;
   lttResult: RiskControlResult | null;
@@ -125,6 +128,54 @@ export function thresholdPolicyRisk(
   mode: DetectorMode,
 ): number {
   return thresholdPolicyStats(history, threshold, mode).keptError;
+}
+
+export interface TargetRiskEstimate {
+  /** Importance-weighted error of the audited confident answers: r*. */
+  audited: number;
+  /** Their mean predicted error 1 − p(top), from the model's calibrated probabilities. */
+  predicted: number;
+  /** Clopper–Pearson upper bound (level δ, stratified by P(labelled)) on the audited error. */
+  auditUpper: number;
+  /** Confident answers audited. */
+  audits: number;
+}
+
+/**
+ * r*, the threshold policy's kept-answer error: the importance-weighted error of the audited confident answers.
+ * With the estimate, what an operator needs to read it: at r* ≈ 1% a few dozen audits mostly hold 0 or 1 error
+ * (r* = 0 certifies nothing), and the model's own predicted error and the audits' upper bound show how little
+ * they pin it down. The model's prediction is not used as r*: it is only as good as the calibration among
+ * confident answers (in bench:escalation 1.0–1.6× the test error, 8× on an easy detector), and a policy
+ * certified against an r* set too high answers worse than the threshold. No audits: r* = 0.
+ */
+export function targetRiskOf(
+  history: readonly PolicyHistoryExample[],
+  threshold: number,
+  mode: DetectorMode,
+  delta: number,
+): { target: number; estimate: TargetRiskEstimate } {
+  const audited = history.filter((e) => !escalatedByThreshold(e, threshold, mode));
+  let weight = 0;
+  let predicted = 0;
+  for (const e of audited) {
+    weight += weightOf(e);
+    predicted += weightOf(e) * (1 - Math.max(...e.observation.probabilities));
+  }
+  const estimate: TargetRiskEstimate = {
+    audited: thresholdPolicyRisk(history, threshold, mode),
+    predicted: weight > 0 ? predicted / weight : 0,
+    auditUpper: keptErrorUpperBound(
+      calibrationPoints(
+        audited,
+        audited.map(() => 0),
+      ),
+      0,
+      delta,
+    ).upper,
+    audits: audited.length,
+  };
+  return { target: estimate.audited, estimate };
 }
 
 /** The threshold policy escalates it: its OODD-adjusted confidence is below the threshold (decide.ts step 7). */
@@ -189,10 +240,39 @@ export function weightedAurc(
   return total > 0 ? area / total : 0;
 }
 
+/** Pseudo-answers at the overall rate each class's error rate is smoothed with (a class seen 3 times says little). */
+const CLASS_RISK_PRIOR = 10;
+
+/**
+ * The class_risk table: per answered class, the weighted share of wrong answers among the escalations, smoothed
+ * toward the overall share. A pooled confidence of 0.7 means one thing for a shirt and another for a trouser.
+ */
+export function classRiskTable(escalated: readonly PolicyHistoryExample[]): {
+  table: Record<string, number>;
+  overall: number;
+} {
+  const byClass = new Map<string, { weight: number; wrong: number }>();
+  let weight = 0;
+  let wrong = 0;
+  for (const e of escalated) {
+    const answer = e.observation.classNames[topIndex(e.observation.probabilities)]!;
+    const c = byClass.get(answer) ?? { weight: 0, wrong: 0 };
+    const bad = answerCorrect(e) ? 0 : weightOf(e);
+    c.weight += weightOf(e);
+    c.wrong += bad;
+    byClass.set(answer, c);
+    weight += weightOf(e);
+    wrong += bad;
+  }
+  const overall = weight > 0 ? wrong / weight : 0;
+  const table: Record<string, number> = {};
+  for (const [name, c] of [...byClass].sort(([a], [b]) => a.localeCompare(b)))
+    table[name] = (c.wrong + CLASS_RISK_PRIOR * overall) / (c.weight + CLASS_RISK_PRIOR);
+  return { table, overall };
+}
+
 /** λ grid: rescued shares of the escalated answers 1%, 2%, …, 100% (the fitting half's risk quantiles). */
 const GRID_SHARES = Array.from({ length: 100 }, (_, i) => (i + 1) / 100);
-/** A grid point is tested only if it rescues enough answers that ~this many errors at r* could show. */
-const MIN_EXPECTED_ERRORS = 3;
 
 export function fitEscalationPolicy(input: {
   history: readonly PolicyHistoryExample[];
@@ -206,12 +286,13 @@ export function fitEscalationPolicy(input: {
   // Its own salt: independent of the model's held-out split.
   const fit = history.filter((e) => idHash(e.id, 'escalation-policy-v1') < 0.5);
   const cal = history.filter((e) => idHash(e.id, 'escalation-policy-v1') >= 0.5);
-  const ref = thresholdPolicyStats(fit, threshold, mode);
+  const { target: rStar, estimate } = targetRiskOf(fit, threshold, mode, opts.delta);
   const escalated = (e: PolicyHistoryExample): boolean => escalatedByThreshold(e, threshold, mode);
   const fitEsc = fit.filter(escalated);
   const calEsc = cal.filter(escalated);
   const base = {
-    targetRisk: ref.keptError,
+    targetRisk: rStar,
+    targetRiskEstimate: estimate,
     fitExamples: fit.length,
     calibrationExamples: cal.length,
     lttResult: null,
@@ -231,8 +312,14 @@ export function fitEscalationPolicy(input: {
     fit.map(weightOf),
     opts.conformalAlpha,
   );
-  const featuresOf = (e: PolicyHistoryExample): number[] =>
-    policyFeatures(e.observation, q, opts.neighbors).values;
+  const classRisk = classRiskTable(fitEsc);
+  const params = {
+    conformalQuantile: q,
+    neighbors: opts.neighbors,
+    classRisk: classRisk.table,
+    classRiskDefault: classRisk.overall,
+  };
+  const featuresOf = (e: PolicyHistoryExample): number[] => policyFeatures(e.observation, params).values;
   const lr = fitWeightedLogistic(
     fitEsc.map(featuresOf),
     fitEsc.map((e) => (answerCorrect(e) ? 0 : 1)),
@@ -250,8 +337,10 @@ export function fitEscalationPolicy(input: {
     conformal_quantile: q,
     conformal_alpha: opts.conformalAlpha,
     neighbors: opts.neighbors,
+    class_risk: classRisk.table,
+    class_risk_default: classRisk.overall,
     risk_control: 'learn_then_test',
-    target_risk: ref.keptError,
+    target_risk: rStar,
     delta: opts.delta,
     confidence_threshold: threshold,
     held_out: {
@@ -267,22 +356,19 @@ export function fitEscalationPolicy(input: {
     history_examples: history.length,
   };
   // The λ grid from the fitting half (never seen by the calibration half), most cautious first. The fixed
-  // sequence starts where a test has power: the first λ whose rescued answers pass the same test on the fitting
-  // half (else where they are numerous enough to show MIN_EXPECTED_ERRORS errors at r*); with r* = 0 nothing
-  // can be rescued. Starting at the most cautious λ would stop at once (a dozen rescued answers prove nothing).
+  // sequence starts where the test is likeliest to pass: the λ whose rescued answers have the lowest upper
+  // bound on the fitting half (too few rescued answers prove nothing, too many hold the risky ones), and goes
+  // on toward more lenient λ. Starting at the first λ that just passes there fails on the calibration half
+  // about half the time, and at the most cautious λ at once. With r* = 0 nothing can be rescued.
   const fitRisks = fitEsc.map((e) => policyRisk(draft, featuresOf(e)));
   const fitWeights = fitEsc.map(weightOf);
   const fullGrid = [...new Set(weightedQuantiles(fitRisks, fitWeights, GRID_SHARES))];
   const fitPoints = calibrationPoints(fitEsc, fitRisks);
-  const minRescued = ref.keptError > 0 ? MIN_EXPECTED_ERRORS / ref.keptError : Infinity;
-  const passesOnFit = (l: number) => keptErrorUpperBound(fitPoints, l, opts.delta).upper <= ref.keptError;
-  const rescuedOnFit = (l: number) =>
-    fitPoints.reduce((a, p, i) => a + (p.risk <= l ? fitWeights[i]! : 0), 0);
-  let start = ref.keptError > 0 ? fullGrid.findIndex(passesOnFit) : -1;
-  if (start < 0 && ref.keptError > 0) start = fullGrid.findIndex((l) => rescuedOnFit(l) >= minRescued);
+  const fitBounds = fullGrid.map((l) => keptErrorUpperBound(fitPoints, l, opts.delta).upper);
+  const start = rStar > 0 ? fitBounds.indexOf(Math.min(...fitBounds)) : -1;
   const grid = start < 0 ? [] : fullGrid.slice(start);
   const calRisks = calEsc.map((e) => policyRisk(draft, featuresOf(e)));
-  const lttResult = learnThenTest(calibrationPoints(calEsc, calRisks), grid, ref.keptError, opts.delta);
+  const lttResult = learnThenTest(calibrationPoints(calEsc, calRisks), grid, rStar, opts.delta);
   const lambda = lttResult.lambda;
 
   // Held out from the fit (the calibration half, importance-weighted): the threshold policy vs the policy at λ̂.

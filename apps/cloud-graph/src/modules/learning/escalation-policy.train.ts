@@ -90,6 +90,7 @@ function summarise(fit: EscalationPolicyFit, historyExamples: number): Record<st
     fit_examples: fit.fitExamples,
     calibration_examples: fit.calibrationExamples,
     target_risk: fit.targetRisk,
+    target_risk_estimate: fit.targetRiskEstimate,
     risk_threshold: fit.model?.risk_threshold ?? null,
     held_out: fit.heldOut,
   };
