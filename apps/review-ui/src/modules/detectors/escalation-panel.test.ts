@@ -38,6 +38,7 @@ describe('escalation panel', () => {
       reason: 'FITTED',
       historyExamples: 240,
       targetRisk: 0.05,
+      audits: null,
       heldOut: {
         examples: 120,
         escalationRateThreshold: 0.4,
@@ -54,6 +55,7 @@ describe('escalation panel', () => {
       reason: 'RECURSIVE_PRIMARY',
       historyExamples: null,
       targetRisk: null,
+      audits: null,
       heldOut: null,
     });
     // A held-out block with a missing number is not shown half-filled.
@@ -101,6 +103,19 @@ describe('escalation panel', () => {
     expect(reasonText(fitted!)).toContain('won on held-out history');
     expect(reasonText(notBetter!)).toContain('not better than the threshold');
     expect(reasonText(notCertified!)).toContain('could not certify');
+    const estimated = (targetRisk: number) =>
+      policyFitOf(
+        metrics({
+          reason: 'NOT_CERTIFIED',
+          target_risk: targetRisk,
+          target_risk_estimate: { audits: 12, audited: targetRisk, predicted: 0.04, auditUpper: 0.17 },
+        }),
+      )!;
+    expect(estimated(0.025).audits).toBe(12);
+    expect(reasonText(estimated(0.025))).toContain('edge error (2.5% on 12 audits).');
+    expect(reasonText(estimated(0))).toBe(
+      'Not shipped: the threshold’s edge error is 0 on 12 audits, so no escalation can be certified to be answered as well; more audits (confident_audit_rate at the edge) let it learn.',
+    );
     expect(reasonText(small!)).toBe('Not shipped: only 37 labelled answers so far (needs 200).');
     expect(reasonText(recursive!)).toContain('recursive head');
   });

@@ -23,6 +23,8 @@ export interface PolicyFit {
   reason: PolicyFitReason;
   historyExamples: number | null;
   targetRisk: number | null;
+  /** Audited confident answers r* rests on (`target_risk_estimate.audits`); null for older versions. */
+  audits: number | null;
   heldOut: PolicyHeldOut | null;
 }
 
@@ -66,6 +68,7 @@ export function policyFitOf(metrics: unknown): PolicyFit | null {
     reason: p.reason as PolicyFitReason,
     historyExamples: num(p.history_examples),
     targetRisk: num(p.target_risk),
+    audits: num(record(p.target_risk_estimate)?.audits),
     heldOut,
   };
 }
@@ -85,7 +88,10 @@ export function reasonText(fit: PolicyFit): string {
     case 'NOT_BETTER':
       return 'Fitted and certified, but not better than the threshold on held-out history.';
     case 'NOT_CERTIFIED':
-      return 'Not shipped: risk control could not certify the learned policy at the threshold’s edge error.';
+      // r* is the audits' error: with none seen, no rescue can be certified below it, and only audits help.
+      if (fit.targetRisk === 0 && fit.audits !== null)
+        return `Not shipped: the threshold’s edge error is 0 on ${fit.audits} audits, so no escalation can be certified to be answered as well; more audits (confident_audit_rate at the edge) let it learn.`;
+      return `Not shipped: risk control could not certify the learned policy at the threshold’s edge error${fit.targetRisk !== null && fit.audits !== null ? ` (${percent(fit.targetRisk, 1)} on ${fit.audits} audits)` : ''}.`;
     case 'HISTORY_TOO_SMALL':
       return `Not shipped: ${n === null ? 'too few' : `only ${n}`} labelled answers so far (needs ${MIN_POLICY_HISTORY}).`;
     case 'RECURSIVE_PRIMARY':
