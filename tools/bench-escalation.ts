@@ -12,8 +12,8 @@
  *   B. history (calibration data): the rest of the stream answered by that model with the threshold policy;
  *      its labelled answers (escalations with P(labelled) = 1, audits with P = AUDIT_RATE) are all the policy
  *      learns from. fitEscalationPolicy splits them: on the fitting half r* (the threshold policy's kept-answer
- *      error: the audited answers' predicted error, capped by the audits' upper bound) and the risk model of the answers the threshold escalates; on the
- *      calibration half the operating point (Learn-then-Test at δ = 0.1 of the rescued answers' error at r*)
+ *      error: the audited confident answers' error, importance-weighted) and the risk model of the answers the
+ *      threshold escalates; on the calibration half the operating point (Learn-then-Test at δ = 0.1 of the rescued answers' error at r*)
  *      and the held-out comparison. The policy only rescues escalations (what the threshold keeps stays kept)
  *      and applies as the product's default does (escalation_policy unset): only when it won there. Every
  *      "does the edge escalate this?" is asked of libs/decision decide, as the edge asks it;
@@ -48,7 +48,7 @@ import {
   seededSample,
   type GreyImageSet,
 } from '@intellioptics/learning/datasets';
-import type { DetectorMode } from '@intellioptics/schema';
+import { DEFAULT_PRESETS, type DetectorMode } from '@intellioptics/schema';
 import type { VisionEngine } from '@intellioptics/vision';
 import { NeighborIndex, mulberry32 } from '@intellioptics/vision';
 import { REPO, cachedGreyFeatures, log, num, openFashionBench, pct, table } from './bench-support';
@@ -153,12 +153,7 @@ function answerWith(
 function edgeEscalates(a: Answered, mode: DetectorMode, policy: EscalationPolicyModel | null): boolean {
   const top = Math.max(...a.obs.probabilities);
   const d: Decision = decide({
-    preset: {
-      enabled: true,
-      always_return_edge_prediction: false,
-      disable_cloud_escalation: false,
-      min_time_between_escalations: 2,
-    },
+    preset: DEFAULT_PRESETS.default,
     humanReview: 'DEFAULT',
     wantAsync: false,
     detectorThreshold: THRESHOLD,

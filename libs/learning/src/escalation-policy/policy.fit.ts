@@ -257,11 +257,12 @@ export function classRiskTable(escalated: readonly PolicyHistoryExample[]): {
   for (const e of escalated) {
     const answer = e.observation.classNames[topIndex(e.observation.probabilities)]!;
     const c = byClass.get(answer) ?? { weight: 0, wrong: 0 };
-    const bad = answerCorrect(e) ? 0 : weightOf(e);
-    c.weight += weightOf(e);
+    const w = weightOf(e);
+    const bad = answerCorrect(e) ? 0 : w;
+    c.weight += w;
     c.wrong += bad;
     byClass.set(answer, c);
-    weight += weightOf(e);
+    weight += w;
     wrong += bad;
   }
   const overall = weight > 0 ? wrong / weight : 0;
