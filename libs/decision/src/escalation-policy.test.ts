@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { decide } from './decide';
 import { explainDecision } from './explain-decision';
 import {
+  assertModel,
   ESCALATION_POLICY_FEATURES,
   ESCALATION_POLICY_KIND,
   evaluateEscalationPolicy,
@@ -187,6 +188,16 @@ describe('decide with a learned policy', () => {
     expect(policy?.text).toContain('5 of 5 nearest labelled examples disagree');
     expect(policy?.data?.['escalate']).toBe(true);
     expect(steps.at(-1)?.kind).toBe('decision');
+  });
+});
+
+describe(assertModel.name, () => {
+  it('checks a model object once and keeps rejecting one off its contract', () => {
+    const bad = { ...model, weights: [1] };
+    expect(() => assertModel(bad)).toThrow(/off its contract/);
+    expect(() => assertModel(bad)).toThrow(/off its contract/);
+    expect(() => assertModel(model)).not.toThrow();
+    expect(() => assertModel(model)).not.toThrow();
   });
 });
 

@@ -155,10 +155,15 @@ export function evaluateEscalationPolicy(
   };
 }
 
+/** Models already checked: the edge decides every query with the same package's policy object. */
+const checkedModels = new WeakSet<EscalationPolicyModel>();
+
 /** A shipped policy that does not fit this contract is a packaging bug: throw, the caller falls back. */
 export function assertModel(model: EscalationPolicyModel): void {
+  if (checkedModels.has(model)) return;
   const r = readEscalationPolicy(model);
   if (r.error !== null) throw new RangeError(`escalation policy off its contract: ${r.error}`);
+  checkedModels.add(model);
 }
 
 /** The explanation's `policy` step (libs/schema explanation.ts) for a decision the learned policy took. */
