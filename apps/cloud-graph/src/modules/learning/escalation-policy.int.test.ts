@@ -3,7 +3,7 @@
  * (Fashion-MNIST from Debian's dataset-fashion-mnist): the worker fits a policy for every new pooled primary and
  * records its verdict in the job log, the job result and the version's metrics; a policy nothing certified does
  * not ship, and a short history keeps the threshold policy. A certified policy needs a history far longer than
- * a test can train on (bench:escalation certifies one on 19,791 labelled answers); the package contract and
+ * a test can train on (bench:escalation certifies one on 19,664 labelled answers); the package contract and
  * the edge deciding with a shipped policy are tested in libs/vision and apps/edge-gateway.
  */
 import { describe, expect, it } from 'vitest';
