@@ -1,9 +1,10 @@
 /**
  * The int8 backbone: the fp32 backbone quantised (int8-quantizer.ts) with activation ranges measured on the
  * images in libs/vision/calibration, built at first use (seconds) and cached. Its bytes depend on onnxruntime's
- * float results during calibration, so it is keyed by the fp32 sha256, the calibration images' sha256 and the
- * quantiser version and the weight encoding this CPU needs (int8-quantizer.ts weightsFor), not pinned. It approximates the fp32 features (README "int8 backbone" has the agreement),
- * so heads trained on the fp32 backbone load on it.
+ * float results during calibration, so it is keyed by the fp32 sha256, the calibration images' sha256, the
+ * quantiser version and the weight encoding this CPU needs (int8-quantizer.ts weightsFor), not pinned. It
+ * approximates the fp32 features (README "int8 backbone" has the agreement), so heads trained on the fp32
+ * backbone load on it.
  */
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';

@@ -3,8 +3,8 @@
  * QLinearAdd kernels: every activation a Conv or Add reads or writes passes QuantizeLinear → DequantizeLinear
  * (uint8, asymmetric, range from calibration images), Conv weights are int8 per output channel (symmetric) and
  * biases int32 at input scale × weight scale (weights int8, or uint8 around 128 where int8 weights lose accuracy:
- * `weightsFor`). A Clip(0, 6) followed by a Quantize whose range lies inside [0, 6]
- * is dropped by onnxruntime, so Conv + Relu6 becomes one QLinearConv. Pooling and the outputs stay float.
+ * `weightsFor`). A Clip(0, 6) followed by a Quantize whose range lies inside [0, 6] is dropped by onnxruntime,
+ * so Conv + Relu6 becomes one QLinearConv. Pooling and the outputs stay float.
  */
 import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
