@@ -1,6 +1,6 @@
 import { mulberry32 } from '@intellioptics/vision';
 import { describe, expect, it } from 'vitest';
-import { fitCalibration, meanNll, temper } from './calibration.fit';
+import { crossFitCalibration, meanNll, temper } from './calibration.fit';
 
 /** Two overlapping Gaussian classes in 20-d: a linear model with weak L2 is overconfident on them. */
 function gaussians(n: number, seed: number, sep = 0.6) {
@@ -30,10 +30,10 @@ describe(temper.name, () => {
   });
 });
 
-describe(fitCalibration.name, () => {
+describe(crossFitCalibration.name, () => {
   it('does not fit a temperature on a few dozen labels', () => {
     const { features, labels } = gaussians(40, 1);
-    expect(fitCalibration(features, labels, 2, { l2: 1e-6 })).toMatchObject({
+    expect(crossFitCalibration(features, labels, 2, { l2: 1e-6 }).calibration).toMatchObject({
       method: 'none',
       temperature: 1,
       reason: 'TOO_FEW_EXAMPLES',
@@ -42,7 +42,7 @@ describe(fitCalibration.name, () => {
 
   it('cross-fits a temperature that tempers an overconfident model and improves fresh data', () => {
     const train = gaussians(200, 2);
-    const cal = fitCalibration(train.features, train.labels, 2, { l2: 1e-6, seed: 3 });
+    const cal = crossFitCalibration(train.features, train.labels, 2, { l2: 1e-6, seed: 3 }).calibration;
     expect(cal.method).toBe('temperature');
     expect(cal.reason).toBe('FITTED');
     expect(cal.outOfFoldExamples).toBe(200);

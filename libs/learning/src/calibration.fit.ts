@@ -74,12 +74,17 @@ export function outOfFoldProbabilities(
   return out;
 }
 
-export function fitCalibration(
+/**
+ * The temperature, cross-fitted, and the out-of-fold probabilities it was fitted on (untempered, aligned with `features`;
+ * null where no fold could score the example, or all null when there were too few examples to cross-fit).
+ */
+export function crossFitCalibration(
   features: readonly Float32Array[],
   labels: readonly number[],
   numClasses: number,
   opts: CalibrationOptions = {},
-): Calibration {
+): { calibration: Calibration; outOfFold: (number[] | null)[] } {
+  const unscored = (): (number[] | null)[] => features.map(() => null);
   const minExamples = opts.minExamples ?? DEFAULT_CALIBRATION_MIN_EXAMPLES;
   const none = (reason: Calibration['reason'], n = 0): Calibration => ({
     method: 'none',
@@ -91,7 +96,8 @@ export function fitCalibration(
     eceAfter: NaN,
     reason,
   });
-  if (features.length < minExamples) return none('TOO_FEW_EXAMPLES', 0);
+  if (features.length < minExamples)
+    return { calibration: none('TOO_FEW_EXAMPLES', 0), outOfFold: unscored() };
   const oof = outOfFoldProbabilities(features, labels, numClasses, {
     folds: opts.folds ?? 5,
     l2: opts.l2,
@@ -105,7 +111,8 @@ export function fitCalibration(
       ys.push(labels[i]!);
     }
   });
-  if (probs.length < minExamples) return none('TOO_FEW_EXAMPLES', probs.length);
+  if (probs.length < minExamples)
+    return { calibration: none('TOO_FEW_EXAMPLES', probs.length), outOfFold: oof };
   const t = fitTemperature(probs, ys, minExamples);
   const tempered = probs.map((p) => temper(p, t));
   const nllBefore = meanNll(probs, ys);
@@ -120,6 +127,10 @@ export function fitCalibration(
     eceAfter: expectedCalibrationError(tempered, ys),
     reason: 'FITTED',
   };
-  if (!(nllAfter < nllBefore)) return { ...result, method: 'none', temperature: 1, reason: 'NO_IMPROVEMENT' };
-  return result;
+  if (!(nllAfter < nllBefore))
+    return {
+      calibration: { ...result, method: 'none', temperature: 1, reason: 'NO_IMPROVEMENT' },
+      outOfFold: oof,
+    };
+  return { calibration: result, outOfFold: oof };
 }

@@ -18,7 +18,7 @@ import {
   fitSoftmaxRegression,
   softmaxPredict,
 } from '@intellioptics/vision';
-import { fitCalibration, temper, type Calibration } from './calibration.fit';
+import { crossFitCalibration, temper, type Calibration } from './calibration.fit';
 import { heldOutSplit } from './held-out.split';
 import {
   auroc,
@@ -101,6 +101,12 @@ export interface Candidate {
   examplesPerClass: Record<string, number>;
   skippedLabels: number;
   trainSeconds: number;
+  /**
+   * Untempered class probabilities of every usable example from a softmax regression that never trained on
+   * it: its calibration fold's for a training label, the primary's for a held-out one (the escalation
+   * policy's history reads them instead of fitting k more folds). Absent for an example no fold scored.
+   */
+  outOfSample: ReadonlyMap<string, readonly number[]>;
   /** The published heads' math in float64 (same as the ONNX heads). */
   predict(features: Float32Array): Prediction;
 }
@@ -168,7 +174,7 @@ export function trainCandidate(input: TrainCandidateInput): Candidate {
   const l2 = opts.l2 ?? DEFAULT_L2;
   const trainX = train.map((u) => u.features);
   const trainY = train.map((u) => u.classIndex);
-  const calibration = fitCalibration(trainX, trainY, c, {
+  const { calibration, outOfFold } = crossFitCalibration(trainX, trainY, c, {
     folds: opts.calibrationFolds ?? 5,
     minExamples: opts.minCalibrationExamples,
     l2,
@@ -204,6 +210,12 @@ export function trainCandidate(input: TrainCandidateInput): Candidate {
     inDomain: score(f).inDomain,
   });
   const heldPredictions = held.map((u) => predict(u.features));
+  const outOfSample = new Map<string, readonly number[]>();
+  train.forEach((u, i) => {
+    const p = outOfFold[i];
+    if (p) outOfSample.set(u.id, p);
+  });
+  for (const u of held) outOfSample.set(u.id, softmaxPredict(model, u.features));
   const evaluation = evaluatePredictions({
     exampleIds: held.map((u) => u.id),
     labels: held.map((u) => u.classIndex),
@@ -302,6 +314,7 @@ export function trainCandidate(input: TrainCandidateInput): Candidate {
     examplesPerClass,
     skippedLabels: input.examples.length - usable.length,
     trainSeconds,
+    outOfSample,
     predict,
   };
 }

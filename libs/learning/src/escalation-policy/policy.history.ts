@@ -2,8 +2,10 @@
  * A detector's policy history for a new model version, built by the training worker from the labelled image
  * queries: each example is what the NEW version would have told the edge about that image (never an answer from
  * a model that trained on it), with the weight of how it came to be labelled.
- *   probabilities: out-of-fold softmax regression (k folds over every labelled example, the candidate's
- *     algorithm, L2 and temperature), so no example is scored by a model that saw it;
+ *   probabilities: the candidate's out-of-sample ones (its calibration fold's for a training label, its
+ *     primary's for a held-out one), tempered; when they do not cover every example, out-of-fold softmax
+ *     regression (k folds over every labelled example, the candidate's L2). Either way no example is scored
+ *     by a model that saw it;
  *   in-domain: the candidate's OODD model;
  *   neighbours: the candidate's neighbour index (the one the edge reads), the example itself left out;
  *   model age and audit disagreement: 0 (a fresh version; the edge does not track its audits' outcomes yet).
@@ -27,7 +29,8 @@ export interface ProvenancedExample {
 
 export interface PolicyHistoryInput {
   detector: { mode: DetectorMode; modeConfiguration?: Record<string, unknown> | null };
-  candidate: Pick<Candidate, 'classNames' | 'calibration' | 'predict' | 'primary'>;
+  candidate: Pick<Candidate, 'classNames' | 'calibration' | 'predict' | 'primary'> &
+    Partial<Pick<Candidate, 'outOfSample'>>;
   examples: readonly ProvenancedExample[];
   /** Neighbours the policy reads (the fit's `neighbors` option). */
   neighbors: number;
@@ -44,12 +47,16 @@ export function policyHistory(input: PolicyHistoryInput): PolicyHistoryExample[]
     return k === null ? [] : [{ ...e, classIndex: k }];
   });
   if (usable.length === 0) return [];
-  const oof = outOfFoldProbabilities(
-    usable.map((u) => u.features),
-    usable.map((u) => u.classIndex),
-    classNames.length,
-    { folds: input.folds ?? 5, l2: input.l2, seed: input.seed },
-  );
+  const given = input.candidate.outOfSample;
+  const oof =
+    given && usable.every((u) => given.has(u.id))
+      ? usable.map((u) => given.get(u.id)!)
+      : outOfFoldProbabilities(
+          usable.map((u) => u.features),
+          usable.map((u) => u.classIndex),
+          classNames.length,
+          { folds: input.folds ?? 5, l2: input.l2, seed: input.seed },
+        );
   const temperature = input.candidate.calibration.temperature;
   const index = NeighborIndex.load(
     input.candidate.primary.metadata.neighbor_index,
