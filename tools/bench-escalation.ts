@@ -8,7 +8,7 @@
  *   A. cold start: a stream of queries to a new detector, the threshold policy, an oracle labelling every
  *      escalation and the audits of confident answers (rate AUDIT_RATE); the real trainCandidate trains a
  *      first version on 8 × classes labels and the detector's model on all cold-start labels at its end
- *      (two versions only: the ten-class one on 2,240 labels takes about 100 s on 2 cores);
+ *      (two versions only: the ten-class one on 2,240 labels takes about 90 s on 2 cores);
  *   B. history (calibration data): the rest of the stream answered by that model with the threshold policy;
  *      its labelled answers (escalations with P(labelled) = 1, audits with P = AUDIT_RATE) are all the policy
  *      learns from. fitEscalationPolicy splits them: on the fitting half r* (the threshold policy's kept-answer

@@ -162,7 +162,30 @@ export function mahalanobisDistancer(model: MahalanobisCore): (f: Float32Array) 
     }
   const z = new Float64Array(r);
   return (f) => {
-    for (let i = 0; i < r; i++) {
+    // z = G·f, four rows of G per pass over f (independent sums, each f[j] loaded once for four).
+    let i = 0;
+    for (; i + 3 < r; i += 4) {
+      const p0 = i * d;
+      const p1 = p0 + d;
+      const p2 = p1 + d;
+      const p3 = p2 + d;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let j = 0; j < d; j++) {
+        const x = f[j]!;
+        s0 += g[p0 + j]! * x;
+        s1 += g[p1 + j]! * x;
+        s2 += g[p2 + j]! * x;
+        s3 += g[p3 + j]! * x;
+      }
+      z[i] = s0;
+      z[i + 1] = s1;
+      z[i + 2] = s2;
+      z[i + 3] = s3;
+    }
+    for (; i < r; i++) {
       let s = 0;
       const po = i * d;
       for (let j = 0; j < d; j++) s += g[po + j]! * f[j]!;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { choleskyInPlace, forwardSubstituteInPlace, quantile } from './linalg';
+import { choleskyInPlace, forwardSubstituteInPlace, gram, quantile } from './linalg';
 import { minimizeLbfgs } from './lbfgs';
 import {
   fitMahalanobisCore,
@@ -154,6 +154,35 @@ describe('linalg', () => {
     expect(back[2]).toBeCloseTo(3, 12);
     expect(quantile([5, 1, 3, 2, 4], 0.5)).toBe(3);
     expect(quantile([0, 10], 0.95)).toBeCloseTo(9.5, 12);
+  });
+
+  it('blocked Gram and forward substitution match plain loops at sizes off their blocks', () => {
+    const r = mulberry32(11);
+    for (const n of [1, 2, 5, 9]) {
+      const d = 7;
+      const x = Float64Array.from({ length: n * d }, () => r() - 0.5);
+      const g = gram(x, n, d);
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < n; j++) {
+          let s = 0;
+          for (let k = 0; k < d; k++) s += x[i * d + k]! * x[j * d + k]!;
+          expect(g[i * n + j]).toBeCloseTo(s, 12);
+        }
+      // L lower-triangular with a safe diagonal; solve L·X = B (B n×3), then multiply back.
+      const l = Float64Array.from({ length: n * n }, (_, q) =>
+        q % n < Math.floor(q / n) ? r() - 0.5 : q % n === Math.floor(q / n) ? 1 + r() : 0,
+      );
+      const m = 3;
+      const b = Float64Array.from({ length: n * m }, () => r() - 0.5);
+      const sol = Float64Array.from(b);
+      forwardSubstituteInPlace(l, n, sol, m);
+      for (let i = 0; i < n; i++)
+        for (let c = 0; c < m; c++) {
+          let s = 0;
+          for (let k = 0; k <= i; k++) s += l[i * n + k]! * sol[k * m + c]!;
+          expect(s).toBeCloseTo(b[i * m + c]!, 10);
+        }
+    }
   });
 });
 
