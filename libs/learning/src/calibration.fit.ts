@@ -75,8 +75,8 @@ export function outOfFoldProbabilities(
 }
 
 /**
- * The temperature, cross-fitted, and the out-of-fold probabilities it was fitted on (untempered, aligned with `features`;
- * null where no fold could score the example, or all null when there were too few examples to cross-fit).
+ * The temperature, cross-fitted, and the out-of-fold probabilities it was fitted on (untempered, aligned with
+ * `features`; null where no fold could score the example, all null with too few examples to cross-fit).
  */
 export function crossFitCalibration(
   features: readonly Float32Array[],
@@ -84,7 +84,6 @@ export function crossFitCalibration(
   numClasses: number,
   opts: CalibrationOptions = {},
 ): { calibration: Calibration; outOfFold: (number[] | null)[] } {
-  const unscored = (): (number[] | null)[] => features.map(() => null);
   const minExamples = opts.minExamples ?? DEFAULT_CALIBRATION_MIN_EXAMPLES;
   const none = (reason: Calibration['reason'], n = 0): Calibration => ({
     method: 'none',
@@ -97,7 +96,7 @@ export function crossFitCalibration(
     reason,
   });
   if (features.length < minExamples)
-    return { calibration: none('TOO_FEW_EXAMPLES', 0), outOfFold: unscored() };
+    return { calibration: none('TOO_FEW_EXAMPLES', 0), outOfFold: features.map(() => null) };
   const oof = outOfFoldProbabilities(features, labels, numClasses, {
     folds: opts.folds ?? 5,
     l2: opts.l2,

@@ -60,7 +60,7 @@ export function fitSoftmaxRegression(
     return s;
   };
   const wMu = new Float64Array(c);
-  /** Per example and class: the logit, then its probability, then the residual r_ik = (p_ik − [k = y_i]) / n. */
+  /** Per example and class: the logit, then its probability, then the residual (p_ik − [k = y_i]) / n. */
   const z = new Float64Array(n * c);
 
   const objective = (x: Float64Array, grad: Float64Array): number => {

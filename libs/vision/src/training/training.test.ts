@@ -67,7 +67,7 @@ describe('fitSoftmaxRegression', () => {
     expect(acc / test.length).toBeGreaterThan(0.95);
   });
 
-  it('stops where a plain implementation of the gradient is zero (odd sizes: the blocked kernels’ edges)', () => {
+  it('stops where a plain gradient is zero (odd sizes: the blocked kernels’ edges)', () => {
     const r = mulberry32(5);
     const n = 151;
     const dim = 21;
